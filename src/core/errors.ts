@@ -1,0 +1,191 @@
+/**
+ * The library's error classes. Every error is an `instanceof VersionedSessionError`, has a stable
+ * `name`, and keeps the driver's original error as `cause` where there is one.
+ *
+ * @module
+ */
+
+/** The operations that can report a conflict or a missing row. */
+export type SessionOperation = 'updateSession' | 'deleteSession';
+
+/** The SQL dialects the library speaks. */
+export type Dialect = 'mssql' | 'postgres' | 'sqlite';
+
+const BRAND = Symbol.for('versioned-sessions.error');
+
+/**
+ * Base class of every error thrown by the library.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await repository.updateSession(key, { state: 'DONE' }, { expectedVersion: 3 });
+ * } catch (error) {
+ *   if (isVersionedSessionError(error)) logger.warn(error.name, error.message);
+ *   else throw error;
+ * }
+ * ```
+ */
+export class VersionedSessionError extends Error {
+  override name: string = 'VersionedSessionError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/**
+ * A write named a version that is no longer the stored one: another writer got there first.
+ * Re-read the session and run the handler again, or let {@link withSessionRetry} do it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await repository.updateSession(key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
+ * } catch (error) {
+ *   if (isConcurrencyError(error)) console.log(error.expectedVersion, error.actualVersion);
+ * }
+ * ```
+ */
+export class ConcurrencyError extends VersionedSessionError {
+  override name = 'ConcurrencyError' as const;
+  /** The session key as given by the caller. Never logged by the library; use `maskedKey`. */
+  readonly key: string;
+  /** The key as it appears in messages and logs. */
+  readonly maskedKey: string;
+  /** The version the caller read and asked to update. */
+  readonly expectedVersion: number;
+  /** The version stored when the write was refused, or `null` when it could not be read. */
+  readonly actualVersion: number | null;
+  /** The operation that was refused. */
+  readonly operation: SessionOperation;
+
+  constructor(details: {
+    key: string;
+    maskedKey: string;
+    expectedVersion: number;
+    actualVersion: number | null;
+    operation: SessionOperation;
+    cause?: unknown;
+  }) {
+    const actual = details.actualVersion === null ? 'unknown' : String(details.actualVersion);
+    super(
+      `Concurrency conflict detected for ${details.maskedKey}. Expected version: ${details.expectedVersion}. ` +
+        `Actual version: ${actual}. Another writer updated this session first (${details.operation}); ` +
+        're-read the session and retry, for example with withSessionRetry().',
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
+    this.key = details.key;
+    this.maskedKey = details.maskedKey;
+    this.expectedVersion = details.expectedVersion;
+    this.actualVersion = details.actualVersion;
+    this.operation = details.operation;
+  }
+}
+
+/**
+ * A conditional update or delete named a key that has no session.
+ *
+ * @example
+ * ```ts
+ * await repository.updateSession('+5215512345678', { state: 'X' }, { expectedVersion: 0 })
+ *   .catch((error) => { if (error instanceof SessionNotFoundError) return repository.getOrCreateSession(error.key); throw error; });
+ * ```
+ */
+export class SessionNotFoundError extends VersionedSessionError {
+  override name = 'SessionNotFoundError' as const;
+  /** The session key as given by the caller. */
+  readonly key: string;
+
+  constructor(key: string, maskedKey: string) {
+    super(
+      `Session ${maskedKey} does not exist. Create it first with getOrCreateSession(), ` +
+        'or update without expectedVersion.',
+    );
+    this.key = key;
+  }
+}
+
+/**
+ * The sessions table, or one of its columns (usually the version column), is missing. The message
+ * names the command that adds it.
+ *
+ * @example
+ * ```ts
+ * try { await repository.verifySchema(); }
+ * catch (error) { if (error instanceof MigrationRequiredError) console.error(error.message); }
+ * ```
+ */
+export class MigrationRequiredError extends VersionedSessionError {
+  override name = 'MigrationRequiredError' as const;
+  /** The dialect of the store that found the schema incomplete. */
+  readonly dialect: Dialect;
+  /** What is missing, e.g. `['column "version" of table "public"."sessions"']`. */
+  readonly missing: readonly string[];
+  /** The command that applies the migrations for this store's configuration. */
+  readonly command: string;
+
+  constructor(details: { dialect: Dialect; missing: readonly string[]; command: string; cause?: unknown }) {
+    super(
+      `The ${details.dialect} schema for versioned sessions is incomplete: missing ${details.missing.join(', ')}. ` +
+        `Apply the migrations with: ${details.command}`,
+      details.cause === undefined ? undefined : { cause: details.cause },
+    );
+    this.dialect = details.dialect;
+    this.missing = Object.freeze([...details.missing]);
+    this.command = details.command;
+  }
+}
+
+/**
+ * An argument or option was not acceptable. Nothing was written.
+ *
+ * @example
+ * ```ts
+ * try { await repository.updateSession('', { state: 'X' }); }
+ * catch (error) { if (error instanceof InvalidArgumentError) console.log(error.argument); } // "key"
+ * ```
+ */
+export class InvalidArgumentError extends VersionedSessionError {
+  override name = 'InvalidArgumentError' as const;
+  /** The name of the argument or option that was rejected, e.g. `key`, `changes.data`, `columns.version`. */
+  readonly argument: string;
+
+  constructor(argument: string, message: string, options?: { cause?: unknown }) {
+    super(`Invalid ${argument}: ${message}`, options);
+    this.argument = argument;
+  }
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+/**
+ * Whether `error` was thrown by this library. Works across two loaded copies of the library
+ * (its ESM and CommonJS builds), where `instanceof` does not.
+ *
+ * @example
+ * ```ts
+ * if (isVersionedSessionError(error)) console.warn(error.name);
+ * ```
+ */
+export function isVersionedSessionError(error: unknown): error is VersionedSessionError {
+  return (
+    error instanceof VersionedSessionError ||
+    (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true)
+  );
+}
+
+/**
+ * Whether `error` is a {@link ConcurrencyError}, from this or another loaded copy of the library.
+ *
+ * @example
+ * ```ts
+ * await withRetry(() => save(), { shouldRetry: isConcurrencyError });
+ * ```
+ */
+export function isConcurrencyError(error: unknown): error is ConcurrencyError {
+  return isVersionedSessionError(error) && hasName(error, 'ConcurrencyError');
+}

@@ -1,0 +1,128 @@
+/**
+ * Validation of configured identifiers (schema, table and column names). A configured name is never
+ * interpolated as given: it must be a plain name, and each dialect then quotes it.
+ *
+ * @module
+ */
+import { InvalidArgumentError, type Dialect } from './errors.js';
+import type { ColumnMap, ResolvedNames, TableOptions } from './types.js';
+
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The longest identifier each dialect accepts (PostgreSQL truncates at 63 bytes; SQL Server allows 128). */
+export const MAX_IDENTIFIER_LENGTH: Readonly<Record<Dialect, number>> = Object.freeze({
+  postgres: 63,
+  mssql: 128,
+  sqlite: 128,
+});
+
+/** The dialect's conventional names, used for whatever the caller does not configure. */
+export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.freeze({
+  postgres: {
+    schema: 'public',
+    table: 'sessions',
+    processedTable: 'processed_operations',
+    columns: { key: 'key', state: 'state', data: 'data', version: 'version', createdAt: 'created_at', updatedAt: 'updated_at' },
+  },
+  sqlite: {
+    schema: null,
+    table: 'sessions',
+    processedTable: 'processed_operations',
+    columns: { key: 'key', state: 'state', data: 'data', version: 'version', createdAt: 'created_at', updatedAt: 'updated_at' },
+  },
+  mssql: {
+    schema: 'dbo',
+    table: 'Sessions',
+    processedTable: 'ProcessedOperations',
+    columns: { key: 'SessionKey', state: 'State', data: 'Data', version: 'Version', createdAt: 'CreatedAt', updatedAt: 'UpdatedAt' },
+  },
+});
+
+/**
+ * Checks that `value` is a plain identifier for `dialect`.
+ *
+ * @throws InvalidArgumentError naming `argument` when it is not.
+ */
+export function validateIdentifier(dialect: Dialect, argument: string, value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError(argument, `expected a string identifier, got ${typeof value}.`);
+  }
+  const max = MAX_IDENTIFIER_LENGTH[dialect];
+  if (!PLAIN_NAME.test(value) || value.length > max) {
+    throw new InvalidArgumentError(
+      argument,
+      `${JSON.stringify(value.slice(0, 80))} is not a plain ${dialect} identifier. Use letters, digits and ` +
+        `underscores, starting with a letter or underscore, at most ${max} characters.`,
+    );
+  }
+  return value;
+}
+
+const COLUMN_KEYS: readonly (keyof ColumnMap)[] = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'];
+
+/**
+ * Resolves a store's names against the dialect's defaults, validating each configured one.
+ *
+ * @throws InvalidArgumentError for an unknown column key, a name that is not a plain identifier,
+ *   or two logical columns mapped onto one name.
+ */
+export function resolveNames(dialect: Dialect, options: TableOptions = {}): ResolvedNames {
+  const defaults = DEFAULT_NAMES[dialect];
+  if (options.schema !== undefined && dialect === 'sqlite') {
+    throw new InvalidArgumentError('schema', 'SQLite stores take no schema; attach the database file instead.');
+  }
+  const columnsOption: Record<string, unknown> = (options.columns as Record<string, unknown> | undefined) ?? {};
+  if (typeof columnsOption !== 'object' || columnsOption === null) {
+    throw new InvalidArgumentError('columns', 'expected an object mapping column roles to names.');
+  }
+  for (const role of Object.keys(columnsOption)) {
+    if (!(COLUMN_KEYS as readonly string[]).includes(role)) {
+      throw new InvalidArgumentError(`columns.${role}`, `unknown column role; known roles are ${COLUMN_KEYS.join(', ')}.`);
+    }
+  }
+  const columns = {} as Record<keyof ColumnMap, string>;
+  for (const role of COLUMN_KEYS) {
+    const configured = columnsOption[role];
+    columns[role] = configured === undefined ? defaults.columns[role] : validateIdentifier(dialect, `columns.${role}`, configured);
+  }
+  const seen = new Map<string, string>();
+  for (const role of COLUMN_KEYS) {
+    const lower = columns[role].toLowerCase();
+    const other = seen.get(lower);
+    if (other !== undefined) {
+      throw new InvalidArgumentError(`columns.${role}`, `"${columns[role]}" is already used for columns.${other}.`);
+    }
+    seen.set(lower, role);
+  }
+  const table = options.table === undefined ? defaults.table : validateIdentifier(dialect, 'table', options.table);
+  const processedTable =
+    options.processedTable === undefined
+      ? defaults.processedTable
+      : validateIdentifier(dialect, 'processedTable', options.processedTable);
+  const schema = options.schema === undefined ? defaults.schema : validateIdentifier(dialect, 'schema', options.schema);
+  return Object.freeze({ schema, table, processedTable, columns: Object.freeze(columns) });
+}
+
+/**
+ * The command that applies the migrations for a store configured with `names`, flags for the names
+ * that differ from the defaults only.
+ */
+export function migrateCommand(dialect: Dialect, names: ResolvedNames): string {
+  const defaults = DEFAULT_NAMES[dialect];
+  const flags = [`npx versioned-sessions migrate --dialect ${dialect} --url <connection>`];
+  if (names.schema !== defaults.schema && names.schema !== null) flags.push(`--schema ${names.schema}`);
+  if (names.table !== defaults.table) flags.push(`--table ${names.table}`);
+  const columnFlags: [keyof ColumnMap, string][] = [
+    ['key', '--key-column'],
+    ['state', '--state-column'],
+    ['data', '--data-column'],
+    ['version', '--version-column'],
+    ['createdAt', '--created-at-column'],
+    ['updatedAt', '--updated-at-column'],
+  ];
+  for (const [role, flag] of columnFlags) {
+    if (names.columns[role] !== defaults.columns[role]) flags.push(`${flag} ${names.columns[role]}`);
+  }
+  if (names.processedTable !== defaults.processedTable) flags.push(`--processed-table ${names.processedTable}`);
+  return flags.join(' ');
+}

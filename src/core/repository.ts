@@ -1,0 +1,305 @@
+/**
+ * `SessionRepository`: the API bots call. It validates input, masks keys, turns store outcomes into
+ * typed errors, and leaves all SQL to the store.
+ *
+ * @module
+ */
+import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from './errors.js';
+import { toLevelLogger, type LevelLogger } from './logger.js';
+import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
+import type { Logger, Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
+import { serializeData, validateExpectedVersion, validateKey, validateState } from './validation.js';
+
+/**
+ * Options of {@link SessionRepository}.
+ *
+ * @example
+ * ```ts
+ * const options: SessionRepositoryOptions = { store: new PostgresSessionStore({ pool }), logger: console };
+ * ```
+ */
+export interface SessionRepositoryOptions {
+  /** Where sessions live: a `PostgresSessionStore`, `SqliteSessionStore` or `MssqlSessionStore`. */
+  readonly store: SessionStore;
+  /**
+   * A console-compatible logger (console, pino, an Azure Functions context). Retries are logged at
+   * `warn`, exhausted retries at `error`.
+   * @defaultValue no logging
+   */
+  readonly logger?: Logger;
+  /**
+   * Turns a key into the text shown in messages and logs. Phone numbers are never logged raw.
+   * @defaultValue {@link maskKey}: first three and last four characters kept
+   */
+  readonly maskKey?: KeyMasker;
+  /**
+   * The longest serialised `data` accepted, in characters.
+   * @defaultValue 1_000_000
+   */
+  readonly maxDataLength?: number;
+}
+
+/** Options of {@link SessionRepository.updateSession}. */
+export interface UpdateSessionOptions {
+  /**
+   * The version the caller read. A number makes the write conditional: it succeeds only while the
+   * stored version is still this one. `undefined` or `null` writes unconditionally (legacy behaviour).
+   */
+  readonly expectedVersion?: number | null | undefined;
+}
+
+/** Options of {@link SessionRepository.deleteSession}. */
+export interface DeleteSessionOptions {
+  /** The version the caller read; a number makes the delete conditional. */
+  readonly expectedVersion?: number | null | undefined;
+}
+
+/**
+ * Reads and writes chat sessions with optimistic locking.
+ *
+ * @typeParam TData - the shape of each session's `data` object.
+ * @example
+ * ```ts
+ * import { SessionRepository, withSessionRetry } from 'versioned-sessions';
+ * import { PostgresSessionStore } from 'versioned-sessions/postgres';
+ *
+ * const sessions = new SessionRepository({ store: new PostgresSessionStore({ pool }), logger: console });
+ * await withSessionRetry(sessions, '+5215512345678', (session) =>
+ *   sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version }));
+ * ```
+ */
+export class SessionRepository<TData = Record<string, unknown>> {
+  /** The store this repository writes to. */
+  readonly store: SessionStore;
+  /** The logger, with every level present. */
+  readonly logger: LevelLogger;
+  private readonly masker: KeyMasker;
+  private readonly maxDataLength: number;
+
+  constructor(options: SessionRepositoryOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');
+    }
+    const store = options.store as SessionStore | undefined;
+    if (typeof store !== 'object' || store === null || typeof store.update !== 'function') {
+      throw new InvalidArgumentError('store', 'expected a session store, e.g. new SqliteSessionStore({ database }).');
+    }
+    if (options.maskKey !== undefined && typeof options.maskKey !== 'function') {
+      throw new InvalidArgumentError('maskKey', 'expected a function from key to masked text.');
+    }
+    const maxDataLength = options.maxDataLength ?? 1_000_000;
+    if (!Number.isSafeInteger(maxDataLength) || maxDataLength < 2) {
+      throw new InvalidArgumentError('maxDataLength', 'expected an integer of at least 2.');
+    }
+    this.store = store;
+    this.logger = toLevelLogger(options.logger);
+    this.masker = options.maskKey ?? defaultMaskKey;
+    this.maxDataLength = maxDataLength;
+  }
+
+  /**
+   * The key as shown in messages and logs.
+   *
+   * @example
+   * ```ts
+   * repository.maskKey('+5215512345678'); // '+52*******5678'
+   * ```
+   */
+  maskKey(key: string): string {
+    return this.masker(key);
+  }
+
+  /**
+   * Reads a session, or `null` when there is none.
+   *
+   * @example
+   * ```ts
+   * const session = await repository.getSession('+5215512345678');
+   * ```
+   */
+  async getSession(key: string): Promise<Session<TData> | null> {
+    return this.getSessionWithVersion(key);
+  }
+
+  /**
+   * Reads a session with the version to pass back as `expectedVersion`. Legacy rows read as version 0.
+   *
+   * @example
+   * ```ts
+   * const session = await repository.getSessionWithVersion(key);
+   * if (session) await repository.updateSession(key, { state: 'NEXT' }, { expectedVersion: session.version });
+   * ```
+   */
+  async getSessionWithVersion(key: string): Promise<Session<TData> | null> {
+    const record = await this.store.read(validateKey(key));
+    return record === null ? null : this.toSession(record);
+  }
+
+  /**
+   * Returns the session, creating it at version 0 with `initial` when it does not exist. Race-free:
+   * concurrent callers for a new key get the one row.
+   *
+   * @example
+   * ```ts
+   * const session = await repository.getOrCreateSession(key, { state: 'INICIO', data: {} });
+   * ```
+   */
+  async getOrCreateSession(key: string, initial: SessionChanges<TData> = {}): Promise<Session<TData>> {
+    validateKey(key);
+    const stored = this.toStoredChanges(initial, 'initial');
+    const record = await this.store.createIfAbsent(key, stored.state ?? null, stored.dataJson ?? '{}');
+    return this.toSession(record);
+  }
+
+  /**
+   * Writes `changes` and bumps the version. With a number `expectedVersion` the write is one
+   * conditional statement: it fails with {@link ConcurrencyError} when another writer bumped the
+   * version first, and with {@link SessionNotFoundError} when the key has no session.
+   *
+   * @example
+   * ```ts
+   * const updated = await repository.updateSession(key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
+   * updated.version === session.version + 1; // true
+   * ```
+   */
+  async updateSession(
+    key: string,
+    changes: SessionChanges<TData>,
+    options: UpdateSessionOptions = {},
+  ): Promise<Session<TData>> {
+    validateKey(key);
+    const stored = this.toStoredChanges(changes, 'changes');
+    const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
+    const outcome = await this.store.update(key, stored, expectedVersion);
+    switch (outcome.status) {
+      case 'done':
+        return this.toSession(outcome.value);
+      case 'missing':
+        throw new SessionNotFoundError(key, this.maskKey(key));
+      case 'conflict':
+        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession');
+    }
+  }
+
+  /**
+   * Deletes a session. Unconditional deletes return whether a row was deleted; with
+   * `expectedVersion` a stale version throws {@link ConcurrencyError} and a missing key
+   * {@link SessionNotFoundError}.
+   *
+   * @example
+   * ```ts
+   * await repository.deleteSession(key, { expectedVersion: session.version });
+   * ```
+   */
+  async deleteSession(key: string, options: DeleteSessionOptions = {}): Promise<boolean> {
+    validateKey(key);
+    const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
+    const outcome = await this.store.delete(key, expectedVersion);
+    switch (outcome.status) {
+      case 'done':
+        return true;
+      case 'missing':
+        if (expectedVersion === null) return false;
+        throw new SessionNotFoundError(key, this.maskKey(key));
+      case 'conflict':
+        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'deleteSession');
+    }
+  }
+
+  /**
+   * Sets the session's last-activity time only: no version bump, never a conflict, nothing when the
+   * key has no session.
+   *
+   * @example
+   * ```ts
+   * await repository.touchSession(key);
+   * ```
+   */
+  async touchSession(key: string): Promise<void> {
+    await this.store.touch(validateKey(key));
+  }
+
+  /**
+   * Checks that the sessions table and its version column exist.
+   *
+   * @throws MigrationRequiredError whose message is the command that adds what is missing.
+   * @example
+   * ```ts
+   * await repository.verifySchema(); // at start-up
+   * ```
+   */
+  async verifySchema(): Promise<void> {
+    await this.store.verifySchema();
+  }
+
+  /**
+   * Records an operation id (a webhook message id, say): `true` the first time it is seen, `false`
+   * after.
+   *
+   * @example
+   * ```ts
+   * if (!(await repository.markProcessed(message.id))) return; // a duplicate delivery
+   * ```
+   */
+  async markProcessed(id: string): Promise<boolean> {
+    return this.store.markProcessed(validateKey(id, 'id'));
+  }
+
+  /**
+   * Whether an operation id was recorded.
+   *
+   * @example
+   * ```ts
+   * if (await repository.isProcessed(message.id)) return;
+   * ```
+   */
+  async isProcessed(id: string): Promise<boolean> {
+    return this.store.isProcessed(validateKey(id, 'id'));
+  }
+
+  /**
+   * Forgets operation ids recorded before `olderThan`; returns how many were removed.
+   *
+   * @example
+   * ```ts
+   * await repository.pruneProcessed({ olderThan: new Date(Date.now() - 7 * 24 * 3600_000) });
+   * ```
+   */
+  async pruneProcessed(options: { olderThan: Date }): Promise<number> {
+    const olderThan = (options as { olderThan?: unknown } | undefined)?.olderThan;
+    if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
+      throw new InvalidArgumentError('olderThan', 'expected a valid Date.');
+    }
+    return this.store.pruneProcessed(olderThan);
+  }
+
+  private conflict(
+    key: string,
+    expectedVersion: number,
+    actualVersion: number | null,
+    operation: SessionOperation,
+  ): ConcurrencyError {
+    const error = new ConcurrencyError({ key, maskedKey: this.maskKey(key), expectedVersion, actualVersion, operation });
+    this.logger.debug(`[ConcurrencyError] ${error.message}`);
+    return error;
+  }
+
+  private toStoredChanges(changes: SessionChanges<TData>, argument: string): StoredChanges {
+    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+      throw new InvalidArgumentError(argument, 'expected an object with `state` and/or `data`.');
+    }
+    for (const field of Object.keys(changes)) {
+      if (field !== 'state' && field !== 'data') {
+        throw new InvalidArgumentError(`${argument}.${field}`, 'unknown field; a session change has `state` and `data` only.');
+      }
+    }
+    const stored: StoredChanges = {};
+    if (changes.state !== undefined) stored.state = validateState(changes.state, `${argument}.state`);
+    if (changes.data !== undefined) stored.dataJson = serializeData(changes.data, this.maxDataLength, `${argument}.data`);
+    return stored;
+  }
+
+  private toSession(record: SessionRecord): Session<TData> {
+    return { ...record, data: record.data as TData };
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The concurrency core shared by every SQL dialect: how a conditional write is classified as done, a
+ * conflict or a missing row, how rows are normalised, and how a missing table or column becomes a
+ * `MigrationRequiredError`. A dialect contributes only its statements and its error classification.
+ *
+ * @module
+ */
+import { MigrationRequiredError, type Dialect } from './errors.js';
+import { migrateCommand } from './identifiers.js';
+import type { ResolvedNames, SessionRecord, SessionStore, StoredChanges, WriteOutcome } from './types.js';
+
+/**
+ * A session row as every dialect's statements return it: the columns aliased to these names.
+ * A statement that classifies a failed write in the same batch (SQL Server) also returns `outcome`.
+ */
+export interface SessionRow {
+  session_key: string;
+  session_state: string | null;
+  session_data: unknown;
+  session_version: number | string | null;
+  created_at: Date | string | number;
+  updated_at: Date | string | number;
+  outcome?: 'done' | 'conflict' | 'missing';
+}
+
+/** The result of executing one statement. */
+export interface ExecuteResult {
+  readonly rows: readonly Record<string, unknown>[];
+  readonly rowCount: number;
+}
+
+/** How a driver error is understood by the core. */
+export type ErrorKind = 'unique-violation' | 'schema-missing' | 'other';
+
+/**
+ * The SQL of one dialect, built once per store from its validated, quoted names. Each method returns
+ * a statement in the dialect's own shape (`TStatement`), which only its driver executes.
+ */
+export interface SessionStatements<TStatement> {
+  /** One session row, or none. */
+  select(key: string): TStatement;
+  /** The stored version (`session_version`) of one key, or no row. */
+  selectVersion(key: string): TStatement;
+  /** Inserts the key unless it exists and returns the stored row (or no row when it existed). */
+  insertIfAbsent(key: string, state: string | null, dataJson: string): TStatement;
+  /**
+   * Writes the changes and bumps the version, with the version predicate in the UPDATE's own WHERE
+   * when `expectedVersion` is a number. Returns the written row; a dialect that classifies in the same
+   * batch returns a row with `outcome` instead when nothing was written.
+   */
+  update(key: string, changes: StoredChanges, expectedVersion: number | null): TStatement;
+  /** Deletes the key, conditionally on `expectedVersion` unless it is `null`; `rowCount` says whether it did. */
+  delete(key: string, expectedVersion: number | null): TStatement;
+  /** Sets the last-activity time only; `rowCount` says whether the key existed. */
+  touch(key: string): TStatement;
+  /** The names of the sessions table's columns (`column_name`); no rows when the table is missing. */
+  sessionColumns(): TStatement;
+  /** The names of the processed-operations table's columns (`column_name`). */
+  processedColumns(): TStatement;
+  /** Records an operation id unless present; `rowCount` 1 when it was new. */
+  insertProcessed(id: string): TStatement;
+  /** One row when the operation id is recorded. */
+  selectProcessed(id: string): TStatement;
+  /** Deletes operation ids recorded before `olderThan`; `rowCount` says how many. */
+  deleteProcessedBefore(olderThan: Date): TStatement;
+}
+
+/** What a dialect provides to the core: a way to run its statements and to classify its errors. */
+export interface SqlDriver<TStatement> {
+  readonly dialect: Dialect;
+  execute(statement: TStatement, transaction?: unknown): Promise<ExecuteResult>;
+  classifyError(error: unknown): ErrorKind;
+}
+
+function toDate(value: Date | string | number): Date {
+  return value instanceof Date ? value : new Date(value);
+}
+
+/** Legacy rows written before the migration have a NULL version: they read as version 0. */
+export function toVersion(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function toRecord(row: Record<string, unknown>): SessionRecord {
+  const sessionRow = row as unknown as SessionRow;
+  const rawData = sessionRow.session_data;
+  let data: unknown = rawData;
+  if (typeof rawData === 'string') data = rawData.length === 0 ? {} : JSON.parse(rawData);
+  else if (rawData === null || rawData === undefined) data = {};
+  return {
+    key: sessionRow.session_key,
+    state: sessionRow.session_state ?? null,
+    data,
+    version: toVersion(sessionRow.session_version),
+    createdAt: toDate(sessionRow.created_at),
+    updatedAt: toDate(sessionRow.updated_at),
+  };
+}
+
+const REQUIRED_SESSION_COLUMNS = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'] as const;
+
+/**
+ * A {@link SessionStore} over SQL: the dialect stores extend it and hand it their statements and driver.
+ */
+export abstract class SqlSessionStore<TStatement> implements SessionStore {
+  readonly dialect: Dialect;
+
+  protected constructor(
+    readonly names: ResolvedNames,
+    protected readonly statements: SessionStatements<TStatement>,
+    protected readonly driver: SqlDriver<TStatement>,
+  ) {
+    this.dialect = driver.dialect;
+  }
+
+  /** Runs one statement; a missing table or column becomes a `MigrationRequiredError`. */
+  protected async run(statement: TStatement, transaction?: unknown): Promise<ExecuteResult> {
+    try {
+      return await this.driver.execute(statement, transaction);
+    } catch (error) {
+      if (this.driver.classifyError(error) === 'schema-missing') {
+        throw this.migrationRequired([`a table or column used by ${this.tableLabel()} (${describeError(error)})`], error);
+      }
+      throw error;
+    }
+  }
+
+  async read(key: string, transaction?: unknown): Promise<SessionRecord | null> {
+    const { rows } = await this.run(this.statements.select(key), transaction);
+    return rows[0] === undefined ? null : toRecord(rows[0]);
+  }
+
+  async createIfAbsent(key: string, state: string | null, dataJson: string): Promise<SessionRecord> {
+    // A concurrent creator can win the insert, and then the row is there to read; a concurrent delete
+    // between the two statements is why this is a loop.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const { rows } = await this.run(this.statements.insertIfAbsent(key, state, dataJson));
+        if (rows[0] !== undefined) return toRecord(rows[0]);
+      } catch (error) {
+        if (this.driver.classifyError(error) !== 'unique-violation') throw error;
+      }
+      const existing = await this.read(key);
+      if (existing !== null) return existing;
+    }
+    throw new Error('A session row was deleted three times while it was being created; giving up.');
+  }
+
+  async update(
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    transaction?: unknown,
+  ): Promise<WriteOutcome<SessionRecord>> {
+    const { rows } = await this.run(this.statements.update(key, changes, expectedVersion), transaction);
+    const row = rows[0] as SessionRow | undefined;
+    if (row !== undefined && (row.outcome === undefined || row.outcome === 'done')) {
+      return { status: 'done', value: toRecord(rows[0]!) };
+    }
+    if (row?.outcome === 'conflict') return { status: 'conflict', actualVersion: toVersion(row.session_version) };
+    if (row?.outcome === 'missing' || expectedVersion === null) return { status: 'missing' };
+    return this.classifyRefusedWrite(key, transaction);
+  }
+
+  async delete(key: string, expectedVersion: number | null): Promise<WriteOutcome<true>> {
+    const { rowCount } = await this.run(this.statements.delete(key, expectedVersion));
+    if (rowCount > 0) return { status: 'done', value: true };
+    if (expectedVersion === null) return { status: 'missing' };
+    return this.classifyRefusedWrite(key);
+  }
+
+  /** A conditional write touched no row: the key is either missing or at another version. */
+  private async classifyRefusedWrite(key: string, transaction?: unknown): Promise<WriteOutcome<never>> {
+    const { rows } = await this.run(this.statements.selectVersion(key), transaction);
+    const current = rows[0];
+    if (current === undefined) return { status: 'missing' };
+    return { status: 'conflict', actualVersion: toVersion(current['session_version']) };
+  }
+
+  async touch(key: string): Promise<boolean> {
+    const { rowCount } = await this.run(this.statements.touch(key));
+    return rowCount > 0;
+  }
+
+  async verifySchema(): Promise<void> {
+    const missing: string[] = [];
+    const present = await this.columnNames(this.statements.sessionColumns());
+    if (present.size === 0) {
+      missing.push(`table ${this.tableLabel()}`);
+    } else {
+      for (const role of REQUIRED_SESSION_COLUMNS) {
+        const column = this.names.columns[role];
+        if (!present.has(column.toLowerCase())) missing.push(`column "${column}" of table ${this.tableLabel()}`);
+      }
+    }
+    const processed = await this.columnNames(this.statements.processedColumns());
+    if (processed.size === 0) missing.push(`table ${this.tableLabel(this.names.processedTable)}`);
+    if (missing.length > 0) throw this.migrationRequired(missing);
+  }
+
+  private async columnNames(statement: TStatement): Promise<Set<string>> {
+    const { rows } = await this.driver.execute(statement);
+    return new Set(rows.map((row) => String(row['column_name']).toLowerCase()));
+  }
+
+  async markProcessed(id: string): Promise<boolean> {
+    try {
+      const { rowCount } = await this.run(this.statements.insertProcessed(id));
+      return rowCount > 0;
+    } catch (error) {
+      if (this.driver.classifyError(error) === 'unique-violation') return false;
+      throw error;
+    }
+  }
+
+  async isProcessed(id: string): Promise<boolean> {
+    const { rows } = await this.run(this.statements.selectProcessed(id));
+    return rows.length > 0;
+  }
+
+  async pruneProcessed(olderThan: Date): Promise<number> {
+    const { rowCount } = await this.run(this.statements.deleteProcessedBefore(olderThan));
+    return rowCount;
+  }
+
+  /** The error that says which migration command completes this store's schema. */
+  protected migrationRequired(missing: string[], cause?: unknown): MigrationRequiredError {
+    return new MigrationRequiredError({
+      dialect: this.dialect,
+      missing,
+      command: migrateCommand(this.dialect, this.names),
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+
+  private tableLabel(table = this.names.table): string {
+    return this.names.schema === null ? `"${table}"` : `"${this.names.schema}"."${table}"`;
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

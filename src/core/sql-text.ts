@@ -1,0 +1,59 @@
+/**
+ * Small helpers for building a dialect's statement text from validated names. Values never pass through
+ * here: they travel as parameters.
+ *
+ * @module
+ */
+import type { ResolvedNames, StoredChanges } from './types.js';
+
+/** Quotes a validated identifier with `open`/`close`, doubling any closing character. */
+export function quoteWith(open: string, close: string): (name: string) => string {
+  return (name) => `${open}${name.split(close).join(close + close)}${close}`;
+}
+
+/** The quoted names a statements module needs, computed once per store. */
+export interface QuotedNames {
+  table: string;
+  processedTable: string;
+  key: string;
+  state: string;
+  data: string;
+  version: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The select list every session-returning statement uses, aliased to the core's row names. */
+  selectList: string;
+}
+
+/** Quotes every name once; `prefix` qualifies column references in the select list (e.g. `inserted.`). */
+export function quoteNames(names: ResolvedNames, quote: (name: string) => string, prefix = ''): QuotedNames {
+  const qualify = (table: string): string => (names.schema === null ? quote(table) : `${quote(names.schema)}.${quote(table)}`);
+  const c = names.columns;
+  const key = quote(c.key);
+  const state = quote(c.state);
+  const data = quote(c.data);
+  const version = quote(c.version);
+  const createdAt = quote(c.createdAt);
+  const updatedAt = quote(c.updatedAt);
+  const selectList = [
+    `${prefix}${key} AS session_key`,
+    `${prefix}${state} AS session_state`,
+    `${prefix}${data} AS session_data`,
+    `COALESCE(${prefix}${version}, 0) AS session_version`,
+    `${prefix}${createdAt} AS created_at`,
+    `${prefix}${updatedAt} AS updated_at`,
+  ].join(', ');
+  return { table: qualify(names.table), processedTable: qualify(names.processedTable), key, state, data, version, createdAt, updatedAt, selectList };
+}
+
+/**
+ * The SET list of an update: the changed columns, the version bump and the last-activity time.
+ * `bind` registers a value and returns its placeholder.
+ */
+export function setList(q: QuotedNames, changes: StoredChanges, bind: (name: string, value: unknown) => string, now: string): string {
+  const sets: string[] = [];
+  if (changes.state !== undefined) sets.push(`${q.state} = ${bind('state', changes.state)}`);
+  if (changes.dataJson !== undefined) sets.push(`${q.data} = ${bind('data', changes.dataJson)}`);
+  sets.push(`${q.version} = COALESCE(${q.version}, 0) + 1`, `${q.updatedAt} = ${now}`);
+  return sets.join(', ');
+}

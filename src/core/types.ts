@@ -1,0 +1,175 @@
+/**
+ * The shapes shared by the repository, the retry combinators and the dialect stores.
+ *
+ * @module
+ */
+import type { Dialect } from './errors.js';
+
+/**
+ * One chat's session as stored: its flow state, its JSON data and the version that guards it.
+ *
+ * @typeParam TData - the shape of `data`, a JSON object.
+ * @example
+ * ```ts
+ * const session: Session<{ intentos: number }> | null = await repository.getSession('+5215512345678');
+ * console.log(session?.state, session?.version);
+ * ```
+ */
+export interface Session<TData = Record<string, unknown>> {
+  /** The session key, e.g. a phone number `"+5215512345678"`. */
+  key: string;
+  /** The flow state, e.g. `"REFRI_ESPERA_SAP"`, or `null` when none was set. */
+  state: string | null;
+  /** The session's JSON object. */
+  data: TData;
+  /** `0` for a new row and for legacy rows whose version is `NULL`; `+1` on every update. */
+  version: number;
+  /** When the row was created (the database's clock). */
+  createdAt: Date;
+  /** When the row was last written or touched (the database's clock). */
+  updatedAt: Date;
+}
+
+/**
+ * The fields an update writes. A field left out is left unchanged.
+ *
+ * @example
+ * ```ts
+ * const changes: SessionChanges<{ paso: number }> = { state: 'REFRI_ESPERA_SAP', data: { paso: 2 } };
+ * ```
+ */
+export interface SessionChanges<TData = Record<string, unknown>> {
+  /** The new flow state; `null` clears it. */
+  state?: string | null;
+  /** The new JSON object; it replaces the stored one as a whole. */
+  data?: TData;
+}
+
+/**
+ * A console-compatible logger. `console`, pino, winston and an Azure Functions v4 `InvocationContext`
+ * fit as they are; a method that is missing falls back to `log`, then to nothing.
+ *
+ * @example
+ * ```ts
+ * new SessionRepository({ store, logger: context }); // Azure Functions v4
+ * ```
+ */
+export interface Logger {
+  debug?(message: string, ...meta: unknown[]): void;
+  info?(message: string, ...meta: unknown[]): void;
+  warn?(message: string, ...meta: unknown[]): void;
+  error?(message: string, ...meta: unknown[]): void;
+  log?(message: string, ...meta: unknown[]): void;
+}
+
+/**
+ * Maps the library's logical columns onto the names of an existing table.
+ *
+ * @example
+ * ```ts
+ * const columns: ColumnMap = { key: 'Telefono', state: 'Estado', data: 'DatosTemp' };
+ * ```
+ */
+export interface ColumnMap {
+  /** The primary key column (the phone number or chat id). */
+  key?: string;
+  /** The flow state column. */
+  state?: string;
+  /** The JSON data column (JSON text, or the dialect's JSON type). */
+  data?: string;
+  /** The integer version column added by the migration. */
+  version?: string;
+  /** The creation time column. */
+  createdAt?: string;
+  /** The last-activity column. */
+  updatedAt?: string;
+}
+
+/**
+ * Where a store finds its tables. Every name is validated (letters, digits, underscore) and quoted.
+ *
+ * @example
+ * ```ts
+ * const tables: TableOptions = { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
+ * ```
+ */
+export interface TableOptions {
+  /** The schema (PostgreSQL, SQL Server). @defaultValue `public` / `dbo` */
+  schema?: string;
+  /** The sessions table. @defaultValue `sessions` (PostgreSQL, SQLite) / `Sessions` (SQL Server) */
+  table?: string;
+  /** Column names of an existing table. Defaults follow the dialect's conventions. */
+  columns?: ColumnMap;
+  /** The table of processed operation ids. @defaultValue `processed_operations` / `ProcessedOperations` */
+  processedTable?: string;
+}
+
+/** Every name a store uses, validated and resolved against the dialect's defaults. */
+export interface ResolvedNames {
+  readonly schema: string | null;
+  readonly table: string;
+  readonly processedTable: string;
+  readonly columns: Readonly<Required<ColumnMap>>;
+}
+
+/** A session row as a store returns it, with `data` already parsed. */
+export interface SessionRecord {
+  key: string;
+  state: string | null;
+  data: unknown;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a store's update did. */
+export type WriteOutcome<T> =
+  | { readonly status: 'done'; readonly value: T }
+  | { readonly status: 'conflict'; readonly actualVersion: number | null }
+  | { readonly status: 'missing' };
+
+/** The changes a store writes, with `data` already serialised. */
+export interface StoredChanges {
+  state?: string | null;
+  dataJson?: string;
+}
+
+/**
+ * The seam between the repository and a database. The library's stores implement it on top of one
+ * shared SQL core; implement it yourself only for a database the library does not ship.
+ *
+ * @example
+ * ```ts
+ * const store: SessionStore = new SqliteSessionStore({ database });
+ * await store.verifySchema();
+ * ```
+ */
+export interface SessionStore {
+  /** The dialect, used in messages and metrics. */
+  readonly dialect: Dialect;
+  /** The names this store reads and writes. */
+  readonly names: ResolvedNames;
+  /** Reads one session, or `null`. */
+  read(key: string, transaction?: unknown): Promise<SessionRecord | null>;
+  /** Inserts the session unless it exists, race-free, and returns the stored row either way. */
+  createIfAbsent(key: string, state: string | null, dataJson: string): Promise<SessionRecord>;
+  /** Writes `changes`, conditionally on `expectedVersion` unless it is `null`, and bumps the version. */
+  update(
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    transaction?: unknown,
+  ): Promise<WriteOutcome<SessionRecord>>;
+  /** Deletes the session, conditionally on `expectedVersion` unless it is `null`. */
+  delete(key: string, expectedVersion: number | null): Promise<WriteOutcome<true>>;
+  /** Sets the last-activity time; `false` when there is no such session. */
+  touch(key: string): Promise<boolean>;
+  /** Throws `MigrationRequiredError` when the table or one of its columns is missing. */
+  verifySchema(): Promise<void>;
+  /** Records `id`; `true` the first time, `false` when it was already recorded. */
+  markProcessed(id: string): Promise<boolean>;
+  /** Whether `id` was recorded. */
+  isProcessed(id: string): Promise<boolean>;
+  /** Forgets ids recorded before `olderThan`; returns how many. */
+  pruneProcessed(olderThan: Date): Promise<number>;
+}

@@ -1,0 +1,142 @@
+/**
+ * Checks of caller input, done before anything touches the database, so that bad input gets a typed
+ * error and nothing is written.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from './errors.js';
+
+/** The longest key accepted, in UTF-16 code units (fits NVARCHAR(255), VARCHAR(255) and TEXT alike). */
+export const MAX_KEY_LENGTH = 255;
+/** The longest state accepted, in UTF-16 code units. */
+export const MAX_STATE_LENGTH = 255;
+/** The largest version accepted: the top of a 32-bit INT column. */
+export const MAX_VERSION = 2_147_483_647;
+
+// C0 controls and DEL: PostgreSQL cannot store NUL in text, and the others are never part of a chat id.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+/** Validates a session key or an operation id. */
+export function validateKey(key: unknown, argument = 'key'): string {
+  if (typeof key !== 'string') {
+    throw new InvalidArgumentError(argument, `expected a non-empty string, got ${describe(key)}.`);
+  }
+  if (key.length === 0) throw new InvalidArgumentError(argument, 'expected a non-empty string, got "".');
+  if (key.length > MAX_KEY_LENGTH) {
+    throw new InvalidArgumentError(argument, `is ${key.length} characters long; the limit is ${MAX_KEY_LENGTH}.`);
+  }
+  if (CONTROL_CHARACTERS.test(key)) {
+    throw new InvalidArgumentError(argument, 'contains a control character (U+0000–U+001F or U+007F); remove it.');
+  }
+  if (!key.isWellFormed()) {
+    throw new InvalidArgumentError(argument, 'contains a lone UTF-16 surrogate, which no database stores faithfully.');
+  }
+  return key;
+}
+
+/** Validates a flow state: a string, or `null` to clear it. */
+export function validateState(state: unknown, argument = 'changes.state'): string | null {
+  if (state === null) return null;
+  if (typeof state !== 'string') {
+    throw new InvalidArgumentError(argument, `expected a string or null, got ${describe(state)}.`);
+  }
+  if (state.length > MAX_STATE_LENGTH) {
+    throw new InvalidArgumentError(argument, `is ${state.length} characters long; the limit is ${MAX_STATE_LENGTH}.`);
+  }
+  if (state.includes('\u0000') || !state.isWellFormed()) {
+    throw new InvalidArgumentError(argument, 'contains NUL or a lone surrogate, which no database stores faithfully.');
+  }
+  return state;
+}
+
+/** Validates an `expectedVersion`: `undefined` and `null` mean "unconditional". */
+export function validateExpectedVersion(version: unknown, argument = 'expectedVersion'): number | null {
+  if (version === undefined || version === null) return null;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > MAX_VERSION) {
+    throw new InvalidArgumentError(
+      argument,
+      `expected an integer from 0 to ${MAX_VERSION} (the version you read), or null for an unconditional write; got ${describe(version)}.`,
+    );
+  }
+  return version;
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Serialises session data, which must be a plain JSON object that survives a round trip unchanged:
+ * strings, finite numbers, booleans, null, arrays and plain objects, without cycles, NUL characters or
+ * lone surrogates. Anything else (undefined, functions, BigInt, Dates, Maps, NaN) is refused rather
+ * than silently changed by `JSON.stringify`.
+ */
+export function serializeData(data: unknown, maxLength: number, argument = 'changes.data'): string {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || !isPlainObject(data)) {
+    throw new InvalidArgumentError(argument, `expected a plain JSON object, got ${describe(data)}.`);
+  }
+  // Iterative walk: deep data must give a typed error, not a stack overflow.
+  const ancestors = new Set<object>();
+  const stack: { value: unknown; path: string; leaving?: object }[] = [{ value: data, path: argument }];
+  while (stack.length > 0) {
+    const { value, path, leaving } = stack.pop()!;
+    if (leaving !== undefined) {
+      ancestors.delete(leaving);
+      continue;
+    }
+    switch (typeof value) {
+      case 'string':
+        if (value.includes('\u0000') || !value.isWellFormed()) {
+          throw new InvalidArgumentError(path, 'contains NUL or a lone surrogate, which JSON columns do not store faithfully.');
+        }
+        continue;
+      case 'number':
+        if (!Number.isFinite(value)) throw new InvalidArgumentError(path, `${value} is not representable in JSON.`);
+        continue;
+      case 'boolean':
+        continue;
+      case 'object': {
+        if (value === null) continue;
+        if (ancestors.has(value)) throw new InvalidArgumentError(path, 'is a circular reference; JSON cannot represent cycles.');
+        if (!Array.isArray(value) && !isPlainObject(value)) {
+          throw new InvalidArgumentError(
+            path,
+            `is a ${value.constructor?.name ?? 'non-plain object'}; store plain JSON (convert Dates to ISO strings, Maps to objects).`,
+          );
+        }
+        ancestors.add(value);
+        stack.push({ value: undefined, path, leaving: value });
+        for (const name of Object.keys(value)) {
+          if (name.includes('\u0000') || !name.isWellFormed()) {
+            throw new InvalidArgumentError(`${path}[${JSON.stringify(name)}]`, 'has a key with NUL or a lone surrogate.');
+          }
+          stack.push({ value: (value as Record<string, unknown>)[name], path: `${path}.${name}` });
+        }
+        continue;
+      }
+      default:
+        throw new InvalidArgumentError(path, `${typeof value} values are not JSON; remove it or convert it first.`);
+    }
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(data);
+  } catch (cause) {
+    throw new InvalidArgumentError(argument, 'could not be serialised to JSON.', { cause });
+  }
+  if (json.length > maxLength) {
+    throw new InvalidArgumentError(
+      argument,
+      `serialises to ${json.length} characters; the limit is ${maxLength} (raise the repository's maxDataLength).`,
+    );
+  }
+  return json;
+}

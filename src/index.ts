@@ -1,0 +1,49 @@
+/**
+ * versioned-sessions: optimistic locking for chatbot sessions. This entry loads no database driver;
+ * import a store from `versioned-sessions/postgres`, `versioned-sessions/sqlite` or
+ * `versioned-sessions/mssql`.
+ *
+ * @example
+ * ```ts
+ * import { SessionRepository, withSessionRetry, isConcurrencyError } from 'versioned-sessions';
+ * ```
+ * @module versioned-sessions
+ */
+export {
+  ConcurrencyError,
+  InvalidArgumentError,
+  MigrationRequiredError,
+  SessionNotFoundError,
+  VersionedSessionError,
+  isConcurrencyError,
+  isVersionedSessionError,
+  type Dialect,
+  type SessionOperation,
+} from './core/errors.js';
+export { maskKey, type KeyMasker } from './core/mask.js';
+export {
+  SessionRepository,
+  type DeleteSessionOptions,
+  type SessionRepositoryOptions,
+  type UpdateSessionOptions,
+} from './core/repository.js';
+export {
+  withRetry,
+  withSessionRetry,
+  type JitterStrategy,
+  type RetryOptions,
+  type SessionRetryOptions,
+} from './core/retry.js';
+export type { LevelLogger } from './core/logger.js';
+export type {
+  ColumnMap,
+  Logger,
+  ResolvedNames,
+  Session,
+  SessionChanges,
+  SessionRecord,
+  SessionStore,
+  StoredChanges,
+  TableOptions,
+  WriteOutcome,
+} from './core/types.js';

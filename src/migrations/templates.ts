@@ -1,0 +1,69 @@
+/**
+ * The packaged SQL migrations: finding them inside the installed package and filling in their
+ * `$(Name)` placeholders with validated names.
+ *
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dialect } from '../core/errors.js';
+import type { ResolvedNames } from '../core/types.js';
+
+/** One packaged migration file, unrendered. */
+export interface MigrationTemplate {
+  /** The file name without `.sql`, e.g. `0001_create_sessions`. */
+  readonly id: string;
+  readonly dialect: Dialect;
+  /** The file's text with its `$(Name)` placeholders. */
+  readonly template: string;
+}
+
+/** The package's `migrations/` folder, found upward from this module (its source or built location). */
+export function migrationsRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 5; depth++) {
+    const candidate = join(directory, 'migrations');
+    if (existsSync(join(candidate, 'postgres')) && existsSync(join(directory, 'package.json'))) return candidate;
+    directory = dirname(directory);
+  }
+  throw new Error('The packaged migrations/ folder was not found next to versioned-sessions; reinstall the package.');
+}
+
+/** The dialect's migration files in id order. */
+export function loadMigrationTemplates(dialect: Dialect): MigrationTemplate[] {
+  const folder = join(migrationsRoot(), dialect);
+  return readdirSync(folder)
+    .filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name))
+    .sort()
+    .map((name) => ({ id: name.slice(0, -'.sql'.length), dialect, template: readFileSync(join(folder, name), 'utf8') }));
+}
+
+/** The value of every placeholder for a store's names. */
+export function templateVariables(names: ResolvedNames): Record<string, string> {
+  const c = names.columns;
+  return {
+    ...(names.schema === null ? {} : { Schema: names.schema }),
+    SessionsTable: names.table,
+    ProcessedTable: names.processedTable,
+    KeyColumn: c.key,
+    StateColumn: c.state,
+    DataColumn: c.data,
+    VersionColumn: c.version,
+    CreatedAtColumn: c.createdAt,
+    UpdatedAtColumn: c.updatedAt,
+  };
+}
+
+/**
+ * Fills every `$(Name)` placeholder. The names were validated as plain identifiers, so they cannot
+ * break out of the quotes the template puts around them.
+ */
+export function renderTemplate(template: string, names: ResolvedNames): string {
+  const variables = templateVariables(names);
+  return template.replace(/\$\(([A-Za-z]+)\)/g, (placeholder, name: string) => {
+    const value = variables[name];
+    if (value === undefined) throw new Error(`Unknown placeholder ${placeholder} in a packaged migration.`);
+    return value;
+  });
+}

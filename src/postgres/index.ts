@@ -1,0 +1,12 @@
+/**
+ * The PostgreSQL store (peer dependency: `pg`).
+ *
+ * @example
+ * ```ts
+ * import { PostgresSessionStore, isTransientError } from 'versioned-sessions/postgres';
+ * ```
+ * @module versioned-sessions/postgres
+ */
+export { PostgresSessionStore, type PostgresQueryable, type PostgresSessionStoreOptions } from './postgres-store.js';
+export { isTransientError } from './postgres-errors.js';
+export type { PostgresStatement } from './postgres-statements.js';

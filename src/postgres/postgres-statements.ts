@@ -1,0 +1,64 @@
+/**
+ * The PostgreSQL text of every statement the store sends. Names are validated and double-quoted once;
+ * values always travel as `$n` parameters.
+ *
+ * @module
+ */
+import type { SessionStatements } from '../core/sql-store.js';
+import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
+import type { ResolvedNames } from '../core/types.js';
+
+/** A statement in the shape `pg` executes. */
+export interface PostgresStatement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+const quote = quoteWith('"', '"');
+
+/** Builds the PostgreSQL statements for one store's names. */
+export function postgresStatements(names: ResolvedNames): SessionStatements<PostgresStatement> {
+  const q = quoteNames(names, quote);
+  const byKey = `${q.key} = $1`;
+  const versionIs = (placeholder: string): string => `COALESCE(${q.version}, 0) = ${placeholder}`;
+  const columnsOf = (table: string): PostgresStatement => ({
+    text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+    values: [names.schema, table],
+  });
+  return {
+    select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, values: [key] }),
+    selectVersion: (key) => ({
+      text: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
+      values: [key],
+    }),
+    insertIfAbsent: (key, state, dataJson) => ({
+      text:
+        `INSERT INTO ${q.table} (${q.key}, ${q.state}, ${q.data}, ${q.version}, ${q.createdAt}, ${q.updatedAt}) ` +
+        `VALUES ($1, $2, $3, 0, now(), now()) ON CONFLICT (${q.key}) DO NOTHING RETURNING ${q.selectList}`,
+      values: [key, state, dataJson],
+    }),
+    update: (key, changes, expectedVersion) => {
+      const values: unknown[] = [key];
+      const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
+      const sets = setList(q, changes, bind, 'now()');
+      const where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs(bind('expected', expectedVersion))}`;
+      return { text: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}`, values };
+    },
+    delete: (key, expectedVersion) =>
+      expectedVersion === null
+        ? { text: `DELETE FROM ${q.table} WHERE ${byKey}`, values: [key] }
+        : { text: `DELETE FROM ${q.table} WHERE ${byKey} AND ${versionIs('$2')}`, values: [key, expectedVersion] },
+    touch: (key) => ({ text: `UPDATE ${q.table} SET ${q.updatedAt} = now() WHERE ${byKey}`, values: [key] }),
+    sessionColumns: () => columnsOf(names.table),
+    processedColumns: () => columnsOf(names.processedTable),
+    insertProcessed: (id) => ({
+      text: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES ($1, now()) ON CONFLICT (id) DO NOTHING`,
+      values: [id],
+    }),
+    selectProcessed: (id) => ({ text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = $1`, values: [id] }),
+    deleteProcessedBefore: (olderThan) => ({
+      text: `DELETE FROM ${q.processedTable} WHERE processed_at < $1`,
+      values: [olderThan],
+    }),
+  };
+}

@@ -1,0 +1,17 @@
+/**
+ * The SQLite store (peer dependency: `better-sqlite3` 12.x).
+ *
+ * @example
+ * ```ts
+ * import { SqliteSessionStore, isTransientError } from 'versioned-sessions/sqlite';
+ * ```
+ * @module versioned-sessions/sqlite
+ */
+export {
+  SqliteSessionStore,
+  type SqliteDatabase,
+  type SqlitePrepared,
+  type SqliteSessionStoreOptions,
+} from './sqlite-store.js';
+export { isTransientError } from './sqlite-errors.js';
+export type { SqliteStatement } from './sqlite-statements.js';

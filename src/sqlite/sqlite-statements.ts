@@ -1,0 +1,69 @@
+/**
+ * The SQLite text of every statement the store sends. Names are validated and double-quoted once;
+ * values always travel as `@name` parameters. Times are ISO-8601 UTC text with milliseconds, which
+ * sorts and compares correctly as text.
+ *
+ * @module
+ */
+import type { SessionStatements } from '../core/sql-store.js';
+import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
+import type { ResolvedNames } from '../core/types.js';
+
+/** A statement in the shape `better-sqlite3` executes. */
+export interface SqliteStatement {
+  readonly sql: string;
+  readonly params: Record<string, unknown>;
+}
+
+const quote = quoteWith('"', '"');
+const NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/** Builds the SQLite statements for one store's names. */
+export function sqliteStatements(names: ResolvedNames): SessionStatements<SqliteStatement> {
+  const q = quoteNames(names, quote);
+  const byKey = `${q.key} = @key`;
+  const versionIs = `COALESCE(${q.version}, 0) = @expected`;
+  const columnsOf = (table: string): SqliteStatement => ({
+    sql: 'SELECT name AS column_name FROM pragma_table_info(@table)',
+    params: { table },
+  });
+  return {
+    select: (key) => ({ sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, params: { key } }),
+    selectVersion: (key) => ({
+      sql: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
+      params: { key },
+    }),
+    insertIfAbsent: (key, state, dataJson) => ({
+      sql:
+        `INSERT INTO ${q.table} (${q.key}, ${q.state}, ${q.data}, ${q.version}, ${q.createdAt}, ${q.updatedAt}) ` +
+        `VALUES (@key, @state, @data, 0, ${NOW}, ${NOW}) ON CONFLICT (${q.key}) DO NOTHING RETURNING ${q.selectList}`,
+      params: { key, state, data: dataJson },
+    }),
+    update: (key, changes, expectedVersion) => {
+      const params: Record<string, unknown> = { key };
+      const bind = (name: string, value: unknown): string => {
+        params[name] = value;
+        return `@${name}`;
+      };
+      const sets = setList(q, changes, bind, NOW);
+      const where = expectedVersion === null ? byKey : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
+      return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}`, params };
+    },
+    delete: (key, expectedVersion) =>
+      expectedVersion === null
+        ? { sql: `DELETE FROM ${q.table} WHERE ${byKey}`, params: { key } }
+        : { sql: `DELETE FROM ${q.table} WHERE ${byKey} AND ${versionIs}`, params: { key, expected: expectedVersion } },
+    touch: (key) => ({ sql: `UPDATE ${q.table} SET ${q.updatedAt} = ${NOW} WHERE ${byKey}`, params: { key } }),
+    sessionColumns: () => columnsOf(names.table),
+    processedColumns: () => columnsOf(names.processedTable),
+    insertProcessed: (id) => ({
+      sql: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES (@id, ${NOW}) ON CONFLICT (id) DO NOTHING`,
+      params: { id },
+    }),
+    selectProcessed: (id) => ({ sql: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`, params: { id } }),
+    deleteProcessedBefore: (olderThan) => ({
+      sql: `DELETE FROM ${q.processedTable} WHERE processed_at < @olderThan`,
+      params: { olderThan: olderThan.toISOString() },
+    }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * `SqliteSessionStore`: the shared SQL core over the caller's `better-sqlite3` database.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import { resolveNames } from '../core/identifiers.js';
+import { SqlSessionStore, type ExecuteResult, type SqlDriver } from '../core/sql-store.js';
+import type { TableOptions } from '../core/types.js';
+import { classifySqliteError } from './sqlite-errors.js';
+import { sqliteStatements, type SqliteStatement } from './sqlite-statements.js';
+
+/** The slice of a prepared `better-sqlite3` statement the store calls. */
+export interface SqlitePrepared {
+  readonly reader: boolean;
+  all(params: Record<string, unknown>): unknown[];
+  run(params: Record<string, unknown>): { changes: number };
+}
+
+/**
+ * The slice of a `better-sqlite3` `Database` the store calls; declared here so the library does not
+ * depend on its types.
+ */
+export interface SqliteDatabase {
+  readonly memory: boolean;
+  prepare(sql: string): SqlitePrepared;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+}
+
+/**
+ * Options of {@link SqliteSessionStore}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteSessionStoreOptions = { database: new Database('sessions.db'), busyTimeoutMs: 5000 };
+ * ```
+ */
+export interface SqliteSessionStoreOptions extends Omit<TableOptions, 'schema'> {
+  /** The caller's `better-sqlite3` database. The store never closes it. */
+  readonly database: SqliteDatabase;
+  /**
+   * How long a statement waits for another connection's write lock before failing with SQLITE_BUSY.
+   * @defaultValue 5000
+   */
+  readonly busyTimeoutMs?: number;
+  /**
+   * Switch a file database to WAL, so readers never wait for the writer and several processes can
+   * share it. Set `false` to leave the journal mode as it is.
+   * @defaultValue true
+   */
+  readonly wal?: boolean;
+}
+
+function isDatabase(value: unknown): value is SqliteDatabase {
+  return typeof value === 'object' && value !== null && typeof (value as SqliteDatabase).prepare === 'function';
+}
+
+/**
+ * Sessions in SQLite through `better-sqlite3`: the embedded default for the demo and local
+ * development. Every write is a single statement, so no transaction spans a read and a write.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * import { SessionRepository } from 'versioned-sessions';
+ * import { SqliteSessionStore } from 'versioned-sessions/sqlite';
+ *
+ * const sessions = new SessionRepository({ store: new SqliteSessionStore({ database: new Database('sessions.db') }) });
+ * ```
+ */
+export class SqliteSessionStore extends SqlSessionStore<SqliteStatement> {
+  constructor(options: SqliteSessionStoreOptions) {
+    if (typeof options !== 'object' || options === null || !isDatabase(options.database)) {
+      throw new InvalidArgumentError('database', 'expected a better-sqlite3 Database.');
+    }
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new InvalidArgumentError('busyTimeoutMs', `expected a non-negative integer, got ${String(busyTimeoutMs)}.`);
+    }
+    if (options.wal !== undefined && typeof options.wal !== 'boolean') {
+      throw new InvalidArgumentError('wal', 'expected a boolean.');
+    }
+    const names = resolveNames('sqlite', options);
+    const database = options.database;
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    if (options.wal !== false && !database.memory) database.pragma('journal_mode = WAL');
+    const prepared = new Map<string, SqlitePrepared>();
+    const driver: SqlDriver<SqliteStatement> = {
+      dialect: 'sqlite',
+      execute(statement): Promise<ExecuteResult> {
+        let compiled = prepared.get(statement.sql);
+        if (compiled === undefined) {
+          compiled = database.prepare(statement.sql);
+          prepared.set(statement.sql, compiled);
+        }
+        if (compiled.reader) {
+          const rows = compiled.all(statement.params) as Record<string, unknown>[];
+          return Promise.resolve({ rows, rowCount: rows.length });
+        }
+        return Promise.resolve({ rows: [], rowCount: compiled.run(statement.params).changes });
+      },
+      classifyError: classifySqliteError,
+    };
+    super(names, sqliteStatements(names), driver);
+  }
+}

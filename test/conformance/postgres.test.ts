@@ -1,0 +1,4 @@
+import { defineConformanceSuite } from './suite.js';
+import { postgresTarget } from './targets/postgres.js';
+
+await defineConformanceSuite(postgresTarget());

@@ -1,0 +1,4 @@
+import { defineConformanceSuite } from './suite.js';
+import { sqliteTarget } from './targets/sqlite.js';
+
+await defineConformanceSuite(sqliteTarget());

@@ -1,0 +1,53 @@
+/**
+ * What the conformance suite needs from a dialect: a way to make an isolated, migrated table and a
+ * few raw statements to set up states the library itself never produces (legacy NULL versions, a
+ * dropped column).
+ */
+import type { Dialect } from '../../src/core/errors.js';
+import type { SessionRepository } from '../../src/core/repository.js';
+import type { ResolvedNames, SessionStore, TableOptions } from '../../src/core/types.js';
+import type { Availability } from '../support/environment.js';
+
+/** How a worker thread or process opens its own connection to the fixture's database. */
+export interface WorkerConnection {
+  dialect: Dialect;
+  /** PostgreSQL / SQL Server URL, or the SQLite file path. */
+  location: string;
+  tableOptions: TableOptions;
+}
+
+export interface Fixture {
+  readonly names: ResolvedNames;
+  readonly tableOptions: TableOptions;
+  readonly store: SessionStore;
+  readonly repository: SessionRepository;
+  readonly connection: WorkerConnection;
+  /** Runs raw SQL with positional parameters (`$1` for PostgreSQL, `?` for SQLite, `@p1` for SQL Server). */
+  exec(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** The dialect's quoting of one identifier. */
+  quote(name: string): string;
+  /** The schema-qualified, quoted sessions table. */
+  readonly table: string;
+  /** Constructs another store on the fixture's connection with `options` (for option validation). */
+  newStore(options: Record<string, unknown>): SessionStore;
+  /** Positional placeholder number `n` (1-based) in this dialect. */
+  placeholder(n: number): string;
+}
+
+export interface FixtureOptions {
+  tableOptions?: TableOptions;
+  /** Apply the packaged migrations (default true). */
+  migrate?: boolean;
+}
+
+export interface DialectTarget {
+  readonly dialect: Dialect;
+  availability(): Promise<Availability>;
+  createFixture(options?: FixtureOptions): Promise<Fixture>;
+  /** Makes the version column nullable, as on a table adopted by hand before the migration. */
+  makeVersionNullable(fixture: Fixture): Promise<void>;
+  /** Drops one column of the sessions table. */
+  dropColumn(fixture: Fixture, column: string): Promise<void>;
+  /** Closes every fixture and connection. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+import pg from 'pg';
+import { resolveNames } from '../../../src/core/identifiers.js';
+import { SessionRepository } from '../../../src/core/repository.js';
+import { loadMigrationTemplates, renderTemplate } from '../../../src/migrations/templates.js';
+import { PostgresSessionStore } from '../../../src/postgres/index.js';
+import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { uniqueName } from '../../support/names.js';
+import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export function postgresTarget(): DialectTarget {
+  let url: string | undefined;
+  let pool: pg.Pool | undefined;
+  let stopContainer: (() => Promise<unknown>) | undefined;
+  const schemas: string[] = [];
+
+  async function connect(): Promise<pg.Pool> {
+    if (pool !== undefined) return pool;
+    if (url === undefined) throw new Error('PostgreSQL is not available');
+    pool = new pg.Pool({ connectionString: url, max: 10 });
+    return pool;
+  }
+
+  return {
+    dialect: 'postgres',
+    async availability(): Promise<Availability> {
+      const configured = process.env['VERSIONED_SESSIONS_PG_URL'];
+      if (configured !== undefined && configured !== '') {
+        url = configured;
+      } else {
+        const runtime = await containerRuntimeAvailable();
+        if (!runtime.ok) return { available: false, reason: `VERSIONED_SESSIONS_PG_URL is not set and ${runtime.reason}` };
+        const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+        const container = await new PostgreSqlContainer('postgres:15-alpine').start();
+        stopContainer = () => container.stop();
+        url = container.getConnectionUri();
+      }
+      try {
+        await (await connect()).query('SELECT 1');
+      } catch (error) {
+        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
+      }
+      return { available: true, url: redactUrl(url) };
+    },
+    async createFixture(options: FixtureOptions = {}): Promise<Fixture> {
+      const client = await connect();
+      const schema = uniqueName('vs');
+      schemas.push(schema);
+      await client.query(`CREATE SCHEMA ${quote(schema)}`);
+      const tableOptions = { schema, ...options.tableOptions };
+      if (tableOptions.schema !== schema) schemas.push(tableOptions.schema!);
+      const names = resolveNames('postgres', tableOptions);
+      if (options.migrate !== false) {
+        for (const migration of loadMigrationTemplates('postgres')) await client.query(renderTemplate(migration.template, names));
+      }
+      const store = new PostgresSessionStore({ pool: client, ...tableOptions });
+      return {
+        names,
+        tableOptions,
+        store,
+        repository: new SessionRepository({ store }),
+        connection: { dialect: 'postgres', location: url!, tableOptions },
+        async exec(sql, params = []) {
+          return (await client.query(sql, params)).rows;
+        },
+        quote,
+        newStore: (storeOptions) => new PostgresSessionStore({ pool: client, ...storeOptions } as never),
+        table: `${quote(names.schema!)}.${quote(names.table)}`,
+        placeholder: (n) => `$${n}`,
+      };
+    },
+    async makeVersionNullable(fixture) {
+      await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${quote(fixture.names.columns.version)} DROP NOT NULL`);
+    },
+    async dropColumn(fixture, column) {
+      await fixture.exec(`ALTER TABLE ${fixture.table} DROP COLUMN ${quote(column)}`);
+    },
+    async close() {
+      if (pool !== undefined) {
+        for (const schema of schemas.splice(0)) await pool.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
+        await pool.end();
+        pool = undefined;
+      }
+      await stopContainer?.();
+    },
+  };
+}

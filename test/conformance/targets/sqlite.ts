@@ -1,0 +1,73 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveNames } from '../../../src/core/identifiers.js';
+import { SessionRepository } from '../../../src/core/repository.js';
+import { loadMigrationTemplates, renderTemplate } from '../../../src/migrations/templates.js';
+import { SqliteSessionStore } from '../../../src/sqlite/index.js';
+import { uniqueName } from '../../support/names.js';
+import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export function sqliteTarget(): DialectTarget {
+  const databases: Database.Database[] = [];
+  const folders: string[] = [];
+  const target: DialectTarget = {
+    dialect: 'sqlite',
+    availability: () => Promise.resolve({ available: true, url: 'better-sqlite3 temp files' }),
+    async createFixture(options: FixtureOptions = {}): Promise<Fixture> {
+      const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-'));
+      folders.push(folder);
+      const file = join(folder, 'sessions.db');
+      const database = new Database(file);
+      databases.push(database);
+      const tableOptions = { table: uniqueName('sessions'), processedTable: uniqueName('processed'), ...options.tableOptions };
+      const names = resolveNames('sqlite', tableOptions);
+      if (options.migrate !== false) {
+        for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, names));
+      }
+      const store = new SqliteSessionStore({ database, ...tableOptions });
+      return {
+        names,
+        tableOptions,
+        store,
+        repository: new SessionRepository({ store }),
+        connection: { dialect: 'sqlite', location: file, tableOptions },
+        exec(sql, params = []) {
+          const statement = database.prepare(sql);
+          if (statement.reader) return Promise.resolve(statement.all(...params) as Record<string, unknown>[]);
+          statement.run(...params);
+          return Promise.resolve([]);
+        },
+        quote,
+        newStore: (storeOptions) => new SqliteSessionStore({ database, ...storeOptions } as never),
+        table: quote(names.table),
+        placeholder: () => '?',
+      };
+    },
+    async makeVersionNullable(fixture) {
+      // SQLite cannot drop NOT NULL in place: rebuild the table with a nullable version column.
+      const c = fixture.names.columns;
+      const t = fixture.table;
+      const legacy = quote(`${fixture.names.table}_legacy`);
+      await fixture.exec(
+        `CREATE TABLE ${legacy} (${quote(c.key)} TEXT PRIMARY KEY, ${quote(c.state)} TEXT, ${quote(c.data)} TEXT, ` +
+          `${quote(c.version)} INTEGER NULL, ${quote(c.createdAt)} TEXT NOT NULL, ${quote(c.updatedAt)} TEXT NOT NULL)`,
+      );
+      await fixture.exec(`INSERT INTO ${legacy} SELECT * FROM ${t}`);
+      await fixture.exec(`DROP TABLE ${t}`);
+      await fixture.exec(`ALTER TABLE ${legacy} RENAME TO ${t}`);
+    },
+    async dropColumn(fixture, column) {
+      await fixture.exec(`ALTER TABLE ${fixture.table} DROP COLUMN ${quote(column)}`);
+    },
+    close() {
+      for (const database of databases.splice(0)) database.close();
+      for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+  return target;
+}

@@ -1,0 +1,87 @@
+// A worker thread that plays one function instance: it opens its own connection to the fixture's
+// database and runs `tasks` concurrent operations of one workload on one key, then reports what each
+// operation saw. Loaded outside vitest, so it imports the bundled library from test/.tmp/lib.
+import { parentPort, workerData } from 'node:worker_threads';
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
+
+const { connection, workload, key, tasks, retry } = workerData;
+const core = await import('../.tmp/lib/index.mjs');
+
+async function openStore() {
+  if (connection.dialect === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const { SqliteSessionStore } = await import('../.tmp/lib/sqlite.mjs');
+    const database = new Database(connection.location);
+    return { store: new SqliteSessionStore({ database, ...connection.tableOptions }), close: () => database.close() };
+  }
+  if (connection.dialect === 'postgres') {
+    const { default: pg } = await import('pg');
+    const { PostgresSessionStore } = await import('../.tmp/lib/postgres.mjs');
+    const pool = new pg.Pool({ connectionString: connection.location, max: tasks });
+    return { store: new PostgresSessionStore({ pool, ...connection.tableOptions }), close: () => pool.end() };
+  }
+  throw new Error(`no worker store for ${connection.dialect}`);
+}
+
+function describeError(error) {
+  return {
+    name: error?.name ?? 'Error',
+    message: String(error?.message ?? error),
+    expectedVersion: error?.expectedVersion,
+    actualVersion: error?.actualVersion,
+    operation: error?.operation,
+    isConcurrencyError: core.isConcurrencyError(error),
+  };
+}
+
+const workloads = {
+  // Read-modify-write through withSessionRetry: the versioned way.
+  async retryIncrement(repository) {
+    let attempts = 0;
+    const session = await core.withSessionRetry(
+      repository,
+      key,
+      async (current) => {
+        attempts++;
+        await yieldToOthers();
+        return repository.updateSession(
+          key,
+          { data: { counter: (current.data.counter ?? 0) + 1 } },
+          { expectedVersion: current.version },
+        );
+      },
+      retry,
+    );
+    return { ok: true, attempts, version: session.version };
+  },
+  // Read, then write unconditionally: the lost-update bug the library exists to prevent.
+  async naiveIncrement(repository) {
+    const current = await repository.getOrCreateSession(key);
+    await yieldToOthers();
+    const session = await repository.updateSession(key, { data: { counter: (current.data.counter ?? 0) + 1 } });
+    return { ok: true, attempts: 1, version: session.version };
+  },
+  // Everyone writes against the same version read before the race.
+  async sameVersion(repository, index) {
+    const session = await repository.updateSession(key, { state: `WRITER_${workerData.worker}_${index}` }, {
+      expectedVersion: workerData.expectedVersion,
+    });
+    return { ok: true, attempts: 1, version: session.version };
+  },
+  async getOrCreate(repository) {
+    const session = await repository.getOrCreateSession(key, { state: 'INICIO', data: { counter: 0 } });
+    return { ok: true, attempts: 1, version: session.version, createdAt: session.createdAt.toISOString() };
+  },
+};
+
+const { store, close } = await openStore();
+const repository = new core.SessionRepository({ store });
+const run = workloads[workload];
+// All workers start their tasks together once the parent says go, so the operations really overlap.
+parentPort.postMessage({ type: 'ready' });
+await new Promise((resolve) => parentPort.once('message', resolve));
+const results = await Promise.all(
+  Array.from({ length: tasks }, (_, index) => run(repository, index).catch((error) => ({ ok: false, error: describeError(error) }))),
+);
+await close();
+parentPort.postMessage({ type: 'done', results });

@@ -1,0 +1,73 @@
+/**
+ * Runs a workload in several worker threads at once, each with its own database connection, so the
+ * operations really run in parallel (for SQLite, several connections on one WAL file).
+ */
+import { Worker } from 'node:worker_threads';
+import type { WorkerConnection } from '../conformance/target.js';
+
+export interface OperationResult {
+  ok: boolean;
+  attempts?: number;
+  version?: number;
+  createdAt?: string;
+  error?: {
+    name: string;
+    message: string;
+    expectedVersion?: number;
+    actualVersion?: number | null;
+    operation?: string;
+    isConcurrencyError: boolean;
+  };
+}
+
+export interface ParallelRun {
+  connection: WorkerConnection;
+  workload: 'retryIncrement' | 'naiveIncrement' | 'sameVersion' | 'getOrCreate';
+  key: string;
+  workers: number;
+  tasksPerWorker: number;
+  expectedVersion?: number;
+  retry?: Record<string, unknown>;
+}
+
+export async function runParallel(run: ParallelRun): Promise<OperationResult[]> {
+  const workerUrl = new URL('./concurrency-worker.mjs', import.meta.url);
+  const workers = Array.from(
+    { length: run.workers },
+    (_, worker) =>
+      new Worker(workerUrl, {
+        workerData: {
+          connection: run.connection,
+          workload: run.workload,
+          key: run.key,
+          tasks: run.tasksPerWorker,
+          expectedVersion: run.expectedVersion,
+          retry: run.retry ?? {},
+          worker,
+        },
+      }),
+  );
+  const finished = workers.map(
+    (worker) =>
+      new Promise<{ ready: Promise<void>; done: Promise<OperationResult[]> }>((resolveOuter) => {
+        let markReady!: () => void;
+        const ready = new Promise<void>((resolve) => (markReady = resolve));
+        const done = new Promise<OperationResult[]>((resolve, reject) => {
+          worker.on('message', (message: { type: string; results?: OperationResult[] }) => {
+            if (message.type === 'ready') markReady();
+            if (message.type === 'done') resolve(message.results!);
+          });
+          worker.on('error', reject);
+          worker.on('exit', (code) => {
+            if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+          });
+        });
+        resolveOuter({ ready, done });
+      }),
+  );
+  const handles = await Promise.all(finished);
+  await Promise.all(handles.map((handle) => handle.ready));
+  for (const worker of workers) worker.postMessage('go');
+  const results = await Promise.all(handles.map((handle) => handle.done));
+  return results.flat();
+}
