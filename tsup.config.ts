@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     sqlite: 'src/sqlite/index.ts',
     postgres: 'src/postgres/index.ts',
+    mssql: 'src/mssql/index.ts',
     demo: 'src/demo/run-demo.ts',
     'demo-instance': 'src/demo/demo-instance.ts',
   },

@@ -49,7 +49,10 @@ export interface SessionStatements<TStatement> {
    * batch returns a row with `outcome` instead when nothing was written.
    */
   update(key: string, changes: StoredChanges, expectedVersion: number | null): TStatement;
-  /** Deletes the key, conditionally on `expectedVersion` unless it is `null`; `rowCount` says whether it did. */
+  /**
+   * Deletes the key, conditionally on `expectedVersion` unless it is `null`; `rowCount` says whether it
+   * did. A dialect that classifies a refused delete in the same batch returns a row with `outcome`.
+   */
   delete(key: string, expectedVersion: number | null): TStatement;
   /** Sets the last-activity time only; `rowCount` says whether the key existed. */
   touch(key: string): TStatement;
@@ -158,20 +161,27 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     if (row !== undefined && (row.outcome === undefined || row.outcome === 'done')) {
       return { status: 'done', value: toRecord(rows[0]!) };
     }
-    if (row?.outcome === 'conflict') return { status: 'conflict', actualVersion: toVersion(row.session_version) };
-    if (row?.outcome === 'missing' || expectedVersion === null) return { status: 'missing' };
-    return this.classifyRefusedWrite(key, transaction);
+    return this.classifyRefusedWrite(key, row, expectedVersion, transaction);
   }
 
   async delete(key: string, expectedVersion: number | null): Promise<WriteOutcome<true>> {
-    const { rowCount } = await this.run(this.statements.delete(key, expectedVersion));
+    const { rows, rowCount } = await this.run(this.statements.delete(key, expectedVersion));
     if (rowCount > 0) return { status: 'done', value: true };
-    if (expectedVersion === null) return { status: 'missing' };
-    return this.classifyRefusedWrite(key);
+    return this.classifyRefusedWrite(key, rows[0] as SessionRow | undefined, expectedVersion);
   }
 
-  /** A conditional write touched no row: the key is either missing or at another version. */
-  private async classifyRefusedWrite(key: string, transaction?: unknown): Promise<WriteOutcome<never>> {
+  /**
+   * A write touched no row: the key is either missing or at another version. A dialect that
+   * classified it in the same batch says which in `row.outcome`; otherwise the version is read.
+   */
+  private async classifyRefusedWrite(
+    key: string,
+    row: Pick<SessionRow, 'outcome' | 'session_version'> | undefined,
+    expectedVersion: number | null,
+    transaction?: unknown,
+  ): Promise<WriteOutcome<never>> {
+    if (row?.outcome === 'conflict') return { status: 'conflict', actualVersion: toVersion(row.session_version) };
+    if (row?.outcome === 'missing' || expectedVersion === null) return { status: 'missing' };
     const { rows } = await this.run(this.statements.selectVersion(key), transaction);
     const current = rows[0];
     if (current === undefined) return { status: 'missing' };

@@ -55,13 +55,19 @@ export function templateVariables(names: ResolvedNames): Record<string, string> 
   };
 }
 
+// sqlcmd's `:setvar Name value` lines give a T-SQL file its default names when it runs as-is. They are
+// not T-SQL (SSMS outside SQLCMD mode and the driver reject them) and a `:setvar` overrides
+// `sqlcmd -v`, so rendered output, which carries the configured names in place, leaves them out.
+const SQLCMD_SETVAR_LINE = /^:setvar[ \t][^\r\n]*(?:\r?\n|$)/gim;
+
 /**
- * Fills every `$(Name)` placeholder. The names were validated as plain identifiers, so they cannot
- * break out of the quotes the template puts around them.
+ * Fills every `$(Name)` placeholder and drops sqlcmd `:setvar` lines, so the output runs as it is.
+ * The names were validated as plain identifiers, so they cannot break out of the quotes the template
+ * puts around them.
  */
 export function renderTemplate(template: string, names: ResolvedNames): string {
   const variables = templateVariables(names);
-  return template.replace(/\$\(([A-Za-z]+)\)/g, (placeholder, name: string) => {
+  return template.replace(SQLCMD_SETVAR_LINE, '').replace(/\$\(([A-Za-z]+)\)/g, (placeholder, name: string) => {
     const value = variables[name];
     if (value === undefined) throw new Error(`Unknown placeholder ${placeholder} in a packaged migration.`);
     return value;

@@ -20,6 +20,14 @@ async function openStore() {
     const pool = new pg.Pool({ connectionString: connection.location, max: tasks });
     return { store: new PostgresSessionStore({ pool, ...connection.tableOptions }), close: () => pool.end() };
   }
+  if (connection.dialect === 'mssql') {
+    const { default: sql } = await import('mssql');
+    const { MssqlSessionStore } = await import('../.tmp/lib/mssql.mjs');
+    const config = sql.ConnectionPool.parseConnectionString(connection.location);
+    // Left unconnected: the store connects it once on first use, shared by the concurrent tasks.
+    const pool = new sql.ConnectionPool({ ...config, pool: { max: tasks } });
+    return { store: new MssqlSessionStore({ pool, ...connection.tableOptions }), close: () => pool.close() };
+  }
   throw new Error(`no worker store for ${connection.dialect}`);
 }
 

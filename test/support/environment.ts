@@ -38,7 +38,7 @@ export async function containerRuntimeAvailable(timeoutMs = 10_000): Promise<{ o
   }
 }
 
-/** Hides credentials in a connection URL before it is printed. */
+/** Hides credentials in a connection URL (or an ADO-style `Password=…;` string) before it is printed. */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@').replace(/((?:^|;)\s*(?:Password|Pwd)\s*=)[^;]*/gi, '$1***');
 }

@@ -10,6 +10,7 @@ export default async function setup(): Promise<void> {
       index: 'src/index.ts',
       sqlite: 'src/sqlite/index.ts',
       postgres: 'src/postgres/index.ts',
+      mssql: 'src/mssql/index.ts',
     },
     outdir: 'test/.tmp/lib',
     outExtension: { '.js': '.mjs' },

@@ -1,0 +1,22 @@
+-- versioned-sessions 0003 (SQL Server / Azure SQL): the processed-operations table behind
+-- markProcessed() and idempotency keys. Runs as-is with `sqlcmd -i` for the default names below.
+-- Idempotent: every step checks the catalog first, so it is safe to run again.
+:setvar Schema dbo
+:setvar ProcessedTable ProcessedOperations
+
+IF OBJECT_ID(N'[$(Schema)].[$(ProcessedTable)]', N'U') IS NULL
+    CREATE TABLE [$(Schema)].[$(ProcessedTable)] (
+        id NVARCHAR(255) NOT NULL CONSTRAINT [PK_$(ProcessedTable)] PRIMARY KEY,
+        session_key NVARCHAR(255) NULL,
+        session_version INT NULL,
+        processed_at DATETIME2(3) NOT NULL CONSTRAINT [DF_$(ProcessedTable)_processed_at] DEFAULT (SYSUTCDATETIME())
+    );
+GO
+
+IF NOT EXISTS (
+    SELECT 1 FROM sys.indexes
+     WHERE object_id = OBJECT_ID(N'[$(Schema)].[$(ProcessedTable)]')
+       AND name = N'IX_$(ProcessedTable)_processed_at'
+)
+    CREATE INDEX [IX_$(ProcessedTable)_processed_at] ON [$(Schema)].[$(ProcessedTable)] (processed_at);
+GO

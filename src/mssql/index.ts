@@ -1,0 +1,18 @@
+/**
+ * The SQL Server and Azure SQL store (peer dependency: `mssql`).
+ *
+ * @example
+ * ```ts
+ * import { MssqlSessionStore, isTransientError } from 'versioned-sessions/mssql';
+ * ```
+ * @module versioned-sessions/mssql
+ */
+export {
+  MssqlSessionStore,
+  type MssqlPool,
+  type MssqlRequest,
+  type MssqlSessionStoreOptions,
+  type MssqlTypes,
+} from './mssql-store.js';
+export { isTransientError } from './mssql-errors.js';
+export type { MssqlParameter, MssqlParameterType, MssqlStatement } from './mssql-statements.js';

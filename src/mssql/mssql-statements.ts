@@ -1,0 +1,181 @@
+/**
+ * The T-SQL text of every statement the store sends. Names are validated and bracket-quoted once;
+ * values always travel as typed `@name` parameters.
+ *
+ * Every write captures the rows it touched with `OUTPUT … INTO` a table variable and reports from
+ * there, in the same batch: a bare `OUTPUT` is refused on a table with an enabled trigger (error 334),
+ * and the driver's `rowsAffected` also counts rows written by such triggers. A write therefore
+ * returns its count as an `affected_rows` column, and a conditional write that touched nothing
+ * returns the stored version and an `outcome` ('conflict' or 'missing') so no second round trip is
+ * needed to classify it.
+ *
+ * @module
+ */
+import type { SessionStatements } from '../core/sql-store.js';
+import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
+import type { ResolvedNames } from '../core/types.js';
+import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/validation.js';
+
+/** A parameter's SQL Server type, independent of the driver module that builds it. */
+export type MssqlParameterType =
+  | { readonly type: 'NVarChar'; readonly length: number | 'MAX' }
+  | { readonly type: 'Int' }
+  | { readonly type: 'DateTime2'; readonly scale: number };
+
+/** One typed parameter of a statement. */
+export interface MssqlParameter {
+  readonly name: string;
+  readonly type: MssqlParameterType;
+  readonly value: unknown;
+}
+
+/** A statement in the shape the store hands to `mssql`: one batch and its typed parameters. */
+export interface MssqlStatement {
+  readonly text: string;
+  readonly parameters: readonly MssqlParameter[];
+}
+
+const quote = quoteWith('[', ']');
+const NOW = 'SYSUTCDATETIME()';
+// sysname: the type of every name in the catalog views.
+const SYSNAME: MssqlParameterType = { type: 'NVarChar', length: 128 };
+const KEY: MssqlParameterType = { type: 'NVarChar', length: MAX_KEY_LENGTH };
+const STATE: MssqlParameterType = { type: 'NVarChar', length: MAX_STATE_LENGTH };
+const DATA: MssqlParameterType = { type: 'NVarChar', length: 'MAX' };
+const VERSION: MssqlParameterType = { type: 'Int' };
+const TIME: MssqlParameterType = { type: 'DateTime2', scale: 3 };
+
+// Wide enough for whatever types an adopted table uses; the variable holds one row.
+const DECLARE_ROW =
+  'DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), ' +
+  'session_version INT, created_at DATETIME2, updated_at DATETIME2);';
+const ROW_COLUMNS = 'session_key, session_state, session_data, session_version, created_at, updated_at';
+const DECLARE_WRITTEN = 'DECLARE @written TABLE (written_key NVARCHAR(MAX));';
+const COUNT_WRITTEN = 'SELECT COUNT(*) AS affected_rows FROM @written;';
+
+/** One batch: its statements on separate lines, as they read in the snapshots and the logs. */
+function batch(...statements: string[]): string {
+  return statements.join('\n');
+}
+
+/** Builds the SQL Server statements for one store's names. */
+export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlStatement> {
+  const q = quoteNames(names, quote);
+  const byKey = `${q.key} = @key`;
+  const versionIs = `COALESCE(${q.version}, 0) = @expected`;
+  const outputRow =
+    `OUTPUT ${[q.key, q.state, q.data, q.version, q.createdAt, q.updatedAt].map((column) => `inserted.${column}`).join(', ')} ` +
+    `INTO @row (${ROW_COLUMNS})`;
+  // A conditional write that touched nothing: one row saying whether the key is at another version
+  // ('conflict', with that version) or absent ('missing').
+  const classifyMiss = (extraColumns: string): string[] => [
+    'ELSE BEGIN',
+    `  SELECT @current = COALESCE(${q.version}, 0) FROM ${q.table} WHERE ${byKey};`,
+    `  SELECT ${extraColumns}@current AS session_version, CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome;`,
+    'END;',
+  ];
+  const keyParameter = (key: string): MssqlParameter => ({ name: 'key', type: KEY, value: key });
+  const expectedParameter = (expected: number): MssqlParameter => ({ name: 'expected', type: VERSION, value: expected });
+  const columnsOf = (table: string): MssqlStatement => ({
+    text: 'SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table',
+    parameters: [
+      { name: 'schema', type: SYSNAME, value: names.schema },
+      { name: 'table', type: SYSNAME, value: table },
+    ],
+  });
+
+  return {
+    select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, parameters: [keyParameter(key)] }),
+    selectVersion: (key) => ({
+      text: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
+      parameters: [keyParameter(key)],
+    }),
+    // UPDLOCK, HOLDLOCK: the existence check takes a key-range update lock that a concurrent creator
+    // of the same key waits on, so only one INSERT passes the check; the lock ends with the statement.
+    insertIfAbsent: (key, state, dataJson) => ({
+      text: batch(
+        DECLARE_ROW,
+        `INSERT INTO ${q.table} (${q.key}, ${q.state}, ${q.data}, ${q.version}, ${q.createdAt}, ${q.updatedAt})`,
+        `${outputRow}`,
+        `SELECT @key, @state, @data, 0, ${NOW}, ${NOW}`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${q.table} WITH (UPDLOCK, HOLDLOCK) WHERE ${byKey});`,
+        `SELECT ${ROW_COLUMNS} FROM @row;`,
+      ),
+      parameters: [keyParameter(key), { name: 'state', type: STATE, value: state }, { name: 'data', type: DATA, value: dataJson }],
+    }),
+    update: (key, changes, expectedVersion) => {
+      const parameters: MssqlParameter[] = [keyParameter(key)];
+      const bind = (name: string, value: unknown): string => {
+        parameters.push({ name, type: name === 'data' ? DATA : STATE, value });
+        return `@${name}`;
+      };
+      const write = [`UPDATE ${q.table} SET ${setList(q, changes, bind, NOW)}`, outputRow];
+      const written = `SELECT ${ROW_COLUMNS}, 'done' AS outcome FROM @row;`;
+      if (expectedVersion === null) {
+        return { text: batch(DECLARE_ROW, ...write, `WHERE ${byKey};`, written), parameters };
+      }
+      parameters.push(expectedParameter(expectedVersion));
+      return {
+        text: batch(
+          DECLARE_ROW,
+          'DECLARE @current INT;',
+          ...write,
+          `WHERE ${byKey} AND ${versionIs};`,
+          'IF EXISTS (SELECT 1 FROM @row)',
+          `  ${written}`,
+          ...classifyMiss(''),
+        ),
+        parameters,
+      };
+    },
+    delete: (key, expectedVersion) => {
+      const write = `DELETE FROM ${q.table} OUTPUT deleted.${q.key} INTO @written (written_key)`;
+      if (expectedVersion === null) {
+        return { text: batch(DECLARE_WRITTEN, `${write} WHERE ${byKey};`, COUNT_WRITTEN), parameters: [keyParameter(key)] };
+      }
+      return {
+        text: batch(
+          DECLARE_WRITTEN,
+          'DECLARE @current INT;',
+          `${write} WHERE ${byKey} AND ${versionIs};`,
+          'IF EXISTS (SELECT 1 FROM @written)',
+          `  ${COUNT_WRITTEN}`,
+          ...classifyMiss('0 AS affected_rows, '),
+        ),
+        parameters: [keyParameter(key), expectedParameter(expectedVersion)],
+      };
+    },
+    touch: (key) => ({
+      text: batch(
+        DECLARE_WRITTEN,
+        `UPDATE ${q.table} SET ${q.updatedAt} = ${NOW} OUTPUT inserted.${q.key} INTO @written (written_key) WHERE ${byKey};`,
+        COUNT_WRITTEN,
+      ),
+      parameters: [keyParameter(key)],
+    }),
+    sessionColumns: () => columnsOf(names.table),
+    processedColumns: () => columnsOf(names.processedTable),
+    insertProcessed: (id) => ({
+      text: batch(
+        DECLARE_WRITTEN,
+        `INSERT INTO ${q.processedTable} (id, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
+        `SELECT @id, ${NOW}`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
+        COUNT_WRITTEN,
+      ),
+      parameters: [{ name: 'id', type: KEY, value: id }],
+    }),
+    selectProcessed: (id) => ({
+      text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`,
+      parameters: [{ name: 'id', type: KEY, value: id }],
+    }),
+    deleteProcessedBefore: (olderThan) => ({
+      text: batch(
+        DECLARE_WRITTEN,
+        `DELETE FROM ${q.processedTable} OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;`,
+        COUNT_WRITTEN,
+      ),
+      parameters: [{ name: 'olderThan', type: TIME, value: olderThan }],
+    }),
+  };
+}

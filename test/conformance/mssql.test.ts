@@ -1,0 +1,4 @@
+import { defineConformanceSuite } from './suite.js';
+import { mssqlTarget } from './targets/mssql.js';
+
+await defineConformanceSuite(mssqlTarget());

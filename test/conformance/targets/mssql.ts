@@ -1,0 +1,132 @@
+import sql from 'mssql';
+import { resolveNames } from '../../../src/core/identifiers.js';
+import { SessionRepository } from '../../../src/core/repository.js';
+import { loadMigrationTemplates, renderTemplate } from '../../../src/migrations/templates.js';
+import { MssqlSessionStore } from '../../../src/mssql/index.js';
+import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { uniqueName } from '../../support/names.js';
+import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
+
+const quote = (name: string): string => `[${name.replaceAll(']', ']]')}]`;
+
+/** The batches of a rendered T-SQL migration, split on its `GO` lines as sqlcmd does. */
+export function splitBatches(script: string): string[] {
+  return script
+    .split(/^[ \t]*GO[ \t]*$/im)
+    .map((batch) => batch.trim())
+    .filter((batch) => batch.replace(/^--.*$/gm, '').trim().length > 0);
+}
+
+/**
+ * SQL Server through `VERSIONED_SESSIONS_MSSQL_URL` (an ADO-style connection string such as
+ * `Server=localhost,1433;Database=master;User Id=sa;Password=…;Encrypt=false`), else a
+ * `mcr.microsoft.com/mssql/server:2022-latest` container when a container engine exists.
+ */
+export function mssqlTarget(): DialectTarget {
+  let connectionString: string | undefined;
+  let pool: sql.ConnectionPool | undefined;
+  let stopContainer: (() => Promise<unknown>) | undefined;
+  const schemas: string[] = [];
+
+  async function connect(): Promise<sql.ConnectionPool> {
+    if (pool !== undefined) return pool;
+    if (connectionString === undefined) throw new Error('SQL Server is not available');
+    const config = sql.ConnectionPool.parseConnectionString(connectionString);
+    pool = await new sql.ConnectionPool({ ...config, pool: { max: 10 } }).connect();
+    return pool;
+  }
+
+  async function exec(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    const request = (await connect()).request();
+    params.forEach((value, index) => request.input(`p${index + 1}`, value));
+    const result = await request.query(sqlText);
+    const recordsets = result.recordsets as unknown as Record<string, unknown>[][];
+    return recordsets.at(-1) ?? [];
+  }
+
+  async function dropDefaultConstraint(table: string, column: string): Promise<void> {
+    await exec(
+      'DECLARE @name sysname = (SELECT dc.name FROM sys.default_constraints AS dc ' +
+        'JOIN sys.columns AS c ON c.object_id = dc.parent_object_id AND c.column_id = dc.parent_column_id ' +
+        'WHERE dc.parent_object_id = OBJECT_ID(@p1) AND c.name = @p2); ' +
+        "IF @name IS NOT NULL EXEC (N'ALTER TABLE ' + @p1 + N' DROP CONSTRAINT ' + QUOTENAME(@name));",
+      [table, column],
+    );
+  }
+
+  return {
+    dialect: 'mssql',
+    async availability(): Promise<Availability> {
+      const configured = process.env['VERSIONED_SESSIONS_MSSQL_URL'];
+      if (configured !== undefined && configured !== '') {
+        connectionString = configured;
+      } else {
+        const runtime = await containerRuntimeAvailable();
+        if (!runtime.ok) return { available: false, reason: `VERSIONED_SESSIONS_MSSQL_URL is not set and ${runtime.reason}` };
+        const { MSSQLServerContainer } = await import('@testcontainers/mssqlserver');
+        const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest').acceptLicense().start();
+        stopContainer = () => container.stop();
+        connectionString = `${container.getConnectionUri()};TrustServerCertificate=true`;
+      }
+      try {
+        await exec('SELECT 1 AS ok');
+      } catch (error) {
+        return { available: false, reason: `cannot connect to ${redactUrl(connectionString)}: ${(error as Error).message}` };
+      }
+      return { available: true, url: redactUrl(connectionString) };
+    },
+    async createFixture(options: FixtureOptions = {}): Promise<Fixture> {
+      const client = await connect();
+      const schema = uniqueName('vs');
+      schemas.push(schema);
+      await exec(`EXEC (N'CREATE SCHEMA ${quote(schema)}')`);
+      const tableOptions = { schema, ...options.tableOptions };
+      if (tableOptions.schema !== schema) schemas.push(tableOptions.schema!);
+      const names = resolveNames('mssql', tableOptions);
+      if (options.migrate !== false) {
+        for (const migration of loadMigrationTemplates('mssql')) {
+          for (const batch of splitBatches(renderTemplate(migration.template, names))) await exec(batch);
+        }
+      }
+      const store = new MssqlSessionStore({ pool: client, ...tableOptions });
+      const table = `${quote(names.schema!)}.${quote(names.table)}`;
+      return {
+        names,
+        tableOptions,
+        store,
+        repository: new SessionRepository({ store }),
+        connection: { dialect: 'mssql', location: connectionString!, tableOptions },
+        exec,
+        quote,
+        newStore: (storeOptions) => new MssqlSessionStore({ pool: client, ...storeOptions } as never),
+        table,
+        placeholder: (n) => `@p${n}`,
+      };
+    },
+    async makeVersionNullable(fixture) {
+      const version = fixture.names.columns.version;
+      await dropDefaultConstraint(fixture.table, version);
+      await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${quote(version)} INT NULL`);
+    },
+    async dropColumn(fixture, column) {
+      await dropDefaultConstraint(fixture.table, column);
+      await fixture.exec(`ALTER TABLE ${fixture.table} DROP COLUMN ${quote(column)}`);
+    },
+    async close() {
+      if (pool !== undefined) {
+        for (const schema of schemas.splice(0)) {
+          await exec(
+            'DECLARE @drop NVARCHAR(MAX) = N\'\'; ' +
+              "SELECT @drop += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' " +
+              'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1; ' +
+              "EXEC (@drop); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (N'DROP SCHEMA ' + QUOTENAME(@p1));",
+            [schema],
+          );
+        }
+        await pool.close();
+        pool = undefined;
+      }
+      await stopContainer?.();
+    },
+  };
+}

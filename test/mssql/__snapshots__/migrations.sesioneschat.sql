@@ -1,0 +1,89 @@
+-- ==== 0001_create_sessions
+-- versioned-sessions 0001 (SQL Server / Azure SQL): the sessions table, for a new install.
+-- Run as-is with `sqlcmd -i 0001_create_sessions.sql` for the default names below; for configured
+-- names, render it (`versioned-sessions print --dialect mssql --table ...`) or let the runner apply it.
+-- The :setvar lines override sqlcmd -v, so edit them rather than passing -v.
+-- Idempotent: every step checks the catalog first, so it is safe to run again.
+
+-- CREATE SCHEMA must be alone in its batch, hence the EXEC.
+IF SCHEMA_ID(N'dbo') IS NULL
+    EXEC (N'CREATE SCHEMA [dbo]');
+GO
+
+IF OBJECT_ID(N'[dbo].[SesionesChat]', N'U') IS NULL
+    CREATE TABLE [dbo].[SesionesChat] (
+        [Telefono] NVARCHAR(255) NOT NULL CONSTRAINT [PK_SesionesChat] PRIMARY KEY,
+        [Estado] NVARCHAR(255) NULL,
+        [DatosTemp] NVARCHAR(MAX) NOT NULL CONSTRAINT [DF_SesionesChat_DatosTemp] DEFAULT (N'{}'),
+        [Version] INT NOT NULL CONSTRAINT [DF_SesionesChat_Version] DEFAULT (0),
+        [CreatedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_SesionesChat_CreatedAt] DEFAULT (SYSUTCDATETIME()),
+        [UpdatedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_SesionesChat_UpdatedAt] DEFAULT (SYSUTCDATETIME())
+    );
+GO
+
+-- ==== 0002_adopt_existing_table
+-- versioned-sessions 0002 (SQL Server / Azure SQL): adopts an existing sessions table, such as a
+-- SesionesChat keyed by Telefono. Adds the version column (existing rows start at 0), the time columns,
+-- and an index that leads with the key when the table has none. Columns and rows already there are
+-- left as they are.
+-- Run as-is with `sqlcmd -i 0002_adopt_existing_table.sql` for the default names below; for configured
+-- names, render it (`versioned-sessions print --dialect mssql --table SesionesChat --key-column Telefono ...`)
+-- or let the runner apply it. The :setvar lines override sqlcmd -v, so edit them rather than passing -v.
+-- Idempotent: every step checks the catalog first. Each step is its own batch, because a batch that
+-- adds a column cannot also compile a statement that uses it.
+
+-- NOT NULL with a default fills existing rows with 0 (a metadata-only change on SQL Server 2012+).
+IF COL_LENGTH(N'[dbo].[SesionesChat]', N'Version') IS NULL
+    ALTER TABLE [dbo].[SesionesChat]
+        ADD [Version] INT NOT NULL CONSTRAINT [DF_SesionesChat_Version] DEFAULT (0);
+GO
+
+IF COL_LENGTH(N'[dbo].[SesionesChat]', N'CreatedAt') IS NULL
+    ALTER TABLE [dbo].[SesionesChat]
+        ADD [CreatedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_SesionesChat_CreatedAt] DEFAULT (SYSUTCDATETIME());
+GO
+
+IF COL_LENGTH(N'[dbo].[SesionesChat]', N'UpdatedAt') IS NULL
+    ALTER TABLE [dbo].[SesionesChat]
+        ADD [UpdatedAt] DATETIME2(3) NOT NULL CONSTRAINT [DF_SesionesChat_UpdatedAt] DEFAULT (SYSUTCDATETIME());
+GO
+
+-- Every statement of the store finds its row by the key, and its race-free create takes a key-range
+-- lock there: without an index that leads with the key both become whole-table scans and locks. A
+-- primary key or any other index on the key already serves, so this index is created only when none
+-- exists (never on a table made by 0001, whose primary key is the key).
+IF NOT EXISTS (
+    SELECT 1
+      FROM sys.indexes AS i
+      JOIN sys.index_columns AS ic
+        ON ic.object_id = i.object_id AND ic.index_id = i.index_id AND ic.key_ordinal = 1
+     WHERE i.object_id = OBJECT_ID(N'[dbo].[SesionesChat]')
+       AND i.is_disabled = 0
+       AND i.has_filter = 0
+       AND COL_NAME(ic.object_id, ic.column_id) = N'Telefono'
+)
+    CREATE INDEX [IX_SesionesChat_Telefono_Version]
+        ON [dbo].[SesionesChat] ([Telefono], [Version]);
+GO
+
+-- ==== 0003_processed_operations
+-- versioned-sessions 0003 (SQL Server / Azure SQL): the processed-operations table behind
+-- markProcessed() and idempotency keys. Runs as-is with `sqlcmd -i` for the default names below.
+-- Idempotent: every step checks the catalog first, so it is safe to run again.
+
+IF OBJECT_ID(N'[dbo].[ProcessedOperations]', N'U') IS NULL
+    CREATE TABLE [dbo].[ProcessedOperations] (
+        id NVARCHAR(255) NOT NULL CONSTRAINT [PK_ProcessedOperations] PRIMARY KEY,
+        session_key NVARCHAR(255) NULL,
+        session_version INT NULL,
+        processed_at DATETIME2(3) NOT NULL CONSTRAINT [DF_ProcessedOperations_processed_at] DEFAULT (SYSUTCDATETIME())
+    );
+GO
+
+IF NOT EXISTS (
+    SELECT 1 FROM sys.indexes
+     WHERE object_id = OBJECT_ID(N'[dbo].[ProcessedOperations]')
+       AND name = N'IX_ProcessedOperations_processed_at'
+)
+    CREATE INDEX [IX_ProcessedOperations_processed_at] ON [dbo].[ProcessedOperations] (processed_at);
+GO

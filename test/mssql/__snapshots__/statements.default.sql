@@ -1,0 +1,112 @@
+-- select
+-- @key NVarChar(255)
+SELECT [SessionKey] AS session_key, [State] AS session_state, [Data] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [dbo].[Sessions] WHERE [SessionKey] = @key
+
+-- selectVersion
+-- @key NVarChar(255)
+SELECT COALESCE([Version], 0) AS session_version FROM [dbo].[Sessions] WHERE [SessionKey] = @key
+
+-- insertIfAbsent
+-- @key NVarChar(255)
+-- @state NVarChar(255)
+-- @data NVarChar(MAX)
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+INSERT INTO [dbo].[Sessions] ([SessionKey], [State], [Data], [Version], [CreatedAt], [UpdatedAt])
+OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+SELECT @key, @state, @data, 0, SYSUTCDATETIME(), SYSUTCDATETIME()
+WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Sessions] WITH (UPDLOCK, HOLDLOCK) WHERE [SessionKey] = @key);
+SELECT session_key, session_state, session_data, session_version, created_at, updated_at FROM @row;
+
+-- update (expectedVersion 3, state and data)
+-- @key NVarChar(255)
+-- @state NVarChar(255)
+-- @data NVarChar(MAX)
+-- @expected Int
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+DECLARE @current INT;
+UPDATE [dbo].[Sessions] SET [State] = @state, [Data] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+WHERE [SessionKey] = @key AND COALESCE([Version], 0) = @expected;
+IF EXISTS (SELECT 1 FROM @row)
+  SELECT session_key, session_state, session_data, session_version, created_at, updated_at, 'done' AS outcome FROM @row;
+ELSE BEGIN
+  SELECT @current = COALESCE([Version], 0) FROM [dbo].[Sessions] WHERE [SessionKey] = @key;
+  SELECT @current AS session_version, CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome;
+END;
+
+-- update (expectedVersion 0, no field changed)
+-- @key NVarChar(255)
+-- @expected Int
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+DECLARE @current INT;
+UPDATE [dbo].[Sessions] SET [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+WHERE [SessionKey] = @key AND COALESCE([Version], 0) = @expected;
+IF EXISTS (SELECT 1 FROM @row)
+  SELECT session_key, session_state, session_data, session_version, created_at, updated_at, 'done' AS outcome FROM @row;
+ELSE BEGIN
+  SELECT @current = COALESCE([Version], 0) FROM [dbo].[Sessions] WHERE [SessionKey] = @key;
+  SELECT @current AS session_version, CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome;
+END;
+
+-- update (unconditional, data only)
+-- @key NVarChar(255)
+-- @data NVarChar(MAX)
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+UPDATE [dbo].[Sessions] SET [Data] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+WHERE [SessionKey] = @key;
+SELECT session_key, session_state, session_data, session_version, created_at, updated_at, 'done' AS outcome FROM @row;
+
+-- delete (expectedVersion 4)
+-- @key NVarChar(255)
+-- @expected Int
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+DECLARE @current INT;
+DELETE FROM [dbo].[Sessions] OUTPUT deleted.[SessionKey] INTO @written (written_key) WHERE [SessionKey] = @key AND COALESCE([Version], 0) = @expected;
+IF EXISTS (SELECT 1 FROM @written)
+  SELECT COUNT(*) AS affected_rows FROM @written;
+ELSE BEGIN
+  SELECT @current = COALESCE([Version], 0) FROM [dbo].[Sessions] WHERE [SessionKey] = @key;
+  SELECT 0 AS affected_rows, @current AS session_version, CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome;
+END;
+
+-- delete (unconditional)
+-- @key NVarChar(255)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+DELETE FROM [dbo].[Sessions] OUTPUT deleted.[SessionKey] INTO @written (written_key) WHERE [SessionKey] = @key;
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- touch
+-- @key NVarChar(255)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+UPDATE [dbo].[Sessions] SET [UpdatedAt] = SYSUTCDATETIME() OUTPUT inserted.[SessionKey] INTO @written (written_key) WHERE [SessionKey] = @key;
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- sessionColumns
+-- @schema NVarChar(128)
+-- @table NVarChar(128)
+SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table
+
+-- processedColumns
+-- @schema NVarChar(128)
+-- @table NVarChar(128)
+SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table
+
+-- insertProcessed
+-- @id NVarChar(255)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+INSERT INTO [dbo].[ProcessedOperations] (id, processed_at) OUTPUT inserted.id INTO @written (written_key)
+SELECT @id, SYSUTCDATETIME()
+WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- selectProcessed
+-- @id NVarChar(255)
+SELECT 1 AS found FROM [dbo].[ProcessedOperations] WHERE id = @id
+
+-- deleteProcessedBefore
+-- @olderThan DateTime2(3)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+DELETE FROM [dbo].[ProcessedOperations] OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;
+SELECT COUNT(*) AS affected_rows FROM @written;
