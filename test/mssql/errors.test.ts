@@ -60,12 +60,12 @@ describe('isTransientError', () => {
   });
 
   it.each(['ETIMEOUT', 'ESOCKET', 'ECONNCLOSED'])('driver code %s is transient, on a ConnectionError and a RequestError', (code) => {
-    expect(isTransientError(new sql.ConnectionError('lost', code))).toBe(true);
-    expect(isTransientError(new sql.RequestError('lost', code))).toBe(true);
+    expect(isTransientError(new sql.ConnectionError('lost', code as never))).toBe(true);
+    expect(isTransientError(new sql.RequestError('lost', code as never))).toBe(true);
   });
 
   it.each(['ELOGIN', 'EINSTLOOKUP', 'ENOTOPEN', 'EINVALIDSTATE', 'EARGS'])('driver code %s is not', (code) => {
-    expect(isTransientError(new sql.ConnectionError('no', code))).toBe(false);
+    expect(isTransientError(new sql.ConnectionError('no', code as never))).toBe(false);
   });
 
   it('looks through precedingErrors and originalError', () => {
