@@ -60,7 +60,14 @@ function raisedByStatement(error: DriverErrorShape): boolean {
   return procName === undefined || procName === null || procName === '';
 }
 
-/** Classifies an `mssql` error for the shared core. */
+/**
+ * Classifies an `mssql` error for the shared core.
+ *
+ * @example
+ * ```ts
+ * classifyMssqlError(error) === 'unique-violation'; // 2627 or 2601 anywhere in the batch's errors
+ * ```
+ */
 export function classifyMssqlError(error: unknown): ErrorKind {
   const errors = relatedErrors(error);
   if (errors.some((inner) => UNIQUE_VIOLATION.has(numberOf(inner) ?? -1))) return 'unique-violation';

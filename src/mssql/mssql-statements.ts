@@ -16,20 +16,41 @@ import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
 import type { ResolvedNames } from '../core/types.js';
 import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/validation.js';
 
-/** A parameter's SQL Server type, independent of the driver module that builds it. */
+/**
+ * A parameter's SQL Server type, independent of the driver module that builds it.
+ *
+ * @example
+ * ```ts
+ * const key: MssqlParameterType = { type: 'NVarChar', length: 255 };
+ * ```
+ */
 export type MssqlParameterType =
   | { readonly type: 'NVarChar'; readonly length: number | 'MAX' }
   | { readonly type: 'Int' }
   | { readonly type: 'DateTime2'; readonly scale: number };
 
-/** One typed parameter of a statement. */
+/**
+ * One typed parameter of a statement.
+ *
+ * @example
+ * ```ts
+ * const parameter: MssqlParameter = { name: 'expected', type: { type: 'Int' }, value: 3 };
+ * ```
+ */
 export interface MssqlParameter {
   readonly name: string;
   readonly type: MssqlParameterType;
   readonly value: unknown;
 }
 
-/** A statement in the shape the store hands to `mssql`: one batch and its typed parameters. */
+/**
+ * A statement in the shape the store hands to `mssql`: one batch and its typed parameters.
+ *
+ * @example
+ * ```ts
+ * const statement: MssqlStatement = mssqlStatements(names).select('+5215512345678');
+ * ```
+ */
 export interface MssqlStatement {
   readonly text: string;
   readonly parameters: readonly MssqlParameter[];
@@ -58,7 +79,14 @@ function batch(...statements: string[]): string {
   return statements.join('\n');
 }
 
-/** Builds the SQL Server statements for one store's names. */
+/**
+ * Builds the SQL Server statements for one store's names.
+ *
+ * @example
+ * ```ts
+ * const statements = mssqlStatements(resolveNames('mssql', { table: 'SesionesChat' }));
+ * ```
+ */
 export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlStatement> {
   const q = quoteNames(names, quote);
   const byKey = `${q.key} = @key`;

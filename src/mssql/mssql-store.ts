@@ -11,7 +11,14 @@ import type { TableOptions } from '../core/types.js';
 import { classifyMssqlError } from './mssql-errors.js';
 import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from './mssql-statements.js';
 
-/** The slice of an `mssql` `Request` the store calls. */
+/**
+ * The slice of an `mssql` `Request` the store calls.
+ *
+ * @example
+ * ```ts
+ * const request: MssqlRequest = pool.request();
+ * ```
+ */
 export interface MssqlRequest {
   input(name: string, type: unknown, value: unknown): unknown;
   query(text: string): Promise<{ recordsets: unknown; rowsAffected: number[] }>;
@@ -21,6 +28,11 @@ export interface MssqlRequest {
  * The slice of an `mssql` `ConnectionPool` the store calls; declared here so the library does not
  * depend on `mssql`'s types. An `mssql.Transaction` fits the `request()` part, which is all a
  * transaction passed to a write needs.
+ *
+ * @example
+ * ```ts
+ * const pool: MssqlPool = new sql.ConnectionPool(process.env.SQL_CONNECTION_STRING!);
+ * ```
  */
 export interface MssqlPool {
   readonly connected: boolean;
@@ -30,7 +42,12 @@ export interface MssqlPool {
 
 /**
  * The slice of the `mssql` module the store calls: the constructors of typed parameters.
- * `import sql from 'mssql'` gives one.
+ *
+ * @example
+ * ```ts
+ * import sql from 'mssql';
+ * const types: MssqlTypes = sql;
+ * ```
  */
 export interface MssqlTypes {
   NVarChar(length: number): unknown;
