@@ -49,7 +49,9 @@ export function mssqlTarget(): DialectTarget {
       'DECLARE @name sysname = (SELECT dc.name FROM sys.default_constraints AS dc ' +
         'JOIN sys.columns AS c ON c.object_id = dc.parent_object_id AND c.column_id = dc.parent_column_id ' +
         'WHERE dc.parent_object_id = OBJECT_ID(@p1) AND c.name = @p2); ' +
-        "IF @name IS NOT NULL EXEC (N'ALTER TABLE ' + @p1 + N' DROP CONSTRAINT ' + QUOTENAME(@name));",
+        // EXEC () concatenates variables and literals only, so the statement is built first.
+        "DECLARE @drop NVARCHAR(MAX) = N'ALTER TABLE ' + @p1 + N' DROP CONSTRAINT ' + QUOTENAME(@name); " +
+        'IF @name IS NOT NULL EXEC (@drop);',
       [table, column],
     );
   }
@@ -119,7 +121,7 @@ export function mssqlTarget(): DialectTarget {
             'DECLARE @drop NVARCHAR(MAX) = N\'\'; ' +
               "SELECT @drop += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' " +
               'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1; ' +
-              "EXEC (@drop); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (N'DROP SCHEMA ' + QUOTENAME(@p1));",
+              "EXEC (@drop); SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);",
             [schema],
           );
         }
