@@ -128,6 +128,16 @@ function toDriverType(sql: MssqlTypes, type: MssqlParameterType): unknown {
   }
 }
 
+/** Runs `start` once for every caller; a failed attempt is forgotten, so the next call starts again. */
+function sharedAttempt<T>(start: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= start().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
+}
+
 /** The last result set of a batch: the store's batches end with the SELECT that reports. */
 function lastRecordset(recordsets: unknown): Record<string, unknown>[] {
   if (!Array.isArray(recordsets) || recordsets.length === 0) return [];
@@ -164,27 +174,15 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement> {
     }
     const names = resolveNames('mssql', options);
     const pool = options.pool;
-    let types: Promise<MssqlTypes> | undefined = options.sql === undefined ? undefined : Promise.resolve(options.sql);
-    let connecting: Promise<unknown> | undefined;
-    // One connect() for every caller that arrives before the pool is up; a failed attempt is
-    // forgotten so that the next call tries again.
-    const connected = (): Promise<unknown> | undefined => {
-      if (pool.connected) return undefined;
-      connecting ??= pool.connect().catch((error: unknown) => {
-        connecting = undefined;
-        throw error;
-      });
-      return connecting;
-    };
+    const given = options.sql;
+    const loadTypes = given === undefined ? sharedAttempt(importMssql) : () => Promise.resolve(given);
+    // One connect() for every caller that arrives before the pool is up.
+    const connect = sharedAttempt(() => pool.connect());
     const driver: SqlDriver<MssqlStatement> = {
       dialect: 'mssql',
       async execute(statement, transaction): Promise<ExecuteResult> {
-        if (transaction === undefined) await connected();
-        types ??= importMssql().catch((error: unknown) => {
-          types = undefined;
-          throw error;
-        });
-        const sql = await types;
+        if (transaction === undefined && !pool.connected) await connect();
+        const sql = await loadTypes();
         const request = transaction === undefined ? pool.request() : (transaction as Pick<MssqlPool, 'request'>).request();
         for (const parameter of statement.parameters) {
           request.input(parameter.name, toDriverType(sql, parameter.type), parameter.value);

@@ -108,3 +108,17 @@ describe('MssqlSessionStore parameters', () => {
     expect(built).toBe(1);
   });
 });
+
+describe('the versioned-sessions/mssql entry', () => {
+  it('loads no mssql on import (an optional peer; the store imports it on first use)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { MssqlSessionStore, isTransientError } = await import('./test/.tmp/lib/mssql.mjs');",
+      "const files = Object.keys(createRequire(import.meta.url).cache);",
+      "console.log(JSON.stringify({ store: typeof MssqlSessionStore, guard: typeof isTransientError, mssql: files.some((f) => /node_modules[\\\\/](mssql|tedious)[\\\\/]/.test(f)) }));",
+    ].join('\n');
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual({ store: 'function', guard: 'function', mssql: false });
+  });
+});
