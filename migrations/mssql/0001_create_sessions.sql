@@ -1,7 +1,7 @@
 -- versioned-sessions 0001 (SQL Server / Azure SQL): the sessions table, for a new install.
--- Run as-is with `sqlcmd -i 0001_create_sessions.sql` for the default names below; for configured
--- names, render it (`versioned-sessions print --dialect mssql --table ...`) or let the runner apply it.
--- The :setvar lines override sqlcmd -v, so edit them rather than passing -v.
+-- The packaged file starts with :setvar lines for the default names, so `sqlcmd -i` runs it as-is (a
+-- :setvar overrides sqlcmd -v: edit those lines rather than passing -v). For configured names, render
+-- it (`versioned-sessions print --dialect mssql --table ...`) or let the runner apply it.
 -- Idempotent: every step checks the catalog first, so it is safe to run again.
 :setvar Schema dbo
 :setvar SessionsTable Sessions

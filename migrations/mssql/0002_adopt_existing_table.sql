@@ -2,9 +2,10 @@
 -- SesionesChat keyed by Telefono. Adds the version column (existing rows start at 0), the time columns,
 -- and an index that leads with the key when the table has none. Columns and rows already there are
 -- left as they are.
--- Run as-is with `sqlcmd -i 0002_adopt_existing_table.sql` for the default names below; for configured
--- names, render it (`versioned-sessions print --dialect mssql --table SesionesChat --key-column Telefono ...`)
--- or let the runner apply it. The :setvar lines override sqlcmd -v, so edit them rather than passing -v.
+-- The packaged file starts with :setvar lines for the default names, so `sqlcmd -i` runs it as-is (a
+-- :setvar overrides sqlcmd -v: edit those lines rather than passing -v). For configured names, render
+-- it (`versioned-sessions print --dialect mssql --table SesionesChat --key-column Telefono ...`) or let
+-- the runner apply it.
 -- Idempotent: every step checks the catalog first. Each step is its own batch, because a batch that
 -- adds a column cannot also compile a statement that uses it.
 :setvar Schema dbo
@@ -14,7 +15,7 @@
 :setvar CreatedAtColumn CreatedAt
 :setvar UpdatedAtColumn UpdatedAt
 
--- NOT NULL with a default fills existing rows with 0 (a metadata-only change on SQL Server 2012+).
+-- NOT NULL with a default fills existing rows with 0 (metadata-only on Azure SQL and SQL Server Enterprise).
 IF COL_LENGTH(N'[$(Schema)].[$(SessionsTable)]', N'$(VersionColumn)') IS NULL
     ALTER TABLE [$(Schema)].[$(SessionsTable)]
         ADD [$(VersionColumn)] INT NOT NULL CONSTRAINT [DF_$(SessionsTable)_$(VersionColumn)] DEFAULT (0);

@@ -1,5 +1,6 @@
 -- versioned-sessions 0003 (SQL Server / Azure SQL): the processed-operations table behind
--- markProcessed() and idempotency keys. Runs as-is with `sqlcmd -i` for the default names below.
+-- markProcessed() and idempotency keys. The packaged file starts with :setvar lines for the default
+-- names, so `sqlcmd -i` runs it as-is; for configured names, render it or let the runner apply it.
 -- Idempotent: every step checks the catalog first, so it is safe to run again.
 :setvar Schema dbo
 :setvar ProcessedTable ProcessedOperations

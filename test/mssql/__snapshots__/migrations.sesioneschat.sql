@@ -1,8 +1,8 @@
 -- ==== 0001_create_sessions
 -- versioned-sessions 0001 (SQL Server / Azure SQL): the sessions table, for a new install.
--- Run as-is with `sqlcmd -i 0001_create_sessions.sql` for the default names below; for configured
--- names, render it (`versioned-sessions print --dialect mssql --table ...`) or let the runner apply it.
--- The :setvar lines override sqlcmd -v, so edit them rather than passing -v.
+-- The packaged file starts with :setvar lines for the default names, so `sqlcmd -i` runs it as-is (a
+-- :setvar overrides sqlcmd -v: edit those lines rather than passing -v). For configured names, render
+-- it (`versioned-sessions print --dialect mssql --table ...`) or let the runner apply it.
 -- Idempotent: every step checks the catalog first, so it is safe to run again.
 
 -- CREATE SCHEMA must be alone in its batch, hence the EXEC.
@@ -26,13 +26,14 @@ GO
 -- SesionesChat keyed by Telefono. Adds the version column (existing rows start at 0), the time columns,
 -- and an index that leads with the key when the table has none. Columns and rows already there are
 -- left as they are.
--- Run as-is with `sqlcmd -i 0002_adopt_existing_table.sql` for the default names below; for configured
--- names, render it (`versioned-sessions print --dialect mssql --table SesionesChat --key-column Telefono ...`)
--- or let the runner apply it. The :setvar lines override sqlcmd -v, so edit them rather than passing -v.
+-- The packaged file starts with :setvar lines for the default names, so `sqlcmd -i` runs it as-is (a
+-- :setvar overrides sqlcmd -v: edit those lines rather than passing -v). For configured names, render
+-- it (`versioned-sessions print --dialect mssql --table SesionesChat --key-column Telefono ...`) or let
+-- the runner apply it.
 -- Idempotent: every step checks the catalog first. Each step is its own batch, because a batch that
 -- adds a column cannot also compile a statement that uses it.
 
--- NOT NULL with a default fills existing rows with 0 (a metadata-only change on SQL Server 2012+).
+-- NOT NULL with a default fills existing rows with 0 (metadata-only on Azure SQL and SQL Server Enterprise).
 IF COL_LENGTH(N'[dbo].[SesionesChat]', N'Version') IS NULL
     ALTER TABLE [dbo].[SesionesChat]
         ADD [Version] INT NOT NULL CONSTRAINT [DF_SesionesChat_Version] DEFAULT (0);
@@ -68,7 +69,8 @@ GO
 
 -- ==== 0003_processed_operations
 -- versioned-sessions 0003 (SQL Server / Azure SQL): the processed-operations table behind
--- markProcessed() and idempotency keys. Runs as-is with `sqlcmd -i` for the default names below.
+-- markProcessed() and idempotency keys. The packaged file starts with :setvar lines for the default
+-- names, so `sqlcmd -i` runs it as-is; for configured names, render it or let the runner apply it.
 -- Idempotent: every step checks the catalog first, so it is safe to run again.
 
 IF OBJECT_ID(N'[dbo].[ProcessedOperations]', N'U') IS NULL
