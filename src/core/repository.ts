@@ -5,6 +5,7 @@
  * @module
  */
 import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from './errors.js';
+import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
 import type { Logger, Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
@@ -37,6 +38,21 @@ export interface SessionRepositoryOptions {
    * @defaultValue 1_000_000
    */
   readonly maxDataLength?: number;
+  /**
+   * Queue {@link withSessionRetry} operations per key inside this process: operations on one key run
+   * one after another, so they never conflict with each other (writers in other processes still can,
+   * and the version check still refuses their stale writes). While a key has queued work, the session
+   * this process last wrote serves the next operation's read, so an operation that no other process
+   * interferes with costs one round trip; when another process wrote in between, the update is
+   * refused and the session is read again.
+   *
+   * Safe when handlers keep their side effects (messages sent, payments made) until after the write
+   * succeeds, as they must with any retry: a handler may be run again with a fresh session. Not for
+   * handlers that hold a key for long (a slow call in the middle of the handler delays every later
+   * operation on that key in this process). See docs/benchmarks.md for what it buys on a hot key.
+   * @defaultValue false
+   */
+  readonly perKeyQueue?: boolean;
 }
 
 /** Options of {@link SessionRepository.updateSession}. */
@@ -91,6 +107,10 @@ export class SessionRepository<TData = Record<string, unknown>> {
     if (!Number.isSafeInteger(maxDataLength) || maxDataLength < 2) {
       throw new InvalidArgumentError('maxDataLength', 'expected an integer of at least 2.');
     }
+    if (options.perKeyQueue !== undefined && typeof options.perKeyQueue !== 'boolean') {
+      throw new InvalidArgumentError('perKeyQueue', `expected a boolean, got ${typeof options.perKeyQueue}.`);
+    }
+    if (options.perKeyQueue === true) attachKeyQueue(this);
     this.store = store;
     this.logger = toLevelLogger(options.logger);
     this.masker = options.maskKey ?? defaultMaskKey;
@@ -171,14 +191,14 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const stored = this.toStoredChanges(changes, 'changes');
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
     const outcome = await this.store.update(key, stored, expectedVersion);
-    switch (outcome.status) {
-      case 'done':
-        return this.toSession(outcome.value);
-      case 'missing':
-        throw new SessionNotFoundError(key, this.maskKey(key));
-      case 'conflict':
-        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession');
+    if (outcome.status === 'done') {
+      const session = this.toSession(outcome.value);
+      keyQueueOf(this)?.remember(key, session);
+      return session;
     }
+    keyQueueOf(this)?.forget(key);
+    if (outcome.status === 'missing') throw new SessionNotFoundError(key, this.maskKey(key));
+    throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession');
   }
 
   /**
@@ -195,6 +215,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     validateKey(key);
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
     const outcome = await this.store.delete(key, expectedVersion);
+    keyQueueOf(this)?.forget(key);
     switch (outcome.status) {
       case 'done':
         return true;

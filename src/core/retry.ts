@@ -7,6 +7,7 @@
  */
 import pRetry from 'p-retry';
 import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from './errors.js';
+import { keyQueueOf } from './key-queue.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import type { SessionRepository } from './repository.js';
 import type { Logger, Session, SessionChanges } from './types.js';
@@ -282,17 +283,24 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
   const createIfMissing = options.createIfMissing ?? true;
   const logger = options.logger === undefined ? repository.logger : toLevelLogger(options.logger);
   const subject = repository.maskKey(key);
-  return retryLoop(
-    async () => {
-      const session = createIfMissing
-        ? await repository.getOrCreateSession(key, options.initial)
-        : await repository.getSessionWithVersion(key);
-      if (session === null) throw new SessionNotFoundError(key, subject);
-      return fn(session);
-    },
-    options,
-    policy,
-    logger,
-    subject,
-  );
+  const queue = keyQueueOf(repository);
+  const attempt = async (): Promise<T> => {
+    const cached = queue?.cached<TData>(key);
+    if (cached !== undefined) {
+      try {
+        return await fn(cached);
+      } catch (error) {
+        // The session this process wrote last was stale (another process wrote since, or deleted it):
+        // the conditional update refused it, so read the session again within the same attempt.
+        if (!isConcurrencyError(error) && !(error instanceof SessionNotFoundError)) throw error;
+      }
+    }
+    const session = createIfMissing
+      ? await repository.getOrCreateSession(key, options.initial)
+      : await repository.getSessionWithVersion(key);
+    if (session === null) throw new SessionNotFoundError(key, subject);
+    return fn(session);
+  };
+  const loop = (): Promise<T> => retryLoop(attempt, options, policy, logger, subject);
+  return queue === undefined ? loop() : queue.run(key, loop);
 }

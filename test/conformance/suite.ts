@@ -15,6 +15,7 @@ import {
 } from '../../src/index.js';
 import { isRequired } from '../support/environment.js';
 import { runParallel } from '../support/parallel.js';
+import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget, Fixture } from './target.js';
 
 const PHONE = '+5215512345678';
@@ -48,6 +49,7 @@ export async function defineConformanceSuite(target: DialectTarget): Promise<voi
 
   describe(`${target.dialect} conformance`, () => {
     afterAll(() => target.close());
+    defineKeyQueueCases(target);
 
     describe('reading and creating', () => {
       it('returns null for a key that has no session', async () => {

@@ -46,6 +46,7 @@ const workloads = {
   // Read-modify-write through withSessionRetry: the versioned way.
   async retryIncrement(repository) {
     let attempts = 0;
+    let retries = 0;
     const session = await core.withSessionRetry(
       repository,
       key,
@@ -58,9 +59,9 @@ const workloads = {
           { expectedVersion: current.version },
         );
       },
-      retry,
+      { ...retry, onRetry: () => retries++ },
     );
-    return { ok: true, attempts, version: session.version };
+    return { ok: true, attempts, retries, version: session.version };
   },
   // Read, then write unconditionally: the lost-update bug the library exists to prevent.
   async naiveIncrement(repository) {
@@ -83,7 +84,7 @@ const workloads = {
 };
 
 const { store, close } = await openStore();
-const repository = new core.SessionRepository({ store });
+const repository = new core.SessionRepository({ store, perKeyQueue: workerData.perKeyQueue === true });
 const run = workloads[workload];
 // All workers start their tasks together once the parent says go, so the operations really overlap.
 parentPort.postMessage({ type: 'ready' });

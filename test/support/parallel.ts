@@ -8,6 +8,8 @@ import type { WorkerConnection } from '../conformance/target.js';
 export interface OperationResult {
   ok: boolean;
   attempts?: number;
+  /** Retries after a ConcurrencyError (waits taken by withSessionRetry). */
+  retries?: number;
   version?: number;
   createdAt?: string;
   error?: {
@@ -28,6 +30,8 @@ export interface ParallelRun {
   tasksPerWorker: number;
   expectedVersion?: number;
   retry?: Record<string, unknown>;
+  /** Give each worker's repository the per-key queue. */
+  perKeyQueue?: boolean;
 }
 
 export async function runParallel(run: ParallelRun): Promise<OperationResult[]> {
@@ -43,6 +47,7 @@ export async function runParallel(run: ParallelRun): Promise<OperationResult[]> 
           tasks: run.tasksPerWorker,
           expectedVersion: run.expectedVersion,
           retry: run.retry ?? {},
+          perKeyQueue: run.perKeyQueue ?? false,
           worker,
         },
       }),

@@ -1,0 +1,154 @@
+/**
+ * The opt-in per-key queue behind `new SessionRepository({ store, perKeyQueue: true })`: operations
+ * that `withSessionRetry` runs on one key inside one process run one after another, so they never
+ * conflict with each other; only writers in other processes can. While a key's queue has work, the
+ * session this process last wrote for it serves the next operation's read, so an operation that no
+ * other process interferes with costs one round trip (the conditional update) instead of two.
+ *
+ * The cache is only a guess at the current version: the update's version predicate still decides.
+ * When another process wrote in between, the update is refused, the guess is dropped and the session
+ * is read again. Memory is bounded by the keys with work in flight: an entry goes when its queue
+ * drains, and its cached session goes on any error.
+ *
+ * @module
+ */
+import type { Session } from './types.js';
+
+interface KeyEntry {
+  /** Settles when the last queued operation for the key has finished. */
+  tail: Promise<void>;
+  /** Operations queued or running for the key. */
+  pending: number;
+  /** The session this process last wrote for the key, while operations are queued. */
+  session: Session<unknown> | undefined;
+}
+
+/**
+ * Runs operations on the same key one at a time and remembers the session each one wrote for the
+ * next. Obtained through {@link keyQueueOf}; users turn it on with the repository's `perKeyQueue`.
+ *
+ * @example
+ * ```ts
+ * const queue = new KeyQueue();
+ * await Promise.all([queue.run('+5215512345678', first), queue.run('+5215512345678', second)]); // second waits for first
+ * ```
+ */
+export class KeyQueue {
+  private readonly entries = new Map<string, KeyEntry>();
+
+  /**
+   * Runs `task` after every task queued before it for `key` has settled. An error drops the key's
+   * cached session before it is rethrown.
+   *
+   * @example
+   * ```ts
+   * const result = await queue.run(key, () => doReadModifyWrite(key));
+   * ```
+   */
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = { tail: Promise.resolve(), pending: 0, session: undefined };
+      this.entries.set(key, entry);
+    }
+    entry.pending++;
+    const previous = entry.tail;
+    let release!: () => void;
+    entry.tail = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await previous;
+      return await task();
+    } catch (error) {
+      entry.session = undefined;
+      throw error;
+    } finally {
+      release();
+      entry.pending--;
+      if (entry.pending === 0 && this.entries.get(key) === entry) this.entries.delete(key);
+    }
+  }
+
+  /**
+   * A copy of the session this process last wrote for `key`, while the key has queued work; else
+   * `undefined`. A copy, so a handler that changes its argument in place cannot change the cache.
+   *
+   * @example
+   * ```ts
+   * const session = queue.cached(key) ?? (await repository.getOrCreateSession(key));
+   * ```
+   */
+  cached<TData>(key: string): Session<TData> | undefined {
+    const session = this.entries.get(key)?.session;
+    return session === undefined ? undefined : (structuredClone(session) as Session<TData>);
+  }
+
+  /**
+   * Records a session this process has just written, when its key has queued work (otherwise there
+   * is no next operation to serve, and nothing is kept). An older version never replaces a newer one.
+   *
+   * @example
+   * ```ts
+   * queue.remember(key, updated);
+   * ```
+   */
+  remember(key: string, session: Session<unknown>): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    if (entry.session !== undefined && entry.session.version >= session.version) return;
+    entry.session = structuredClone(session);
+  }
+
+  /**
+   * Drops the cached session of `key`, so the next operation reads from the database.
+   *
+   * @example
+   * ```ts
+   * queue.forget(key); // after a conflict: the cached version is stale
+   * ```
+   */
+  forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) entry.session = undefined;
+  }
+
+  /**
+   * How many keys have work queued or running: the entries the queue holds in memory.
+   *
+   * @example
+   * ```ts
+   * queue.activeKeys; // 0 once every operation has settled
+   * ```
+   */
+  get activeKeys(): number {
+    return this.entries.size;
+  }
+}
+
+const queues = new WeakMap<object, KeyQueue>();
+
+/**
+ * Gives `owner` (a repository) a per-key queue.
+ *
+ * @example
+ * ```ts
+ * attachKeyQueue(this); // in the SessionRepository constructor when perKeyQueue is true
+ * ```
+ */
+export function attachKeyQueue(owner: object): KeyQueue {
+  const queue = new KeyQueue();
+  queues.set(owner, queue);
+  return queue;
+}
+
+/**
+ * The per-key queue of a repository created with `perKeyQueue: true`, else `undefined`.
+ *
+ * @example
+ * ```ts
+ * const sessions = new SessionRepository({ store, perKeyQueue: true });
+ * keyQueueOf(sessions)?.activeKeys; // 0 when idle
+ * ```
+ */
+export function keyQueueOf(owner: object): KeyQueue | undefined {
+  return queues.get(owner);
+}
