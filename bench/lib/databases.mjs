@@ -1,0 +1,105 @@
+// The databases a benchmark run measures: each gives a fresh migrated sessions table, connections to
+// it (the library's repository and the raw driver), and the statements the baselines send by hand.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SessionRepository } from '../../dist/index.js';
+
+const ROOT = new URL('../../', import.meta.url);
+const uniqueName = (prefix) => `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+
+/** The packaged migrations of `dialect` with the default column names and the given table/schema. */
+function migrationSql(dialect, schema, table) {
+  const folder = new URL(`migrations/${dialect}/`, ROOT);
+  const values = {
+    Schema: schema, SessionsTable: table, ProcessedTable: `${table}_processed`, KeyColumn: 'key', StateColumn: 'state',
+    DataColumn: 'data', VersionColumn: 'version', CreatedAtColumn: 'created_at', UpdatedAtColumn: 'updated_at',
+  };
+  return readdirSync(folder).filter((name) => name.endsWith('.sql')).sort()
+    .map((name) => readFileSync(new URL(name, folder), 'utf8').replace(/\$\((\w+)\)/g, (_, key) => values[key]));
+}
+
+/** PostgreSQL through pg; every table lives in a schema of its own, dropped at the end. */
+export async function openPostgres(url) {
+  const { default: pg } = await import('pg');
+  const admin = new pg.Pool({ connectionString: url, max: 2 });
+  const version = (await admin.query('SHOW server_version')).rows[0].server_version;
+  const schemas = [];
+  return {
+    dialect: 'postgres',
+    version: `PostgreSQL ${version}`,
+    url,
+    /** A fresh migrated table; `tableOptions` is what a store (in any process) needs to reach it. */
+    async newTable() {
+      const schema = uniqueName('vs_bench');
+      schemas.push(schema);
+      for (const sql of migrationSql('postgres', schema, 'sessions')) await admin.query(sql);
+      const tableOptions = { schema, table: 'sessions', processedTable: 'sessions_processed' };
+      return { dialect: 'postgres', location: url, tableOptions, table: `"${schema}"."sessions"` };
+    },
+    async close() {
+      for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+/** SQLite through better-sqlite3: one WAL file per table, one connection per process. */
+export async function openSqlite() {
+  const { default: Database } = await import('better-sqlite3');
+  const folder = mkdtempSync(join(tmpdir(), 'vs-bench-'));
+  const probe = new Database(':memory:');
+  const version = `SQLite ${probe.prepare('SELECT sqlite_version() AS v').get().v} (better-sqlite3)`;
+  probe.close();
+  return {
+    dialect: 'sqlite',
+    version,
+    async newTable() {
+      const file = join(folder, `${uniqueName('sessions')}.db`);
+      const database = new Database(file);
+      database.pragma('journal_mode = WAL');
+      for (const sql of migrationSql('sqlite', null, 'sessions')) database.exec(sql);
+      database.close();
+      const tableOptions = { table: 'sessions', processedTable: 'sessions_processed' };
+      return { dialect: 'sqlite', location: file, tableOptions, table: '"sessions"' };
+    },
+    async close() {
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Connects to a table made by `newTable` (in this process or a child): the library's store and a
+ * repository (`repositoryOptions` such as `perKeyQueue`), plus the raw driver handle the baselines use.
+ */
+export async function connect(tableInfo, handlers, repositoryOptions = {}) {
+  if (tableInfo.dialect === 'postgres') {
+    const { default: pg } = await import('pg');
+    const { PostgresSessionStore } = await import('../../dist/postgres.js');
+    // At most 16 connections a process: the server is shared, and more only queue inside PostgreSQL.
+    const pool = new pg.Pool({ connectionString: tableInfo.location, max: Math.min(Math.max(handlers, 1), 16), ...(process.env.BENCH_PG_OPTIONS ? { options: process.env.BENCH_PG_OPTIONS } : {}) });
+    const store = new PostgresSessionStore({ pool, ...tableInfo.tableOptions });
+    return { pool, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.end() };
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const { SqliteSessionStore } = await import('../../dist/sqlite.js');
+  const database = new Database(tableInfo.location);
+  const store = new SqliteSessionStore({ database, ...tableInfo.tableOptions });
+  return { database, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: async () => database.close() };
+}
+
+/** Opens every database this run measures: SQLite always, PostgreSQL when reachable. */
+export async function openDatabases({ pgUrl, only }) {
+  const databases = [];
+  if (!only || only.includes('postgres')) {
+    try {
+      databases.push(await openPostgres(pgUrl));
+    } catch (error) {
+      console.warn(`[bench] PostgreSQL skipped: ${error.message}`);
+    }
+  }
+  if (!only || only.includes('sqlite')) databases.push(await openSqlite());
+  return databases;
+}

@@ -1,0 +1,87 @@
+// `npm run bench [-- --quick | --full] [--only postgres,sqlite] [--families uncontended,hot-key,processes,peers,backoff]
+//   [--pg-options "-c synchronous_commit=off"]` (the last: PostgreSQL session settings for every connection,
+//   e.g. to see the numbers when commits do not wait for the disk; the report says what was used)`
+// Measures every scenario family on each database, prints progress and medians, and writes
+// docs/benchmarks.json and docs/benchmarks.md (keeping the hand-written part below the marker).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { backoffFamily } from './backoff.mjs';
+import { hotKeyFamily } from './hot-key.mjs';
+import { MODES, machineInfo } from './lib/harness.mjs';
+import { openDatabases } from './lib/databases.mjs';
+import { processesFamily } from './processes.mjs';
+import { renderMarkdown } from './report.mjs';
+import { uncontendedFamily } from './uncontended.mjs';
+
+const MARKER = '<!-- hand-written below: kept by npm run bench -->';
+const FAMILIES = { uncontended: uncontendedFamily, hotKey: hotKeyFamily, processes: processesFamily, peers: null, backoff: backoffFamily };
+const FAMILY_FLAGS = { uncontended: 'uncontended', 'hot-key': 'hotKey', processes: 'processes', peers: 'peers', backoff: 'backoff' };
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    families: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+    'pg-options': { type: 'string' },
+  },
+});
+const modeName = values.full ? 'full' : values.quick ? 'quick' : 'default';
+const mode = MODES[modeName];
+const wanted = values.families ? values.families.split(',').map((flag) => FAMILY_FLAGS[flag.trim()] ?? flag.trim()) : Object.keys(FAMILIES);
+const root = new URL('../', import.meta.url);
+
+if (wanted.includes('peers') && !existsSync(new URL('bench/node_modules/sequelize', root))) {
+  console.log('[bench] installing the peers (bench/package.json) into bench/node_modules');
+  const installed = spawnSync('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (installed.status !== 0) throw new Error('npm ci --prefix bench failed');
+}
+FAMILIES.peers = (await import('./peers.mjs')).peersFamily;
+
+const notes = [];
+if (values['pg-options']) {
+  process.env.BENCH_PG_OPTIONS = values['pg-options'];
+  notes.push(`PostgreSQL connections opened with options \`${values['pg-options']}\`.`);
+}
+if (process.env.VERSIONED_SESSIONS_MSSQL_URL) {
+  notes.push('SQL Server was asked for (VERSIONED_SESSIONS_MSSQL_URL) but this build has no SQL Server store yet; not measured.');
+  console.warn(`[bench] ${notes.at(-1)}`);
+}
+const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const databases = await openDatabases({ pgUrl, only: values.only?.split(',') });
+const print = (line) => console.log(`[bench] ${line}`);
+const loadStart = loadavg();
+const started = Date.now();
+const results = Object.fromEntries(Object.keys(FAMILIES).map((family) => [family, []]));
+try {
+  for (const database of databases) {
+    for (const family of wanted) results[family].push(...(await FAMILIES[family](database, mode, print)));
+  }
+} finally {
+  for (const database of databases) await database.close();
+}
+
+const run = {
+  mode: modeName,
+  settings: mode,
+  finishedAt: new Date().toISOString(),
+  durationSeconds: Math.round((Date.now() - started) / 1000),
+  loadStart,
+  loadEnd: loadavg(),
+  machine: machineInfo(databases),
+  notes,
+  results,
+};
+print(`done in ${run.durationSeconds} s`);
+console.table(results.hotKey.map((row) => ({ db: row.dialect, n: row.handlers, variant: row.variant, goodput: Math.round(row.goodput), xPessimistic: row.vsPessimistic.toFixed(2), xCeiling: row.vsCeiling.toFixed(2), lost: row.lost })));
+if (!values['no-write']) {
+  const markdownFile = new URL('docs/benchmarks.md', root);
+  const existing = existsSync(markdownFile) ? readFileSync(markdownFile, 'utf8') : '';
+  const handWritten = existing.includes(MARKER) ? existing.slice(existing.indexOf(MARKER)) : `${MARKER}\n`;
+  writeFileSync(new URL('docs/benchmarks.json', root), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(markdownFile, `${renderMarkdown(run)}\n${handWritten}`);
+  print('wrote docs/benchmarks.json and docs/benchmarks.md');
+}
