@@ -7,10 +7,12 @@ import { HOT_KEY } from './lib/hot-key-operations.mjs';
 import { hotKeyRound, measure, runHandlers } from './lib/harness.mjs';
 
 const HANDLERS = 16;
+// The same PostgreSQL session settings as the library's connections (`npm run bench -- --pg-options …`).
+const pgOptions = process.env.BENCH_PG_OPTIONS ? { options: process.env.BENCH_PG_OPTIONS } : {};
 
 async function sequelizeCounter(url, schema) {
   const { Sequelize, DataTypes, OptimisticLockError } = await import('sequelize');
-  const sequelize = new Sequelize(url, { logging: false, pool: { max: HANDLERS }, define: { timestamps: false } });
+  const sequelize = new Sequelize(url, { logging: false, pool: { max: HANDLERS }, define: { timestamps: false }, dialectOptions: pgOptions });
   const Counter = sequelize.define(
     'Counter',
     { id: { type: DataTypes.STRING, primaryKey: true }, data: { type: DataTypes.JSONB, allowNull: false } },
@@ -46,7 +48,7 @@ async function typeormCounter(url, schema) {
     schema,
     columns: { id: { type: 'varchar', primary: true }, data: { type: 'jsonb' }, version: { type: 'int', version: true } },
   });
-  const dataSource = new DataSource({ type: 'postgres', url, schema, entities: [Counter], synchronize: true, logging: false, extra: { max: HANDLERS } });
+  const dataSource = new DataSource({ type: 'postgres', url, schema, entities: [Counter], synchronize: true, logging: false, extra: { max: HANDLERS, ...pgOptions } });
   await dataSource.initialize();
   const counters = dataSource.getRepository(Counter);
   await counters.save({ id: HOT_KEY, data: { counter: 0 } });

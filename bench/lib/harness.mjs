@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 /** How long each mode measures: a warm-up round that is thrown away, then `rounds` measured rounds. */
 export const MODES = {
   quick: { warmupMs: 300, roundMs: 700, rounds: 2, keys: 300, concurrencies: [4, 16], processHandlers: [16] },
-  default: { warmupMs: 500, roundMs: 1500, rounds: 3, keys: 1000, concurrencies: [4, 16, 64], processHandlers: [16] },
+  default: { warmupMs: 300, roundMs: 800, rounds: 3, keys: 1000, concurrencies: [4, 16, 64], processHandlers: [16] },
   full: { warmupMs: 1000, roundMs: 3000, rounds: 5, keys: 1000, concurrencies: [4, 16, 64], processHandlers: [16, 64] },
 };
 

@@ -20,7 +20,21 @@ interface KeyEntry {
   /** Operations queued or running for the key. */
   pending: number;
   /** The session this process last wrote for the key, while operations are queued. */
-  session: Session<unknown> | undefined;
+  session: CachedSession | undefined;
+}
+
+/**
+ * A session kept apart from every object a caller holds: its data as JSON text (session data is JSON
+ * by contract), so a handler that changes its argument in place cannot change the cache, and a copy
+ * costs one parse (several times cheaper than structuredClone for the small objects sessions hold).
+ */
+interface CachedSession {
+  readonly key: string;
+  readonly state: string | null;
+  readonly dataJson: string;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
 /**
@@ -78,8 +92,16 @@ export class KeyQueue {
    * ```
    */
   cached<TData>(key: string): Session<TData> | undefined {
-    const session = this.entries.get(key)?.session;
-    return session === undefined ? undefined : (structuredClone(session) as Session<TData>);
+    const cached = this.entries.get(key)?.session;
+    if (cached === undefined) return undefined;
+    return {
+      key: cached.key,
+      state: cached.state,
+      data: JSON.parse(cached.dataJson) as TData,
+      version: cached.version,
+      createdAt: new Date(cached.createdAt),
+      updatedAt: new Date(cached.updatedAt),
+    };
   }
 
   /**
@@ -95,7 +117,14 @@ export class KeyQueue {
     const entry = this.entries.get(key);
     if (entry === undefined) return;
     if (entry.session !== undefined && entry.session.version >= session.version) return;
-    entry.session = structuredClone(session);
+    entry.session = {
+      key: session.key,
+      state: session.state,
+      dataJson: JSON.stringify(session.data),
+      version: session.version,
+      createdAt: session.createdAt.getTime(),
+      updatedAt: session.updatedAt.getTime(),
+    };
   }
 
   /**

@@ -295,9 +295,9 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
         if (!isConcurrencyError(error) && !(error instanceof SessionNotFoundError)) throw error;
       }
     }
-    const session = createIfMissing
-      ? await repository.getOrCreateSession(key, options.initial)
-      : await repository.getSessionWithVersion(key);
+    // Read first: an existing session (the usual case) then costs one statement, not an insert and a read.
+    let session = await repository.getSessionWithVersion(key);
+    if (session === null && createIfMissing) session = await repository.getOrCreateSession(key, options.initial);
     if (session === null) throw new SessionNotFoundError(key, subject);
     return fn(session);
   };
