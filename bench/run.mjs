@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick | --full] [--only postgres,sqlite] [--families uncontended,hot-key,processes,peers,backoff]
 //   [--pg-options "-c synchronous_commit=off"]` (the last: PostgreSQL session settings for every connection,
-//   e.g. to see the numbers when commits do not wait for the disk; the report says what was used)`
+//   e.g. to see the numbers when commits do not wait for the disk; the report says what was used)
+//   [--out benchmarks] (the base name of the files written under docs/)`
 // Measures every scenario family on each database, prints progress and medians, and writes
 // docs/benchmarks.json and docs/benchmarks.md (keeping the hand-written part below the marker).
 import { spawnSync } from 'node:child_process';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     families: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     'pg-options': { type: 'string' },
+    out: { type: 'string', default: 'benchmarks' },
   },
 });
 const modeName = values.full ? 'full' : values.quick ? 'quick' : 'default';
@@ -46,12 +48,9 @@ if (values['pg-options']) {
   process.env.BENCH_PG_OPTIONS = values['pg-options'];
   notes.push(`PostgreSQL connections opened with options \`${values['pg-options']}\`.`);
 }
-if (process.env.VERSIONED_SESSIONS_MSSQL_URL) {
-  notes.push('SQL Server was asked for (VERSIONED_SESSIONS_MSSQL_URL) but this build has no SQL Server store yet; not measured.');
-  console.warn(`[bench] ${notes.at(-1)}`);
-}
 const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const databases = await openDatabases({ pgUrl, only: values.only?.split(',') });
+const mssqlUrl = process.env.VERSIONED_SESSIONS_MSSQL_URL || undefined;
+const databases = await openDatabases({ pgUrl, mssqlUrl, only: values.only?.split(',') });
 const print = (line) => console.log(`[bench] ${line}`);
 const loadStart = loadavg();
 const started = Date.now();
@@ -78,10 +77,11 @@ const run = {
 print(`done in ${run.durationSeconds} s`);
 console.table(results.hotKey.map((row) => ({ db: row.dialect, n: row.handlers, variant: row.variant, goodput: Math.round(row.goodput), xPessimistic: row.vsPessimistic.toFixed(2), xCeiling: row.vsCeiling.toFixed(2), lost: row.lost })));
 if (!values['no-write']) {
-  const markdownFile = new URL('docs/benchmarks.md', root);
+  if (!/^[\w-]+$/.test(values.out)) throw new Error('--out takes a plain file name such as benchmarks-async-commit');
+  const markdownFile = new URL(`docs/${values.out}.md`, root);
   const existing = existsSync(markdownFile) ? readFileSync(markdownFile, 'utf8') : '';
   const handWritten = existing.includes(MARKER) ? existing.slice(existing.indexOf(MARKER)) : `${MARKER}\n`;
-  writeFileSync(new URL('docs/benchmarks.json', root), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(new URL(`docs/${values.out}.json`, root), `${JSON.stringify(run, null, 2)}\n`);
   writeFileSync(markdownFile, `${renderMarkdown(run)}\n${handWritten}`);
-  print('wrote docs/benchmarks.json and docs/benchmarks.md');
+  print(`wrote docs/${values.out}.json and docs/${values.out}.md`);
 }

@@ -17,6 +17,17 @@ function rawUpdate(connection, tableInfo) {
       return rows[0].version;
     };
   }
+  if (tableInfo.dialect === 'mssql') {
+    const text =
+      `UPDATE ${t} SET Data = @data, Version = Version + 1, UpdatedAt = SYSUTCDATETIME() ` +
+      'OUTPUT inserted.SessionKey, inserted.State, inserted.Data, inserted.Version, inserted.CreatedAt, inserted.UpdatedAt ' +
+      'WHERE SessionKey = @key AND Version = @version';
+    return async (key, data, version) => {
+      const { recordset } = await connection.pool.request().input('key', key).input('data', JSON.stringify(data)).input('version', version).query(text);
+      if (recordset.length !== 1) throw new Error(`raw update of ${key} at version ${version} wrote nothing`);
+      return recordset[0].Version;
+    };
+  }
   const statement = connection.database.prepare(
     `UPDATE ${t} SET data = ?, version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ` +
       `WHERE key = ? AND version = ? RETURNING ${columns}`,

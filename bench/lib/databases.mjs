@@ -12,12 +12,15 @@ const uniqueName = (prefix) => `${prefix}_${Date.now().toString(36)}_${randomByt
 /** The packaged migrations of `dialect` with the default column names and the given table/schema. */
 function migrationSql(dialect, schema, table) {
   const folder = new URL(`migrations/${dialect}/`, ROOT);
-  const values = {
-    Schema: schema, SessionsTable: table, ProcessedTable: `${table}_processed`, KeyColumn: 'key', StateColumn: 'state',
-    DataColumn: 'data', VersionColumn: 'version', CreatedAtColumn: 'created_at', UpdatedAtColumn: 'updated_at',
-  };
-  return readdirSync(folder).filter((name) => name.endsWith('.sql')).sort()
+  const columns = dialect === 'mssql'
+    ? { KeyColumn: 'SessionKey', StateColumn: 'State', DataColumn: 'Data', VersionColumn: 'Version', CreatedAtColumn: 'CreatedAt', UpdatedAtColumn: 'UpdatedAt' }
+    : { KeyColumn: 'key', StateColumn: 'state', DataColumn: 'data', VersionColumn: 'version', CreatedAtColumn: 'created_at', UpdatedAtColumn: 'updated_at' };
+  const values = { Schema: schema, SessionsTable: table, ProcessedTable: `${table}_processed`, ...columns };
+  const rendered = readdirSync(folder).filter((name) => name.endsWith('.sql')).sort()
     .map((name) => readFileSync(new URL(name, folder), 'utf8').replace(/\$\((\w+)\)/g, (_, key) => values[key]));
+  // T-SQL files carry sqlcmd :setvar defaults and GO batch separators; each batch is sent alone.
+  if (dialect !== 'mssql') return rendered;
+  return rendered.flatMap((text) => text.replace(/^:setvar.*$/gm, '').split(/^\s*GO\s*$/im)).filter((batch) => batch.trim() !== '');
 }
 
 /** PostgreSQL through pg; every table lives in a schema of its own, dropped at the end. */
@@ -83,6 +86,13 @@ export async function connect(tableInfo, handlers, repositoryOptions = {}) {
     const store = new PostgresSessionStore({ pool, ...tableInfo.tableOptions });
     return { pool, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.end() };
   }
+  if (tableInfo.dialect === 'mssql') {
+    const { default: sql } = await import('mssql');
+    const { MssqlSessionStore } = await import('../../dist/mssql.js');
+    const pool = await new sql.ConnectionPool(tableInfo.location).connect();
+    const store = new MssqlSessionStore({ pool, sql, ...tableInfo.tableOptions });
+    return { pool, sql, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.close() };
+  }
   const { default: Database } = await import('better-sqlite3');
   const { SqliteSessionStore } = await import('../../dist/sqlite.js');
   const database = new Database(tableInfo.location);
@@ -90,9 +100,39 @@ export async function connect(tableInfo, handlers, repositoryOptions = {}) {
   return { database, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: async () => database.close() };
 }
 
-/** Opens every database this run measures: SQLite always, PostgreSQL when reachable. */
-export async function openDatabases({ pgUrl, only }) {
+/**
+ * SQL Server through mssql, when VERSIONED_SESSIONS_MSSQL_URL is given; the dialect's default column
+ * names (SessionKey, Data, Version …), every table in a schema of its own, dropped at the end.
+ */
+export async function openMssql(url) {
+  const { default: sql } = await import('mssql');
+  const admin = await new sql.ConnectionPool(url).connect();
+  const version = (await admin.request().query('SELECT @@VERSION AS v')).recordset[0].v.split('\n')[0];
+  const schemas = [];
+  return {
+    dialect: 'mssql',
+    version,
+    url,
+    async newTable() {
+      const schema = uniqueName('vs_bench');
+      schemas.push(schema);
+      for (const batch of migrationSql('mssql', schema, 'Sessions')) await admin.request().batch(batch);
+      const tableOptions = { schema, table: 'Sessions', processedTable: 'Sessions_processed' };
+      return { dialect: 'mssql', location: url, tableOptions, table: `[${schema}].[Sessions]` };
+    },
+    async close() {
+      for (const schema of schemas) {
+        await admin.request().batch(`DROP TABLE IF EXISTS [${schema}].[Sessions]; DROP TABLE IF EXISTS [${schema}].[Sessions_processed]; DROP SCHEMA IF EXISTS [${schema}]`);
+      }
+      await admin.close();
+    },
+  };
+}
+
+/** Opens every database this run measures: SQLite always, PostgreSQL when reachable, SQL Server when given. */
+export async function openDatabases({ pgUrl, mssqlUrl, only }) {
   const databases = [];
+  if (mssqlUrl && (!only || only.includes('mssql'))) databases.push(await openMssql(mssqlUrl));
   if (!only || only.includes('postgres')) {
     try {
       databases.push(await openPostgres(pgUrl));

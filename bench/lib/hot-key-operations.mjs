@@ -36,6 +36,15 @@ function sqlFor(tableInfo) {
         `version = version + 1, updated_at = now() WHERE key = $1`,
     };
   }
+  if (tableInfo.dialect === 'mssql') {
+    return {
+      lockedRead: `SELECT Data FROM ${t} WITH (UPDLOCK, ROWLOCK) WHERE SessionKey = @key`,
+      write: `UPDATE ${t} SET Data = @data, Version = Version + 1, UpdatedAt = SYSUTCDATETIME() WHERE SessionKey = @key`,
+      increment:
+        `UPDATE ${t} SET Data = JSON_MODIFY(Data, '$.counter', CAST(JSON_VALUE(Data, '$.counter') AS int) + 1), ` +
+        `Version = Version + 1, UpdatedAt = SYSUTCDATETIME() WHERE SessionKey = @key`,
+    };
+  }
   const now = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
   return {
     read: `SELECT data FROM ${t} WHERE key = ?`,
@@ -67,6 +76,23 @@ function pessimistic(connection, tableInfo, sql) {
         }
       });
   }
+  if (tableInfo.dialect === 'mssql') {
+    return () =>
+      tally(async (attempts) => {
+        attempts.count++;
+        const transaction = new connection.sql.Transaction(connection.pool);
+        await transaction.begin();
+        try {
+          const { recordset } = await transaction.request().input('key', HOT_KEY).query(sql.lockedRead);
+          const data = JSON.parse(recordset[0].Data);
+          await transaction.request().input('key', HOT_KEY).input('data', JSON.stringify({ ...data, counter: data.counter + 1 })).query(sql.write);
+          await transaction.commit();
+        } catch (error) {
+          await transaction.rollback();
+          throw error;
+        }
+      });
+  }
   // better-sqlite3 is synchronous: BEGIN IMMEDIATE takes the write lock up front, like FOR UPDATE.
   const read = connection.database.prepare(sql.read);
   const write = connection.database.prepare(sql.write);
@@ -85,6 +111,9 @@ function pessimistic(connection, tableInfo, sql) {
 function singleStatement(connection, tableInfo, sql) {
   if (tableInfo.dialect === 'postgres') {
     return () => tally(async (attempts) => (attempts.count++, connection.pool.query(sql.increment, [HOT_KEY])));
+  }
+  if (tableInfo.dialect === 'mssql') {
+    return () => tally(async (attempts) => (attempts.count++, connection.pool.request().input('key', HOT_KEY).query(sql.increment)));
   }
   const increment = connection.database.prepare(sql.increment);
   return () => tally(async (attempts) => (attempts.count++, increment.run(HOT_KEY)));
