@@ -1,7 +1,7 @@
 // Hot key in one process: 4, 16 and 64 concurrent read-modify-write handlers on one key, each
 // variant on a fresh table, goodput counted from the final state.
 import { connect } from './lib/databases.mjs';
-import { hotKeyRound, measure, runHandlers } from './lib/harness.mjs';
+import { compareVariants, hotKeyRound, measure, runHandlers } from './lib/harness.mjs';
 import { HOT_KEY, VARIANTS, hotKeyOperation, readCounter } from './lib/hot-key-operations.mjs';
 
 /** Measures one variant with `handlers` concurrent handlers in this process. */
@@ -25,22 +25,12 @@ export async function measureInProcess(database, mode, variant, handlers, retry 
 export async function hotKeyFamily(database, mode, print) {
   const rows = [];
   for (const handlers of mode.concurrencies) {
-    const byVariant = {};
-    for (const variant of VARIANTS) {
-      byVariant[variant] = await measureInProcess(database, mode, variant, handlers);
-      print(`${database.dialect} hot key ${handlers} handlers ${variant}: ${byVariant[variant].goodput.toFixed(0)} ops/s`);
-    }
-    for (const variant of VARIANTS) {
-      const result = byVariant[variant];
-      rows.push({
-        dialect: database.dialect,
-        handlers,
-        variant,
-        ...result,
-        vsPessimistic: result.goodput / byVariant.pessimistic.goodput,
-        vsCeiling: result.goodput / byVariant['single-statement'].goodput,
-      });
-    }
+    const measureOne = async (variant) => {
+      const result = await measureInProcess(database, mode, variant, handlers);
+      print(`${database.dialect} hot key ${handlers} handlers ${variant}: ${result.goodput.toFixed(0)} ops/s`);
+      return result;
+    };
+    rows.push(...(await compareVariants(VARIANTS, measureOne, { dialect: database.dialect, handlers })));
   }
   return rows;
 }

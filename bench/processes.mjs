@@ -3,10 +3,9 @@
 // Run as a child with `--child`, this file is one such process.
 import { fork } from 'node:child_process';
 import { connect } from './lib/databases.mjs';
-import { hotKeyRound, measure, runHandlers } from './lib/harness.mjs';
-import { HOT_KEY, hotKeyOperation, readCounter } from './lib/hot-key-operations.mjs';
+import { compareVariants, hotKeyRound, measure, runHandlers } from './lib/harness.mjs';
+import { HOT_KEY, VARIANTS, hotKeyOperation, readCounter } from './lib/hot-key-operations.mjs';
 
-export const PROCESS_VARIANTS = ['naive', 'withSessionRetry', 'perKeyQueue', 'pessimistic', 'single-statement'];
 const PROCESSES = 4;
 
 if (process.argv[2] === '--child') {
@@ -65,23 +64,12 @@ export async function measureAcrossProcesses(database, mode, variant, handlers, 
 export async function processesFamily(database, mode, print) {
   const rows = [];
   for (const handlers of mode.processHandlers) {
-    const byVariant = {};
-    for (const variant of PROCESS_VARIANTS) {
-      byVariant[variant] = await measureAcrossProcesses(database, mode, variant, handlers);
-      print(`${database.dialect} ${PROCESSES} processes ${handlers} handlers ${variant}: ${byVariant[variant].goodput.toFixed(0)} ops/s`);
-    }
-    for (const variant of PROCESS_VARIANTS) {
-      const result = byVariant[variant];
-      rows.push({
-        dialect: database.dialect,
-        processes: PROCESSES,
-        handlers,
-        variant,
-        ...result,
-        vsPessimistic: result.goodput / byVariant.pessimistic.goodput,
-        vsCeiling: result.goodput / byVariant['single-statement'].goodput,
-      });
-    }
+    const measureOne = async (variant) => {
+      const result = await measureAcrossProcesses(database, mode, variant, handlers);
+      print(`${database.dialect} ${PROCESSES} processes ${handlers} handlers ${variant}: ${result.goodput.toFixed(0)} ops/s`);
+      return result;
+    };
+    rows.push(...(await compareVariants(VARIANTS, measureOne, { dialect: database.dialect, processes: PROCESSES, handlers })));
   }
   return rows;
 }

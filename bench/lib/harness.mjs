@@ -92,3 +92,19 @@ export function machineInfo(databases) {
     databases: Object.fromEntries(databases.map((database) => [database.dialect, database.version])),
   };
 }
+
+/**
+ * Measures each hot-key variant with `measureOne(variant)` and adds the ratios against the two
+ * baselines measured in the same run: pessimistic locking and the single-statement ceiling.
+ */
+export async function compareVariants(variants, measureOne, fields) {
+  const byVariant = {};
+  for (const variant of variants) byVariant[variant] = await measureOne(variant);
+  return variants.map((variant) => ({
+    ...fields,
+    variant,
+    ...byVariant[variant],
+    vsPessimistic: byVariant[variant].goodput / byVariant.pessimistic.goodput,
+    vsCeiling: byVariant[variant].goodput / byVariant['single-statement'].goodput,
+  }));
+}

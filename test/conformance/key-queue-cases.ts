@@ -148,28 +148,25 @@ export function defineKeyQueueCases(target: DialectTarget): void {
       expect(await counterOf(fixture)).toEqual({ counter: 2, version: 2 });
     });
 
+    /** `workers` worker threads (processes' stand-ins), each running `tasks` queued increments at once. */
+    async function queuedIncrements(fixture: Fixture, workers: number, tasks: number) {
+      await fixture.repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
+      const retry = { maxAttempts: 500, baseDelayMs: 1, maxDelayMs: 20 };
+      const results = await runParallel({ connection: fixture.connection, workload: 'retryIncrement', key: PHONE, workers, tasksPerWorker: tasks, perKeyQueue: true, retry });
+      expect(results.filter((result) => !result.ok)).toEqual([]);
+      return results;
+    }
+
     it('one worker, 20 concurrent handlers: 20 increments, every handler on its first attempt', async () => {
       const fixture = await target.createFixture();
-      await fixture.repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
-      const results = await runParallel({ connection: fixture.connection, workload: 'retryIncrement', key: PHONE, workers: 1, tasksPerWorker: 20, perKeyQueue: true });
-      expect(results.filter((result) => !result.ok)).toEqual([]);
+      const results = await queuedIncrements(fixture, 1, 20);
       expect(results.map((result) => [result.attempts, result.retries])).toEqual(Array(20).fill([1, 0]));
       expect(await counterOf(fixture)).toEqual({ counter: 20, version: 20 });
     });
 
     it('4 workers × 10 handlers with queues: still no lost update across processes', async () => {
       const fixture = await target.createFixture();
-      await fixture.repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
-      const results = await runParallel({
-        connection: fixture.connection,
-        workload: 'retryIncrement',
-        key: PHONE,
-        workers: 4,
-        tasksPerWorker: 10,
-        perKeyQueue: true,
-        retry: { maxAttempts: 500, baseDelayMs: 1, maxDelayMs: 20 },
-      });
-      expect(results.filter((result) => !result.ok)).toEqual([]);
+      const results = await queuedIncrements(fixture, 4, 10);
       expect(new Set(results.map((result) => result.version)).size).toBe(40);
       expect(await counterOf(fixture)).toEqual({ counter: 40, version: 40 });
     });
