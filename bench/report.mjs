@@ -11,6 +11,9 @@ function table(headers, rows) {
 const hotKeyColumns = ['goodput (ops/s)', '× pessimistic', '× single statement', 'p50 ms', 'p99 ms', 'attempts/commit', 'exhausted', 'lost updates'];
 const hotKeyCells = (row) => [rate(row.goodput), ratio(row.vsPessimistic), ratio(row.vsCeiling), ms(row.p50), ms(row.p99), fixed(2)(row.attemptsPerCommit), row.exhausted, row.lost];
 
+/** A section's lines, or none when the run did not measure it (`--families`, `--only`). */
+const section = (rows, lines) => (rows.length === 0 ? [] : lines);
+
 export function renderMarkdown(run) {
   const { machine, results } = run;
   const lines = [
@@ -31,6 +34,7 @@ export function renderMarkdown(run) {
       ...(run.notes ?? []).map((note) => ['note', note]),
     ]),
     '',
+    ...section(results.uncontended, [
     '## Uncontended: `updateSession` against a raw conditional `UPDATE … RETURNING`',
     '',
     `${run.settings.keys} keys, each written by one handler only, so nothing conflicts. The raw baseline is the`,
@@ -41,6 +45,8 @@ export function renderMarkdown(run) {
       results.uncontended.map((row) => [row.dialect, row.concurrency, ms(row.libraryP50), ms(row.rawP50), ratio(row.latencyRatio), rate(row.libraryThroughput), rate(row.rawThroughput), ratio(row.throughputRatio)]),
     ),
     '',
+    ]),
+    ...section(results.hotKey, [
     '## Hot key, one process',
     '',
     'One key, N concurrent read-modify-write handlers incrementing `data.counter`. Goodput and lost updates',
@@ -52,6 +58,8 @@ export function renderMarkdown(run) {
     '',
     table(['database', 'handlers', 'variant', ...hotKeyColumns], results.hotKey.map((row) => [row.dialect, row.handlers, row.variant, ...hotKeyCells(row)])),
     '',
+    ]),
+    ...section(results.processes, [
     '## Hot key, 4 processes',
     '',
     'The same handlers spread evenly over 4 processes (as 4 function instances), each with its own',
@@ -59,6 +67,8 @@ export function renderMarkdown(run) {
     '',
     table(['database', 'handlers', 'variant', ...hotKeyColumns], results.processes.map((row) => [row.dialect, row.handlers, row.variant, ...hotKeyCells(row)])),
     '',
+    ]),
+    ...section(results.peers, [
     '## Peers on the same database',
     '',
     'The same 16-handler hot-key increment with an ORM\'s own optimistic locking, on the same PostgreSQL in the',
@@ -69,6 +79,8 @@ export function renderMarkdown(run) {
       results.peers.map((row) => [row.dialect, row.handlers, row.peer, rate(row.goodput), ms(row.p50), ms(row.p99), fixed(2)(row.attemptsPerCommit), row.exhausted, row.lost]),
     ),
     '',
+    ]),
+    ...section(results.backoff, [
     '## Backoff policies under hot-key contention',
     '',
     '16 handlers, every retry option at its default except `jitter`.',
@@ -78,6 +90,7 @@ export function renderMarkdown(run) {
       results.backoff.map((row) => [row.dialect, row.setup, row.jitter, rate(row.goodput), ms(row.p50), ms(row.p99), fixed(2)(row.attemptsPerCommit), row.exhausted, row.lost]),
     ),
     '',
+    ]),
   ];
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 // `npm run bench [-- --quick | --full] [--only postgres,sqlite] [--families uncontended,hot-key,processes,peers,backoff]
-//   [--pg-options "-c synchronous_commit=off"]` (the last: PostgreSQL session settings for every connection,
+//   [--pg-options="-c synchronous_commit=off"]` (the last: PostgreSQL session settings for every connection,
 //   e.g. to see the numbers when commits do not wait for the disk; the report says what was used)
 //   [--out benchmarks] (the base name of the files written under docs/)`
 // Measures every scenario family on each database, prints progress and medians, and writes
