@@ -19,15 +19,28 @@ export interface MigrationTemplate {
   readonly template: string;
 }
 
-/** The package's `migrations/` folder, found upward from this module (its source or built location). */
-export function migrationsRoot(): string {
+/**
+ * The package's root folder (the one holding its package.json and `migrations/`), found upward from
+ * this module: its source file, its built file in `dist/`, or a bundle of it.
+ */
+export function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 5; depth++) {
-    const candidate = join(directory, 'migrations');
-    if (existsSync(join(candidate, 'postgres')) && existsSync(join(directory, 'package.json'))) return candidate;
+    if (existsSync(join(directory, 'migrations', 'postgres')) && existsSync(join(directory, 'package.json'))) return directory;
     directory = dirname(directory);
   }
   throw new Error('The packaged migrations/ folder was not found next to versioned-sessions; reinstall the package.');
+}
+
+/** The package's `migrations/` folder. */
+export function migrationsRoot(): string {
+  return join(packageRoot(), 'migrations');
+}
+
+/** The installed package's version, from its package.json. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
 }
 
 /** The dialect's migration files in id order. */

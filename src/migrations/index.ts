@@ -1,0 +1,232 @@
+/**
+ * versioned-sessions/migrations: applies the packaged SQL migrations from code, reports their status,
+ * and renders them for psql, sqlcmd or the sqlite3 shell. No database driver is loaded: pass your own
+ * pool or database handle.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { migrate } from 'versioned-sessions/migrations';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * const report = await migrate({ dialect: 'postgres', pool });
+ * console.log(report.applied.map((migration) => migration.id));
+ * ```
+ * @module versioned-sessions/migrations
+ */
+import { InvalidArgumentError, type Dialect } from '../core/errors.js';
+import { resolveNames, validateIdentifier } from '../core/identifiers.js';
+import type { TableOptions } from '../core/types.js';
+import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
+import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
+import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
+import { runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
+import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-migrations.js';
+
+export { MigrationError, isMigrationError, type MigrationErrorReason } from './migration-error.js';
+export type { MigrationInfo } from './runner.js';
+export type { MssqlMigrationPool, MssqlMigrationRequest, MssqlMigrationTransaction } from './mssql-migrations.js';
+export type { PostgresMigrationClient, PostgresMigrationPool } from './postgres-migrations.js';
+export type { SqliteMigrationDatabase, SqliteMigrationStatement } from './sqlite-migrations.js';
+export type { Dialect } from '../core/errors.js';
+
+/** The tracking table's name when `trackingTable` is not given, per dialect. */
+export const DEFAULT_TRACKING_TABLE: Readonly<Record<Dialect, string>> = Object.freeze({
+  postgres: 'versioned_sessions_migrations',
+  sqlite: 'versioned_sessions_migrations',
+  mssql: 'VersionedSessionsMigrations',
+});
+
+/**
+ * Which migrations to render: the dialect and the same names the store is configured with.
+ *
+ * @example
+ * ```ts
+ * const options: RenderOptions = { dialect: 'mssql', table: 'SesionesChat', columns: { key: 'Telefono' } };
+ * ```
+ */
+export interface RenderOptions extends TableOptions {
+  /** The database the SQL is for. */
+  readonly dialect: Dialect;
+}
+
+/**
+ * Where and how to migrate: the dialect, the caller's connection, and the store's names.
+ *
+ * @example
+ * ```ts
+ * const options: MigrateOptions = { dialect: 'sqlite', database: new Database('sessions.db'), table: 'sessions' };
+ * ```
+ */
+export interface MigrateOptions extends RenderOptions {
+  /**
+   * A `pg.Pool` (or a connected `pg.Client`) for `postgres`; a connected `mssql.ConnectionPool` for
+   * `mssql`. Never closed by the runner.
+   */
+  readonly pool?: PostgresMigrationPool | MssqlMigrationPool;
+  /** A `better-sqlite3` `Database` for `sqlite`. Never closed by the runner. */
+  readonly database?: SqliteMigrationDatabase;
+  /**
+   * The table recording applied migrations, in the sessions table's schema. A second sessions table in
+   * the same schema, with other names, needs a tracking table of its own.
+   * @defaultValue `versioned_sessions_migrations` (PostgreSQL, SQLite) / `VersionedSessionsMigrations` (SQL Server)
+   */
+  readonly trackingTable?: string;
+}
+
+/**
+ * What {@link migrate} did.
+ *
+ * @example
+ * ```ts
+ * const report: MigrationReport = await migrate({ dialect: 'postgres', pool });
+ * if (report.applied.length === 0) console.log('schema already up to date');
+ * ```
+ */
+export interface MigrationReport {
+  readonly dialect: Dialect;
+  /** The quoted, qualified tracking table. */
+  readonly trackingTable: string;
+  /** Migrations this call applied, in order. */
+  readonly applied: readonly MigrationInfo[];
+  /** Migrations that were already recorded. */
+  readonly alreadyApplied: readonly MigrationInfo[];
+}
+
+/**
+ * Applied and pending migrations, and any record that does not match the package.
+ *
+ * @example
+ * ```ts
+ * const { pending } = await migrationStatus({ dialect: 'sqlite', database });
+ * if (pending.length > 0) console.warn(`run: npx versioned-sessions migrate (${pending.length} pending)`);
+ * ```
+ */
+export interface MigrationStatus {
+  readonly dialect: Dialect;
+  /** The quoted, qualified tracking table. */
+  readonly trackingTable: string;
+  /** Recorded migrations, with the recorded checksum and time. */
+  readonly applied: readonly MigrationInfo[];
+  /** Packaged migrations not recorded yet. */
+  readonly pending: readonly MigrationInfo[];
+  /** Recorded migrations whose checksum differs from the package's rendering (migrate refuses them). */
+  readonly changed: readonly MigrationInfo[];
+  /** Recorded migrations the package does not ship: the database is ahead (migrate refuses them). */
+  readonly unknown: readonly MigrationInfo[];
+}
+
+const DIALECTS: readonly Dialect[] = ['mssql', 'postgres', 'sqlite'];
+
+function validateDialect(options: unknown): Dialect {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', "expected an object with at least a `dialect` ('mssql', 'postgres' or 'sqlite').");
+  }
+  const dialect = (options as { dialect?: unknown }).dialect;
+  if (typeof dialect !== 'string' || !(DIALECTS as readonly string[]).includes(dialect)) {
+    throw new InvalidArgumentError('dialect', `expected 'mssql', 'postgres' or 'sqlite', got ${JSON.stringify(dialect)}.`);
+  }
+  return dialect as Dialect;
+}
+
+function tableOptions(options: RenderOptions): TableOptions {
+  const { schema, table, columns, processedTable } = options;
+  return {
+    ...(schema === undefined ? {} : { schema }),
+    ...(table === undefined ? {} : { table }),
+    ...(columns === undefined ? {} : { columns }),
+    ...(processedTable === undefined ? {} : { processedTable }),
+  };
+}
+
+function hasMethods(value: unknown, ...methods: string[]): boolean {
+  return typeof value === 'object' && value !== null && methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+}
+
+/** The adapter for `options`, with every option validated before anything touches the database. */
+function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migrations: RenderedMigration[] } {
+  const dialect = validateDialect(options);
+  const names = resolveNames(dialect, tableOptions(options));
+  const trackingTable =
+    options.trackingTable === undefined ? DEFAULT_TRACKING_TABLE[dialect] : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
+  const migrations = renderedMigrations(dialect, names);
+  if (dialect === 'sqlite') {
+    if (!hasMethods(options.database, 'prepare', 'exec')) {
+      throw new InvalidArgumentError('database', 'expected a better-sqlite3 Database for the sqlite dialect.');
+    }
+    return { adapter: sqliteMigrationAdapter(options.database!, trackingTable), migrations };
+  }
+  if (dialect === 'postgres') {
+    if (!hasMethods(options.pool, 'query')) throw new InvalidArgumentError('pool', 'expected a pg.Pool or a connected pg.Client for the postgres dialect.');
+    return { adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable), migrations };
+  }
+  if (!hasMethods(options.pool, 'request', 'transaction')) {
+    throw new InvalidArgumentError('pool', 'expected a connected mssql.ConnectionPool for the mssql dialect.');
+  }
+  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names.schema!, trackingTable), migrations };
+}
+
+/**
+ * Applies the pending packaged migrations, each in its own transaction with its tracking row, under
+ * the dialect's migration lock (`pg_advisory_xact_lock`, `BEGIN IMMEDIATE`, `sp_getapplock`), so
+ * concurrent callers apply each migration once. Running it again is a no-op; running it after the same
+ * SQL was applied by hand re-applies the idempotent files and records them.
+ *
+ * @throws InvalidArgumentError for a bad option (nothing is touched).
+ * @throws {@link MigrationError} when a recorded checksum differs, when the database records a
+ *   migration this package does not ship, or when a migration fails (it is rolled back).
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * import { migrate } from 'versioned-sessions/migrations';
+ *
+ * await migrate({ dialect: 'sqlite', database: new Database('sessions.db'), table: 'SesionesChat', columns: { key: 'Telefono' } });
+ * ```
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
+  const { adapter, migrations } = prepare(options);
+  const outcome = await runMigrations(adapter, migrations);
+  return { dialect: adapter.dialect, trackingTable: adapter.trackingLabel, ...outcome };
+}
+
+/**
+ * Reads which packaged migrations are applied and which are pending, without taking the lock or
+ * creating anything.
+ *
+ * @example
+ * ```ts
+ * const status = await migrationStatus({ dialect: 'postgres', pool, schema: 'bot' });
+ * for (const migration of status.pending) console.log('pending', migration.id);
+ * ```
+ */
+export async function migrationStatus(options: MigrateOptions): Promise<MigrationStatus> {
+  const { adapter, migrations } = prepare(options);
+  const recorded = await adapter.readApplied();
+  const recordedIds = new Set(recorded.map((row) => row.id));
+  const packaged = new Map(migrations.map((migration) => [migration.id, migration]));
+  const applied = recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
+  return {
+    dialect: adapter.dialect,
+    trackingTable: adapter.trackingLabel,
+    applied,
+    pending: migrations.filter((migration) => !recordedIds.has(migration.id)).map(({ id, checksum }) => ({ id, checksum })),
+    changed: applied.filter((row) => packaged.has(row.id) && packaged.get(row.id)!.checksum !== row.checksum),
+    unknown: applied.filter((row) => !packaged.has(row.id)),
+  };
+}
+
+/**
+ * Renders every packaged migration for `options` as one script for the dialect's own tool
+ * (`psql -f`, `sqlcmd -i`, the sqlite3 shell). Each migration is headed by its id and checksum.
+ *
+ * @throws InvalidArgumentError for a bad dialect or name.
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('sessions.sql', renderMigrations({ dialect: 'mssql', schema: 'bot' }));
+ * ```
+ */
+export function renderMigrations(options: RenderOptions): string {
+  const dialect = validateDialect(options);
+  return migrationScript(dialect, renderedMigrations(dialect, resolveNames(dialect, tableOptions(options))));
+}

@@ -1,0 +1,61 @@
+/**
+ * The error of the migration runner: a migration that failed, or a database whose recorded migrations
+ * do not match the package.
+ *
+ * @module
+ */
+import { VersionedSessionError, isVersionedSessionError, type Dialect } from '../core/errors.js';
+
+/**
+ * Why {@link MigrationError} was thrown.
+ * - `checksum-mismatch`: an applied migration renders to other SQL now (other names, or an edited file).
+ * - `unknown-migration`: the database records a migration this package does not have (the database is ahead).
+ * - `failed`: a migration's SQL failed; nothing of it was recorded.
+ */
+export type MigrationErrorReason = 'checksum-mismatch' | 'unknown-migration' | 'failed';
+
+/**
+ * A migration could not be applied, or the database's record of applied migrations does not match
+ * the package. The message says what to do.
+ *
+ * @example
+ * ```ts
+ * import { migrate, MigrationError } from 'versioned-sessions/migrations';
+ * try {
+ *   await migrate({ dialect: 'postgres', pool });
+ * } catch (error) {
+ *   if (error instanceof MigrationError) console.error(error.migrationId, error.reason, error.message);
+ *   throw error;
+ * }
+ * ```
+ */
+export class MigrationError extends VersionedSessionError {
+  override name = 'MigrationError' as const;
+  /** The dialect being migrated. */
+  readonly dialect: Dialect;
+  /** The migration concerned, e.g. `0002_adopt_existing_table`. */
+  readonly migrationId: string;
+  /** Why the run stopped. */
+  readonly reason: MigrationErrorReason;
+
+  constructor(details: { dialect: Dialect; migrationId: string; reason: MigrationErrorReason; message: string; cause?: unknown }) {
+    super(details.message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.dialect = details.dialect;
+    this.migrationId = details.migrationId;
+    this.reason = details.reason;
+  }
+}
+
+/**
+ * Whether `error` is a {@link MigrationError}, from this or another loaded copy of the library.
+ *
+ * @example
+ * ```ts
+ * migrate({ dialect: 'sqlite', database }).catch((error) => {
+ *   if (isMigrationError(error) && error.reason === 'unknown-migration') console.error('upgrade versioned-sessions');
+ * });
+ * ```
+ */
+export function isMigrationError(error: unknown): error is MigrationError {
+  return isVersionedSessionError(error) && error.name === 'MigrationError';
+}

@@ -1,0 +1,105 @@
+/**
+ * SQL Server for the migration runner: one transaction per migration holding an application lock, the
+ * tracking row written first, and the migration's T-SQL sent batch by batch as sqlcmd would (`GO`).
+ *
+ * @module
+ */
+import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
+import { splitTsqlBatches } from './tsql-batches.js';
+
+/** The result shape of `mssql`'s `query`. */
+interface MssqlResult {
+  recordset?: Record<string, unknown>[];
+}
+
+/** The slice of an `mssql.Request` the runner calls. */
+export interface MssqlMigrationRequest {
+  input(name: string, value: unknown): MssqlMigrationRequest;
+  query(command: string): Promise<MssqlResult>;
+  batch(batch: string): Promise<unknown>;
+}
+
+/** The slice of an `mssql.Transaction` the runner calls. */
+export interface MssqlMigrationTransaction {
+  begin(): Promise<unknown>;
+  commit(): Promise<unknown>;
+  rollback(): Promise<unknown>;
+  request(): MssqlMigrationRequest;
+}
+
+/** The slice of a connected `mssql.ConnectionPool` the runner calls. */
+export interface MssqlMigrationPool {
+  request(): MssqlMigrationRequest;
+  transaction(): MssqlMigrationTransaction;
+}
+
+// Owned by the transaction, so COMMIT or ROLLBACK releases it, and a migrator whose connection dies
+// releases it with the transaction. A 'Session' lock would outlive a failed migration on a pooled
+// connection that goes back to the pool still holding it. The request timeout bounds the wait.
+const TAKE_LOCK = `
+DECLARE @status int;
+EXEC @status = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = -1;
+IF @status < 0 THROW 51000, 'versioned-sessions: sp_getapplock did not grant the migration lock.', 1;`;
+
+/** The SQL Server adapter over the caller's connected pool; names are validated identifiers. */
+export function mssqlMigrationAdapter(pool: MssqlMigrationPool, schema: string, trackingTable: string): MigrationAdapter {
+  const table = `[${schema}].[${trackingTable}]`;
+  const selectApplied = `SELECT Id AS id, Checksum AS checksum, AppliedAt AS applied_at FROM ${table} ORDER BY Id`;
+  const toApplied = (rows: Record<string, unknown>[] | undefined): AppliedMigration[] =>
+    (rows ?? []).map((row) => ({ id: String(row['id']), checksum: String(row['checksum']), appliedAt: new Date(row['applied_at'] as Date) }));
+  // Names are plain identifiers (validated), so they can sit inside the dynamic SQL's brackets.
+  const createTracking = `
+IF SCHEMA_ID(@schema) IS NULL EXEC(N'CREATE SCHEMA [${schema}]');
+IF OBJECT_ID(@table, N'U') IS NULL
+  CREATE TABLE ${table} (
+    Id nvarchar(255) NOT NULL CONSTRAINT [PK_${trackingTable}] PRIMARY KEY,
+    Checksum char(64) NOT NULL,
+    AppliedAt datetime2(3) NOT NULL CONSTRAINT [DF_${trackingTable}_AppliedAt] DEFAULT SYSUTCDATETIME()
+  );`;
+
+  return {
+    dialect: 'mssql',
+    trackingLabel: table,
+    async readApplied() {
+      const present = await pool.request().input('table', table).query("SELECT OBJECT_ID(@table, N'U') AS id");
+      if (present.recordset?.[0]?.['id'] === null || present.recordset?.[0] === undefined) return [];
+      return toApplied((await pool.request().query(selectApplied)).recordset);
+    },
+    async inLockedTransaction(work) {
+      const transaction = pool.transaction();
+      await transaction.begin();
+      try {
+        await transaction.request().input('resource', `versioned-sessions:${schema}.${trackingTable}`).query(TAKE_LOCK);
+        await transaction.request().input('schema', schema).input('table', table).query(createTracking);
+        const steps: MigrationTransaction = {
+          readApplied: async () => toApplied((await transaction.request().query(selectApplied)).recordset),
+          record: async (migration) =>
+            void (await transaction
+              .request()
+              .input('id', migration.id)
+              .input('checksum', migration.checksum)
+              .query(`INSERT INTO ${table} (Id, Checksum) VALUES (@id, @checksum)`)),
+          async apply(migration) {
+            for (const batch of splitTsqlBatches(migration.sql)) {
+              for (let run = 0; run < batch.repeat; run++) {
+                try {
+                  await transaction.request().batch(batch.text);
+                } catch (error) {
+                  const message = error instanceof Error ? error.message : String(error);
+                  throw new Error(`the batch starting on line ${batch.line} failed: ${message}`, { cause: error });
+                }
+              }
+            }
+          },
+        };
+        const result = await work(steps);
+        await transaction.commit();
+        return result;
+      } catch (error) {
+        // A batch error may already have ended the transaction on the server (XACT_ABORT); that is fine.
+        await transaction.rollback().catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}

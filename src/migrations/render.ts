@@ -1,0 +1,55 @@
+/**
+ * The packaged migrations rendered for one configuration: the SQL the runner applies, its checksum,
+ * and the script `print` hands to psql, sqlcmd or the sqlite3 shell.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import type { Dialect } from '../core/errors.js';
+import type { ResolvedNames } from '../core/types.js';
+import { loadMigrationTemplates, renderTemplate } from './templates.js';
+import { stripSqlcmdCommands } from './tsql-batches.js';
+
+/** One migration rendered for a configuration. */
+export interface RenderedMigration {
+  /** The file name without `.sql`, e.g. `0001_create_sessions`. */
+  readonly id: string;
+  /** The SQL as the runner applies it. */
+  readonly sql: string;
+  /** The sha256 (hex) of `sql`: recorded when applied, compared on every later run. */
+  readonly checksum: string;
+}
+
+/** The SHA-256 of `text` in hex. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The dialect's migrations with every placeholder filled in. T-SQL files lose their `:setvar` default
+ * lines: the values are already in the text, and a stale default would mislead whoever reads it.
+ */
+export function renderedMigrations(dialect: Dialect, names: ResolvedNames): RenderedMigration[] {
+  return loadMigrationTemplates(dialect).map((migration) => {
+    let sql = renderTemplate(migration.template, names);
+    if (dialect === 'mssql') sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');
+    sql = `${sql.trimEnd()}\n`;
+    return { id: migration.id, sql, checksum: sha256(sql) };
+  });
+}
+
+/** All migrations as one script for the dialect's own tool, each headed by its id and checksum. */
+export function migrationScript(dialect: Dialect, migrations: readonly RenderedMigration[]): string {
+  const parts = migrations.map((migration) => {
+    const header = `-- ==== versioned-sessions migration ${migration.id} (sha256 ${migration.checksum}) ====\n`;
+    // Each file ends its own batch, so the next file never runs inside the previous one's batch.
+    const trailer = dialect === 'mssql' && !/^[ \t]*go[ \t]*(?:--.*)?$/im.test(lastLine(migration.sql)) ? 'GO\n' : '';
+    return header + migration.sql + trailer;
+  });
+  return parts.join('\n');
+}
+
+function lastLine(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  return lines[lines.length - 1] ?? '';
+}

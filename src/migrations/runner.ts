@@ -1,0 +1,141 @@
+/**
+ * The dialect-independent migration runner: compare what the database recorded with what the package
+ * ships, refuse a mismatch, and apply each pending migration in its own locked transaction with its
+ * record written first. A dialect adapter contributes only its SQL, its lock and its transaction.
+ *
+ * @module
+ */
+import type { Dialect } from '../core/errors.js';
+import { MigrationError } from './migration-error.js';
+import type { RenderedMigration } from './render.js';
+
+/** A migration as recorded in the tracking table. */
+export interface AppliedMigration {
+  readonly id: string;
+  readonly checksum: string;
+  readonly appliedAt: Date;
+}
+
+/** The work a dialect does inside one locked migration transaction. */
+export interface MigrationTransaction {
+  /** The migrations recorded so far (read under the lock). */
+  readApplied(): Promise<AppliedMigration[]>;
+  /** Writes the migration's tracking row. */
+  record(migration: RenderedMigration): Promise<void>;
+  /** Runs the migration's SQL. */
+  apply(migration: RenderedMigration): Promise<void>;
+}
+
+/** What a dialect provides to the runner. */
+export interface MigrationAdapter {
+  readonly dialect: Dialect;
+  /** The quoted, qualified tracking table, for messages. */
+  readonly trackingLabel: string;
+  /** The recorded migrations without taking the lock; empty when the tracking table does not exist. */
+  readApplied(): Promise<AppliedMigration[]>;
+  /**
+   * Runs `work` in one transaction that holds the dialect's migration lock and in which the tracking
+   * table exists; commits when `work` resolves, rolls back when it throws.
+   */
+  inLockedTransaction<T>(work: (transaction: MigrationTransaction) => Promise<T>): Promise<T>;
+}
+
+/** A migration's id and checksum, and when it was applied (for applied ones). */
+export interface MigrationInfo {
+  /** The file name without `.sql`, e.g. `0001_create_sessions`. */
+  readonly id: string;
+  /** The sha256 (hex) of the rendered SQL: the recorded one for applied migrations. */
+  readonly checksum: string;
+  /** When the migration was recorded; absent for pending ones. */
+  readonly appliedAt?: Date;
+}
+
+/** What {@link runMigrations} did. */
+export interface RunOutcome {
+  /** Migrations applied by this run, in order. */
+  readonly applied: MigrationInfo[];
+  /** Migrations that were already recorded when the run started. */
+  readonly alreadyApplied: MigrationInfo[];
+}
+
+const short = (checksum: string): string => `${checksum.slice(0, 12)}…`;
+
+/**
+ * Refuses a record that does not match the package: an unknown id (the database is ahead) or a
+ * changed checksum.
+ */
+export function checkRecorded(adapter: MigrationAdapter, recorded: readonly AppliedMigration[], migrations: readonly RenderedMigration[]): void {
+  const byId = new Map(migrations.map((migration) => [migration.id, migration]));
+  for (const row of recorded) {
+    const packaged = byId.get(row.id);
+    if (packaged === undefined) {
+      throw new MigrationError({
+        dialect: adapter.dialect,
+        migrationId: row.id,
+        reason: 'unknown-migration',
+        message:
+          `The database records migration ${row.id} in ${adapter.trackingLabel}, which this version of versioned-sessions ` +
+          `does not ship: the database was migrated by a newer version. Upgrade versioned-sessions in this project to ` +
+          'that version or later; an older version must not migrate or use this schema.',
+      });
+    }
+    if (packaged.checksum !== row.checksum) {
+      throw new MigrationError({
+        dialect: adapter.dialect,
+        migrationId: row.id,
+        reason: 'checksum-mismatch',
+        message:
+          `Migration ${row.id} was applied with checksum ${short(row.checksum)}, but renders to ${short(packaged.checksum)} now. ` +
+          'Run migrate with the same schema, table, column and processed-table names it was applied with; a second ' +
+          `sessions table in the same schema needs its own trackingTable (--tracking-table). If the names are the same, ` +
+          `the packaged file was edited: restore it, or check the schema by hand and delete the row ${row.id} from ` +
+          `${adapter.trackingLabel} so that the idempotent migration is applied and recorded again.`,
+      });
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Applies every pending migration in id order, each in its own transaction holding the migration
+ * lock, its tracking row written first. Concurrent runners wait for the lock and then find the
+ * migration recorded, so each migration is applied once.
+ *
+ * @throws MigrationError when the record does not match the package, or when a migration fails (it is
+ *   rolled back with its record; the migrations before it stay applied).
+ */
+export async function runMigrations(adapter: MigrationAdapter, migrations: readonly RenderedMigration[]): Promise<RunOutcome> {
+  const applied: MigrationInfo[] = [];
+  let alreadyApplied: MigrationInfo[] | undefined;
+  for (;;) {
+    const next = await adapter.inLockedTransaction(async (transaction) => {
+      const recorded = await transaction.readApplied();
+      checkRecorded(adapter, recorded, migrations);
+      alreadyApplied ??= recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
+      const done = new Set(recorded.map((row) => row.id));
+      const pending = migrations.find((migration) => !done.has(migration.id));
+      if (pending === undefined) return undefined;
+      // The record comes first: a runner that got past the lock without seeing it would fail on the
+      // tracking table's primary key instead of applying the migration a second time.
+      await transaction.record(pending);
+      try {
+        await transaction.apply(pending);
+      } catch (error) {
+        throw new MigrationError({
+          dialect: adapter.dialect,
+          migrationId: pending.id,
+          reason: 'failed',
+          message: `Migration ${pending.id} failed and was rolled back, nothing of it recorded: ${describe(error)}. Fix the cause and run migrate again.`,
+          cause: error,
+        });
+      }
+      return pending;
+    });
+    if (next === undefined) break;
+    applied.push({ id: next.id, checksum: next.checksum, appliedAt: new Date() });
+  }
+  return { applied, alreadyApplied: alreadyApplied ?? [] };
+}
