@@ -6,6 +6,8 @@ export default defineConfig({
     sqlite: 'src/sqlite/index.ts',
     postgres: 'src/postgres/index.ts',
     mssql: 'src/mssql/index.ts',
+    migrations: 'src/migrations/index.ts',
+    cli: 'src/cli/main.ts',
     demo: 'src/demo/run-demo.ts',
     'demo-instance': 'src/demo/demo-instance.ts',
   },

@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveNames } from '../core/identifiers.js';
 import { maskKey } from '../core/mask.js';
@@ -42,8 +42,9 @@ export interface DemoRunReport {
 }
 
 function instanceEntry(): string {
+  // Next to this module, with its extension: dist/*.js, dist/*.cjs, or a bundle's *.mjs.
   const self = fileURLToPath(import.meta.url);
-  return join(self, '..', `demo-instance${self.endsWith('.cjs') ? '.cjs' : '.js'}`);
+  return join(dirname(self), `demo-instance${extname(self)}`);
 }
 
 async function runMode(mode: DemoRunReport['mode'], connection: DemoConnection, options: Required<Omit<DemoOptions, 'url' | 'write'>>): Promise<DemoRunReport> {

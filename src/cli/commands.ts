@@ -1,0 +1,123 @@
+/**
+ * The CLI's commands, their options (for `node:util` `parseArgs`) and their help texts.
+ *
+ * @module
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The flags naming the tables and columns, the same as `migrateCommand()` writes. */
+export const NAME_OPTIONS = {
+  schema: { type: 'string' },
+  table: { type: 'string' },
+  'key-column': { type: 'string' },
+  'state-column': { type: 'string' },
+  'data-column': { type: 'string' },
+  'version-column': { type: 'string' },
+  'created-at-column': { type: 'string' },
+  'updated-at-column': { type: 'string' },
+  'processed-table': { type: 'string' },
+} as const satisfies Options;
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
+
+const NAMES_HELP = `
+Names (defaults: the dialect's conventions; use the names your store is configured with):
+  --schema <name>              schema (postgres: public, mssql: dbo; not for sqlite)
+  --table <name>               sessions table (sessions / Sessions)
+  --key-column <name>          key column (key / SessionKey)
+  --state-column <name>        state column (state / State)
+  --data-column <name>         data column (data / Data)
+  --version-column <name>      version column (version / Version)
+  --created-at-column <name>   creation time column (created_at / CreatedAt)
+  --updated-at-column <name>   last activity column (updated_at / UpdatedAt)
+  --processed-table <name>     processed-operations table (processed_operations / ProcessedOperations)`;
+
+const CONNECTION_HELP = `
+Connection:
+  --dialect <mssql|postgres|sqlite>   the database (required)
+  --url <connection>                  postgres://user@host:5432/db, mssql://user:password@host:1433/db
+                                      (or an ADO connection string), or a SQLite file path.
+                                      Defaults to $VERSIONED_SESSIONS_DATABASE_URL. Never echoed.
+  --tracking-table <name>             the table recording applied migrations
+                                      (versioned_sessions_migrations / VersionedSessionsMigrations)`;
+
+/** One command: its options and its help. */
+export interface CommandSpec {
+  readonly options: Options;
+  readonly help: string;
+}
+
+export const COMMANDS = {
+  migrate: {
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
+    help: `Usage: versioned-sessions migrate --dialect <mssql|postgres|sqlite> --url <connection> [names]
+
+Applies the pending packaged migrations, each in its own transaction under a migration lock, and
+records them in the tracking table. Running it again is a no-op.
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 applied or up to date; 1 the database failed (the message names the migration);
+2 usage error.
+`,
+  },
+  status: {
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
+    help: `Usage: versioned-sessions status --dialect <mssql|postgres|sqlite> --url <connection> [names]
+
+Lists the applied and the pending migrations. Changes nothing.
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 listed; 1 the database failed, or a recorded migration was changed or is unknown to this
+version; 2 usage error.
+`,
+  },
+  print: {
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' } },
+    help: `Usage: versioned-sessions print --dialect <mssql|postgres|sqlite> [names]
+
+Writes the migrations rendered for these names to stdout, for a DBA to review and apply:
+  versioned-sessions print --dialect mssql > sessions.sql && sqlcmd -i sessions.sql
+  versioned-sessions print --dialect postgres | psql "$DATABASE_URL" -v ON_ERROR_STOP=1
+Every file is idempotent; a later "migrate" records them without changing anything.
+
+  --dialect <mssql|postgres|sqlite>   the database (required)
+${NAMES_HELP}
+
+Exit codes: 0 printed; 2 usage error.
+`,
+  },
+  demo: {
+    options: { ...HELP, url: { type: 'string' }, instances: { type: 'string' }, phones: { type: 'string' }, messages: { type: 'string' } },
+    help: `Usage: versioned-sessions demo [--url postgres://…] [--instances 4] [--phones 3] [--messages 40]
+
+Child processes act as function instances and receive a burst of messages for a few phone numbers,
+first through a naive read-then-write handler, then through withSessionRetry; the tables show what
+each lost. Runs on a temporary SQLite file unless --url (or $VERSIONED_SESSIONS_DATABASE_URL) names
+a PostgreSQL database.
+
+Exit codes: 0 done; 1 the demo failed; 2 usage error.
+`,
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export const GENERAL_HELP = `Usage: versioned-sessions <command> [options]
+
+Commands:
+  migrate   apply the packaged migrations to a database
+  status    list applied and pending migrations
+  print     write the rendered migrations to stdout (for psql, sqlcmd or sqlite3)
+  demo      show lost updates without versioning, and none with it
+
+Options:
+  -h, --help      help for versioned-sessions, or for a command: versioned-sessions migrate --help
+  -v, --version   the installed version
+
+The connection comes from --url or $VERSIONED_SESSIONS_DATABASE_URL.
+Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+`;

@@ -1,0 +1,200 @@
+/**
+ * The `versioned-sessions` command line: parses the arguments, runs one command, and turns every
+ * outcome into an exit code (0 ok, 1 runtime failure, 2 usage error) and a message with no password.
+ *
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { InvalidArgumentError, isVersionedSessionError, type Dialect } from '../core/errors.js';
+import type { ColumnMap } from '../core/types.js';
+import { isMigrationError, migrate, migrationStatus, renderMigrations, type MigrateOptions, type RenderOptions } from '../migrations/index.js';
+import { packageVersion } from '../migrations/templates.js';
+import { COMMANDS, GENERAL_HELP, type CommandName } from './commands.js';
+import { ConnectionFailure, describeError, openConnection } from './connect.js';
+import { connectionSecrets, describeConnection, redact } from './redact.js';
+
+/** Where the CLI writes, and the environment it reads. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+const DIALECTS: readonly string[] = ['mssql', 'postgres', 'sqlite'];
+const COLUMN_FLAGS: readonly [keyof ColumnMap, string][] = [
+  ['key', 'key-column'],
+  ['state', 'state-column'],
+  ['data', 'data-column'],
+  ['version', 'version-column'],
+  ['createdAt', 'created-at-column'],
+  ['updatedAt', 'updated-at-column'],
+];
+
+function text(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function dialectOf(values: Values): Dialect {
+  const dialect = text(values, 'dialect');
+  if (dialect === undefined) throw new UsageError('--dialect is required: mssql, postgres or sqlite.');
+  if (!DIALECTS.includes(dialect)) throw new UsageError(`unknown dialect "${dialect}": use mssql, postgres or sqlite.`);
+  return dialect as Dialect;
+}
+
+function renderOptions(values: Values): RenderOptions {
+  const columns: ColumnMap = {};
+  for (const [role, flag] of COLUMN_FLAGS) {
+    const value = text(values, flag);
+    if (value !== undefined) columns[role] = value;
+  }
+  const optional = (name: string, flag: string): Record<string, string> => {
+    const value = text(values, flag);
+    return value === undefined ? {} : { [name]: value };
+  };
+  return {
+    dialect: dialectOf(values),
+    ...optional('schema', 'schema'),
+    ...optional('table', 'table'),
+    ...optional('processedTable', 'processed-table'),
+    ...(Object.keys(columns).length === 0 ? {} : { columns }),
+  };
+}
+
+function connectionOf(values: Values, io: CliIo): string {
+  const connection = text(values, 'url') ?? io.env['VERSIONED_SESSIONS_DATABASE_URL'];
+  if (connection === undefined || connection === '') {
+    throw new UsageError('--url is required (or set VERSIONED_SESSIONS_DATABASE_URL): a database URL or, for sqlite, a file path.');
+  }
+  return connection;
+}
+
+function count(values: Values, name: string): number | undefined {
+  const value = text(values, name);
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,3}$/.test(value)) throw new UsageError(`--${name} expects a whole number from 1 to 9999, got "${value}".`);
+  return Number.parseInt(value, 10);
+}
+
+async function withDatabase<T>(values: Values, io: CliIo, mustExist: boolean, work: (options: MigrateOptions, where: string) => Promise<T>): Promise<T> {
+  const options = renderOptions(values);
+  const trackingTable = text(values, 'tracking-table');
+  const connection = connectionOf(values, io);
+  // Names are checked before connecting, so a typo is a usage error and nothing is touched.
+  renderMigrations(options);
+  const opened = await openConnection(options.dialect, connection, mustExist);
+  try {
+    return await work({ ...options, ...opened.handle, ...(trackingTable === undefined ? {} : { trackingTable }) }, describeConnection(connection));
+  } finally {
+    await opened.close().catch(() => undefined);
+  }
+}
+
+async function runCommand(command: CommandName, values: Values, io: CliIo): Promise<number> {
+  if (command === 'print') {
+    io.stdout(renderMigrations(renderOptions(values)));
+    return 0;
+  }
+  if (command === 'demo') {
+    const { runDemo } = await import('../demo/run-demo.js');
+    const url = text(values, 'url') ?? io.env['VERSIONED_SESSIONS_DATABASE_URL'];
+    const instances = count(values, 'instances');
+    const phones = count(values, 'phones');
+    const messagesPerPhone = count(values, 'messages');
+    await runDemo({
+      ...(url === undefined || url === '' ? {} : { url }),
+      ...(instances === undefined ? {} : { instances }),
+      ...(phones === undefined ? {} : { phones }),
+      ...(messagesPerPhone === undefined ? {} : { messagesPerPhone }),
+      write: io.stdout,
+    });
+    return 0;
+  }
+  if (command === 'migrate') {
+    return withDatabase(values, io, false, async (options, where) => {
+      const report = await migrate(options);
+      io.stdout(`${options.dialect} ${where}, tracking table ${report.trackingTable}\n`);
+      for (const migration of report.applied) io.stdout(`applied  ${migration.id}\n`);
+      io.stdout(
+        report.applied.length === 0
+          ? `Up to date: ${report.alreadyApplied.length} migrations already applied.\n`
+          : `${report.applied.length} applied, ${report.alreadyApplied.length} already applied.\n`,
+      );
+      return 0;
+    });
+  }
+  return withDatabase(values, io, true, async (options, where) => {
+    const status = await migrationStatus(options);
+    io.stdout(`${options.dialect} ${where}, tracking table ${status.trackingTable}\n`);
+    const changed = new Set(status.changed.map((migration) => migration.id));
+    const unknown = new Set(status.unknown.map((migration) => migration.id));
+    for (const migration of status.applied) {
+      const mark = changed.has(migration.id) ? 'changed' : unknown.has(migration.id) ? 'unknown' : 'applied';
+      io.stdout(`${mark.padEnd(8)} ${migration.id}  ${migration.appliedAt?.toISOString() ?? ''}  sha256 ${migration.checksum.slice(0, 12)}\n`);
+    }
+    for (const migration of status.pending) io.stdout(`pending  ${migration.id}\n`);
+    io.stdout(`${status.applied.length} applied, ${status.pending.length} pending.\n`);
+    if (changed.size + unknown.size === 0) return 0;
+    io.stderr(
+      'versioned-sessions: the recorded migrations do not match this version: ' +
+        (changed.size > 0 ? `changed ${[...changed].join(', ')}; ` : '') +
+        (unknown.size > 0 ? `unknown to this version ${[...unknown].join(', ')} (upgrade versioned-sessions); ` : '') +
+        'run migrate for the full explanation.\n',
+    );
+    return 1;
+  });
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCli(['print', '--dialect', 'postgres'], { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env });
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v') {
+    io.stdout(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    io.stdout(GENERAL_HELP);
+    return 0;
+  }
+  if (first === undefined || !Object.hasOwn(COMMANDS, first)) {
+    io.stderr(`${first === undefined ? 'versioned-sessions: a command is required.' : `versioned-sessions: unknown command "${first}".`}\n\n${GENERAL_HELP}`);
+    return 2;
+  }
+  const command = first as CommandName;
+  const secrets = connectionSecrets([...rest, io.env['VERSIONED_SESSIONS_DATABASE_URL'] ?? ''].join(';'));
+  const safe = (message: string): string => redact(message, secrets);
+  try {
+    const { values } = parseArgs({ args: [...rest], options: COMMANDS[command].options, strict: true, allowPositionals: false });
+    if (values['help'] === true) {
+      io.stdout(COMMANDS[command].help);
+      return 0;
+    }
+    return await runCommand(command, values as Values, { ...io, stdout: (output) => io.stdout(command === 'print' ? output : safe(output)) });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InvalidArgumentError || (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(safe(`versioned-sessions ${command}: ${describeError(error)}\nRun "versioned-sessions ${command} --help" for the options.\n`));
+      return 2;
+    }
+    if (isMigrationError(error)) {
+      const cause = error.cause === undefined ? '' : ` (${describeError(error.cause)})`;
+      io.stderr(safe(`versioned-sessions ${command}: migration ${error.migrationId}: ${error.message}${error.reason === 'failed' ? '' : cause}\n`));
+      return 1;
+    }
+    const label = error instanceof ConnectionFailure || isVersionedSessionError(error) ? '' : 'failed: ';
+    io.stderr(safe(`versioned-sessions ${command}: ${label}${describeError(error)}\n`));
+    return 1;
+  }
+}
