@@ -13,10 +13,13 @@ export type DemoConnection =
 
 export interface OpenedStore {
   store: SessionStore;
-  /** Runs DDL (the migrations) on the same connection. */
-  exec(sql: string): Promise<void>;
+  /** Applies the packaged migrations for the demo's table on the same connection. */
+  migrate(): Promise<void>;
   close(): Promise<void>;
 }
+
+// Each demo table gets its own tracking table: the two runs' tables share a schema.
+const trackingTable = (table: string): string => `${table}_migrations`;
 
 export async function openDemoStore(connection: DemoConnection): Promise<OpenedStore> {
   if (connection.dialect === 'sqlite') {
@@ -25,7 +28,10 @@ export async function openDemoStore(connection: DemoConnection): Promise<OpenedS
     const database = new Database(connection.file);
     return {
       store: new SqliteSessionStore({ database, table: connection.table }),
-      exec: (sql) => Promise.resolve(void database.exec(sql)),
+      migrate: async () => {
+        const { migrate } = await import('../migrations/index.js');
+        await migrate({ dialect: 'sqlite', database, table: connection.table, trackingTable: trackingTable(connection.table) });
+      },
       close: () => Promise.resolve(void database.close()),
     };
   }
@@ -34,7 +40,10 @@ export async function openDemoStore(connection: DemoConnection): Promise<OpenedS
   const pool = new pg.Pool({ connectionString: connection.url, max: 20 });
   return {
     store: new PostgresSessionStore({ pool, table: connection.table }),
-    exec: async (sql) => void (await pool.query(sql)),
+    migrate: async () => {
+      const { migrate } = await import('../migrations/index.js');
+      await migrate({ dialect: 'postgres', pool, table: connection.table, trackingTable: trackingTable(connection.table) });
+    },
     close: () => pool.end(),
   };
 }

@@ -10,9 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveNames } from '../core/identifiers.js';
 import { maskKey } from '../core/mask.js';
-import { loadMigrationTemplates, renderTemplate } from '../migrations/templates.js';
 import type { DemoData } from './demo-instance.js';
 import { openDemoStore, type DemoConnection } from './demo-store.js';
 
@@ -49,8 +47,7 @@ function instanceEntry(): string {
 
 async function runMode(mode: DemoRunReport['mode'], connection: DemoConnection, options: Required<Omit<DemoOptions, 'url' | 'write'>>): Promise<DemoRunReport> {
   const opened = await openDemoStore(connection);
-  const names = resolveNames(connection.dialect, { table: connection.table });
-  for (const migration of loadMigrationTemplates(connection.dialect)) await opened.exec(renderTemplate(migration.template, names));
+  await opened.migrate();
   const phones = Array.from({ length: options.phones }, (_, index) => `+52155${String(12340000 + index * 7919)}`);
   const messages = phones.flatMap((phone) =>
     Array.from({ length: options.messagesPerPhone }, (_, index) => ({ phone, id: `wamid.${mode}.${phone.slice(-4)}.${index}` })),

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Dialect } from '../core/errors.js';
 import type { ResolvedNames } from '../core/types.js';
-import { loadMigrationTemplates, renderTemplate } from './templates.js';
+import { loadMigrationTemplates, renderTemplate, type MigrationTemplate } from './templates.js';
 import { stripSqlcmdCommands } from './tsql-batches.js';
 
 /** One migration rendered for a configuration. */
@@ -30,7 +30,12 @@ export function sha256(text: string): string {
  * lines: the values are already in the text, and a stale default would mislead whoever reads it.
  */
 export function renderedMigrations(dialect: Dialect, names: ResolvedNames): RenderedMigration[] {
-  return loadMigrationTemplates(dialect).map((migration) => {
+  return renderTemplates(dialect, loadMigrationTemplates(dialect), names);
+}
+
+/** {@link renderedMigrations} over the given templates. */
+export function renderTemplates(dialect: Dialect, templates: readonly MigrationTemplate[], names: ResolvedNames): RenderedMigration[] {
+  return templates.map((migration) => {
     let sql = renderTemplate(migration.template, names);
     if (dialect === 'mssql') sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');
     sql = `${sql.trimEnd()}\n`;

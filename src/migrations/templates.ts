@@ -44,8 +44,7 @@ export function packageVersion(): string {
 }
 
 /** The dialect's migration files in id order. */
-export function loadMigrationTemplates(dialect: Dialect): MigrationTemplate[] {
-  const folder = join(migrationsRoot(), dialect);
+export function loadMigrationTemplates(dialect: Dialect, folder = join(migrationsRoot(), dialect)): MigrationTemplate[] {
   return readdirSync(folder)
     .filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name))
     .sort()
