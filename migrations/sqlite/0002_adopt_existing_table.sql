@@ -4,7 +4,8 @@
 -- SQLite has no ADD COLUMN IF NOT EXISTS, so each step carries a guard comment that the migration
 -- runner (`versioned-sessions migrate`, or migrate() from versioned-sessions/migrations) evaluates
 -- right before the step: skip-if-column-exists <table> <column> and skip-if-unique <table> <column>.
--- The sqlite3 shell treats guards as comments: there, run this file once only.
+-- The sqlite3 shell cannot evaluate guards: `versioned-sessions print --dialect sqlite` comments the
+-- guarded steps out, so its script runs on a new database, and says how to adopt a table by hand.
 -- SQLite adds a NOT NULL column only with a constant default: existing rows get the Unix epoch, then
 -- the current time; the store writes both times explicitly on every insert.
 

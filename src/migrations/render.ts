@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Dialect } from '../core/errors.js';
 import type { ResolvedNames } from '../core/types.js';
 import { loadMigrationTemplates, renderTemplate, type MigrationTemplate } from './templates.js';
+import { splitSqliteScript } from './sqlite-script.js';
 import { stripSqlcmdCommands } from './tsql-batches.js';
 
 /** One migration rendered for a configuration. */
@@ -43,10 +44,32 @@ export function renderTemplates(dialect: Dialect, templates: readonly MigrationT
   });
 }
 
-/** All migrations as one script for the dialect's own tool, each headed by its id and checksum. */
+/**
+ * A SQLite migration for the sqlite3 shell, which cannot evaluate guards: guarded statements are
+ * commented out, so the script runs on a new database; they adopt an existing table, where the
+ * runner applies them as needed.
+ */
+function forSqliteShell(sql: string): string {
+  return splitSqliteScript(sql)
+    .map((statement) => {
+      if (statement.guards.length === 0) return statement.sql;
+      const commented = statement.sql
+        .split('\n')
+        .map((line) => (line.trimStart().startsWith('--') ? line : `-- ${line}`))
+        .join('\n');
+      return `-- Guarded: \`versioned-sessions migrate\` runs this only when needed. To adopt an existing table in the sqlite3 shell, uncomment it if its guard does not hold.\n${commented}`;
+    })
+    .join('\n\n');
+}
+
+/**
+ * All migrations as one script for the dialect's own tool, each headed by its id and the checksum
+ * the runner records for it.
+ */
 export function migrationScript(dialect: Dialect, migrations: readonly RenderedMigration[]): string {
   const parts = migrations.map((migration) => {
     const header = `-- ==== versioned-sessions migration ${migration.id} (sha256 ${migration.checksum}) ====\n`;
+    if (dialect === 'sqlite') return `${header}${forSqliteShell(migration.sql)}\n`;
     // Each file ends its own batch, so the next file never runs inside the previous one's batch.
     const trailer = dialect === 'mssql' && !/^[ \t]*go[ \t]*(?:--.*)?$/im.test(lastLine(migration.sql)) ? 'GO\n' : '';
     return header + migration.sql + trailer;

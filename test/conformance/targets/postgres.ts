@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { resolveNames } from '../../../src/core/identifiers.js';
 import { SessionRepository } from '../../../src/core/repository.js';
-import { loadMigrationTemplates, renderTemplate } from '../../../src/migrations/templates.js';
+import { migrate } from '../../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../../src/postgres/index.js';
 import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
 import { uniqueName } from '../../support/names.js';
@@ -51,9 +51,7 @@ export function postgresTarget(): DialectTarget {
       const tableOptions = { schema, ...options.tableOptions };
       if (tableOptions.schema !== schema) schemas.push(tableOptions.schema!);
       const names = resolveNames('postgres', tableOptions);
-      if (options.migrate !== false) {
-        for (const migration of loadMigrationTemplates('postgres')) await client.query(renderTemplate(migration.template, names));
-      }
+      if (options.migrate !== false) await migrate({ dialect: 'postgres', pool: client, ...tableOptions });
       const store = new PostgresSessionStore({ pool: client, ...tableOptions });
       return {
         names,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveNames } from '../../../src/core/identifiers.js';
 import { SessionRepository } from '../../../src/core/repository.js';
-import { loadMigrationTemplates, renderTemplate } from '../../../src/migrations/templates.js';
+import { migrate } from '../../../src/migrations/index.js';
 import { SqliteSessionStore } from '../../../src/sqlite/index.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
@@ -25,9 +25,7 @@ export function sqliteTarget(): DialectTarget {
       databases.push(database);
       const tableOptions = { table: uniqueName('sessions'), processedTable: uniqueName('processed'), ...options.tableOptions };
       const names = resolveNames('sqlite', tableOptions);
-      if (options.migrate !== false) {
-        for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, names));
-      }
+      if (options.migrate !== false) await migrate({ dialect: 'sqlite', database, ...tableOptions });
       const store = new SqliteSessionStore({ database, ...tableOptions });
       return {
         names,
