@@ -1,0 +1,128 @@
+/**
+ * What the migration tests need from a dialect: a fresh, isolated place to migrate, raw SQL on it,
+ * and separate connections for concurrent migrators.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Dialect } from '../../src/core/errors.js';
+import type { MigrateOptions } from '../../src/migrations/index.js';
+import { redactUrl, type Availability } from '../support/environment.js';
+import { uniqueName } from '../support/names.js';
+
+export interface MigrationPlace {
+  /** The connection and names for migrate(): a unique schema (PostgreSQL) or a new file (SQLite). */
+  readonly options: MigrateOptions;
+  /** The PostgreSQL URL or the SQLite file. */
+  readonly location: string;
+  exec(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** A quoted, qualified name in this place. */
+  qualified(name: string): string;
+  /** Runs a whole script as the dialect's own tool would (psql, the sqlite3 shell). */
+  runScript(sql: string): Promise<void>;
+  /** Column names of a table, lower-cased. */
+  columns(table: string): Promise<string[]>;
+  /** Another connection to the same place, with its own close. */
+  connect(): Promise<{ options: MigrateOptions; close(): Promise<void> }>;
+}
+
+export interface MigrationTarget {
+  readonly dialect: Dialect;
+  availability(): Promise<Availability>;
+  place(): Promise<MigrationPlace>;
+  close(): Promise<void>;
+}
+
+export function postgresMigrationTarget(): MigrationTarget {
+  const url = process.env['VERSIONED_SESSIONS_PG_URL'];
+  let admin: pg.Pool | undefined;
+  const schemas: string[] = [];
+  return {
+    dialect: 'postgres',
+    async availability() {
+      if (url === undefined || url === '') return { available: false, reason: 'VERSIONED_SESSIONS_PG_URL is not set' };
+      admin = new pg.Pool({ connectionString: url, max: 4 });
+      try {
+        await admin.query('SELECT 1');
+        return { available: true, url: redactUrl(url) };
+      } catch (error) {
+        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
+      }
+    },
+    async place() {
+      const pool = admin!;
+      const schema = uniqueName('vsm');
+      schemas.push(schema);
+      const qualified = (name: string): string => `"${schema}"."${name}"`;
+      return {
+        options: { dialect: 'postgres', pool, schema },
+        location: url!,
+        exec: async (sql, params = []) => (await pool.query(sql, params)).rows,
+        qualified,
+        runScript: async (sql) => void (await pool.query(sql)),
+        async columns(table) {
+          const { rows } = await pool.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+          return rows.map((row: { column_name: string }) => row.column_name.toLowerCase()).sort();
+        },
+        async connect() {
+          const client = new pg.Client({ connectionString: url });
+          await client.connect();
+          return { options: { dialect: 'postgres', pool: client, schema }, close: () => client.end() };
+        },
+      };
+    },
+    async close() {
+      if (admin === undefined) return;
+      for (const schema of schemas.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+export function sqliteMigrationTarget(): MigrationTarget {
+  const folders: string[] = [];
+  const databases: Database.Database[] = [];
+  const open = (file: string): Database.Database => {
+    const database = new Database(file);
+    database.pragma('journal_mode = WAL');
+    databases.push(database);
+    return database;
+  };
+  return {
+    dialect: 'sqlite',
+    availability: () => Promise.resolve({ available: true, url: 'better-sqlite3 temp files' }),
+    place() {
+      const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-migrations-'));
+      folders.push(folder);
+      const file = join(folder, 'sessions.db');
+      const database = open(file);
+      return Promise.resolve({
+        options: { dialect: 'sqlite', database },
+        location: file,
+        async exec(sql, params = []) {
+          const statement = database.prepare(sql);
+          if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+          statement.run(...params);
+          return [];
+        },
+        qualified: (name) => `"${name}"`,
+        runScript: (sql) => Promise.resolve(void database.exec(sql)),
+        columns: (table) =>
+          Promise.resolve(
+            (database.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((row) => row.name.toLowerCase()).sort(),
+          ),
+        connect() {
+          const other = open(file);
+          return Promise.resolve({ options: { dialect: 'sqlite', database: other }, close: () => Promise.resolve(void other.close()) });
+        },
+      });
+    },
+    close() {
+      for (const database of databases.splice(0)) if (database.open) database.close();
+      for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
