@@ -1,0 +1,124 @@
+/**
+ * Concurrent migrators: ten PostgreSQL connections, and several SQLite processes on one file, run
+ * migrate() at the same moment. Each migration must be applied once and every caller succeed. The
+ * negative controls run the same workload without the lock and must be seen failing.
+ */
+import { fork } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrate, type MigrateOptions, type PostgresMigrationClient } from '../../src/migrations/index.js';
+import { isRequired } from '../support/environment.js';
+import { postgresMigrationTarget, sqliteMigrationTarget } from './migration-targets.js';
+
+const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations'];
+
+interface Outcome {
+  ok: boolean;
+  applied: string[];
+  error?: string;
+}
+
+async function settle(runs: Promise<{ applied: readonly { id: string }[] }>[]): Promise<Outcome[]> {
+  const results = await Promise.allSettled(runs);
+  return results.map((result) =>
+    result.status === 'fulfilled'
+      ? { ok: true, applied: result.value.applied.map((migration) => migration.id) }
+      : { ok: false, applied: [], error: String((result.reason as Error).message) },
+  );
+}
+
+/** A real client that drops the advisory lock statement: the runner's own workload without its lock. */
+function withoutLock(client: pg.Client): PostgresMigrationClient {
+  return {
+    query: (config) =>
+      config.text.includes('pg_advisory_xact_lock') ? Promise.resolve({ rows: [] }) : (client.query(config) as Promise<{ rows: Record<string, unknown>[] }>),
+  };
+}
+
+const postgres = postgresMigrationTarget();
+const postgresAvailability = await postgres.availability();
+if (!postgresAvailability.available && !isRequired('postgres')) {
+  console.warn(`[versioned-sessions tests] skipping the PostgreSQL concurrent migrators: ${postgresAvailability.reason}`);
+}
+
+describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))('PostgreSQL: 10 concurrent migrators', () => {
+  afterAll(() => postgres.close());
+
+  async function tenClients(wrap: (client: pg.Client) => PostgresMigrationClient | pg.Client): Promise<{ outcomes: Outcome[]; ids: string[] }> {
+    if (!postgresAvailability.available) throw new Error(`postgres is required but unavailable: ${postgresAvailability.reason}`);
+    const place = await postgres.place();
+    const connections = await Promise.all(Array.from({ length: 10 }, () => place.connect()));
+    try {
+      // Every connection is open before any migrator starts, so they really race.
+      const outcomes = await settle(
+        connections.map((connection) => migrate({ ...connection.options, pool: wrap(connection.options.pool as pg.Client) } as MigrateOptions)),
+      );
+      const tracked = await place.exec(`SELECT id FROM ${place.qualified('versioned_sessions_migrations')} ORDER BY id`).catch(() => []);
+      return { outcomes, ids: tracked.map((row) => String(row['id'])) };
+    } finally {
+      await Promise.all(connections.map((connection) => connection.close()));
+    }
+  }
+
+  it('applies each migration once and all ten calls succeed (pg_advisory_xact_lock)', async () => {
+    const { outcomes, ids } = await tenClients((client) => client);
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+    expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
+    expect(ids).toEqual(IDS);
+  });
+
+  it('negative control: the same ten migrators without the lock fail', async () => {
+    const { outcomes } = await tenClients(withoutLock);
+    const failures = outcomes.filter((outcome) => !outcome.ok);
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]!.error).toMatch(/duplicate key|already exists|deadlock/);
+  });
+});
+
+function migrateInProcesses(file: string, processes: number, unlocked: boolean): Promise<Outcome[]> {
+  const children = Array.from({ length: processes }, () => fork(new URL('../support/migrate-worker.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const ready = children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve())));
+  const done = children.map(
+    (child) =>
+      new Promise<Outcome>((resolve, reject) => {
+        child.on('message', (message: { type: string } & Outcome) => {
+          if (message.type === 'done') resolve(message);
+        });
+        child.once('exit', (code) => reject(new Error(`a migrator process exited with code ${code} before reporting`)));
+      }),
+  );
+  for (const child of children) child.send({ file, unlocked });
+  return Promise.all(ready).then(() => {
+    for (const child of children) child.send('go');
+    return Promise.all(done);
+  });
+}
+
+describe('SQLite: concurrent migrator processes on one file', () => {
+  const sqlite = sqliteMigrationTarget();
+  afterAll(() => sqlite.close());
+
+  // On a new file the first CREATE TABLE takes the write lock before anything is read, which would
+  // serialise even unlocked migrators; an existing, empty tracking table leaves them the read-then-write race.
+  async function placeWithTrackingTable(): Promise<Awaited<ReturnType<typeof sqlite.place>>> {
+    const place = await sqlite.place();
+    await place.exec("CREATE TABLE versioned_sessions_migrations (id TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+    return place;
+  }
+
+  it('applies each migration once and every process succeeds (BEGIN IMMEDIATE)', async () => {
+    const place = await placeWithTrackingTable();
+    const outcomes = await migrateInProcesses(place.location, 6, false);
+    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+    expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
+    expect((await place.exec('SELECT id FROM versioned_sessions_migrations ORDER BY id')).map((row) => row['id'])).toEqual(IDS);
+  });
+
+  it('negative control: the same processes with a deferred BEGIN fail', async () => {
+    const place = await placeWithTrackingTable();
+    const outcomes = await migrateInProcesses(place.location, 6, true);
+    const failures = outcomes.filter((outcome) => !outcome.ok);
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]!.error).toMatch(/SQLITE_BUSY|database is locked|UNIQUE constraint/);
+  });
+});
