@@ -4,7 +4,7 @@
  * negative controls run the same workload without the lock and must be seen failing.
  */
 import { fork } from 'node:child_process';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, type MigrateOptions, type PostgresMigrationClient } from '../../src/migrations/index.js';
 import { isRequired } from '../support/environment.js';
