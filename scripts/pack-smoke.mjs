@@ -1,0 +1,117 @@
+// Pack smoke test: the package as users get it. Packs the built tree, installs the tarball with
+// better-sqlite3 and pg into a temporary project, and checks there that the bin runs (migrate on
+// SQLite and PostgreSQL, print for SQL Server, --help), that every export loads through both import
+// and require(), and that a versioned update works on SQLite. Run after `npm run build`.
+// Usage: node scripts/pack-smoke.mjs   (PostgreSQL from VERSIONED_SESSIONS_PG_URL)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL;
+const work = mkdtempSync(join(tmpdir(), 'versioned-sessions-pack-'));
+const app = join(work, 'app');
+let checks = 0;
+let failures = 0;
+
+function check(name, condition, detail = '') {
+  checks += 1;
+  if (condition) {
+    console.log(`ok   ${name}`);
+  } else {
+    failures += 1;
+    console.error(`FAIL ${name}${detail === '' ? '' : `\n${detail}`}`);
+  }
+}
+
+function run(command, args, env = {}) {
+  const result = spawnSync(command, args, { cwd: app, encoding: 'utf8', env: { ...process.env, VERSIONED_SESSIONS_DATABASE_URL: '', ...env } });
+  return { code: result.status, stdout: result.stdout ?? '', output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
+const bin = (args, env) => run('npx', ['--no-install', 'versioned-sessions', ...args], env);
+
+try {
+  if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run npm run build first.');
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
+  const files = packed.files.map((file) => file.path);
+  check('the tarball ships dist/ and the SQL migrations', files.includes('dist/cli.js') && files.some((file) => file.startsWith('migrations/postgres/')));
+
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'versioned-sessions-pack-smoke', private: true, allowScripts: { 'better-sqlite3': true } }));
+  // pg from the registry (or the npm cache). better-sqlite3 is linked from this checkout's own install:
+  // a fresh install compiles it from source (prebuilt binaries cannot be downloaded here), minutes of CI,
+  // so no install script needs to run (--ignore-scripts).
+  const peers = [`pg@${manifest.devDependencies.pg}`, join(root, 'node_modules', 'better-sqlite3')];
+  const started = Date.now();
+  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', join(work, packed.filename), ...peers]);
+  check(`npm install of the tarball with pg and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`, install.code === 0, install.output);
+  if (install.code !== 0) throw new Error('the install failed; nothing else can be checked');
+
+  const help = bin(['--help']);
+  check('npx versioned-sessions --help', help.code === 0 && help.stdout.includes('migrate'), help.output);
+  const migrateHelp = bin(['migrate', '--help']);
+  check('npx versioned-sessions migrate --help', migrateHelp.code === 0 && migrateHelp.stdout.includes('--dialect'), migrateHelp.output);
+  const version = bin(['--version']);
+  check('npx versioned-sessions --version', version.code === 0 && version.stdout.trim() === manifest.version, version.output);
+
+  const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
+  check('npx versioned-sessions migrate --dialect sqlite', sqlite.code === 0 && sqlite.stdout.includes('3 applied'), sqlite.output);
+
+  if (pgUrl === undefined || pgUrl === '') {
+    check('npx versioned-sessions migrate --dialect postgres: VERSIONED_SESSIONS_PG_URL is not set', false);
+  } else {
+    const schema = `vs_pack_${randomBytes(4).toString('hex')}`;
+    const postgres = bin(['migrate', '--dialect', 'postgres', '--schema', schema], { VERSIONED_SESSIONS_DATABASE_URL: pgUrl });
+    const again = bin(['migrate', '--dialect', 'postgres', '--schema', schema, '--url', pgUrl]);
+    run('node', ['-e', `const pg = require('pg'); const c = new pg.Client(process.env.U); c.connect().then(() => c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).then(() => c.end());`], { U: pgUrl });
+    check('npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)', postgres.code === 0 && postgres.stdout.includes('3 applied'), postgres.output);
+    check('npx versioned-sessions migrate --dialect postgres again is a no-op', again.code === 0 && again.stdout.includes('Up to date'), again.output);
+  }
+
+  const mssql = bin(['print', '--dialect', 'mssql']);
+  check('npx versioned-sessions print --dialect mssql', mssql.code === 0 && /^GO$/m.test(mssql.stdout) && !mssql.stdout.includes('$('), mssql.output);
+
+  const entries = Object.keys(manifest.exports)
+    .filter((entry) => entry !== './package.json')
+    .map((entry) => entry.replace(/^\./, 'versioned-sessions'));
+  for (const entry of entries) {
+    const esm = run('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); if (Object.keys(m).length === 0) process.exit(3);`]);
+    check(`import('${entry}')`, esm.code === 0, esm.output);
+    const cjs = run('node', ['-e', `const m = require(${JSON.stringify(entry)}); if (Object.keys(m).length === 0) process.exit(3);`]);
+    check(`require('${entry}')`, cjs.code === 0, cjs.output);
+  }
+
+  const versioned = `
+    const Database = require('better-sqlite3');
+    const { SessionRepository, isConcurrencyError } = require('versioned-sessions');
+    const { SqliteSessionStore } = require('versioned-sessions/sqlite');
+    const { migrate } = require('versioned-sessions/migrations');
+    (async () => {
+      const database = new Database('versioned.db');
+      const names = { table: 'SesionesChat', columns: { key: 'Telefono' } };
+      const report = await migrate({ dialect: 'sqlite', database, ...names });
+      const sessions = new SessionRepository({ store: new SqliteSessionStore({ database, ...names }) });
+      const session = await sessions.getOrCreateSession('+5215512345678', { state: 'INICIO' });
+      const updated = await sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
+      const stale = await sessions.updateSession(session.key, { state: 'MENU' }, { expectedVersion: session.version }).catch((error) => error);
+      console.log(JSON.stringify({ applied: report.applied.length, version: updated.version, conflict: isConcurrencyError(stale), actual: stale.actualVersion }));
+    })();`;
+  const update = run('node', ['-e', versioned]);
+  check(
+    'a versioned update on SQLite through require(), migrated by the CommonJS build',
+    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 3, version: 1, conflict: true, actual: 1 }),
+    update.output,
+  );
+} catch (error) {
+  failures += 1;
+  console.error(`FAIL ${error instanceof Error ? error.message : String(error)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`pack smoke: ${checks - failures} passed, ${failures} failed`);
+process.exit(failures === 0 ? 0 : 1);
