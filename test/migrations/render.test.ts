@@ -26,8 +26,8 @@ describe('rendering T-SQL migrations (fixture in the packaged shape)', () => {
     expect(first.sql).toContain("IF OBJECT_ID(N'[bot].[SesionesChat]', N'U') IS NULL");
     expect(first.sql).toContain('[Telefono] NVARCHAR(255) NOT NULL PRIMARY KEY');
     expect(first.checksum).toBe(sha256(first.sql));
-    // The :setvar inside the string literal is text, not a command.
-    expect(rendered[1]!.sql).toContain(':setvar Nothing here');
+    // The sqlcmd command inside the string literal is text: neither refused nor dropped.
+    expect(rendered[1]!.sql).toContain(':r nothing.sql');
   });
 
   it('splits the rendered files into the batches sqlcmd would send', () => {

@@ -1,7 +1,8 @@
 import sql from 'mssql';
 import { resolveNames } from '../../../src/core/identifiers.js';
 import { SessionRepository } from '../../../src/core/repository.js';
-import { loadMigrationTemplates, renderTemplate } from '../../../src/migrations/templates.js';
+import { migrate } from '../../../src/migrations/index.js';
+import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
 import { MssqlSessionStore } from '../../../src/mssql/index.js';
 import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
 import { uniqueName } from '../../support/names.js';
@@ -9,12 +10,9 @@ import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
 const quote = (name: string): string => `[${name.replaceAll(']', ']]')}]`;
 
-/** The batches of a rendered T-SQL migration, split on its `GO` lines as sqlcmd does. */
+/** The batches of a rendered T-SQL migration, split on its `GO` lines as sqlcmd does (the runner's splitter). */
 export function splitBatches(script: string): string[] {
-  return script
-    .split(/^[ \t]*GO[ \t]*$/im)
-    .map((batch) => batch.trim())
-    .filter((batch) => batch.replace(/^--.*$/gm, '').trim().length > 0);
+  return splitTsqlBatches(script).map((batch) => batch.text.trim());
 }
 
 /**
@@ -86,9 +84,7 @@ export function mssqlTarget(): DialectTarget {
       if (tableOptions.schema !== schema) schemas.push(tableOptions.schema!);
       const names = resolveNames('mssql', tableOptions);
       if (options.migrate !== false) {
-        for (const migration of loadMigrationTemplates('mssql')) {
-          for (const batch of splitBatches(renderTemplate(migration.template, names))) await exec(batch);
-        }
+        await migrate({ dialect: 'mssql', pool: client, ...tableOptions });
       }
       const store = new MssqlSessionStore({ pool: client, ...tableOptions });
       const table = `${quote(names.schema!)}.${quote(names.table)}`;
