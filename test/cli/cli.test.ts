@@ -186,7 +186,7 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
-    expect(createHash('sha256').update(run.stdout).digest('hex')).toBe('8fac31b2d3bff5046652885faeb7d836ca8a2c3510c8d2bae5e29e551dc001b4');
+    expect(createHash('sha256').update(run.stdout).digest('hex')).toBe('cb4961f076dba0cf948d9398ae3424405c025707af17120331cf6241fffa21a6');
   });
 });
 

@@ -37,7 +37,7 @@ describe('rendering T-SQL migrations (fixture in the packaged shape)', () => {
         [1, '-- Fixture: a T-SQL migration in the packaged shape (sqlcmd :setvar defaults, GO batches).'],
         [1, '/* A block comment that mentions'],
       ],
-      [[2, "-- A string literal that spans lines and holds GO and :setvar on lines of their own."]],
+      [[2, "-- A string literal that spans lines and holds GO and a sqlcmd command on lines of their own."]],
     ]);
   });
 
@@ -46,7 +46,7 @@ describe('rendering T-SQL migrations (fixture in the packaged shape)', () => {
     expect(script.match(/^-- ==== versioned-sessions migration (\S+) \(sha256 ([0-9a-f]{64})\) ====$/gm)).toHaveLength(2);
     expect(script).toContain(`0001_create_sessions (sha256 ${rendered[0]!.checksum})`);
     expect(splitTsqlBatches(script)).toHaveLength(3);
-    expect(sha256(script)).toBe('85f9b9d7d0752452539302c8abaaab8b207466bf18515e186bbfa8b751377a13');
+    expect(sha256(script)).toBe('a0dbe3d417453361887c69df866c173884d27d39428681c17a2fc8fac90fbb6d');
   });
 });
 
