@@ -60,8 +60,8 @@ export interface RenderOptions extends TableOptions {
  */
 export interface MigrateOptions extends RenderOptions {
   /**
-   * A `pg.Pool` (or a connected `pg.Client`) for `postgres`; a connected `mssql.ConnectionPool` for
-   * `mssql`. Never closed by the runner.
+   * A `pg.Pool` (or a connected `pg.Client`) for `postgres`; an `mssql.ConnectionPool` for `mssql`
+   * (connected on first use when it is not). Never closed by the runner.
    */
   readonly pool?: PostgresMigrationPool | MssqlMigrationPool;
   /** A `better-sqlite3` `Database` for `sqlite`. Never closed by the runner. */
@@ -161,7 +161,7 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
     return { adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable), migrations };
   }
   if (!hasMethods(options.pool, 'request', 'transaction')) {
-    throw new InvalidArgumentError('pool', 'expected a connected mssql.ConnectionPool for the mssql dialect.');
+    throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');
   }
   return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names.schema!, trackingTable), migrations };
 }

@@ -27,10 +27,12 @@ export interface MssqlMigrationTransaction {
   request(): MssqlMigrationRequest;
 }
 
-/** The slice of a connected `mssql.ConnectionPool` the runner calls. */
+/** The slice of an `mssql.ConnectionPool` the runner calls. */
 export interface MssqlMigrationPool {
   request(): MssqlMigrationRequest;
   transaction(): MssqlMigrationTransaction;
+  readonly connected?: boolean;
+  connect?(): Promise<unknown>;
 }
 
 // Owned by the transaction, so COMMIT or ROLLBACK releases it, and a migrator whose connection dies
@@ -57,15 +59,25 @@ IF OBJECT_ID(@table, N'U') IS NULL
     AppliedAt datetime2(3) NOT NULL CONSTRAINT [DF_${trackingTable}_AppliedAt] DEFAULT SYSUTCDATETIME()
   );`;
 
+  // A pool that is not connected yet is connected once, however many calls are waiting for it.
+  let connecting: Promise<unknown> | undefined;
+  const ready = async (): Promise<void> => {
+    if (pool.connected !== false || pool.connect === undefined) return;
+    connecting ??= pool.connect().finally(() => (connecting = undefined));
+    await connecting;
+  };
+
   return {
     dialect: 'mssql',
     trackingLabel: table,
     async readApplied() {
+      await ready();
       const present = await pool.request().input('table', table).query("SELECT OBJECT_ID(@table, N'U') AS id");
       if (present.recordset?.[0]?.['id'] === null || present.recordset?.[0] === undefined) return [];
       return toApplied((await pool.request().query(selectApplied)).recordset);
     },
     async inLockedTransaction(work) {
+      await ready();
       const transaction = pool.transaction();
       await transaction.begin();
       try {
