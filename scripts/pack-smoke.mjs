@@ -113,5 +113,5 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`pack smoke: ${checks - failures} passed, ${failures} failed`);
+console.log(`pack-smoke: ${checks - failures} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

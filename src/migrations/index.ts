@@ -30,7 +30,14 @@ export type { PostgresMigrationClient, PostgresMigrationPool } from './postgres-
 export type { SqliteMigrationDatabase, SqliteMigrationStatement } from './sqlite-migrations.js';
 export type { Dialect } from '../core/errors.js';
 
-/** The tracking table's name when `trackingTable` is not given, per dialect. */
+/**
+ * The tracking table's name when `trackingTable` is not given, per dialect.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_TRACKING_TABLE.mssql; // 'VersionedSessionsMigrations'
+ * ```
+ */
 export const DEFAULT_TRACKING_TABLE: Readonly<Record<Dialect, string>> = Object.freeze({
   postgres: 'versioned_sessions_migrations',
   sqlite: 'versioned_sessions_migrations',

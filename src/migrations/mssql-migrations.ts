@@ -12,14 +12,28 @@ interface MssqlResult {
   recordset?: Record<string, unknown>[];
 }
 
-/** The slice of an `mssql.Request` the runner calls. */
+/**
+ * The slice of an `mssql.Request` the runner calls.
+ *
+ * @example
+ * ```ts
+ * const request: MssqlMigrationRequest = pool.request();
+ * ```
+ */
 export interface MssqlMigrationRequest {
   input(name: string, value: unknown): MssqlMigrationRequest;
   query(command: string): Promise<MssqlResult>;
   batch(batch: string): Promise<unknown>;
 }
 
-/** The slice of an `mssql.Transaction` the runner calls. */
+/**
+ * The slice of an `mssql.Transaction` the runner calls.
+ *
+ * @example
+ * ```ts
+ * const transaction: MssqlMigrationTransaction = pool.transaction();
+ * ```
+ */
 export interface MssqlMigrationTransaction {
   begin(): Promise<unknown>;
   commit(): Promise<unknown>;
@@ -27,7 +41,14 @@ export interface MssqlMigrationTransaction {
   request(): MssqlMigrationRequest;
 }
 
-/** The slice of an `mssql.ConnectionPool` the runner calls. */
+/**
+ * The slice of an `mssql.ConnectionPool` the runner calls.
+ *
+ * @example
+ * ```ts
+ * const pool: MssqlMigrationPool = new sql.ConnectionPool(process.env.SQLSERVER_CONNECTION_STRING!);
+ * ```
+ */
 export interface MssqlMigrationPool {
   request(): MssqlMigrationRequest;
   transaction(): MssqlMigrationTransaction;

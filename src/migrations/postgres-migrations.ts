@@ -15,12 +15,24 @@ interface PostgresResult {
 /**
  * The slice of a `pg.Client` / `pg.PoolClient` the runner calls. A query without `values` goes over
  * the simple protocol, which accepts a whole migration file at once.
+ *
+ * @example
+ * ```ts
+ * const client: PostgresMigrationClient = new pg.Client({ connectionString });
+ * ```
  */
 export interface PostgresMigrationClient {
   query(config: { text: string; values?: unknown[] }): Promise<PostgresResult>;
 }
 
-/** The slice of a `pg.Pool` (or a connected `pg.Client`) the runner calls. */
+/**
+ * The slice of a `pg.Pool` (or a connected `pg.Client`) the runner calls.
+ *
+ * @example
+ * ```ts
+ * const pool: PostgresMigrationPool = new pg.Pool({ connectionString });
+ * ```
+ */
 export interface PostgresMigrationPool extends PostgresMigrationClient {
   connect?(): Promise<unknown>;
 }

@@ -40,7 +40,15 @@ export interface MigrationAdapter {
   inLockedTransaction<T>(work: (transaction: MigrationTransaction) => Promise<T>): Promise<T>;
 }
 
-/** A migration's id and checksum, and when it was applied (for applied ones). */
+/**
+ * A migration's id and checksum, and when it was applied (for applied ones).
+ *
+ * @example
+ * ```ts
+ * const { applied }: { applied: readonly MigrationInfo[] } = await migrationStatus({ dialect: 'sqlite', database });
+ * for (const migration of applied) console.log(migration.id, migration.appliedAt?.toISOString());
+ * ```
+ */
 export interface MigrationInfo {
   /** The file name without `.sql`, e.g. `0001_create_sessions`. */
   readonly id: string;

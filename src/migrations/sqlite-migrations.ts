@@ -8,13 +8,27 @@
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { splitSqliteScript, type SqliteGuard } from './sqlite-script.js';
 
-/** The slice of a `better-sqlite3` statement the runner calls. */
+/**
+ * The slice of a `better-sqlite3` statement the runner calls.
+ *
+ * @example
+ * ```ts
+ * const statement: SqliteMigrationStatement = database.prepare('SELECT 1');
+ * ```
+ */
 export interface SqliteMigrationStatement {
   all(params?: Record<string, unknown>): unknown[];
   run(params?: Record<string, unknown>): unknown;
 }
 
-/** The slice of a `better-sqlite3` `Database` the runner calls. */
+/**
+ * The slice of a `better-sqlite3` `Database` the runner calls.
+ *
+ * @example
+ * ```ts
+ * const database: SqliteMigrationDatabase = new Database('sessions.db');
+ * ```
+ */
 export interface SqliteMigrationDatabase {
   prepare(sql: string): SqliteMigrationStatement;
   exec(sql: string): unknown;
