@@ -20,16 +20,25 @@ export {
   type Dialect,
   type SessionOperation,
 } from './core/errors.js';
+export {
+  DuplicateOperationError,
+  isDuplicateOperationError,
+  type DuplicateOperation,
+  type IdempotentOperation,
+  type IdempotentResult,
+} from './core/duplicate.js';
 export { maskKey, type KeyMasker } from './core/mask.js';
 export {
   SessionRepository,
   type DeleteSessionOptions,
+  type ReadSessionOptions,
   type SessionRepositoryOptions,
   type UpdateSessionOptions,
 } from './core/repository.js';
 export {
   withRetry,
   withSessionRetry,
+  type IdempotentSessionRetryOptions,
   type JitterStrategy,
   type RetryOptions,
   type SessionRetryOptions,
@@ -37,7 +46,10 @@ export {
 export type { LevelLogger } from './core/logger.js';
 export type {
   ColumnMap,
+  IdempotentWrite,
+  IdempotentWriteOutcome,
   Logger,
+  ProcessedRecord,
   ResolvedNames,
   Session,
   SessionChanges,

@@ -5,6 +5,7 @@
  * @module
  */
 import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from './errors.js';
+import { DuplicateOperationError, duplicateOperation } from './duplicate.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
@@ -62,6 +63,39 @@ export interface UpdateSessionOptions {
    * stored version is still this one. `undefined` or `null` writes unconditionally (legacy behaviour).
    */
   readonly expectedVersion?: number | null | undefined;
+  /**
+   * Makes the update exactly-once: the key (a WhatsApp message id, say) is recorded in the
+   * processed-operations table in the same transaction as the version bump. When it is already
+   * recorded the update writes nothing and throws {@link DuplicateOperationError}, which carries the
+   * session as the first delivery committed it. When the connection fails after the server committed,
+   * the call recognises its own commit and returns the committed session. See docs/exactly-once.md.
+   * @example
+   * ```ts
+   * await repository.updateSession(phone, { state: 'PAGADO' }, { expectedVersion: session.version, idempotencyKey: message.id });
+   * ```
+   */
+  readonly idempotencyKey?: string | undefined;
+  /**
+   * The driver's own transaction, so that the update commits or rolls back with the caller's other
+   * statements: a `pg` client on which you ran `BEGIN`, or the store's better-sqlite3 `Database` after
+   * `database.exec('BEGIN IMMEDIATE')`. The caller commits or rolls back; on a `ConcurrencyError` roll
+   * back. See docs/exactly-once.md for why an async call inside `database.transaction(fn)` cannot work.
+   * @example
+   * ```ts
+   * const client = await pool.connect();
+   * await client.query('BEGIN');
+   * await client.query('INSERT INTO reports (phone, total) VALUES ($1, $2)', [phone, total]);
+   * await repository.updateSession(phone, { state: 'CERRADO' }, { expectedVersion: session.version, transaction: client });
+   * await client.query('COMMIT');
+   * ```
+   */
+  readonly transaction?: unknown;
+}
+
+/** Options of {@link SessionRepository.getSessionWithVersion}. */
+export interface ReadSessionOptions {
+  /** The driver's own transaction to read in (see {@link UpdateSessionOptions.transaction}). */
+  readonly transaction?: unknown;
 }
 
 /** Options of {@link SessionRepository.deleteSession}. */
@@ -148,10 +182,13 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * ```ts
    * const session = await repository.getSessionWithVersion(key);
    * if (session) await repository.updateSession(key, { state: 'NEXT' }, { expectedVersion: session.version });
+   * // inside a transaction of your own, reading what it has written so far:
+   * const inTransaction = await repository.getSessionWithVersion(key, { transaction: client });
    * ```
    */
-  async getSessionWithVersion(key: string): Promise<Session<TData> | null> {
-    const record = await this.store.read(validateKey(key));
+  async getSessionWithVersion(key: string, options: ReadSessionOptions = {}): Promise<Session<TData> | null> {
+    validateKey(key);
+    const record = await this.store.read(key, options.transaction);
     return record === null ? null : this.toSession(record);
   }
 
@@ -181,6 +218,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const updated = await repository.updateSession(key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
    * updated.version === session.version + 1; // true
    * ```
+   * @throws DuplicateOperationError when `options.idempotencyKey` was already recorded: nothing was written.
    */
   async updateSession(
     key: string,
@@ -190,15 +228,34 @@ export class SessionRepository<TData = Record<string, unknown>> {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
-    const outcome = await this.store.update(key, stored, expectedVersion);
-    if (outcome.status === 'done') {
+    const { idempotencyKey, transaction } = options;
+    const outcome =
+      idempotencyKey === undefined
+        ? await this.store.update(key, stored, expectedVersion, transaction)
+        : await this.store.updateOnce({
+            key,
+            changes: stored,
+            expectedVersion,
+            idempotencyKey: validateKey(idempotencyKey, 'options.idempotencyKey'),
+            ...(transaction === undefined ? {} : { transaction }),
+          });
+    // A write inside the caller's transaction is not committed yet: it must not serve another read.
+    if (outcome.status === 'done' && transaction === undefined) {
       const session = this.toSession(outcome.value);
       keyQueueOf(this)?.remember(key, session);
       return session;
     }
     keyQueueOf(this)?.forget(key);
-    if (outcome.status === 'missing') throw new SessionNotFoundError(key, this.maskKey(key));
-    throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession');
+    switch (outcome.status) {
+      case 'done':
+        return this.toSession(outcome.value);
+      case 'duplicate':
+        throw new DuplicateOperationError(duplicateOperation<TData>(this, 'updateSession', key, idempotencyKey!, outcome.processed));
+      case 'missing':
+        throw new SessionNotFoundError(key, this.maskKey(key));
+      case 'conflict':
+        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession');
+    }
   }
 
   /**

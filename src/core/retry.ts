@@ -6,7 +6,9 @@
  * @module
  */
 import pRetry from 'p-retry';
+import type { IdempotentResult } from './duplicate.js';
 import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from './errors.js';
+import { idempotentAttempts } from './idempotent-retry.js';
 import { keyQueueOf } from './key-queue.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import type { SessionRepository } from './repository.js';
@@ -90,6 +92,27 @@ export interface SessionRetryOptions<TData = Record<string, unknown>> extends Re
   readonly initial?: SessionChanges<TData>;
 }
 
+/**
+ * Options of an exactly-once {@link withSessionRetry}: with an `idempotencyKey` the call resolves to an
+ * {@link IdempotentResult} instead of the handler's bare value.
+ *
+ * @example
+ * ```ts
+ * const options: IdempotentSessionRetryOptions = { idempotencyKey: message.id, maxAttempts: 5 };
+ * ```
+ */
+export interface IdempotentSessionRetryOptions<TData = Record<string, unknown>> extends SessionRetryOptions<TData> {
+  /**
+   * The operation's idempotency key (a WhatsApp message id, say). Before each attempt it is looked
+   * up: when it is recorded, the handler is not run and the call resolves to
+   * `{ status: 'duplicate', session, … }`. The handler must pass the same key to `updateSession`,
+   * which records it in the transaction that bumps the version. With a key, passing faults (a dropped
+   * connection, a deadlock: the dialect's `isTransientError`) are retried as well as conflicts,
+   * unless `shouldRetry` says otherwise.
+   */
+  readonly idempotencyKey: string;
+}
+
 const JITTER_STRATEGIES: readonly JitterStrategy[] = ['none', 'proportional', 'full', 'decorrelated'];
 
 interface RetryPolicy {
@@ -117,7 +140,11 @@ function optionalFunction(name: string, value: unknown): void {
 }
 
 /** Checks every option up front, so a typo fails before the first attempt rather than on the first conflict. */
-function resolvePolicy(options: RetryOptions, defaultOperation: string): RetryPolicy {
+function resolvePolicy(
+  options: RetryOptions,
+  defaultOperation: string,
+  defaultShouldRetry: (error: unknown) => boolean = isConcurrencyError,
+): RetryPolicy {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object.');
   const maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 3, 1);
   const baseDelayMs = positiveInteger('baseDelayMs', options.baseDelayMs, 50, 0);
@@ -145,7 +172,7 @@ function resolvePolicy(options: RetryOptions, defaultOperation: string): RetryPo
     maxDelayMs,
     jitter,
     operationName,
-    shouldRetry: options.shouldRetry ?? isConcurrencyError,
+    shouldRetry: options.shouldRetry ?? defaultShouldRetry,
     random: options.random ?? Math.random,
   };
 }
@@ -260,23 +287,46 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
  * to `fn`; when `fn`'s conditional update meets a {@link ConcurrencyError}, re-reads and runs `fn`
  * again with backoff. Retries are logged through the repository's logger with the key masked.
  *
+ * With `options.idempotencyKey` the call is exactly-once (see {@link IdempotentSessionRetryOptions})
+ * and resolves to an {@link IdempotentResult}.
+ *
  * @example
  * ```ts
  * await withSessionRetry(repository, phone, async (session) => {
  *   const next = decideNextState(session.state, message);
  *   return repository.updateSession(phone, { state: next }, { expectedVersion: session.version });
  * });
+ *
+ * // exactly once per WhatsApp message id:
+ * const result = await withSessionRetry(repository, phone, (session) =>
+ *   repository.updateSession(phone, { state: decideNextState(session.state, message) },
+ *     { expectedVersion: session.version, idempotencyKey: message.id }),
+ *   { idempotencyKey: message.id });
+ * if (result.status === 'duplicate') return { status: 200 }; // applied before; the handler did not run
  * ```
  */
+export function withSessionRetry<T, TData = Record<string, unknown>>(
+  repository: SessionRepository<TData>,
+  key: string,
+  fn: (session: Session<TData>) => Promise<T>,
+  options: IdempotentSessionRetryOptions<TData>,
+): Promise<IdempotentResult<T, TData>>;
+export function withSessionRetry<T, TData = Record<string, unknown>>(
+  repository: SessionRepository<TData>,
+  key: string,
+  fn: (session: Session<TData>) => Promise<T>,
+  options?: SessionRetryOptions<TData> & { readonly idempotencyKey?: undefined },
+): Promise<T>;
 export async function withSessionRetry<T, TData = Record<string, unknown>>(
   repository: SessionRepository<TData>,
   key: string,
   fn: (session: Session<TData>) => Promise<T>,
-  options: SessionRetryOptions<TData> = {},
-): Promise<T> {
+  options: SessionRetryOptions<TData> & { readonly idempotencyKey?: string | undefined } = {},
+): Promise<T | IdempotentResult<T, TData>> {
   validateKey(key);
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
-  const policy = resolvePolicy(options, 'updateSession');
+  const once = options.idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData>(repository, key, options.idempotencyKey);
+  const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
   if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
     throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
   }
@@ -284,11 +334,15 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
   const logger = options.logger === undefined ? repository.logger : toLevelLogger(options.logger);
   const subject = repository.maskKey(key);
   const queue = keyQueueOf(repository);
-  const attempt = async (): Promise<T> => {
+  const run = (session: Session<TData>): Promise<T | IdempotentResult<T, TData>> =>
+    once === undefined ? fn(session) : once.settle(fn(session));
+  const attempt = async (): Promise<T | IdempotentResult<T, TData>> => {
+    const duplicate = await once?.findDuplicate();
+    if (duplicate !== undefined) return duplicate;
     const cached = queue?.cached<TData>(key);
     if (cached !== undefined) {
       try {
-        return await fn(cached);
+        return await run(cached);
       } catch (error) {
         // The session this process wrote last was stale (another process wrote since, or deleted it):
         // the conditional update refused it, so read the session again within the same attempt.
@@ -299,8 +353,8 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
     let session = await repository.getSessionWithVersion(key);
     if (session === null && createIfMissing) session = await repository.getOrCreateSession(key, options.initial);
     if (session === null) throw new SessionNotFoundError(key, subject);
-    return fn(session);
+    return run(session);
   };
-  const loop = (): Promise<T> => retryLoop(attempt, options, policy, logger, subject);
+  const loop = (): Promise<T | IdempotentResult<T, TData>> => retryLoop(attempt, options, policy, logger, subject);
   return queue === undefined ? loop() : queue.run(key, loop);
 }

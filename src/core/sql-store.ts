@@ -6,8 +6,18 @@
  * @module
  */
 import { MigrationRequiredError, type Dialect } from './errors.js';
+import { processedRecord, sessionSnapshot, updateOnce, type IdempotencySteps } from './idempotency.js';
 import { migrateCommand } from './identifiers.js';
-import type { ResolvedNames, SessionRecord, SessionStore, StoredChanges, WriteOutcome } from './types.js';
+import type {
+  IdempotentWrite,
+  IdempotentWriteOutcome,
+  ProcessedRecord,
+  ResolvedNames,
+  SessionRecord,
+  SessionStore,
+  StoredChanges,
+  WriteOutcome,
+} from './types.js';
 
 /**
  * A session row as every dialect's statements return it: the columns aliased to these names.
@@ -29,8 +39,11 @@ export interface ExecuteResult {
   readonly rowCount: number;
 }
 
-/** How a driver error is understood by the core. */
-export type ErrorKind = 'unique-violation' | 'schema-missing' | 'other';
+/**
+ * How a driver error is understood by the core. `transient` is a passing fault (a dropped connection,
+ * a deadlock, a busy database) that an idempotent operation may retry.
+ */
+export type ErrorKind = 'unique-violation' | 'schema-missing' | 'transient' | 'other';
 
 /**
  * The SQL of one dialect, built once per store from its validated, quoted names. Each method returns
@@ -64,14 +77,39 @@ export interface SessionStatements<TStatement> {
   insertProcessed(id: string): TStatement;
   /** One row when the operation id is recorded. */
   selectProcessed(id: string): TStatement;
+  /**
+   * The processed-operations row of `id` (`id`, `session_key`, `session_version`, `session_snapshot`,
+   * `commit_token`, `processed_at`), or none.
+   */
+  selectProcessedRecord(id: string): TStatement;
+  /** Records `id` for `key` with `commitToken` unless present; `rowCount` 1 when it was new. */
+  claimProcessed(id: string, key: string, commitToken: string): TStatement;
+  /** Stores the committed version and snapshot with the claim `id`/`commitToken`. */
+  recordProcessed(id: string, commitToken: string, version: number, snapshotJson: string): TStatement;
+  /** Deletes the claim `id`/`commitToken`. */
+  releaseProcessed(id: string, commitToken: string): TStatement;
   /** Deletes operation ids recorded before `olderThan`; `rowCount` says how many. */
   deleteProcessedBefore(olderThan: Date): TStatement;
 }
 
-/** What a dialect provides to the core: a way to run its statements and to classify its errors. */
+/**
+ * What a dialect provides to the core: a way to run its statements, alone or in one transaction, and
+ * to classify its errors.
+ */
 export interface SqlDriver<TStatement> {
   readonly dialect: Dialect;
+  /** Runs one statement, on the transaction handle when one is given. */
   execute(statement: TStatement, transaction?: unknown): Promise<ExecuteResult>;
+  /**
+   * Runs `work` in a transaction of the store's own on one connection and commits when it resolves;
+   * `work` passes the handle it gets to `execute`.
+   */
+  transaction<T>(work: (handle: unknown) => Promise<T>): Promise<T>;
+  /**
+   * Checks a transaction the caller began with the driver itself and returns the handle `execute`
+   * takes; throws `InvalidArgumentError` saying what to pass instead when it cannot be used.
+   */
+  adoptTransaction(transaction: unknown): unknown;
   classifyError(error: unknown): ErrorKind;
 }
 
@@ -102,12 +140,14 @@ function toRecord(row: Record<string, unknown>): SessionRecord {
 }
 
 const REQUIRED_SESSION_COLUMNS = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'] as const;
+const REQUIRED_PROCESSED_COLUMNS = ['id', 'session_key', 'session_version', 'session_snapshot', 'commit_token', 'processed_at'] as const;
 
 /**
  * A {@link SessionStore} over SQL: the dialect stores extend it and hand it their statements and driver.
  */
 export abstract class SqlSessionStore<TStatement> implements SessionStore {
   readonly dialect: Dialect;
+  private readonly idempotency: IdempotencySteps;
 
   protected constructor(
     readonly names: ResolvedNames,
@@ -115,6 +155,27 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     protected readonly driver: SqlDriver<TStatement>,
   ) {
     this.dialect = driver.dialect;
+    this.idempotency = {
+      transaction: (work) => driver.transaction(work),
+      adoptTransaction: (transaction) => driver.adoptTransaction(transaction),
+      claim: async (id, key, token, handle) => (await this.run(statements.claimProcessed(id, key, token), handle)).rowCount > 0,
+      write: (key, changes, expectedVersion, handle) => this.write(key, changes, expectedVersion, handle),
+      record: async (id, token, session, handle) => {
+        await this.run(statements.recordProcessed(id, token, session.version, sessionSnapshot(session)), handle);
+      },
+      release: async (id, token, handle) => {
+        await this.run(statements.releaseProcessed(id, token), handle);
+      },
+      find: async (id, handle) => {
+        const { rows } = await this.run(statements.selectProcessedRecord(id), handle);
+        return rows[0] === undefined ? null : processedRecord(rows[0], toVersion);
+      },
+    };
+  }
+
+  /** The handle of a caller's transaction, checked by the driver; `undefined` when there is none. */
+  private adopt(transaction: unknown): unknown {
+    return transaction === undefined ? undefined : this.driver.adoptTransaction(transaction);
   }
 
   /** Runs one statement; a missing table or column becomes a `MigrationRequiredError`. */
@@ -130,7 +191,7 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
   }
 
   async read(key: string, transaction?: unknown): Promise<SessionRecord | null> {
-    const { rows } = await this.run(this.statements.select(key), transaction);
+    const { rows } = await this.run(this.statements.select(key), this.adopt(transaction));
     return rows[0] === undefined ? null : toRecord(rows[0]);
   }
 
@@ -155,6 +216,27 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     changes: StoredChanges,
     expectedVersion: number | null,
     transaction?: unknown,
+  ): Promise<WriteOutcome<SessionRecord>> {
+    return this.write(key, changes, expectedVersion, this.adopt(transaction));
+  }
+
+  async updateOnce(write: IdempotentWrite): Promise<IdempotentWriteOutcome> {
+    return updateOnce(this.idempotency, write);
+  }
+
+  async findProcessed(id: string, transaction?: unknown): Promise<ProcessedRecord | null> {
+    return this.idempotency.find(id, this.adopt(transaction));
+  }
+
+  isTransientError(error: unknown): boolean {
+    return this.driver.classifyError(error) === 'transient';
+  }
+
+  private async write(
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    transaction: unknown,
   ): Promise<WriteOutcome<SessionRecord>> {
     const { rows } = await this.run(this.statements.update(key, changes, expectedVersion), transaction);
     const row = rows[0] as SessionRow | undefined;
@@ -205,7 +287,13 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
       }
     }
     const processed = await this.columnNames(this.statements.processedColumns());
-    if (processed.size === 0) missing.push(`table ${this.tableLabel(this.names.processedTable)}`);
+    if (processed.size === 0) {
+      missing.push(`table ${this.tableLabel(this.names.processedTable)}`);
+    } else {
+      for (const column of REQUIRED_PROCESSED_COLUMNS) {
+        if (!processed.has(column)) missing.push(`column "${column}" of table ${this.tableLabel(this.names.processedTable)}`);
+      }
+    }
     if (missing.length > 0) throw this.migrationRequired(missing);
   }
 

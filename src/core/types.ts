@@ -128,6 +128,35 @@ export type WriteOutcome<T> =
   | { readonly status: 'conflict'; readonly actualVersion: number | null }
   | { readonly status: 'missing' };
 
+/** An operation id as recorded in the processed-operations table. */
+export interface ProcessedRecord {
+  /** The operation id (idempotency key or `markProcessed` id). */
+  readonly id: string;
+  /** The session key the operation updated, or `null` for a `markProcessed` id. */
+  readonly key: string | null;
+  /** The session as the operation committed it, or `null` for a `markProcessed` id. */
+  readonly session: SessionRecord | null;
+  /** The token of the call that recorded it; a call recognises its own commit by it. */
+  readonly commitToken: string | null;
+  /** When the id was recorded. */
+  readonly processedAt: Date;
+}
+
+/** An update that is applied at most once per idempotency key. */
+export interface IdempotentWrite {
+  readonly key: string;
+  readonly changes: StoredChanges;
+  readonly expectedVersion: number | null;
+  readonly idempotencyKey: string;
+  /** The caller's own transaction; without it the store runs one of its own. */
+  readonly transaction?: unknown;
+}
+
+/** What an idempotent update did: a write outcome, or the record of the operation applied before. */
+export type IdempotentWriteOutcome =
+  | WriteOutcome<SessionRecord>
+  | { readonly status: 'duplicate'; readonly processed: ProcessedRecord };
+
 /** The changes a store writes, with `data` already serialised. */
 export interface StoredChanges {
   state?: string | null;
@@ -160,6 +189,15 @@ export interface SessionStore {
     expectedVersion: number | null,
     transaction?: unknown,
   ): Promise<WriteOutcome<SessionRecord>>;
+  /**
+   * Writes `changes` like `update` and records `idempotencyKey` in the same transaction; when the key
+   * is already recorded it writes nothing and returns the recorded operation as a duplicate.
+   */
+  updateOnce(write: IdempotentWrite): Promise<IdempotentWriteOutcome>;
+  /** The record of an operation id, or `null` when it was never recorded (or was pruned). */
+  findProcessed(id: string, transaction?: unknown): Promise<ProcessedRecord | null>;
+  /** Whether a driver error is a passing fault (a dropped connection, a deadlock) worth retrying. */
+  isTransientError(error: unknown): boolean;
   /** Deletes the session, conditionally on `expectedVersion` unless it is `null`. */
   delete(key: string, expectedVersion: number | null): Promise<WriteOutcome<true>>;
   /** Sets the last-activity time; `false` when there is no such session. */

@@ -18,17 +18,11 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Classifies a `pg` error for the shared core. */
-export function classifyPostgresError(error: unknown): ErrorKind {
-  const code = codeOf(error);
-  if (code === '23505') return 'unique-violation';
-  if (code !== undefined && SCHEMA_MISSING.has(code)) return 'schema-missing';
-  return 'other';
-}
 
 /**
  * Whether a `pg` error is a passing fault worth retrying: a serialization failure, a deadlock, a
- * server restart or a dropped connection. Pass it to `withRetry` to opt in.
+ * server restart or a dropped connection. `withSessionRetry` retries these by itself when
+ * it has an `idempotencyKey`; elsewhere pass it to `withRetry` to opt in.
  *
  * @example
  * ```ts
@@ -40,4 +34,13 @@ export function isTransientError(error: unknown): boolean {
   if (code !== undefined && (TRANSIENT_SQLSTATE.has(code) || TRANSIENT_SOCKET.has(code))) return true;
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}
+
+/** Classifies a `pg` error for the shared core. */
+export function classifyPostgresError(error: unknown): ErrorKind {
+  const code = codeOf(error);
+  if (code === '23505') return 'unique-violation';
+  if (code !== undefined && SCHEMA_MISSING.has(code)) return 'schema-missing';
+  if (isTransientError(error)) return 'transient';
+  return 'other';
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SessionStatements } from '../core/sql-store.js';
+import type { TransactionStatements } from '../core/transaction.js';
 import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
 import type { ResolvedNames } from '../core/types.js';
 
@@ -56,9 +57,36 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
       values: [id],
     }),
     selectProcessed: (id) => ({ text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = $1`, values: [id] }),
+    selectProcessedRecord: (id) => ({
+      text:
+        'SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at ' +
+        `FROM ${q.processedTable} WHERE id = $1`,
+      values: [id],
+    }),
+    claimProcessed: (id, key, commitToken) => ({
+      text:
+        `INSERT INTO ${q.processedTable} (id, session_key, commit_token, processed_at) ` +
+        'VALUES ($1, $2, $3, now()) ON CONFLICT (id) DO NOTHING',
+      values: [id, key, commitToken],
+    }),
+    recordProcessed: (id, commitToken, version, snapshotJson) => ({
+      text: `UPDATE ${q.processedTable} SET session_version = $3, session_snapshot = $4 WHERE id = $1 AND commit_token = $2`,
+      values: [id, commitToken, version, snapshotJson],
+    }),
+    releaseProcessed: (id, commitToken) => ({
+      text: `DELETE FROM ${q.processedTable} WHERE id = $1 AND commit_token = $2`,
+      values: [id, commitToken],
+    }),
     deleteProcessedBefore: (olderThan) => ({
       text: `DELETE FROM ${q.processedTable} WHERE processed_at < $1`,
       values: [olderThan],
     }),
   };
 }
+
+/** BEGIN/COMMIT/ROLLBACK, sent as simple queries on the one client the transaction holds. */
+export const postgresTransactionStatements: TransactionStatements<PostgresStatement> = {
+  begin: () => ({ text: 'BEGIN', values: [] }),
+  commit: () => ({ text: 'COMMIT', values: [] }),
+  rollback: () => ({ text: 'ROLLBACK', values: [] }),
+};

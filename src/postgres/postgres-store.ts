@@ -6,9 +6,10 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveNames } from '../core/identifiers.js';
 import { SqlSessionStore, type ExecuteResult, type SqlDriver } from '../core/sql-store.js';
+import { ConnectionQueue, runTransaction } from '../core/transaction.js';
 import type { TableOptions } from '../core/types.js';
 import { classifyPostgresError } from './postgres-errors.js';
-import { postgresStatements, type PostgresStatement } from './postgres-statements.js';
+import { postgresStatements, postgresTransactionStatements, type PostgresStatement } from './postgres-statements.js';
 
 /**
  * The slice of `pg` the store calls: `query` with a text and values. A `pg.Pool`, a `pg.Client` and a
@@ -16,6 +17,25 @@ import { postgresStatements, type PostgresStatement } from './postgres-statement
  */
 export interface PostgresQueryable {
   query(config: { text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+/** A client checked out of a `pg.Pool`: `release(error)` destroys it instead of reusing it. */
+interface PostgresPoolClient extends PostgresQueryable {
+  release(destroy?: Error | boolean): void;
+}
+
+/** The slice of a `pg.Pool` the store calls for its own transactions. */
+interface PostgresPool extends PostgresQueryable {
+  readonly totalCount: number;
+  connect(): Promise<PostgresPoolClient>;
+}
+
+/**
+ * A `pg.Pool` hands out a client per transaction; a `pg.Client` or a checked-out `PoolClient` is one
+ * connection, on which the store must queue its work around its transactions.
+ */
+function isPool(value: PostgresQueryable): value is PostgresPool {
+  return typeof (value as Partial<PostgresPool>).connect === 'function' && typeof (value as Partial<PostgresPool>).totalCount === 'number';
 }
 
 /**
@@ -27,7 +47,12 @@ export interface PostgresQueryable {
  * ```
  */
 export interface PostgresSessionStoreOptions extends TableOptions {
-  /** The caller's `pg.Pool` (recommended) or connected `pg.Client`. The store never ends it. */
+  /**
+   * The caller's `pg.Pool` (recommended) or connected `pg.Client`. The store never ends it. With a
+   * pool, each transaction of the store's own (an update with an `idempotencyKey`) checks out a client
+   * for BEGIN … COMMIT. A single client has one transaction state, so the store queues its own
+   * operations on it: they run one at a time, and never inside another operation's transaction.
+   */
   readonly pool: PostgresQueryable;
 }
 
@@ -55,12 +80,42 @@ export class PostgresSessionStore extends SqlSessionStore<PostgresStatement> {
     }
     const names = resolveNames('postgres', options);
     const pool = options.pool;
+    const query = async (target: PostgresQueryable, statement: PostgresStatement): Promise<ExecuteResult> => {
+      const result = await target.query({ text: statement.text, values: statement.values });
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    };
+    const transactionOn = <T>(client: PostgresQueryable, work: (handle: unknown) => Promise<T>): Promise<T> =>
+      runTransaction((statement) => query(client, statement), postgresTransactionStatements, () => work(client));
+    // Only a single connection needs the queue; a pool gives each transaction a client of its own.
+    const queue = isPool(pool) ? undefined : new ConnectionQueue();
     const driver: SqlDriver<PostgresStatement> = {
       dialect: 'postgres',
-      async execute(statement, transaction): Promise<ExecuteResult> {
-        const target = transaction === undefined ? pool : (transaction as PostgresQueryable);
-        const result = await target.query({ text: statement.text, values: statement.values });
-        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      execute(statement, transaction): Promise<ExecuteResult> {
+        if (transaction !== undefined) return query(transaction as PostgresQueryable, statement);
+        return queue === undefined ? query(pool, statement) : queue.run(() => query(pool, statement));
+      },
+      async transaction(work) {
+        if (queue !== undefined) return queue.run(() => transactionOn(pool, work));
+        const client = await (pool as PostgresPool).connect();
+        try {
+          const result = await transactionOn(client, work);
+          client.release();
+          return result;
+        } catch (error) {
+          // A client whose transaction failed may have lost its connection mid-COMMIT: never reuse it.
+          client.release(error instanceof Error ? error : true);
+          throw error;
+        }
+      },
+      adoptTransaction(transaction) {
+        if (!isQueryable(transaction) || isPool(transaction)) {
+          throw new InvalidArgumentError(
+            'options.transaction',
+            'expected the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query(\'BEGIN\')), ' +
+              'not a pool: a pool runs each statement on whichever connection is free, outside your transaction.',
+          );
+        }
+        return transaction;
       },
       classifyError: classifyPostgresError,
     };

@@ -19,12 +19,14 @@ export function classifySqliteError(error: unknown): ErrorKind {
   if (/^(no such table|no such column|table \S+ has no column named)|ON CONFLICT clause does not match/.test(message)) {
     return 'schema-missing';
   }
+  if (isTransientError(error)) return 'transient';
   return 'other';
 }
 
 /**
  * Whether a `better-sqlite3` error is a passing fault worth retrying: the database was busy or
- * locked by another connection for longer than the busy timeout.
+ * locked by another connection for longer than the busy timeout. `withSessionRetry` retries these by
+ * itself when it has an `idempotencyKey`.
  *
  * @example
  * ```ts

@@ -6,6 +6,7 @@
  * @module
  */
 import type { SessionStatements } from '../core/sql-store.js';
+import type { TransactionStatements } from '../core/transaction.js';
 import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
 import type { ResolvedNames } from '../core/types.js';
 
@@ -61,9 +62,39 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       params: { id },
     }),
     selectProcessed: (id) => ({ sql: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`, params: { id } }),
+    selectProcessedRecord: (id) => ({
+      sql:
+        'SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at ' +
+        `FROM ${q.processedTable} WHERE id = @id`,
+      params: { id },
+    }),
+    claimProcessed: (id, key, commitToken) => ({
+      sql:
+        `INSERT INTO ${q.processedTable} (id, session_key, commit_token, processed_at) ` +
+        `VALUES (@id, @key, @token, ${NOW}) ON CONFLICT (id) DO NOTHING`,
+      params: { id, key, token: commitToken },
+    }),
+    recordProcessed: (id, commitToken, version, snapshotJson) => ({
+      sql: `UPDATE ${q.processedTable} SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token`,
+      params: { id, token: commitToken, version, snapshot: snapshotJson },
+    }),
+    releaseProcessed: (id, commitToken) => ({
+      sql: `DELETE FROM ${q.processedTable} WHERE id = @id AND commit_token = @token`,
+      params: { id, token: commitToken },
+    }),
     deleteProcessedBefore: (olderThan) => ({
       sql: `DELETE FROM ${q.processedTable} WHERE processed_at < @olderThan`,
       params: { olderThan: olderThan.toISOString() },
     }),
   };
 }
+
+/**
+ * IMMEDIATE takes the write lock at BEGIN, so two connections' transactions queue on the busy timeout
+ * instead of both reading and then failing to upgrade with SQLITE_BUSY at their first write.
+ */
+export const sqliteTransactionStatements: TransactionStatements<SqliteStatement> = {
+  begin: () => ({ sql: 'BEGIN IMMEDIATE', params: {} }),
+  commit: () => ({ sql: 'COMMIT', params: {} }),
+  rollback: () => ({ sql: 'ROLLBACK', params: {} }),
+};

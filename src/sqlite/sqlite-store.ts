@@ -6,9 +6,10 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveNames } from '../core/identifiers.js';
 import { SqlSessionStore, type ExecuteResult, type SqlDriver } from '../core/sql-store.js';
+import { ConnectionQueue, runTransaction } from '../core/transaction.js';
 import type { TableOptions } from '../core/types.js';
 import { classifySqliteError } from './sqlite-errors.js';
-import { sqliteStatements, type SqliteStatement } from './sqlite-statements.js';
+import { sqliteStatements, sqliteTransactionStatements, type SqliteStatement } from './sqlite-statements.js';
 
 /** The slice of a prepared `better-sqlite3` statement the store calls. */
 export interface SqlitePrepared {
@@ -23,6 +24,8 @@ export interface SqlitePrepared {
  */
 export interface SqliteDatabase {
   readonly memory: boolean;
+  /** Whether a transaction is open on this connection (a caller's transaction must be). */
+  readonly inTransaction: boolean;
   prepare(sql: string): SqlitePrepared;
   pragma(source: string, options?: { simple?: boolean }): unknown;
 }
@@ -57,7 +60,10 @@ function isDatabase(value: unknown): value is SqliteDatabase {
 
 /**
  * Sessions in SQLite through `better-sqlite3`: the embedded default for the demo and local
- * development. Every write is a single statement, so no transaction spans a read and a write.
+ * development. A plain write is a single statement; an update with an `idempotencyKey` is a
+ * `BEGIN IMMEDIATE` transaction. The database is one connection with one transaction state, so the
+ * store runs its operations on it one at a time: an async operation never lands inside another's
+ * transaction.
  *
  * @example
  * ```ts
@@ -85,9 +91,8 @@ export class SqliteSessionStore extends SqlSessionStore<SqliteStatement> {
     database.pragma(`busy_timeout = ${busyTimeoutMs}`);
     if (options.wal !== false && !database.memory) database.pragma('journal_mode = WAL');
     const prepared = new Map<string, SqlitePrepared>();
-    const driver: SqlDriver<SqliteStatement> = {
-      dialect: 'sqlite',
-      execute(statement): Promise<ExecuteResult> {
+    const executeNow = (statement: SqliteStatement): Promise<ExecuteResult> => {
+      try {
         let compiled = prepared.get(statement.sql);
         if (compiled === undefined) {
           compiled = database.prepare(statement.sql);
@@ -98,6 +103,34 @@ export class SqliteSessionStore extends SqlSessionStore<SqliteStatement> {
           return Promise.resolve({ rows, rowCount: rows.length });
         }
         return Promise.resolve({ rows: [], rowCount: compiled.run(statement.params).changes });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const queue = new ConnectionQueue();
+    const driver: SqlDriver<SqliteStatement> = {
+      dialect: 'sqlite',
+      // With a handle the statement belongs to a transaction that already holds the connection.
+      execute: (statement, transaction) =>
+        transaction === undefined ? queue.run(() => executeNow(statement)) : executeNow(statement),
+      transaction: (work) =>
+        queue.run(() => runTransaction(executeNow, sqliteTransactionStatements, () => work(database))),
+      adoptTransaction(transaction) {
+        if (transaction !== database) {
+          throw new InvalidArgumentError(
+            'options.transaction',
+            'expected the better-sqlite3 Database this store was created with, inside a transaction you began on it.',
+          );
+        }
+        if (!database.inTransaction) {
+          throw new InvalidArgumentError(
+            'options.transaction',
+            "the database has no open transaction: run database.exec('BEGIN IMMEDIATE') first and COMMIT or ROLLBACK " +
+              'after the last awaited call (an async function inside database.transaction() cannot work: it commits ' +
+              'when the function returns its promise, before the awaited statements run).',
+          );
+        }
+        return database;
       },
       classifyError: classifySqliteError,
     };

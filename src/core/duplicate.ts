@@ -1,0 +1,193 @@
+/**
+ * How a duplicate operation is reported: the same {@link DuplicateOperation} facts reach the caller as
+ * a {@link DuplicateOperationError} from `updateSession`, as the `duplicate` result of an idempotent
+ * `withSessionRetry`, and (with the observability hooks) as the argument of `onDuplicate`.
+ *
+ * @module
+ */
+import { VersionedSessionError, isVersionedSessionError } from './errors.js';
+import type { LevelLogger } from './logger.js';
+import type { ProcessedRecord, Session } from './types.js';
+
+/** The operations that can meet an idempotency key that was already used. */
+export type IdempotentOperation = 'updateSession' | 'withSessionRetry';
+
+/**
+ * What is known about an operation whose idempotency key had already been recorded: it was applied
+ * once, and this call applied nothing.
+ *
+ * @typeParam TData - the shape of the session's `data`.
+ * @example
+ * ```ts
+ * function acknowledge(duplicate: DuplicateOperation): void {
+ *   logger.info(`duplicate ${duplicate.maskedIdempotencyKey}, committed as version ${duplicate.committedVersion}`);
+ * }
+ * ```
+ */
+export interface DuplicateOperation<TData = Record<string, unknown>> {
+  /** The operation that found the key already recorded. */
+  readonly operation: IdempotentOperation;
+  /** The idempotency key as given (a WhatsApp message id, say). Never logged by the library. */
+  readonly idempotencyKey: string;
+  /** The idempotency key as it appears in messages and logs (masked like session keys). */
+  readonly maskedIdempotencyKey: string;
+  /** The session key this call named. Never logged by the library; use `maskedKey`. */
+  readonly key: string;
+  /** The session key as it appears in messages and logs. */
+  readonly maskedKey: string;
+  /**
+   * The session as the first delivery committed it, or `null` when the key was recorded without a
+   * session update (by `markProcessed`) or for another session key.
+   */
+  readonly session: Session<TData> | null;
+  /** The version the first delivery committed, or `null` when `session` is `null`. */
+  readonly committedVersion: number | null;
+  /** When the key was recorded (the database's clock). */
+  readonly processedAt: Date;
+}
+
+/**
+ * What an idempotent `withSessionRetry` resolves to: the handler's value when this call applied the
+ * operation, or the facts of the duplicate when an earlier delivery already had (the handler's
+ * effect was not applied again). Tell them apart by `status`.
+ *
+ * @typeParam T - what the handler returns.
+ * @typeParam TData - the shape of the session's `data`.
+ * @example
+ * ```ts
+ * const result = await withSessionRetry(repository, phone, handle, { idempotencyKey: message.id });
+ * if (result.status === 'duplicate') return { status: 200 }; // result.session: as first committed
+ * console.log(result.value);
+ * ```
+ */
+export type IdempotentResult<T, TData = Record<string, unknown>> =
+  | { readonly status: 'applied'; readonly value: T }
+  | ({ readonly status: 'duplicate' } & DuplicateOperation<TData>);
+
+const DUPLICATE_FIELDS = [
+  'operation',
+  'idempotencyKey',
+  'maskedIdempotencyKey',
+  'key',
+  'maskedKey',
+  'session',
+  'committedVersion',
+  'processedAt',
+] as const;
+
+/**
+ * `updateSession` was called with an idempotency key that was already recorded: the operation was
+ * applied once before (by another delivery of the same message), so this call wrote nothing. It is
+ * not a conflict and must not be retried; acknowledge the delivery (answer the webhook with 200) and
+ * use `session`, the session as that first delivery committed it.
+ *
+ * @typeParam TData - the shape of the session's `data`.
+ * @example
+ * ```ts
+ * try {
+ *   await repository.updateSession(phone, { state: 'PAGADO' }, { expectedVersion: session.version, idempotencyKey: message.id });
+ * } catch (error) {
+ *   if (isDuplicateOperationError(error)) return reply(200, error.session?.state); // applied once already
+ *   throw error;
+ * }
+ * ```
+ */
+export class DuplicateOperationError<TData = Record<string, unknown>>
+  extends VersionedSessionError
+  implements DuplicateOperation<TData>
+{
+  override name = 'DuplicateOperationError' as const;
+  readonly operation: IdempotentOperation;
+  readonly idempotencyKey: string;
+  readonly maskedIdempotencyKey: string;
+  readonly key: string;
+  readonly maskedKey: string;
+  readonly session: Session<TData> | null;
+  readonly committedVersion: number | null;
+  readonly processedAt: Date;
+
+  constructor(duplicate: DuplicateOperation<TData>) {
+    super(describeDuplicate(duplicate));
+    this.operation = duplicate.operation;
+    this.idempotencyKey = duplicate.idempotencyKey;
+    this.maskedIdempotencyKey = duplicate.maskedIdempotencyKey;
+    this.key = duplicate.key;
+    this.maskedKey = duplicate.maskedKey;
+    this.session = duplicate.session;
+    this.committedVersion = duplicate.committedVersion;
+    this.processedAt = duplicate.processedAt;
+  }
+
+  /**
+   * The facts of this duplicate as a plain frozen object, the same shape `withSessionRetry` returns.
+   *
+   * @example
+   * ```ts
+   * const facts = error.toDuplicate(); // { operation, idempotencyKey, session, committedVersion, … }
+   * ```
+   */
+  toDuplicate(): DuplicateOperation<TData> {
+    const facts: Record<string, unknown> = {};
+    for (const field of DUPLICATE_FIELDS) facts[field] = this[field];
+    return Object.freeze(facts) as unknown as DuplicateOperation<TData>;
+  }
+}
+
+/** The message of a duplicate: masked names only, and what to do. */
+export function describeDuplicate(duplicate: DuplicateOperation<unknown>): string {
+  const committed =
+    duplicate.committedVersion === null
+      ? 'recorded without a session update'
+      : `committed as version ${duplicate.committedVersion}`;
+  return (
+    `Duplicate operation ${duplicate.maskedIdempotencyKey} for ${duplicate.maskedKey} (${duplicate.operation}): ` +
+    `it was already applied (${committed} at ${duplicate.processedAt.toISOString()}), so nothing was written. ` +
+    'This is a repeated delivery, not a conflict: acknowledge it and do not retry.'
+  );
+}
+
+/**
+ * The facts of a duplicate, built from the recorded operation, and logged (masked) at `info`. The
+ * committed session is given only when it is the session this call named: a key reused for another
+ * session says nothing about this one.
+ */
+export function duplicateOperation<TData>(
+  reporter: { maskKey(key: string): string; readonly logger: LevelLogger },
+  operation: IdempotentOperation,
+  key: string,
+  idempotencyKey: string,
+  processed: ProcessedRecord,
+): DuplicateOperation<TData> {
+  const session = processed.key === key && processed.session !== null ? processed.session : null;
+  const duplicate: DuplicateOperation<TData> = Object.freeze({
+    operation,
+    idempotencyKey,
+    maskedIdempotencyKey: reporter.maskKey(idempotencyKey),
+    key,
+    maskedKey: reporter.maskKey(key),
+    session: session === null ? null : { ...session, data: session.data as TData },
+    committedVersion: session === null ? null : session.version,
+    processedAt: processed.processedAt,
+  });
+  reporter.logger.info(`[DuplicateOperation] ${describeDuplicate(duplicate)}`);
+  return duplicate;
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+/**
+ * Whether `error` is a {@link DuplicateOperationError}, from this or another loaded copy of the
+ * library (its ESM and CommonJS builds).
+ *
+ * @example
+ * ```ts
+ * if (isDuplicateOperationError(error)) return { status: 200 };
+ * ```
+ */
+export function isDuplicateOperationError<TData = Record<string, unknown>>(
+  error: unknown,
+): error is DuplicateOperationError<TData> {
+  return isVersionedSessionError(error) && hasName(error, 'DuplicateOperationError');
+}

@@ -1,0 +1,52 @@
+/**
+ * The pieces every SQL driver uses to run the store's own transactions: begin/commit/rollback around
+ * the work, and a queue for a single shared connection, on which an operation that is not part of a
+ * transaction must never run while one is open.
+ *
+ * @module
+ */
+
+/** The dialect's statements that open and close a transaction on one connection. */
+export interface TransactionStatements<TStatement> {
+  begin(): TStatement;
+  commit(): TStatement;
+  rollback(): TStatement;
+}
+
+/**
+ * Runs `work` between BEGIN and COMMIT on one connection. On any failure, COMMIT's included, it rolls
+ * back and rethrows the original error: the rollback's own error (a dead connection cannot roll back,
+ * and the server rolls back on disconnect anyway) would hide what went wrong.
+ */
+export async function runTransaction<TStatement, T>(
+  execute: (statement: TStatement) => Promise<unknown>,
+  statements: TransactionStatements<TStatement>,
+  work: () => Promise<T>,
+): Promise<T> {
+  await execute(statements.begin());
+  try {
+    const result = await work();
+    await execute(statements.commit());
+    return result;
+  } catch (error) {
+    await execute(statements.rollback()).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Runs async operations on one connection one after another. A single connection (a better-sqlite3
+ * database, a `pg.Client`) has one transaction state: without the queue, a statement of a second
+ * operation issued between two awaits of an open transaction would become part of it, and commit or
+ * roll back with it.
+ */
+export class ConnectionQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Runs `work` once every operation queued before it has settled. */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
