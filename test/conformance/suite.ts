@@ -15,8 +15,10 @@ import {
 } from '../../src/index.js';
 import { isRequired } from '../support/environment.js';
 import { runParallel } from '../support/parallel.js';
+import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget, Fixture } from './target.js';
+import { defineTransactionCases } from './transaction-cases.js';
 
 const PHONE = '+5215512345678';
 const MASKED = '+52*******5678';
@@ -50,6 +52,9 @@ export async function defineConformanceSuite(target: DialectTarget): Promise<voi
   describe(`${target.dialect} conformance`, () => {
     afterAll(() => target.close());
     defineKeyQueueCases(target);
+
+    defineExactlyOnceCases(target);
+    defineTransactionCases(target);
 
     describe('reading and creating', () => {
       it('returns null for a key that has no session', async () => {

@@ -34,6 +34,16 @@ export interface Fixture {
   placeholder(n: number): string;
 }
 
+/** A transaction begun with the driver itself, as a bot would begin it around its own statements. */
+export interface CallerTransaction {
+  /** What the bot passes as `options.transaction`. */
+  readonly handle: unknown;
+  /** Runs raw SQL inside the transaction, with the fixture's placeholders. */
+  exec(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 export interface FixtureOptions {
   tableOptions?: TableOptions;
   /** Apply the packaged migrations (default true). */
@@ -46,6 +56,8 @@ export interface DialectTarget {
   createFixture(options?: FixtureOptions): Promise<Fixture>;
   /** Makes the version column nullable, as on a table adopted by hand before the migration. */
   makeVersionNullable(fixture: Fixture): Promise<void>;
+  /** Begins a transaction on the fixture's database the way the driver's documentation shows. */
+  beginTransaction(fixture: Fixture): Promise<CallerTransaction>;
   /** Drops one column of the sessions table. */
   dropColumn(fixture: Fixture, column: string): Promise<void>;
   /** Closes every fixture and connection. */

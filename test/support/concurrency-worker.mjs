@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 
-const { connection, workload, key, tasks, retry } = workerData;
+const { connection, workload, key, tasks, retry, messageId } = workerData;
 const core = await import('../.tmp/lib/index.mjs');
 
 async function openStore() {
@@ -39,6 +39,8 @@ function describeError(error) {
     actualVersion: error?.actualVersion,
     operation: error?.operation,
     isConcurrencyError: core.isConcurrencyError(error),
+    isDuplicateOperationError: core.isDuplicateOperationError(error),
+    committedVersion: error?.committedVersion,
   };
 }
 
@@ -74,6 +76,49 @@ const workloads = {
   async sameVersion(repository, index) {
     const session = await repository.updateSession(key, { state: `WRITER_${workerData.worker}_${index}` }, {
       expectedVersion: workerData.expectedVersion,
+    });
+    return { ok: true, attempts: 1, version: session.version };
+  },
+  // One delivery of a webhook message: withSessionRetry with the message id as idempotency key.
+  async deliverOnce(repository) {
+    let handlerRuns = 0;
+    const result = await core.withSessionRetry(
+      repository,
+      key,
+      async (current) => {
+        handlerRuns++;
+        await yieldToOthers();
+        return repository.updateSession(
+          key,
+          { data: { counter: (current.data.counter ?? 0) + 1 } },
+          { expectedVersion: current.version, idempotencyKey: messageId },
+        );
+      },
+      { ...retry, idempotencyKey: messageId },
+    );
+    const version = result.status === 'applied' ? result.value.version : result.committedVersion;
+    return { ok: true, status: result.status, attempts: handlerRuns, version };
+  },
+  // The same delivery without the idempotency key: every delivery is applied.
+  async deliverWithoutKey(repository) {
+    let handlerRuns = 0;
+    const session = await core.withSessionRetry(
+      repository,
+      key,
+      async (current) => {
+        handlerRuns++;
+        await yieldToOthers();
+        return repository.updateSession(key, { data: { counter: (current.data.counter ?? 0) + 1 } }, { expectedVersion: current.version });
+      },
+      retry,
+    );
+    return { ok: true, status: 'applied', attempts: handlerRuns, version: session.version };
+  },
+  // A bare updateSession with the idempotency key against the version read before the race.
+  async updateOnce(repository) {
+    const session = await repository.updateSession(key, { data: { counter: 1 } }, {
+      expectedVersion: workerData.expectedVersion,
+      idempotencyKey: messageId,
     });
     return { ok: true, attempts: 1, version: session.version };
   },

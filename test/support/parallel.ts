@@ -7,6 +7,8 @@ import type { WorkerConnection } from '../conformance/target.js';
 
 export interface OperationResult {
   ok: boolean;
+  /** For deliveries: whether this one applied the message or found it applied. */
+  status?: 'applied' | 'duplicate';
   attempts?: number;
   /** Retries after a ConcurrencyError (waits taken by withSessionRetry). */
   retries?: number;
@@ -19,16 +21,20 @@ export interface OperationResult {
     actualVersion?: number | null;
     operation?: string;
     isConcurrencyError: boolean;
+    isDuplicateOperationError: boolean;
+    committedVersion?: number | null;
   };
 }
 
 export interface ParallelRun {
   connection: WorkerConnection;
-  workload: 'retryIncrement' | 'naiveIncrement' | 'sameVersion' | 'getOrCreate';
+  workload: 'retryIncrement' | 'naiveIncrement' | 'sameVersion' | 'getOrCreate' | 'deliverOnce' | 'deliverWithoutKey' | 'updateOnce';
   key: string;
   workers: number;
   tasksPerWorker: number;
   expectedVersion?: number;
+  /** The webhook message id the delivery workloads use as idempotency key. */
+  messageId?: string;
   retry?: Record<string, unknown>;
   /** Give each worker's repository the per-key queue. */
   perKeyQueue?: boolean;
@@ -46,6 +52,7 @@ export async function runParallel(run: ParallelRun): Promise<OperationResult[]> 
           key: run.key,
           tasks: run.tasksPerWorker,
           expectedVersion: run.expectedVersion,
+          messageId: run.messageId,
           retry: run.retry ?? {},
           perKeyQueue: run.perKeyQueue ?? false,
           worker,

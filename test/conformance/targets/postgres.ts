@@ -71,6 +71,23 @@ export function postgresTarget(): DialectTarget {
     async makeVersionNullable(fixture) {
       await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${quote(fixture.names.columns.version)} DROP NOT NULL`);
     },
+    async beginTransaction() {
+      const client = await (await connect()).connect();
+      await client.query('BEGIN');
+      const end = async (command: string): Promise<void> => {
+        try {
+          await client.query(command);
+        } finally {
+          client.release();
+        }
+      };
+      return {
+        handle: client,
+        exec: async (sql, params = []) => (await client.query(sql, params)).rows,
+        commit: () => end('COMMIT'),
+        rollback: () => end('ROLLBACK'),
+      };
+    },
     async dropColumn(fixture, column) {
       await fixture.exec(`ALTER TABLE ${fixture.table} DROP COLUMN ${quote(column)}`);
     },

@@ -13,6 +13,7 @@ const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 export function sqliteTarget(): DialectTarget {
   const databases: Database.Database[] = [];
+  const byFixture = new WeakMap<Fixture, Database.Database>();
   const folders: string[] = [];
   const target: DialectTarget = {
     dialect: 'sqlite',
@@ -27,7 +28,7 @@ export function sqliteTarget(): DialectTarget {
       const names = resolveNames('sqlite', tableOptions);
       if (options.migrate !== false) await migrate({ dialect: 'sqlite', database, ...tableOptions });
       const store = new SqliteSessionStore({ database, ...tableOptions });
-      return {
+      const fixture: Fixture = {
         names,
         tableOptions,
         store,
@@ -44,6 +45,19 @@ export function sqliteTarget(): DialectTarget {
         table: quote(names.table),
         placeholder: () => '?',
       };
+      byFixture.set(fixture, database);
+      return fixture;
+    },
+    beginTransaction(fixture) {
+      const database = byFixture.get(fixture)!;
+      // An explicit BEGIN, not database.transaction(fn): fn would commit before any awaited call ran.
+      database.exec('BEGIN IMMEDIATE');
+      return Promise.resolve({
+        handle: database,
+        exec: (sql, params = []) => fixture.exec(sql, params),
+        commit: () => Promise.resolve(void database.exec('COMMIT')),
+        rollback: () => Promise.resolve(void database.exec('ROLLBACK')),
+      });
     },
     async makeVersionNullable(fixture) {
       // SQLite cannot drop NOT NULL in place: rebuild the table with a nullable version column.
