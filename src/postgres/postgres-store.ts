@@ -22,6 +22,8 @@ export interface PostgresQueryable {
 /** A client checked out of a `pg.Pool`: `release(error)` destroys it instead of reusing it. */
 interface PostgresPoolClient extends PostgresQueryable {
   release(destroy?: Error | boolean): void;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The slice of a `pg.Pool` the store calls for its own transactions. */
@@ -97,11 +99,20 @@ export class PostgresSessionStore extends SqlSessionStore<PostgresStatement> {
       async transaction(work) {
         if (queue !== undefined) return queue.run(() => transactionOn(pool, work));
         const client = await (pool as PostgresPool).connect();
+        // A checked-out client whose connection dies emits 'error' besides failing its query; the pool
+        // listens only while a client is idle, and an unheard 'error' would crash the process.
+        let connectionError: Error | undefined;
+        const onError = (error: Error): void => {
+          connectionError = error;
+        };
+        client.on('error', onError);
         try {
           const result = await transactionOn(client, work);
-          client.release();
+          client.removeListener('error', onError);
+          client.release(connectionError ?? false);
           return result;
         } catch (error) {
+          client.removeListener('error', onError);
           // A client whose transaction failed may have lost its connection mid-COMMIT: never reuse it.
           client.release(error instanceof Error ? error : true);
           throw error;
