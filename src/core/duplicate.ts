@@ -9,7 +9,14 @@ import { VersionedSessionError, isVersionedSessionError } from './errors.js';
 import type { LevelLogger } from './logger.js';
 import type { ProcessedRecord, Session } from './types.js';
 
-/** The operations that can meet an idempotency key that was already used. */
+/**
+ * The operations that can meet an idempotency key that was already used.
+ *
+ * @example
+ * ```ts
+ * const foundBy: IdempotentOperation = duplicate.operation; // 'updateSession' or 'withSessionRetry'
+ * ```
+ */
 export type IdempotentOperation = 'updateSession' | 'withSessionRetry';
 
 /**

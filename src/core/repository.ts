@@ -92,7 +92,14 @@ export interface UpdateSessionOptions {
   readonly transaction?: unknown;
 }
 
-/** Options of {@link SessionRepository.getSessionWithVersion}. */
+/**
+ * Options of {@link SessionRepository.getSessionWithVersion}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadSessionOptions = { transaction: client }; // a pg client inside BEGIN
+ * ```
+ */
 export interface ReadSessionOptions {
   /** The driver's own transaction to read in (see {@link UpdateSessionOptions.transaction}). */
   readonly transaction?: unknown;

@@ -128,7 +128,15 @@ export type WriteOutcome<T> =
   | { readonly status: 'conflict'; readonly actualVersion: number | null }
   | { readonly status: 'missing' };
 
-/** An operation id as recorded in the processed-operations table. */
+/**
+ * An operation id as recorded in the processed-operations table.
+ *
+ * @example
+ * ```ts
+ * const record: ProcessedRecord | null = await store.findProcessed('wamid.HBgN…');
+ * console.log(record?.session?.version);
+ * ```
+ */
 export interface ProcessedRecord {
   /** The operation id (idempotency key or `markProcessed` id). */
   readonly id: string;
@@ -142,7 +150,14 @@ export interface ProcessedRecord {
   readonly processedAt: Date;
 }
 
-/** An update that is applied at most once per idempotency key. */
+/**
+ * An update that is applied at most once per idempotency key.
+ *
+ * @example
+ * ```ts
+ * const write: IdempotentWrite = { key: phone, changes: { state: 'PAGADO' }, expectedVersion: 3, idempotencyKey: message.id };
+ * ```
+ */
 export interface IdempotentWrite {
   readonly key: string;
   readonly changes: StoredChanges;
@@ -152,7 +167,15 @@ export interface IdempotentWrite {
   readonly transaction?: unknown;
 }
 
-/** What an idempotent update did: a write outcome, or the record of the operation applied before. */
+/**
+ * What an idempotent update did: a write outcome, or the record of the operation applied before.
+ *
+ * @example
+ * ```ts
+ * const outcome: IdempotentWriteOutcome = await store.updateOnce(write);
+ * if (outcome.status === 'duplicate') console.log(outcome.processed.processedAt);
+ * ```
+ */
 export type IdempotentWriteOutcome =
   | WriteOutcome<SessionRecord>
   | { readonly status: 'duplicate'; readonly processed: ProcessedRecord };
