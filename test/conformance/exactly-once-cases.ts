@@ -39,6 +39,22 @@ function recordingLogger(): { lines: string[]; logger: Record<'debug' | 'info' |
   return { lines, logger: { debug: push, info: push, warn: push, error: push } };
 }
 
+/** `count` concurrent deliveries of distinct messages to one session, each incrementing its counter once. */
+export function distinctDeliveries(repository: SessionRepository<Counter>, count: number): Promise<{ status: string }>[] {
+  return Array.from({ length: count }, (_, index) =>
+    withSessionRetry(
+      repository,
+      PHONE,
+      (session) =>
+        repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
+          expectedVersion: session.version,
+          idempotencyKey: `wamid.distinct.${index}`,
+        }),
+      { idempotencyKey: `wamid.distinct.${index}`, maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 },
+    ),
+  );
+}
+
 export function defineExactlyOnceCases(target: DialectTarget): void {
   describe('exactly-once updates (idempotency keys)', () => {
     it('updateSession applies a key once; the repeat writes nothing and throws DuplicateOperationError with the committed session', async () => {
@@ -282,20 +298,7 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
       const fixture = await target.createFixture();
       const repository = new SessionRepository<Counter>({ store: fixture.store });
       await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
-      const results = await Promise.all(
-        Array.from({ length: 30 }, (_, index) =>
-          withSessionRetry(
-            repository,
-            PHONE,
-            (session) =>
-              repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
-                expectedVersion: session.version,
-                idempotencyKey: `wamid.distinct.${index}`,
-              }),
-            { idempotencyKey: `wamid.distinct.${index}`, maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 },
-          ),
-        ),
-      );
+      const results = await Promise.all(distinctDeliveries(repository, 30));
       expect(results.map((result) => result.status)).toEqual(Array(30).fill('applied'));
       expect(await repository.getSession(PHONE)).toMatchObject({ data: { counter: 30 }, version: 30 });
       expect(await processedRows(fixture)).toHaveLength(30);

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionRepository, isConcurrencyError, withSessionRetry } from '../../src/index.js';
 import { PostgresSessionStore, isTransientError } from '../../src/postgres/index.js';
-import { processedRows } from '../conformance/exactly-once-cases.js';
+import { distinctDeliveries, processedRows } from '../conformance/exactly-once-cases.js';
 import type { Fixture } from '../conformance/target.js';
 import { postgresTarget } from '../conformance/targets/postgres.js';
 import { isRequired } from '../support/environment.js';
@@ -166,18 +166,7 @@ if (!availability.available) {
         clients.push(client);
         const repository = new SessionRepository<Counter>({ store: new PostgresSessionStore({ pool: client, ...fixture.tableOptions }) });
         await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
-        const deliveries = Array.from({ length: 20 }, (_, index) =>
-          withSessionRetry(
-            repository,
-            PHONE,
-            (session) =>
-              repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
-                expectedVersion: session.version,
-                idempotencyKey: `wamid.client.${index}`,
-              }),
-            { idempotencyKey: `wamid.client.${index}`, maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 },
-          ),
-        );
+        const deliveries = distinctDeliveries(repository, 20);
         const reads = Array.from({ length: 20 }, () => repository.getSession(PHONE));
         const results = await Promise.all(deliveries);
         await Promise.all(reads);
