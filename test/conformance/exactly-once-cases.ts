@@ -246,6 +246,7 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
         messageId: MESSAGE_ID,
         workers: 5,
         tasksPerWorker: 10,
+        poolSize: 4,
         retry: { maxAttempts: 50, baseDelayMs: 1, maxDelayMs: 20 },
       });
       expect(results.filter((result) => !result.ok)).toEqual([]);
@@ -265,6 +266,7 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
         key: PHONE,
         workers: 5,
         tasksPerWorker: 10,
+        poolSize: 4,
         retry: { maxAttempts: 500, baseDelayMs: 1, maxDelayMs: 20 },
       });
       expect(results.filter((result) => !result.ok)).toEqual([]);
@@ -284,6 +286,7 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
         expectedVersion: 0,
         workers: 5,
         tasksPerWorker: 10,
+        poolSize: 4,
       });
       expect(results.filter((result) => result.ok).map((result) => result.version)).toEqual([1]);
       const losers = results.filter((result) => !result.ok);

@@ -17,7 +17,8 @@ async function openStore() {
   if (connection.dialect === 'postgres') {
     const { default: pg } = await import('pg');
     const { PostgresSessionStore } = await import('../.tmp/lib/postgres.mjs');
-    const pool = new pg.Pool({ connectionString: connection.location, max: tasks });
+    // poolSize below tasks makes the tasks share connections, sparing a server other suites use too.
+    const pool = new pg.Pool({ connectionString: connection.location, max: workerData.poolSize ?? tasks });
     return { store: new PostgresSessionStore({ pool, ...connection.tableOptions }), close: () => pool.end() };
   }
   if (connection.dialect === 'mssql') {

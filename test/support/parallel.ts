@@ -33,6 +33,8 @@ export interface ParallelRun {
   workers: number;
   tasksPerWorker: number;
   expectedVersion?: number;
+  /** PostgreSQL connections per worker (default: one per task). */
+  poolSize?: number;
   /** The webhook message id the delivery workloads use as idempotency key. */
   messageId?: string;
   retry?: Record<string, unknown>;
@@ -53,6 +55,7 @@ export async function runParallel(run: ParallelRun): Promise<OperationResult[]> 
           tasks: run.tasksPerWorker,
           expectedVersion: run.expectedVersion,
           messageId: run.messageId,
+          poolSize: run.poolSize,
           retry: run.retry ?? {},
           perKeyQueue: run.perKeyQueue ?? false,
           worker,
