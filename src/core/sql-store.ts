@@ -158,7 +158,15 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     this.idempotency = {
       transaction: (work) => driver.transaction(work),
       adoptTransaction: (transaction) => driver.adoptTransaction(transaction),
-      claim: async (id, key, token, handle) => (await this.run(statements.claimProcessed(id, key, token), handle)).rowCount > 0,
+      claim: async (id, key, token, handle) => {
+        try {
+          return (await this.run(statements.claimProcessed(id, key, token), handle)).rowCount > 0;
+        } catch (error) {
+          // An insert-unless-present that lost a race reports the key as taken, as a skipped insert would.
+          if (driver.classifyError(error) === 'unique-violation') return false;
+          throw error;
+        }
+      },
       write: (key, changes, expectedVersion, handle) => this.write(key, changes, expectedVersion, handle),
       record: async (id, token, session, handle) => {
         await this.run(statements.recordProcessed(id, token, session.version, sessionSnapshot(session)), handle);

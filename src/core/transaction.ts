@@ -13,23 +13,38 @@ export interface TransactionStatements<TStatement> {
   rollback(): TStatement;
 }
 
-/**
- * Runs `work` between BEGIN and COMMIT on one connection. On any failure, COMMIT's included, it rolls
- * back and rethrows the original error: the rollback's own error (a dead connection cannot roll back,
- * and the server rolls back on disconnect anyway) would hide what went wrong.
- */
-export async function runTransaction<TStatement, T>(
+/** How a transaction is opened and closed: statements on one connection, or a driver's own object. */
+export interface TransactionControl {
+  begin(): Promise<unknown>;
+  commit(): Promise<unknown>;
+  rollback(): Promise<unknown>;
+}
+
+/** The control that sends the dialect's transaction statements through `execute`. */
+export function statementControl<TStatement>(
   execute: (statement: TStatement) => Promise<unknown>,
   statements: TransactionStatements<TStatement>,
-  work: () => Promise<T>,
-): Promise<T> {
-  await execute(statements.begin());
+): TransactionControl {
+  return {
+    begin: () => execute(statements.begin()),
+    commit: () => execute(statements.commit()),
+    rollback: () => execute(statements.rollback()),
+  };
+}
+
+/**
+ * Runs `work` between begin and commit. On any failure, the commit's included, it rolls back and
+ * rethrows the original error: the rollback's own error (a dead connection cannot roll back, and the
+ * server rolls back on disconnect anyway) would hide what went wrong.
+ */
+export async function runTransaction<T>(control: TransactionControl, work: () => Promise<T>): Promise<T> {
+  await control.begin();
   try {
     const result = await work();
-    await execute(statements.commit());
+    await control.commit();
     return result;
   } catch (error) {
-    await execute(statements.rollback()).catch(() => undefined);
+    await control.rollback().catch(() => undefined);
     throw error;
   }
 }

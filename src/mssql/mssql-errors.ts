@@ -73,6 +73,7 @@ export function classifyMssqlError(error: unknown): ErrorKind {
   if (errors.some((inner) => UNIQUE_VIOLATION.has(numberOf(inner) ?? -1))) return 'unique-violation';
   // A missing column inside the user's trigger is not a missing migration of this library.
   if (errors.some((inner) => SCHEMA_MISSING.has(numberOf(inner) ?? -1) && raisedByStatement(inner))) return 'schema-missing';
+  if (isTransientError(error)) return 'transient';
   return 'other';
 }
 
@@ -85,7 +86,8 @@ export function classifyMssqlError(error: unknown): ErrorKind {
  * A timeout or a dropped socket can hide a write that did commit. Retrying a versioned update after
  * one is safe for the data (the repeat fails with a `ConcurrencyError` instead of writing twice), but
  * `withSessionRetry` then runs the handler again on the session it already wrote: opt in only where
- * that is harmless.
+ * that is harmless, or give the update an `idempotencyKey`, with which `withSessionRetry` retries
+ * these by itself and the repeat recognises the commit (docs/exactly-once.md).
  *
  * @example
  * ```ts

@@ -65,6 +65,8 @@ const STATE: MssqlParameterType = { type: 'NVarChar', length: MAX_STATE_LENGTH }
 const DATA: MssqlParameterType = { type: 'NVarChar', length: 'MAX' };
 const VERSION: MssqlParameterType = { type: 'Int' };
 const TIME: MssqlParameterType = { type: 'DateTime2', scale: 3 };
+// A commit token is a UUID in its 36-character text form.
+const TOKEN: MssqlParameterType = { type: 'NVarChar', length: 36 };
 
 // Wide enough for whatever types an adopted table uses; the variable holds one row.
 const DECLARE_ROW =
@@ -196,6 +198,44 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     selectProcessed: (id) => ({
       text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`,
       parameters: [{ name: 'id', type: KEY, value: id }],
+    }),
+    selectProcessedRecord: (id) => ({
+      text:
+        'SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at ' +
+        `FROM ${q.processedTable} WHERE id = @id`,
+      parameters: [{ name: 'id', type: KEY, value: id }],
+    }),
+    // UPDLOCK, HOLDLOCK make a concurrent claim of the same id wait for this transaction and then see
+    // its row (a locking read even under READ_COMMITTED_SNAPSHOT), as ON CONFLICT DO NOTHING does.
+    claimProcessed: (id, key, commitToken) => ({
+      text: batch(
+        DECLARE_WRITTEN,
+        `INSERT INTO ${q.processedTable} (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
+        `SELECT @id, @key, @token, ${NOW}`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
+        COUNT_WRITTEN,
+      ),
+      parameters: [
+        { name: 'id', type: KEY, value: id },
+        { name: 'key', type: KEY, value: key },
+        { name: 'token', type: TOKEN, value: commitToken },
+      ],
+    }),
+    recordProcessed: (id, commitToken, version, snapshotJson) => ({
+      text: `UPDATE ${q.processedTable} SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token;`,
+      parameters: [
+        { name: 'id', type: KEY, value: id },
+        { name: 'token', type: TOKEN, value: commitToken },
+        { name: 'version', type: VERSION, value: version },
+        { name: 'snapshot', type: DATA, value: snapshotJson },
+      ],
+    }),
+    releaseProcessed: (id, commitToken) => ({
+      text: `DELETE FROM ${q.processedTable} WHERE id = @id AND commit_token = @token;`,
+      parameters: [
+        { name: 'id', type: KEY, value: id },
+        { name: 'token', type: TOKEN, value: commitToken },
+      ],
     }),
     deleteProcessedBefore: (olderThan) => ({
       text: batch(

@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveNames } from '../core/identifiers.js';
 import { SqlSessionStore, type ExecuteResult, type SqlDriver } from '../core/sql-store.js';
+import { runTransaction } from '../core/transaction.js';
 import type { TableOptions } from '../core/types.js';
 import { classifyMssqlError } from './mssql-errors.js';
 import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from './mssql-statements.js';
@@ -38,6 +39,38 @@ export interface MssqlPool {
   readonly connected: boolean;
   connect(): Promise<unknown>;
   request(): MssqlRequest;
+  /** A new, not yet begun `mssql.Transaction` on this pool (for the store's own transactions). */
+  transaction(): MssqlTransaction;
+}
+
+/**
+ * The slice of an `mssql` `Transaction` the store calls: it begins and ends its own, and runs the
+ * requests of a caller's on it.
+ *
+ * @example
+ * ```ts
+ * const transaction: MssqlTransaction = new sql.Transaction(pool);
+ * await transaction.begin();
+ * ```
+ */
+export interface MssqlTransaction {
+  begin(): Promise<unknown>;
+  commit(): Promise<unknown>;
+  rollback(): Promise<unknown>;
+  request(): MssqlRequest;
+}
+
+function isTransaction(value: unknown): value is MssqlTransaction {
+  const candidate = value as Partial<MssqlTransaction & MssqlPool> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.request === 'function' &&
+    typeof candidate.begin === 'function' &&
+    typeof candidate.commit === 'function' &&
+    // A pool has request() too, but its requests run outside any transaction.
+    typeof candidate.connect !== 'function'
+  );
 }
 
 /**
@@ -191,6 +224,21 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement> {
         const rows = lastRecordset(result.recordsets);
         const affected = rows[0]?.['affected_rows'];
         return { rows, rowCount: typeof affected === 'number' ? affected : rows.length };
+      },
+      async transaction(work) {
+        if (!pool.connected) await connect();
+        const transaction = pool.transaction();
+        return runTransaction(transaction, () => work(transaction));
+      },
+      adoptTransaction(transaction) {
+        if (!isTransaction(transaction)) {
+          throw new InvalidArgumentError(
+            'options.transaction',
+            'expected an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), ' +
+              'not the pool: a pool runs each request outside your transaction.',
+          );
+        }
+        return transaction;
       },
       classifyError: classifyMssqlError,
     };

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveNames } from '../core/identifiers.js';
 import { SqlSessionStore, type ExecuteResult, type SqlDriver } from '../core/sql-store.js';
-import { ConnectionQueue, runTransaction } from '../core/transaction.js';
+import { ConnectionQueue, runTransaction, statementControl } from '../core/transaction.js';
 import type { TableOptions } from '../core/types.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresStatements, postgresTransactionStatements, type PostgresStatement } from './postgres-statements.js';
@@ -87,7 +87,7 @@ export class PostgresSessionStore extends SqlSessionStore<PostgresStatement> {
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     };
     const transactionOn = <T>(client: PostgresQueryable, work: (handle: unknown) => Promise<T>): Promise<T> =>
-      runTransaction((statement) => query(client, statement), postgresTransactionStatements, () => work(client));
+      runTransaction(statementControl((statement) => query(client, statement), postgresTransactionStatements), () => work(client));
     // Only a single connection needs the queue; a pool gives each transaction a client of its own.
     const queue = isPool(pool) ? undefined : new ConnectionQueue();
     const driver: SqlDriver<PostgresStatement> = {

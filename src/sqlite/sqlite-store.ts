@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { resolveNames } from '../core/identifiers.js';
 import { SqlSessionStore, type ExecuteResult, type SqlDriver } from '../core/sql-store.js';
-import { ConnectionQueue, runTransaction } from '../core/transaction.js';
+import { ConnectionQueue, runTransaction, statementControl } from '../core/transaction.js';
 import type { TableOptions } from '../core/types.js';
 import { classifySqliteError } from './sqlite-errors.js';
 import { sqliteStatements, sqliteTransactionStatements, type SqliteStatement } from './sqlite-statements.js';
@@ -114,7 +114,7 @@ export class SqliteSessionStore extends SqlSessionStore<SqliteStatement> {
       execute: (statement, transaction) =>
         transaction === undefined ? queue.run(() => executeNow(statement)) : executeNow(statement),
       transaction: (work) =>
-        queue.run(() => runTransaction(executeNow, sqliteTransactionStatements, () => work(database))),
+        queue.run(() => runTransaction(statementControl(executeNow, sqliteTransactionStatements), () => work(database))),
       adoptTransaction(transaction) {
         if (transaction !== database) {
           throw new InvalidArgumentError(

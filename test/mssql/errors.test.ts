@@ -29,7 +29,7 @@ describe('classifyMssqlError', () => {
     [2601, "Cannot insert duplicate key row in object 'dbo.Sessions' with unique index 'UX_Sessions_SessionKey'.", 'unique-violation'],
     [207, "Invalid column name 'Version'.", 'schema-missing'],
     [208, "Invalid object name 'dbo.Sessions'.", 'schema-missing'],
-    [1205, 'Transaction (Process ID 61) was deadlocked on lock resources with another process.', 'other'],
+    [1205, 'Transaction (Process ID 61) was deadlocked on lock resources with another process.', 'transient'],
     [8152, 'String or binary data would be truncated.', 'other'],
   ] as const)('server error %i → %s', (number, message, kind) => {
     expect(classifyMssqlError(serverError(number, message))).toBe(kind);
@@ -94,6 +94,6 @@ describe('isTransientError', () => {
     expect(error).toBeInstanceOf(sql.ConnectionError);
     expect(error).toMatchObject({ code: 'ESOCKET' });
     expect(isTransientError(error)).toBe(true);
-    expect(classifyMssqlError(error)).toBe('other');
+    expect(classifyMssqlError(error)).toBe('transient');
   });
 });

@@ -30,6 +30,10 @@ function everyStatement(options: TableOptions, key = KEY): [string, MssqlStateme
     ['insertProcessed', s.insertProcessed('wamid.A')],
     ['selectProcessed', s.selectProcessed('wamid.A')],
     ['deleteProcessedBefore', s.deleteProcessedBefore(new Date('2026-01-01T00:00:00.000Z'))],
+    ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],
+    ['claimProcessed', s.claimProcessed('wamid.A', '+5215512345678', '00000000-0000-4000-8000-000000000000')],
+    ['recordProcessed', s.recordProcessed('wamid.A', '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}')],
+    ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
   ];
 }
 
@@ -69,7 +73,7 @@ describe('SQL Server statements', () => {
     expect([...referenced].sort()).toEqual(statement.parameters.map((p) => p.name).sort());
   });
 
-  it('types every parameter: keys and states NVARCHAR(255), data NVARCHAR(MAX), versions INT, times DATETIME2(3), names sysname', () => {
+  it('types every parameter: keys and states NVARCHAR(255), data and snapshots NVARCHAR(MAX), versions INT, times DATETIME2(3), names sysname, commit tokens NVARCHAR(36)', () => {
     const types = new Map<string, Set<string>>();
     for (const [, statement] of everyStatement(ADOPTED)) {
       for (const p of statement.parameters) {
@@ -87,6 +91,9 @@ describe('SQL Server statements', () => {
       olderThan: ['DateTime2(3)'],
       schema: ['NVarChar(128)'],
       table: ['NVarChar(128)'],
+      token: ['NVarChar(36)'],
+      version: ['Int'],
+      snapshot: ['NVarChar(MAX)'],
     });
   });
 

@@ -122,3 +122,21 @@ describe('the versioned-sessions/mssql entry', () => {
     expect(JSON.parse(output)).toEqual({ store: 'function', guard: 'function', mssql: false });
   });
 });
+
+describe('MssqlSessionStore caller transactions', () => {
+  it('refuses the pool as a transaction, before any request, with what to pass instead', async () => {
+    const pool = unreachablePool();
+    const repository = new SessionRepository({ store: new MssqlSessionStore({ pool, sql }) });
+    for (const attempt of [
+      () => repository.updateSession('+5215512345678', { state: 'X' }, { expectedVersion: 0, transaction: pool }),
+      () => repository.updateSession('+5215512345678', { state: 'X' }, { expectedVersion: 0, transaction: pool, idempotencyKey: 'wamid.A' }),
+      () => repository.getSessionWithVersion('+5215512345678', { transaction: pool }),
+    ]) {
+      const error = await attempt().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(error).toMatchObject({ argument: 'options.transaction' });
+      expect((error as Error).message).toContain('new sql.Transaction(pool)');
+    }
+    expect(pool.connected).toBe(false);
+  });
+});

@@ -106,6 +106,21 @@ export function mssqlTarget(): DialectTarget {
       await dropDefaultConstraint(fixture.table, version);
       await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${quote(version)} INT NULL`);
     },
+    async beginTransaction() {
+      const transaction = new sql.Transaction(await connect());
+      await transaction.begin();
+      return {
+        handle: transaction,
+        async exec(sqlText, params = []) {
+          const request = transaction.request();
+          params.forEach((value, index) => request.input(`p${index + 1}`, value));
+          const result = await request.query(sqlText);
+          return (result.recordsets as unknown as Record<string, unknown>[][]).at(-1) ?? [];
+        },
+        commit: async () => void (await transaction.commit()),
+        rollback: async () => void (await transaction.rollback()),
+      };
+    },
     async dropColumn(fixture, column) {
       await dropDefaultConstraint(fixture.table, column);
       await fixture.exec(`ALTER TABLE ${fixture.table} DROP COLUMN ${quote(column)}`);

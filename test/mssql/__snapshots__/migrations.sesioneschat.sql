@@ -69,8 +69,12 @@ GO
 
 -- ==== 0003_processed_operations
 -- versioned-sessions 0003 (SQL Server / Azure SQL): the processed-operations table behind
--- markProcessed() and idempotency keys. The packaged file starts with :setvar lines for the default
--- names, so `sqlcmd -i` runs it as-is; for configured names, render it or let the runner apply it.
+-- markProcessed() and idempotency keys. An idempotent updateSession() records, in the transaction
+-- that bumps the version, the session it committed (session_version, session_snapshot) so that a
+-- duplicate delivery or a retry after a lost COMMIT reply can be answered with it; commit_token tells
+-- a call its own commit apart from another delivery's. The packaged file starts with :setvar lines
+-- for the default names, so `sqlcmd -i` runs it as-is; for configured names, render it or let the
+-- runner apply it.
 -- Idempotent: every step checks the catalog first, so it is safe to run again.
 
 IF OBJECT_ID(N'[dbo].[ProcessedOperations]', N'U') IS NULL
@@ -78,6 +82,8 @@ IF OBJECT_ID(N'[dbo].[ProcessedOperations]', N'U') IS NULL
         id NVARCHAR(255) NOT NULL CONSTRAINT [PK_ProcessedOperations] PRIMARY KEY,
         session_key NVARCHAR(255) NULL,
         session_version INT NULL,
+        session_snapshot NVARCHAR(MAX) NULL,
+        commit_token NVARCHAR(36) NULL,
         processed_at DATETIME2(3) NOT NULL CONSTRAINT [DF_ProcessedOperations_processed_at] DEFAULT (SYSUTCDATETIME())
     );
 GO

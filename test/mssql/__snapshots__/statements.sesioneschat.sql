@@ -110,3 +110,29 @@ SELECT 1 AS found FROM [bot].[ProcessedOperations] WHERE id = @id
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 DELETE FROM [bot].[ProcessedOperations] OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;
 SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- selectProcessedRecord
+-- @id NVarChar(255)
+SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at FROM [bot].[ProcessedOperations] WHERE id = @id
+
+-- claimProcessed
+-- @id NVarChar(255)
+-- @key NVarChar(255)
+-- @token NVarChar(36)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+INSERT INTO [bot].[ProcessedOperations] (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)
+SELECT @id, @key, @token, SYSUTCDATETIME()
+WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- recordProcessed
+-- @id NVarChar(255)
+-- @token NVarChar(36)
+-- @version Int
+-- @snapshot NVarChar(MAX)
+UPDATE [bot].[ProcessedOperations] SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token;
+
+-- releaseProcessed
+-- @id NVarChar(255)
+-- @token NVarChar(36)
+DELETE FROM [bot].[ProcessedOperations] WHERE id = @id AND commit_token = @token;
