@@ -3,7 +3,7 @@
  * the session update commit or roll back together.
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyError, InvalidArgumentError } from '../../src/index.js';
+import { ConcurrencyError, InvalidArgumentError, SessionRepository, withSessionRetry } from '../../src/index.js';
 import { uniqueName } from '../support/names.js';
 import type { CallerTransaction, DialectTarget, Fixture } from './target.js';
 
@@ -81,6 +81,26 @@ export function defineTransactionCases(target: DialectTarget): void {
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ state: 'A', version: 1 });
       const repeat = await fixture.repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 1, idempotencyKey: 'wamid.X' }).catch((e: unknown) => e);
       expect(repeat).toMatchObject({ name: 'DuplicateOperationError', committedVersion: 1 });
+    });
+
+    it('with the per-key queue, a write in a rolled-back transaction never serves the next handler\'s read', async () => {
+      const fixture = await target.createFixture();
+      const repository = new SessionRepository({ store: fixture.store, perKeyQueue: true });
+      await repository.getOrCreateSession(PHONE, { state: 'INICIO' });
+      const seen: number[] = [];
+      const first = withSessionRetry(repository, PHONE, async (session) => {
+        const tx = await target.beginTransaction(fixture);
+        await repository.updateSession(PHONE, { state: 'DESHECHO' }, { expectedVersion: session.version, transaction: tx.handle });
+        await tx.rollback();
+        return 'rolled back';
+      });
+      const second = withSessionRetry(repository, PHONE, async (session) => {
+        seen.push(session.version);
+        return repository.updateSession(PHONE, { state: 'SIGUIENTE' }, { expectedVersion: session.version });
+      });
+      expect(await first).toBe('rolled back');
+      expect(await second).toMatchObject({ state: 'SIGUIENTE', version: 1 });
+      expect(seen).toEqual([0]); // read from the database, not the uncommitted version 1
     });
 
     it('something that is not a transaction of the store\'s driver is an InvalidArgumentError and nothing is written', async () => {
