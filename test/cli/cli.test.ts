@@ -186,7 +186,7 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
-    expect(createHash('sha256').update(run.stdout).digest('hex')).toBe('cb4961f076dba0cf948d9398ae3424405c025707af17120331cf6241fffa21a6');
+    expect(createHash('sha256').update(run.stdout).digest('hex')).toBe('fe07d75e5947c9814219d30b4ff322b6facee09bc9220f09f727d8ec124af75f');
   });
 });
 

@@ -8,15 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, SessionRepository } from '../../src/index.js';
-import { resolveNames } from '../../src/core/identifiers.js';
-import { loadMigrationTemplates, renderTemplate } from '../../src/migrations/templates.js';
+import { migrate } from '../../src/migrations/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 
 const PHONE = '+5215512345678';
 const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-'));
 const database = new Database(join(folder, 'sessions.db'));
 const other = new Database(':memory:');
-for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, resolveNames('sqlite', {})));
+await migrate({ dialect: 'sqlite', database });
 const repository = new SessionRepository({ store: new SqliteSessionStore({ database }) });
 
 afterAll(() => {
