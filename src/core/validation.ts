@@ -17,10 +17,15 @@ export const MAX_VERSION = 2_147_483_647;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-function describe(value: unknown): string {
+/**
+ * Names what was passed. Only versions show their value: a key, a state or data passed with the
+ * wrong type may still be a phone number or personal data, which must not reach a message or log.
+ */
+function describe(value: unknown, showValue = false): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 40)}`;
+  if (typeof value === 'object') return 'an object';
+  return showValue ? `${typeof value} ${String(value).slice(0, 40)}` : `a ${typeof value}`;
 }
 
 /** Validates a session key or an operation id. */
@@ -62,7 +67,7 @@ export function validateExpectedVersion(version: unknown, argument = 'expectedVe
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > MAX_VERSION) {
     throw new InvalidArgumentError(
       argument,
-      `expected an integer from 0 to ${MAX_VERSION} (the version you read), or null for an unconditional write; got ${describe(version)}.`,
+      `expected an integer from 0 to ${MAX_VERSION} (the version you read), or null for an unconditional write; got ${describe(version, true)}.`,
     );
   }
   return version;

@@ -18,7 +18,7 @@ async function openStore() {
     const { default: pg } = await import('pg');
     const { PostgresSessionStore } = await import('../.tmp/lib/postgres.mjs');
     // poolSize below tasks makes the tasks share connections, sparing a server other suites use too.
-    const pool = new pg.Pool({ connectionString: connection.location, max: workerData.poolSize ?? tasks });
+    const pool = new pg.Pool({ connectionString: connection.location, max: workerData.poolSize ?? Math.min(tasks, 5) });
     return { store: new PostgresSessionStore({ pool, ...connection.tableOptions }), close: () => pool.end() };
   }
   if (connection.dialect === 'mssql') {
