@@ -22,5 +22,5 @@ export default defineConfig({
   shims: true,
   // p-retry is ESM-only; bundling it lets require() load the CommonJS build on Node 20.
   noExternal: ['p-retry', 'is-network-error'],
-  external: ['better-sqlite3', 'pg', 'mssql'],
+  external: ['better-sqlite3', 'pg', 'mssql', '@opentelemetry/api'],
 });

@@ -27,7 +27,27 @@ export {
   type IdempotentOperation,
   type IdempotentResult,
 } from './core/duplicate.js';
-export { maskKey, type KeyMasker } from './core/mask.js';
+export { hmacKeyMasker, maskKey, type HmacKeyMaskerOptions, type KeyMasker } from './core/mask.js';
+export { diagnosticsChannels } from './core/diagnostics.js';
+export type {
+  ConflictContext,
+  DuplicateContext,
+  ExhaustedContext,
+  RetryContext,
+  SessionEvent,
+  SessionEventContext,
+  SessionHooks,
+} from './core/hooks.js';
+export type { LockingMode } from './core/locking-mode.js';
+export {
+  metricNames,
+  type CounterLike,
+  type HistogramLike,
+  type MeterLike,
+  type MeterProviderLike,
+  type MetricAttributes,
+  type MetricsOption,
+} from './core/metrics.js';
 export {
   SessionRepository,
   type DeleteSessionOptions,
@@ -49,6 +69,7 @@ export type {
   IdempotentWrite,
   IdempotentWriteOutcome,
   Logger,
+  ObservedWriteOutcome,
   ProcessedRecord,
   ResolvedNames,
   Session,

@@ -14,14 +14,30 @@ export interface LevelLogger {
   error(message: string): void;
 }
 
+type Level = 'debug' | 'info' | 'warn' | 'error';
+type LogMethod = (message: string, ...meta: unknown[]) => void;
+
 const silent = (): void => {};
 
-/** Binds each level to the logger's own method, falling back to `log`, then to nothing. */
+// An Azure Functions v3 context has no level methods of its own: `context.log` is a function that also
+// carries `error`, `warn`, `info` and `verbose`.
+const V3_LEVEL: Readonly<Record<Level, string>> = { debug: 'verbose', info: 'info', warn: 'warn', error: 'error' };
+
+function bind(owner: unknown, method: unknown): ((message: string) => void) | undefined {
+  return typeof method === 'function' ? (message) => (method as LogMethod).call(owner, message) : undefined;
+}
+
+/**
+ * Binds each level to the logger's own method (console, pino, an Azure Functions v4 context), then to
+ * `log.<level>` (an Azure Functions v3 context), then to `log`, then to nothing.
+ */
 export function toLevelLogger(logger: Logger | undefined): LevelLogger {
   if (logger === undefined) return { debug: silent, info: silent, warn: silent, error: silent };
-  const pick = (level: 'debug' | 'info' | 'warn' | 'error'): ((message: string) => void) => {
-    const method = logger[level] ?? logger.log;
-    return typeof method === 'function' ? (message) => method.call(logger, message) : silent;
-  };
+  const log = logger.log as (LogMethod & Record<string, unknown>) | undefined;
+  const pick = (level: Level): ((message: string) => void) =>
+    bind(logger, logger[level]) ??
+    (typeof log === 'function' ? bind(log, log[V3_LEVEL[level]]) : undefined) ??
+    bind(logger, log) ??
+    silent;
   return { debug: pick('debug'), info: pick('info'), warn: pick('warn'), error: pick('error') };
 }

@@ -7,8 +7,12 @@
 import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from './errors.js';
 import { DuplicateOperationError, duplicateOperation } from './duplicate.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
+import { validateHooks, type SessionHooks } from './hooks.js';
+import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode, type ObservedConflict } from './locking-mode.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
+import { resolveMetrics, type MetricsOption } from './metrics.js';
+import { registerObserver, reportConflict, reportDuplicate, type Observer } from './observer.js';
 import type { Logger, Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
 import { serializeData, validateExpectedVersion, validateKey, validateState } from './validation.js';
 
@@ -34,6 +38,20 @@ export interface SessionRepositoryOptions {
    * @defaultValue {@link maskKey}: first three and last four characters kept
    */
   readonly maskKey?: KeyMasker;
+  /** Called on conflicts, retries (through {@link withSessionRetry}), exhausted retries and duplicates. */
+  readonly hooks?: SessionHooks;
+  /**
+   * `enforce` refuses stale writes; `observe` writes as unversioned code would but reports each
+   * stale write (hooks, logs, metrics, diagnostics channel); `off` ignores `expectedVersion`.
+   * @defaultValue 'enforce'
+   */
+  readonly lockingMode?: LockingMode;
+  /**
+   * OpenTelemetry metrics: `true` records into the global provider of `@opentelemetry/api` when it
+   * is installed, `false` records nothing, `{ meterProvider }` records into that provider.
+   * @defaultValue true
+   */
+  readonly metrics?: MetricsOption;
   /**
    * The longest serialised `data` accepted, in characters.
    * @defaultValue 1_000_000
@@ -130,8 +148,11 @@ export class SessionRepository<TData = Record<string, unknown>> {
   readonly store: SessionStore;
   /** The logger, with every level present. */
   readonly logger: LevelLogger;
+  /** How this repository treats `expectedVersion`. */
+  readonly lockingMode: LockingMode;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
+  private readonly observer: Observer;
 
   constructor(options: SessionRepositoryOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -156,6 +177,17 @@ export class SessionRepository<TData = Record<string, unknown>> {
     this.logger = toLevelLogger(options.logger);
     this.masker = options.maskKey ?? defaultMaskKey;
     this.maxDataLength = maxDataLength;
+    this.lockingMode = resolveLockingMode(options.lockingMode, store);
+    const hooks = validateHooks(options.hooks);
+    this.observer = {
+      logger: this.logger,
+      maskKey: (key) => this.maskKey(key),
+      dialect: store.dialect,
+      lockingMode: this.lockingMode,
+      hooks: hooks === undefined ? [] : [hooks],
+      metrics: resolveMetrics(options.metrics),
+    };
+    registerObserver(this, this.observer);
   }
 
   /**
@@ -236,16 +268,23 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const stored = this.toStoredChanges(changes, 'changes');
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
     const { idempotencyKey, transaction } = options;
-    const outcome =
+    const startedAt = performance.now();
+    const { outcome, observed } =
       idempotencyKey === undefined
-        ? await this.store.update(key, stored, expectedVersion, transaction)
-        : await this.store.updateOnce({
-            key,
-            changes: stored,
-            expectedVersion,
-            idempotencyKey: validateKey(idempotencyKey, 'options.idempotencyKey'),
-            ...(transaction === undefined ? {} : { transaction }),
-          });
+        ? await updateInMode(this.lockingMode, this.store, key, stored, expectedVersion, transaction)
+        : // An idempotent write runs in the store's own transaction, which has no observed form: outside
+          // 'enforce' it is written unconditionally, without conflict detection.
+          {
+            outcome: await this.store.updateOnce({
+              key,
+              changes: stored,
+              expectedVersion: this.lockingMode === 'enforce' ? expectedVersion : null,
+              idempotencyKey: validateKey(idempotencyKey, 'options.idempotencyKey'),
+              ...(transaction === undefined ? {} : { transaction }),
+            }),
+            observed: null,
+          };
+    if (observed !== null) this.observeConflict(key, observed, 'updateSession', startedAt);
     // A write inside the caller's transaction is not committed yet: it must not serve another read.
     if (outcome.status === 'done' && transaction === undefined) {
       const session = this.toSession(outcome.value);
@@ -256,12 +295,22 @@ export class SessionRepository<TData = Record<string, unknown>> {
     switch (outcome.status) {
       case 'done':
         return this.toSession(outcome.value);
-      case 'duplicate':
-        throw new DuplicateOperationError(duplicateOperation<TData>(this, 'updateSession', key, idempotencyKey!, outcome.processed));
+      case 'duplicate': {
+        const duplicate = duplicateOperation<TData>(this, 'updateSession', key, idempotencyKey!, outcome.processed);
+        reportDuplicate(this.observer, {
+          operation: 'updateSession',
+          key,
+          idempotencyKey: idempotencyKey!,
+          expectedVersion,
+          actualVersion: duplicate.committedVersion,
+          startedAt,
+        });
+        throw new DuplicateOperationError(duplicate);
+      }
       case 'missing':
         throw new SessionNotFoundError(key, this.maskKey(key));
       case 'conflict':
-        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession');
+        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession', startedAt);
     }
   }
 
@@ -278,16 +327,19 @@ export class SessionRepository<TData = Record<string, unknown>> {
   async deleteSession(key: string, options: DeleteSessionOptions = {}): Promise<boolean> {
     validateKey(key);
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
-    const outcome = await this.store.delete(key, expectedVersion);
+    const startedAt = performance.now();
+    const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
+    if (observed !== null) this.observeConflict(key, observed, 'deleteSession', startedAt);
     switch (outcome.status) {
       case 'done':
         return true;
       case 'missing':
-        if (expectedVersion === null) return false;
+        // Only an enforced conditional delete insists that the row exist; the others delete as unversioned code would.
+        if (expectedVersion === null || this.lockingMode !== 'enforce') return false;
         throw new SessionNotFoundError(key, this.maskKey(key));
       case 'conflict':
-        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'deleteSession');
+        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'deleteSession', startedAt);
     }
   }
 
@@ -363,10 +415,19 @@ export class SessionRepository<TData = Record<string, unknown>> {
     expectedVersion: number,
     actualVersion: number | null,
     operation: SessionOperation,
+    startedAt: number,
   ): ConcurrencyError {
     const error = new ConcurrencyError({ key, maskedKey: this.maskKey(key), expectedVersion, actualVersion, operation });
-    this.logger.debug(`[ConcurrencyError] ${error.message}`);
+    reportConflict(this.observer, { operation, key, expectedVersion, actualVersion, startedAt, enforced: true, message: error.message });
     return error;
+  }
+
+  /** `observe` mode: the write went through over another writer's version; report it as the error would read. */
+  private observeConflict(key: string, observed: ObservedConflict, operation: SessionOperation, startedAt: number): void {
+    const message =
+      `Concurrency conflict detected for ${this.maskKey(key)}. Expected version: ${observed.expectedVersion}. ` +
+      `Actual version: ${observed.actualVersion}. Another writer updated this session first (${operation}).`;
+    reportConflict(this.observer, { operation, key, ...observed, startedAt, enforced: false, message });
   }
 
   private toStoredChanges(changes: SessionChanges<TData>, argument: string): StoredChanges {

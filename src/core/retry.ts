@@ -10,7 +10,19 @@ import type { IdempotentResult } from './duplicate.js';
 import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from './errors.js';
 import { idempotentAttempts } from './idempotent-retry.js';
 import { keyQueueOf } from './key-queue.js';
-import { toLevelLogger, type LevelLogger } from './logger.js';
+import { validateHooks, type SessionHooks } from './hooks.js';
+import type { MetricsOption } from './metrics.js';
+import {
+  observerForRetry,
+  observerForSession,
+  recordAttempts,
+  reportDuplicate,
+  reportExhausted,
+  reportRetry,
+  runAttempt,
+  type Observer,
+  type RetryDetails,
+} from './observer.js';
 import type { SessionRepository } from './repository.js';
 import type { Logger, Session, SessionChanges } from './types.js';
 import { validateKey } from './validation.js';
@@ -71,6 +83,17 @@ export interface RetryOptions {
   readonly logger?: Logger;
   /** The source of randomness for jitter, a function returning [0, 1). @defaultValue Math.random */
   readonly random?: () => number;
+  /**
+   * `onRetry` and `onExhausted` with a frozen context (attempt, wait, versions, elapsed time). For
+   * {@link withSessionRetry} they are called after the repository's own hooks.
+   */
+  readonly hooks?: SessionHooks;
+  /**
+   * OpenTelemetry metrics of a {@link withRetry} call, as the repository option `metrics` describes;
+   * {@link withSessionRetry} records into its repository's.
+   * @defaultValue true
+   */
+  readonly metrics?: MetricsOption;
 }
 
 /**
@@ -163,6 +186,7 @@ function resolvePolicy(
   optionalFunction('onRetry', options.onRetry);
   optionalFunction('shouldRetry', options.shouldRetry);
   optionalFunction('random', options.random);
+  validateHooks(options.hooks, 'hooks');
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('signal', 'expected an AbortSignal.');
   }
@@ -218,22 +242,25 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** The shared attempt loop; `subject` is what log lines show in parentheses (a masked key). */
+/** The shared attempt loop; log lines show the masked `key` in parentheses when there is one. */
 async function retryLoop<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions,
   policy: RetryPolicy,
-  logger: LevelLogger,
-  subject: string | undefined,
+  observer: Observer,
+  key: string | undefined,
 ): Promise<T> {
-  const label = subject === undefined ? policy.operationName : `${policy.operationName}(${subject})`;
+  const label = key === undefined ? policy.operationName : `${policy.operationName}(${observer.maskKey(key)})`;
+  const startedAt = performance.now();
+  const { operationName: operation, maxAttempts } = policy;
+  const details = (attempt: number, error: unknown): RetryDetails => ({ operation, key, label, attempt, maxAttempts, startedAt, error });
   let previousDelayMs = policy.baseDelayMs;
   let attempts = 0;
   try {
     return await pRetry(
       async (attempt) => {
         attempts = attempt;
-        return fn(attempt);
+        return runAttempt({ key, attempt, maxAttempts, startedAt }, () => fn(attempt));
       },
       {
         retries: policy.maxAttempts - 1,
@@ -245,9 +272,7 @@ async function retryLoop<T>(
           if (!policy.shouldRetry(error)) return false;
           const delayMs = retryDelay(policy, attemptNumber, previousDelayMs);
           previousDelayMs = delayMs;
-          logger.warn(
-            `[ConcurrencyRetry] ${label} - attempt ${attemptNumber}/${policy.maxAttempts} failed, retrying in ${delayMs}ms`,
-          );
+          reportRetry(observer, details(attemptNumber, error), delayMs);
           options.onRetry?.(attemptNumber, delayMs, error);
           await sleep(delayMs, options.signal);
           return true;
@@ -256,9 +281,11 @@ async function retryLoop<T>(
     );
   } catch (error) {
     if (attempts === policy.maxAttempts && policy.maxAttempts > 1 && policy.shouldRetry(error)) {
-      logger.error(`[ConcurrencyRetry] ${label} - gave up after ${attempts}/${policy.maxAttempts} attempts`);
+      reportExhausted(observer, details(attempts, error));
     }
     throw error;
+  } finally {
+    if (attempts > 0) recordAttempts(observer, operation, attempts);
   }
 }
 
@@ -279,7 +306,7 @@ async function retryLoop<T>(
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
   const policy = resolvePolicy(options, 'operation');
-  return retryLoop(fn, options, policy, toLevelLogger(options.logger), undefined);
+  return retryLoop(fn, options, policy, observerForRetry(options), undefined);
 }
 
 /**
@@ -331,13 +358,23 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
     throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
   }
   const createIfMissing = options.createIfMissing ?? true;
-  const logger = options.logger === undefined ? repository.logger : toLevelLogger(options.logger);
-  const subject = repository.maskKey(key);
+  const observer = observerForSession(repository, options);
+  const startedAt = performance.now();
   const queue = keyQueueOf(repository);
   const run = (session: Session<TData>): Promise<T | IdempotentResult<T, TData>> =>
     once === undefined ? fn(session) : once.settle(fn(session));
   const attempt = async (): Promise<T | IdempotentResult<T, TData>> => {
     const duplicate = await once?.findDuplicate();
+    if (duplicate?.status === 'duplicate') {
+      reportDuplicate(observer, {
+        operation: 'withSessionRetry',
+        key,
+        idempotencyKey: duplicate.idempotencyKey,
+        expectedVersion: null,
+        actualVersion: duplicate.committedVersion,
+        startedAt,
+      });
+    }
     if (duplicate !== undefined) return duplicate;
     const cached = queue?.cached<TData>(key);
     if (cached !== undefined) {
@@ -352,9 +389,9 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
     // Read first: an existing session (the usual case) then costs one statement, not an insert and a read.
     let session = await repository.getSessionWithVersion(key);
     if (session === null && createIfMissing) session = await repository.getOrCreateSession(key, options.initial);
-    if (session === null) throw new SessionNotFoundError(key, subject);
+    if (session === null) throw new SessionNotFoundError(key, repository.maskKey(key));
     return run(session);
   };
-  const loop = (): Promise<T | IdempotentResult<T, TData>> => retryLoop(attempt, options, policy, logger, subject);
+  const loop = (): Promise<T | IdempotentResult<T, TData>> => retryLoop(attempt, options, policy, observer, key);
   return queue === undefined ? loop() : queue.run(key, loop);
 }

@@ -11,6 +11,7 @@ import { migrateCommand } from './identifiers.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
+  ObservedWriteOutcome,
   ProcessedRecord,
   ResolvedNames,
   SessionRecord,
@@ -67,6 +68,15 @@ export interface SessionStatements<TStatement> {
    * did. A dialect that classifies a refused delete in the same batch returns a row with `outcome`.
    */
   delete(key: string, expectedVersion: number | null): TStatement;
+  /**
+   * `lockingMode: 'observe'`: writes the changes unconditionally and bumps the version, returning the
+   * written row plus `previous_version`, the version this very statement replaced (no row when the
+   * key is missing). Read by the write itself, never by a separate SELECT, so a concurrent writer
+   * cannot slip between the read and the write and make the detection wrong.
+   */
+  observedUpdate(key: string, changes: StoredChanges): TStatement;
+  /** `lockingMode: 'observe'`: deletes unconditionally, returning `previous_version` of the deleted row. */
+  observedDelete(key: string): TStatement;
   /** Sets the last-activity time only; `rowCount` says whether the key existed. */
   touch(key: string): TStatement;
   /** The names of the sessions table's columns (`column_name`); no rows when the table is missing. */
@@ -258,6 +268,20 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     const { rows, rowCount } = await this.run(this.statements.delete(key, expectedVersion));
     if (rowCount > 0) return { status: 'done', value: true };
     return this.classifyRefusedWrite(key, rows[0] as SessionRow | undefined, expectedVersion);
+  }
+
+  async updateObserved(key: string, changes: StoredChanges, transaction?: unknown): Promise<ObservedWriteOutcome<SessionRecord>> {
+    const { rows } = await this.run(this.statements.observedUpdate(key, changes), transaction);
+    const row = rows[0];
+    if (row === undefined) return { status: 'missing' };
+    return { status: 'done', value: toRecord(row), previousVersion: toVersion(row['previous_version']) };
+  }
+
+  async deleteObserved(key: string): Promise<ObservedWriteOutcome<true>> {
+    const { rows } = await this.run(this.statements.observedDelete(key));
+    const row = rows[0];
+    if (row === undefined) return { status: 'missing' };
+    return { status: 'done', value: true, previousVersion: toVersion(row['previous_version']) };
   }
 
   /**

@@ -57,3 +57,12 @@ export function setList(q: QuotedNames, changes: StoredChanges, bind: (name: str
   sets.push(`${q.version} = COALESCE(${q.version}, 0) + 1`, `${q.updatedAt} = ${now}`);
   return sets.join(', ');
 }
+
+/**
+ * The `previous_version` column of an observed update's RETURNING list. RETURNING sees the new row,
+ * and the SET list raised the version by exactly one on the row the statement had locked, so the new
+ * value minus one is precisely the version this write replaced, even under concurrent writers.
+ */
+export function previousVersionAfterBump(q: QuotedNames, prefix = ''): string {
+  return `${prefix}${q.version} - 1 AS previous_version`;
+}

@@ -180,6 +180,14 @@ export type IdempotentWriteOutcome =
   | WriteOutcome<SessionRecord>
   | { readonly status: 'duplicate'; readonly processed: ProcessedRecord };
 
+/**
+ * What an unconditional write in `observe` mode did: written (with the version it replaced, read by
+ * the same statement) or nothing there.
+ */
+export type ObservedWriteOutcome<T> =
+  | { readonly status: 'done'; readonly value: T; readonly previousVersion: number }
+  | { readonly status: 'missing' };
+
 /** The changes a store writes, with `data` already serialised. */
 export interface StoredChanges {
   state?: string | null;
@@ -223,6 +231,14 @@ export interface SessionStore {
   isTransientError(error: unknown): boolean;
   /** Deletes the session, conditionally on `expectedVersion` unless it is `null`. */
   delete(key: string, expectedVersion: number | null): Promise<WriteOutcome<true>>;
+  /**
+   * Writes `changes` unconditionally and bumps the version, returning the version the write replaced
+   * as read by the same statement (for `lockingMode: 'observe'`). Optional for custom stores; a
+   * repository in `observe` mode requires it.
+   */
+  updateObserved?(key: string, changes: StoredChanges, transaction?: unknown): Promise<ObservedWriteOutcome<SessionRecord>>;
+  /** Deletes unconditionally, returning the version deleted as read by the same statement. Optional, as above. */
+  deleteObserved?(key: string): Promise<ObservedWriteOutcome<true>>;
   /** Sets the last-activity time; `false` when there is no such session. */
   touch(key: string): Promise<boolean>;
   /** Throws `MigrationRequiredError` when the table or one of its columns is missing. */

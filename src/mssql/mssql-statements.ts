@@ -73,6 +73,8 @@ const DECLARE_ROW =
   'DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), ' +
   'session_version INT, created_at DATETIME2, updated_at DATETIME2);';
 const ROW_COLUMNS = 'session_key, session_state, session_data, session_version, created_at, updated_at';
+// lockingMode 'observe': the written row plus the version the write replaced, from OUTPUT deleted.*.
+const DECLARE_OBSERVED_ROW = DECLARE_ROW.replace(');', ', previous_version INT);');
 const DECLARE_WRITTEN = 'DECLARE @written TABLE (written_key NVARCHAR(MAX));';
 const COUNT_WRITTEN = 'SELECT COUNT(*) AS affected_rows FROM @written;';
 
@@ -93,9 +95,14 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
   const q = quoteNames(names, quote);
   const byKey = `${q.key} = @key`;
   const versionIs = `COALESCE(${q.version}, 0) = @expected`;
-  const outputRow =
-    `OUTPUT ${[q.key, q.state, q.data, q.version, q.createdAt, q.updatedAt].map((column) => `inserted.${column}`).join(', ')} ` +
-    `INTO @row (${ROW_COLUMNS})`;
+  const insertedColumns = [q.key, q.state, q.data, q.version, q.createdAt, q.updatedAt].map((column) => `inserted.${column}`).join(', ');
+  const outputRow = `OUTPUT ${insertedColumns} INTO @row (${ROW_COLUMNS})`;
+  const observedOutput = `OUTPUT ${insertedColumns}, COALESCE(deleted.${q.version}, 0) INTO @row (${ROW_COLUMNS}, previous_version)`;
+  // Registers a changed field's value as a typed parameter and returns its placeholder.
+  const changeBinder = (parameters: MssqlParameter[]) => (name: string, value: unknown): string => {
+    parameters.push({ name, type: name === 'data' ? DATA : STATE, value });
+    return `@${name}`;
+  };
   // A conditional write that touched nothing: one row saying whether the key is at another version
   // ('conflict', with that version) or absent ('missing').
   const classifyMiss = (extraColumns: string): string[] => [
@@ -135,11 +142,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     }),
     update: (key, changes, expectedVersion) => {
       const parameters: MssqlParameter[] = [keyParameter(key)];
-      const bind = (name: string, value: unknown): string => {
-        parameters.push({ name, type: name === 'data' ? DATA : STATE, value });
-        return `@${name}`;
-      };
-      const write = [`UPDATE ${q.table} SET ${setList(q, changes, bind, NOW)}`, outputRow];
+      const write = [`UPDATE ${q.table} SET ${setList(q, changes, changeBinder(parameters), NOW)}`, outputRow];
       const written = `SELECT ${ROW_COLUMNS}, 'done' AS outcome FROM @row;`;
       if (expectedVersion === null) {
         return { text: batch(DECLARE_ROW, ...write, `WHERE ${byKey};`, written), parameters };
@@ -158,6 +161,28 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         parameters,
       };
     },
+    // OUTPUT deleted.* is the row as it was before this statement changed it, under the statement's
+    // own exclusive lock: the exact version this write replaced, with no separate read.
+    observedUpdate: (key, changes) => {
+      const parameters: MssqlParameter[] = [keyParameter(key)];
+      return {
+        text: batch(
+          DECLARE_OBSERVED_ROW,
+          `UPDATE ${q.table} SET ${setList(q, changes, changeBinder(parameters), NOW)}`,
+          `${observedOutput} WHERE ${byKey};`,
+          `SELECT ${ROW_COLUMNS}, previous_version, 'done' AS outcome FROM @row;`,
+        ),
+        parameters,
+      };
+    },
+    observedDelete: (key) => ({
+      text: batch(
+        'DECLARE @row TABLE (previous_version INT);',
+        `DELETE FROM ${q.table} OUTPUT COALESCE(deleted.${q.version}, 0) INTO @row (previous_version) WHERE ${byKey};`,
+        'SELECT previous_version FROM @row;',
+      ),
+      parameters: [keyParameter(key)],
+    }),
     delete: (key, expectedVersion) => {
       const write = `DELETE FROM ${q.table} OUTPUT deleted.${q.key} INTO @written (written_key)`;
       if (expectedVersion === null) {

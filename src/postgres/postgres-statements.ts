@@ -6,8 +6,8 @@
  */
 import type { SessionStatements } from '../core/sql-store.js';
 import type { TransactionStatements } from '../core/transaction.js';
-import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
-import type { ResolvedNames } from '../core/types.js';
+import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql-text.js';
+import type { ResolvedNames, StoredChanges } from '../core/types.js';
 
 /** A statement in the shape `pg` executes. */
 export interface PostgresStatement {
@@ -26,6 +26,13 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
     values: [names.schema, table],
   });
+  const updateStatement = (key: string, changes: StoredChanges, expectedVersion: number | null, extraReturning: string): PostgresStatement => {
+    const values: unknown[] = [key];
+    const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
+    const sets = setList(q, changes, bind, 'now()');
+    const where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs(bind('expected', expectedVersion))}`;
+    return { text: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, values };
+  };
   return {
     select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, values: [key] }),
     selectVersion: (key) => ({
@@ -38,13 +45,12 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
         `VALUES ($1, $2, $3, 0, now(), now()) ON CONFLICT (${q.key}) DO NOTHING RETURNING ${q.selectList}`,
       values: [key, state, dataJson],
     }),
-    update: (key, changes, expectedVersion) => {
-      const values: unknown[] = [key];
-      const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
-      const sets = setList(q, changes, bind, 'now()');
-      const where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs(bind('expected', expectedVersion))}`;
-      return { text: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}`, values };
-    },
+    update: (key, changes, expectedVersion) => updateStatement(key, changes, expectedVersion, ''),
+    observedUpdate: (key, changes) => updateStatement(key, changes, null, `, ${previousVersionAfterBump(q)}`),
+    observedDelete: (key) => ({
+      text: `DELETE FROM ${q.table} WHERE ${byKey} RETURNING COALESCE(${q.version}, 0) AS previous_version`,
+      values: [key],
+    }),
     delete: (key, expectedVersion) =>
       expectedVersion === null
         ? { text: `DELETE FROM ${q.table} WHERE ${byKey}`, values: [key] }

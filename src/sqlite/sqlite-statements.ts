@@ -7,8 +7,8 @@
  */
 import type { SessionStatements } from '../core/sql-store.js';
 import type { TransactionStatements } from '../core/transaction.js';
-import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
-import type { ResolvedNames } from '../core/types.js';
+import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql-text.js';
+import type { ResolvedNames, StoredChanges } from '../core/types.js';
 
 /** A statement in the shape `better-sqlite3` executes. */
 export interface SqliteStatement {
@@ -28,6 +28,16 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     sql: 'SELECT name AS column_name FROM pragma_table_info(@table)',
     params: { table },
   });
+  const updateStatement = (key: string, changes: StoredChanges, expectedVersion: number | null, extraReturning: string): SqliteStatement => {
+    const params: Record<string, unknown> = { key };
+    const bind = (name: string, value: unknown): string => {
+      params[name] = value;
+      return `@${name}`;
+    };
+    const sets = setList(q, changes, bind, NOW);
+    const where = expectedVersion === null ? byKey : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
+    return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, params };
+  };
   return {
     select: (key) => ({ sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, params: { key } }),
     selectVersion: (key) => ({
@@ -40,16 +50,12 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
         `VALUES (@key, @state, @data, 0, ${NOW}, ${NOW}) ON CONFLICT (${q.key}) DO NOTHING RETURNING ${q.selectList}`,
       params: { key, state, data: dataJson },
     }),
-    update: (key, changes, expectedVersion) => {
-      const params: Record<string, unknown> = { key };
-      const bind = (name: string, value: unknown): string => {
-        params[name] = value;
-        return `@${name}`;
-      };
-      const sets = setList(q, changes, bind, NOW);
-      const where = expectedVersion === null ? byKey : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
-      return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}`, params };
-    },
+    update: (key, changes, expectedVersion) => updateStatement(key, changes, expectedVersion, ''),
+    observedUpdate: (key, changes) => updateStatement(key, changes, null, `, ${previousVersionAfterBump(q)}`),
+    observedDelete: (key) => ({
+      sql: `DELETE FROM ${q.table} WHERE ${byKey} RETURNING COALESCE(${q.version}, 0) AS previous_version`,
+      params: { key },
+    }),
     delete: (key, expectedVersion) =>
       expectedVersion === null
         ? { sql: `DELETE FROM ${q.table} WHERE ${byKey}`, params: { key } }

@@ -24,6 +24,8 @@ function everyStatement(options: TableOptions, key = KEY): [string, MssqlStateme
     ['update (unconditional, data only)', s.update(key, { dataJson: '{"paso":2}' }, null)],
     ['delete (expectedVersion 4)', s.delete(key, 4)],
     ['delete (unconditional)', s.delete(key, null)],
+    ['observedUpdate (state and data)', s.observedUpdate(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' })],
+    ['observedDelete', s.observedDelete(key)],
     ['touch', s.touch(key)],
     ['sessionColumns', s.sessionColumns()],
     ['processedColumns', s.processedColumns()],

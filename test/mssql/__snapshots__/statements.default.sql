@@ -77,6 +77,21 @@ DECLARE @written TABLE (written_key NVARCHAR(MAX));
 DELETE FROM [dbo].[Sessions] OUTPUT deleted.[SessionKey] INTO @written (written_key) WHERE [SessionKey] = @key;
 SELECT COUNT(*) AS affected_rows FROM @written;
 
+-- observedUpdate (state and data)
+-- @key NVarChar(255)
+-- @state NVarChar(255)
+-- @data NVarChar(MAX)
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2, previous_version INT);
+UPDATE [dbo].[Sessions] SET [State] = @state, [Data] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], COALESCE(deleted.[Version], 0) INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [SessionKey] = @key;
+SELECT session_key, session_state, session_data, session_version, created_at, updated_at, previous_version, 'done' AS outcome FROM @row;
+
+-- observedDelete
+-- @key NVarChar(255)
+DECLARE @row TABLE (previous_version INT);
+DELETE FROM [dbo].[Sessions] OUTPUT COALESCE(deleted.[Version], 0) INTO @row (previous_version) WHERE [SessionKey] = @key;
+SELECT previous_version FROM @row;
+
 -- touch
 -- @key NVarChar(255)
 DECLARE @written TABLE (written_key NVARCHAR(MAX));

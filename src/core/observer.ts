@@ -1,0 +1,255 @@
+/**
+ * Reports conflicts, retries, exhausted retries and duplicates in one place: to the caller's hooks,
+ * the diagnostics channels, the metrics and the log, with the key masked in every line.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { hasSubscribers, publish } from './diagnostics.js';
+import type { Dialect } from './errors.js';
+import { callHooks, hasHook, type SessionEvent, type SessionEventContext, type SessionHooks } from './hooks.js';
+import type { LockingMode } from './locking-mode.js';
+import { toLevelLogger, type LevelLogger } from './logger.js';
+import { maskKey, type KeyMasker } from './mask.js';
+import { resolveMetrics, type MetricAttributes, type SessionMetrics } from './metrics.js';
+import type { Logger } from './types.js';
+
+/** Everything a report needs: who to tell and how to name things. */
+export interface Observer {
+  readonly logger: LevelLogger;
+  readonly maskKey: KeyMasker;
+  readonly dialect: Dialect | undefined;
+  readonly lockingMode: LockingMode;
+  readonly hooks: readonly SessionHooks[];
+  readonly metrics: SessionMetrics;
+}
+
+/** The retry attempt in progress, so a conflict deep inside `fn` can say which attempt it ended. */
+interface AttemptScope {
+  readonly key: string | undefined;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly startedAt: number;
+}
+
+const attemptScope = new AsyncLocalStorage<AttemptScope>();
+
+/** Runs one attempt of a retry loop with its number visible to the reports made inside it. */
+export function runAttempt<T>(scope: AttemptScope, fn: () => Promise<T>): Promise<T> {
+  return attemptScope.run(scope, fn);
+}
+
+const observers = new WeakMap<object, Observer>();
+
+/** Remembers a repository's observer, for the retry combinators that are handed the repository. */
+export function registerObserver(repository: object, observer: Observer): void {
+  observers.set(repository, observer);
+}
+
+/** The observer of a repository, or `undefined` for one this copy of the library did not construct. */
+export function observerOf(repository: object): Observer | undefined {
+  return observers.get(repository);
+}
+
+/** The slice of a repository the retry combinators fall back on when it has no registered observer. */
+interface RepositoryLike {
+  readonly logger: LevelLogger;
+  readonly lockingMode?: LockingMode;
+  readonly store: { readonly dialect: Dialect };
+  maskKey(key: string): string;
+}
+
+/** The per-call options that add to (or stand in for) a repository's observer. */
+interface CallOptions {
+  readonly logger?: Logger | undefined;
+  readonly hooks?: SessionHooks | undefined;
+  readonly metrics?: unknown;
+}
+
+/**
+ * The observer of {@link withSessionRetry}: the repository's, with the call's hooks added and the
+ * call's logger, when given, in place of the repository's.
+ */
+export function observerForSession(repository: RepositoryLike, options: CallOptions): Observer {
+  const base: Observer = observerOf(repository) ?? {
+    logger: repository.logger,
+    maskKey: (key) => repository.maskKey(key),
+    dialect: repository.store.dialect,
+    lockingMode: repository.lockingMode ?? 'enforce',
+    hooks: [],
+    metrics: resolveMetrics(false),
+  };
+  return {
+    ...base,
+    logger: options.logger === undefined ? base.logger : toLevelLogger(options.logger),
+    hooks: options.hooks === undefined ? base.hooks : [...base.hooks, options.hooks],
+  };
+}
+
+/** The observer of {@link withRetry}, which knows no repository: no key, no dialect. */
+export function observerForRetry(options: CallOptions): Observer {
+  return {
+    logger: toLevelLogger(options.logger),
+    maskKey,
+    dialect: undefined,
+    lockingMode: 'enforce',
+    hooks: options.hooks === undefined ? [] : [options.hooks],
+    metrics: resolveMetrics(options.metrics),
+  };
+}
+
+/** Milliseconds since `startedAt` (a `performance.now()` reading), whole. */
+export function elapsedSince(startedAt: number): number {
+  return Math.round(performance.now() - startedAt);
+}
+
+interface EventDetails {
+  readonly operation: string;
+  readonly key: string | undefined;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly delayMs: number;
+  readonly expectedVersion: number | null;
+  readonly actualVersion: number | null;
+  readonly startedAt: number;
+}
+
+const HOOK_OF: Readonly<Record<SessionEvent, 'onConflict' | 'onRetry' | 'onExhausted' | 'onDuplicate'>> = {
+  conflict: 'onConflict',
+  retry: 'onRetry',
+  exhausted: 'onExhausted',
+  duplicate: 'onDuplicate',
+};
+
+/** Builds the frozen context only when a hook or a channel subscriber will read it. */
+function notify(observer: Observer, event: SessionEvent, details: EventDetails, extra: object): void {
+  const hook = HOOK_OF[event];
+  const hooked = hasHook(observer.hooks, hook);
+  const subscribed = hasSubscribers(event);
+  if (!hooked && !subscribed) return;
+  const context: SessionEventContext = Object.freeze({
+    event,
+    operation: details.operation,
+    key: details.key,
+    maskedKey: details.key === undefined ? undefined : observer.maskKey(details.key),
+    dialect: observer.dialect,
+    attempt: details.attempt,
+    maxAttempts: details.maxAttempts,
+    delayMs: details.delayMs,
+    expectedVersion: details.expectedVersion,
+    actualVersion: details.actualVersion,
+    elapsedMs: elapsedSince(details.startedAt),
+    ...extra,
+  });
+  if (hooked) callHooks(observer.hooks, hook, context, observer.logger);
+  if (subscribed) publish(event, context);
+}
+
+function attributes(observer: Observer, operation: string): MetricAttributes {
+  return observer.dialect === undefined ? { operation } : { operation, dialect: observer.dialect };
+}
+
+/** Where a conflict happened: inside a retry attempt for the same key, or on its own. */
+function conflictPosition(key: string, startedAt: number): Pick<EventDetails, 'attempt' | 'maxAttempts' | 'startedAt'> {
+  const scope = attemptScope.getStore();
+  if (scope !== undefined && (scope.key === undefined || scope.key === key)) {
+    return { attempt: scope.attempt, maxAttempts: scope.maxAttempts, startedAt: scope.startedAt };
+  }
+  return { attempt: 1, maxAttempts: 1, startedAt };
+}
+
+/**
+ * A write named a stale version. `enforced` says whether it was refused (`enforce`) or went through
+ * (`observe`); `message` is the `ConcurrencyError` message, which already carries the masked key.
+ */
+export function reportConflict(
+  observer: Observer,
+  conflict: {
+    operation: string;
+    key: string;
+    expectedVersion: number;
+    actualVersion: number | null;
+    startedAt: number;
+    enforced: boolean;
+    message: string;
+  },
+): void {
+  observer.metrics.conflict({ ...attributes(observer, conflict.operation), locking_mode: observer.lockingMode });
+  if (conflict.enforced) {
+    observer.logger.debug(`[ConcurrencyError] ${conflict.message}`);
+  } else {
+    observer.logger.warn(`[ConcurrencyError] ${conflict.message} Written anyway: lockingMode is 'observe'.`);
+  }
+  notify(
+    observer,
+    'conflict',
+    { ...conflict, ...conflictPosition(conflict.key, conflict.startedAt), delayMs: 0 },
+    { lockingMode: observer.lockingMode, enforced: conflict.enforced },
+  );
+}
+
+/** What the retry loop knows when it reports. */
+export interface RetryDetails {
+  readonly operation: string;
+  readonly key: string | undefined;
+  /** The label in log lines: the operation, with the masked key in parentheses when there is one. */
+  readonly label: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly startedAt: number;
+  readonly error: unknown;
+}
+
+function versionsOf(error: unknown): Pick<EventDetails, 'expectedVersion' | 'actualVersion'> {
+  const fields = typeof error === 'object' && error !== null ? (error as { expectedVersion?: unknown; actualVersion?: unknown }) : {};
+  return {
+    expectedVersion: typeof fields.expectedVersion === 'number' ? fields.expectedVersion : null,
+    actualVersion: typeof fields.actualVersion === 'number' ? fields.actualVersion : null,
+  };
+}
+
+/** An attempt failed and another follows after `delayMs`. The line keeps the greppable `ConcurrencyRetry`. */
+export function reportRetry(observer: Observer, retry: RetryDetails, delayMs: number): void {
+  observer.metrics.retry(attributes(observer, retry.operation));
+  observer.logger.warn(`[ConcurrencyRetry] ${retry.label} - attempt ${retry.attempt}/${retry.maxAttempts} failed, retrying in ${delayMs}ms`);
+  notify(observer, 'retry', { ...retry, ...versionsOf(retry.error), delayMs }, { error: retry.error });
+}
+
+/** The last attempt failed with a retryable error, which is about to be thrown. */
+export function reportExhausted(observer: Observer, retry: RetryDetails): void {
+  observer.metrics.exhausted(attributes(observer, retry.operation));
+  observer.logger.error(`[ConcurrencyRetry] ${retry.label} - gave up after ${retry.attempt}/${retry.maxAttempts} attempts`);
+  notify(observer, 'exhausted', { ...retry, ...versionsOf(retry.error), delayMs: 0 }, { error: retry.error });
+}
+
+/** A retry loop ended (either way) after `attempts` attempts. */
+export function recordAttempts(observer: Observer, operation: string, attempts: number): void {
+  observer.metrics.attempts(attempts, attributes(observer, operation));
+}
+
+/**
+ * A write carried an idempotency key that was already applied, so it was skipped. `actualVersion` is
+ * the stored version returned instead, when known.
+ */
+export function reportDuplicate(
+  observer: Observer,
+  duplicate: {
+    operation: string;
+    key: string;
+    idempotencyKey: string;
+    expectedVersion: number | null;
+    actualVersion: number | null;
+    startedAt: number;
+  },
+): void {
+  observer.metrics.duplicate(attributes(observer, duplicate.operation));
+  observer.logger.info(
+    `[SessionDuplicate] ${duplicate.operation}(${observer.maskKey(duplicate.key)}) - idempotency key already applied; the write was skipped`,
+  );
+  notify(
+    observer,
+    'duplicate',
+    { ...duplicate, ...conflictPosition(duplicate.key, duplicate.startedAt), delayMs: 0 },
+    { idempotencyKey: duplicate.idempotencyKey },
+  );
+}
