@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 
-const { connection, workload, key, tasks, retry, messageId } = workerData;
+const { connection, workload, key, tasks, retry, messageId, repositoryOptions } = workerData;
 const core = await import('../.tmp/lib/index.mjs');
 
 async function openStore() {
@@ -123,14 +123,41 @@ const workloads = {
     });
     return { ok: true, attempts: 1, version: session.version };
   },
+  // lockingMode 'observe': everyone writes over the version read before the race; the write itself
+  // says which version it replaced, and the repository's onConflict hook reports each stale one.
+  async observeSameVersion(repository) {
+    const session = await repository.updateSession(key, { state: `WRITER_${workerData.worker}` }, {
+      expectedVersion: workerData.expectedVersion,
+    });
+    return { ok: true, attempts: 1, version: session.version };
+  },
+  // The racy way to observe: read the version, compare, then write unconditionally.
+  async naiveObserve(repository) {
+    const current = await repository.getSessionWithVersion(key);
+    await yieldToOthers();
+    const session = await repository.updateSession(key, { state: `WRITER_${workerData.worker}` });
+    if (current.version !== workerData.expectedVersion) {
+      conflicts.push({ expectedVersion: workerData.expectedVersion, actualVersion: current.version });
+    }
+    return { ok: true, attempts: 1, version: session.version };
+  },
   async getOrCreate(repository) {
     const session = await repository.getOrCreateSession(key, { state: 'INICIO', data: { counter: 0 } });
     return { ok: true, attempts: 1, version: session.version, createdAt: session.createdAt.toISOString() };
   },
 };
 
+// Everything the worker's repository logs and every conflict it reports goes back to the parent.
+const logs = [];
+const conflicts = [];
+const capture = (level) => (line) => logs.push({ level, line: String(line) });
+const logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+const hooks = {
+  onConflict: (context) => conflicts.push({ expectedVersion: context.expectedVersion, actualVersion: context.actualVersion, enforced: context.enforced }),
+};
+
 const { store, close } = await openStore();
-const repository = new core.SessionRepository({ store, perKeyQueue: workerData.perKeyQueue === true });
+const repository = new core.SessionRepository({ store, logger, hooks, perKeyQueue: workerData.perKeyQueue === true, ...repositoryOptions });
 const run = workloads[workload];
 // All workers start their tasks together once the parent says go, so the operations really overlap.
 parentPort.postMessage({ type: 'ready' });
@@ -139,4 +166,4 @@ const results = await Promise.all(
   Array.from({ length: tasks }, (_, index) => run(repository, index).catch((error) => ({ ok: false, error: describeError(error) }))),
 );
 await close();
-parentPort.postMessage({ type: 'done', results });
+parentPort.postMessage({ type: 'done', results, logs, conflicts });

@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { WorkerConnection } from '../conformance/target.js';
+import { suiteLog, type LoggedLine } from './log-sink.js';
 
 export interface OperationResult {
   ok: boolean;
@@ -28,7 +29,16 @@ export interface OperationResult {
 
 export interface ParallelRun {
   connection: WorkerConnection;
-  workload: 'retryIncrement' | 'naiveIncrement' | 'sameVersion' | 'getOrCreate' | 'deliverOnce' | 'deliverWithoutKey' | 'updateOnce';
+  workload:
+    | 'retryIncrement'
+    | 'naiveIncrement'
+    | 'sameVersion'
+    | 'getOrCreate'
+    | 'deliverOnce'
+    | 'deliverWithoutKey'
+    | 'updateOnce'
+    | 'observeSameVersion'
+    | 'naiveObserve';
   key: string;
   workers: number;
   tasksPerWorker: number;
@@ -40,9 +50,29 @@ export interface ParallelRun {
   retry?: Record<string, unknown>;
   /** Give each worker's repository the per-key queue. */
   perKeyQueue?: boolean;
+  /** Options of each worker's repository, e.g. `{ lockingMode: 'observe' }`. */
+  repositoryOptions?: Record<string, unknown>;
+}
+
+/** A conflict a worker saw (through its repository's onConflict hook, or the naive detector). */
+export interface SeenConflict {
+  expectedVersion: number | null;
+  actualVersion: number | null;
+  enforced?: boolean;
+}
+
+interface WorkerReport {
+  results: OperationResult[];
+  logs: LoggedLine[];
+  conflicts: SeenConflict[];
 }
 
 export async function runParallel(run: ParallelRun): Promise<OperationResult[]> {
+  return (await runParallelDetailed(run)).results;
+}
+
+/** Like {@link runParallel}, with the conflicts the workers saw; their log lines go to the suite's sink. */
+export async function runParallelDetailed(run: ParallelRun): Promise<{ results: OperationResult[]; conflicts: SeenConflict[] }> {
   const workerUrl = new URL('./concurrency-worker.mjs', import.meta.url);
   const workers = Array.from(
     { length: run.workers },
@@ -58,19 +88,20 @@ export async function runParallel(run: ParallelRun): Promise<OperationResult[]> 
           poolSize: run.poolSize,
           retry: run.retry ?? {},
           perKeyQueue: run.perKeyQueue ?? false,
+          repositoryOptions: run.repositoryOptions ?? {},
           worker,
         },
       }),
   );
   const finished = workers.map(
     (worker) =>
-      new Promise<{ ready: Promise<void>; done: Promise<OperationResult[]> }>((resolveOuter) => {
+      new Promise<{ ready: Promise<void>; done: Promise<WorkerReport> }>((resolveOuter) => {
         let markReady!: () => void;
         const ready = new Promise<void>((resolve) => (markReady = resolve));
-        const done = new Promise<OperationResult[]>((resolve, reject) => {
-          worker.on('message', (message: { type: string; results?: OperationResult[] }) => {
+        const done = new Promise<WorkerReport>((resolve, reject) => {
+          worker.on('message', (message: { type: string } & Partial<WorkerReport>) => {
             if (message.type === 'ready') markReady();
-            if (message.type === 'done') resolve(message.results!);
+            if (message.type === 'done') resolve({ results: message.results!, logs: message.logs!, conflicts: message.conflicts! });
           });
           worker.on('error', reject);
           worker.on('exit', (code) => {
@@ -83,6 +114,7 @@ export async function runParallel(run: ParallelRun): Promise<OperationResult[]> 
   const handles = await Promise.all(finished);
   await Promise.all(handles.map((handle) => handle.ready));
   for (const worker of workers) worker.postMessage('go');
-  const results = await Promise.all(handles.map((handle) => handle.done));
-  return results.flat();
+  const reports = await Promise.all(handles.map((handle) => handle.done));
+  for (const report of reports) suiteLog.add(report.logs);
+  return { results: reports.flatMap((report) => report.results), conflicts: reports.flatMap((report) => report.conflicts) };
 }

@@ -4,6 +4,7 @@ import { SessionRepository } from '../../../src/core/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../../src/postgres/index.js';
 import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
@@ -57,7 +58,7 @@ export function postgresTarget(): DialectTarget {
         names,
         tableOptions,
         store,
-        repository: new SessionRepository({ store }),
+        repository: new SessionRepository({ store, logger: suiteLog.logger }),
         connection: { dialect: 'postgres', location: url!, tableOptions },
         async exec(sql, params = []) {
           return (await client.query(sql, params)).rows;

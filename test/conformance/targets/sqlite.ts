@@ -6,6 +6,7 @@ import { resolveNames } from '../../../src/core/identifiers.js';
 import { SessionRepository } from '../../../src/core/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { SqliteSessionStore } from '../../../src/sqlite/index.js';
+import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
@@ -32,7 +33,7 @@ export function sqliteTarget(): DialectTarget {
         names,
         tableOptions,
         store,
-        repository: new SessionRepository({ store }),
+        repository: new SessionRepository({ store, logger: suiteLog.logger }),
         connection: { dialect: 'sqlite', location: file, tableOptions },
         exec(sql, params = []) {
           const statement = database.prepare(sql);
