@@ -25,9 +25,13 @@ import type { SessionEvent } from './hooks.js';
  * ```
  */
 export const diagnosticsChannels = Object.freeze({
+  /** A write named a stale version. */
   conflict: 'versioned-sessions:conflict',
+  /** An attempt failed; another follows. */
   retry: 'versioned-sessions:retry',
+  /** A retry loop gave up. */
   exhausted: 'versioned-sessions:exhausted',
+  /** A write was skipped as already applied. */
   duplicate: 'versioned-sessions:duplicate',
 } as const satisfies Record<SessionEvent, string>);
 

@@ -34,7 +34,14 @@ export function maskKey(key: string): string {
   return '*'.repeat(characters.length - kept) + characters.slice(characters.length - kept).join('');
 }
 
-/** Options of {@link hmacKeyMasker}. */
+/**
+ * Options of {@link hmacKeyMasker}.
+ *
+ * @example
+ * ```ts
+ * const options: HmacKeyMaskerOptions = { length: 16, keepLast: 0 };
+ * ```
+ */
 export interface HmacKeyMaskerOptions {
   /**
    * Characters of the digest kept (base64url, 6 bits each).

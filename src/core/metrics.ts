@@ -8,22 +8,54 @@
 import { createRequire } from 'node:module';
 import { InvalidArgumentError } from './errors.js';
 
-/** The attribute values the library records. */
+/**
+ * The attributes the library records: `operation`, `dialect` and, on conflicts, `locking_mode`.
+ *
+ * @example
+ * ```ts
+ * const attributes: MetricAttributes = { operation: 'updateSession', dialect: 'postgres' };
+ * ```
+ */
 export type MetricAttributes = Readonly<Record<string, string>>;
 
-/** The slice of an OpenTelemetry `Counter` the library calls. */
+/**
+ * The slice of an OpenTelemetry `Counter` the library calls.
+ *
+ * @example
+ * ```ts
+ * const counter: CounterLike = meter.createCounter('versioned_sessions.conflicts');
+ * ```
+ */
 export interface CounterLike {
+  /** Adds `value` for these attributes. */
   add(value: number, attributes?: MetricAttributes): void;
 }
 
-/** The slice of an OpenTelemetry `Histogram` the library calls. */
+/**
+ * The slice of an OpenTelemetry `Histogram` the library calls.
+ *
+ * @example
+ * ```ts
+ * const histogram: HistogramLike = meter.createHistogram('versioned_sessions.attempts');
+ * ```
+ */
 export interface HistogramLike {
+  /** Records one value for these attributes. */
   record(value: number, attributes?: MetricAttributes): void;
 }
 
-/** The slice of an OpenTelemetry `Meter` the library calls. */
+/**
+ * The slice of an OpenTelemetry `Meter` the library calls.
+ *
+ * @example
+ * ```ts
+ * const meter: MeterLike = meterProvider.getMeter('versioned-sessions');
+ * ```
+ */
 export interface MeterLike {
+  /** Creates (or returns) a counter. */
   createCounter(name: string, options?: { description?: string; unit?: string }): CounterLike;
+  /** Creates (or returns) a histogram. */
   createHistogram(
     name: string,
     options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
@@ -33,8 +65,15 @@ export interface MeterLike {
 /**
  * The slice of an OpenTelemetry `MeterProvider` the library calls; declared here so the library does
  * not depend on `@opentelemetry/api`'s types.
+ *
+ * @example
+ * ```ts
+ * import { metrics } from '@opentelemetry/api';
+ * const meterProvider: MeterProviderLike = metrics.getMeterProvider();
+ * ```
  */
 export interface MeterProviderLike {
+  /** Returns the meter of an instrumentation scope. */
   getMeter(name: string, version?: string): MeterLike;
 }
 
@@ -51,7 +90,12 @@ export interface MeterProviderLike {
  * new SessionRepository({ store, metrics });
  * ```
  */
-export type MetricsOption = boolean | { readonly meterProvider: MeterProviderLike };
+export type MetricsOption =
+  | boolean
+  | {
+      /** The provider to record into instead of the global one. */
+      readonly meterProvider: MeterProviderLike;
+    };
 
 /**
  * The instrument names, for dashboards and alerts.
@@ -62,10 +106,15 @@ export type MetricsOption = boolean | { readonly meterProvider: MeterProviderLik
  * ```
  */
 export const metricNames = Object.freeze({
+  /** Counter: writes that named a stale version. */
   conflicts: 'versioned_sessions.conflicts',
+  /** Counter: attempts that failed and were retried. */
   retries: 'versioned_sessions.retries',
+  /** Counter: retry loops that gave up. */
   exhausted: 'versioned_sessions.retries.exhausted',
+  /** Counter: writes skipped because their idempotency key was already applied. */
   duplicates: 'versioned_sessions.duplicates',
+  /** Histogram: attempts per retry loop. */
   attempts: 'versioned_sessions.attempts',
 } as const);
 

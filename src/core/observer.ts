@@ -188,6 +188,20 @@ export function reportConflict(
   );
 }
 
+/**
+ * `observe` mode: the write went through over another writer's version. Reported in the words of the
+ * `ConcurrencyError` it would have been, so the same queries find it.
+ */
+export function reportObservedConflict(
+  observer: Observer,
+  conflict: { operation: string; key: string; expectedVersion: number; actualVersion: number; startedAt: number },
+): void {
+  const message =
+    `Concurrency conflict detected for ${observer.maskKey(conflict.key)}. Expected version: ${conflict.expectedVersion}. ` +
+    `Actual version: ${conflict.actualVersion}. Another writer updated this session first (${conflict.operation}).`;
+  reportConflict(observer, { ...conflict, enforced: false, message });
+}
+
 /** What the retry loop knows when it reports. */
 export interface RetryDetails {
   readonly operation: string;

@@ -8,11 +8,11 @@ import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type Sess
 import { DuplicateOperationError, duplicateOperation } from './duplicate.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { validateHooks, type SessionHooks } from './hooks.js';
-import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode, type ObservedConflict } from './locking-mode.js';
+import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode } from './locking-mode.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
 import { resolveMetrics, type MetricsOption } from './metrics.js';
-import { registerObserver, reportConflict, reportDuplicate, type Observer } from './observer.js';
+import { registerObserver, reportConflict, reportDuplicate, reportObservedConflict, type Observer } from './observer.js';
 import type { Logger, Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
 import { serializeData, validateExpectedVersion, validateKey, validateState } from './validation.js';
 
@@ -284,7 +284,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
             }),
             observed: null,
           };
-    if (observed !== null) this.observeConflict(key, observed, 'updateSession', startedAt);
+    if (observed !== null) reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
     // A write inside the caller's transaction is not committed yet: it must not serve another read.
     if (outcome.status === 'done' && transaction === undefined) {
       const session = this.toSession(outcome.value);
@@ -330,7 +330,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const startedAt = performance.now();
     const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
-    if (observed !== null) this.observeConflict(key, observed, 'deleteSession', startedAt);
+    if (observed !== null) reportObservedConflict(this.observer, { operation: 'deleteSession', key, ...observed, startedAt });
     switch (outcome.status) {
       case 'done':
         return true;
@@ -420,14 +420,6 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const error = new ConcurrencyError({ key, maskedKey: this.maskKey(key), expectedVersion, actualVersion, operation });
     reportConflict(this.observer, { operation, key, expectedVersion, actualVersion, startedAt, enforced: true, message: error.message });
     return error;
-  }
-
-  /** `observe` mode: the write went through over another writer's version; report it as the error would read. */
-  private observeConflict(key: string, observed: ObservedConflict, operation: SessionOperation, startedAt: number): void {
-    const message =
-      `Concurrency conflict detected for ${this.maskKey(key)}. Expected version: ${observed.expectedVersion}. ` +
-      `Actual version: ${observed.actualVersion}. Another writer updated this session first (${operation}).`;
-    reportConflict(this.observer, { operation, key, ...observed, startedAt, enforced: false, message });
   }
 
   private toStoredChanges(changes: SessionChanges<TData>, argument: string): StoredChanges {

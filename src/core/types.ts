@@ -183,9 +183,21 @@ export type IdempotentWriteOutcome =
 /**
  * What an unconditional write in `observe` mode did: written (with the version it replaced, read by
  * the same statement) or nothing there.
+ *
+ * @example
+ * ```ts
+ * const written = await store.updateObserved!(key, { state: 'A' });
+ * if (written.status === 'done' && written.previousVersion !== expectedVersion) console.warn('stale write');
+ * ```
  */
 export type ObservedWriteOutcome<T> =
-  | { readonly status: 'done'; readonly value: T; readonly previousVersion: number }
+  | {
+      readonly status: 'done';
+      /** What was written. */
+      readonly value: T;
+      /** The version the write replaced (a legacy NULL reads as 0). */
+      readonly previousVersion: number;
+    }
   | { readonly status: 'missing' };
 
 /** The changes a store writes, with `data` already serialised. */

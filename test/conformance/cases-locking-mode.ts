@@ -13,7 +13,7 @@ import {
 import { suiteLog } from '../support/log-sink.js';
 import { inMemoryMetrics } from '../support/metrics.js';
 import { runParallelDetailed } from '../support/parallel.js';
-import { MASKED, PHONE, rowCount } from './shared.js';
+import { MASKED, PHONE, insertLegacyRow, rowCount } from './shared.js';
 import type { DialectTarget, Fixture } from './target.js';
 
 interface Observed {
@@ -127,15 +127,7 @@ export function describeLockingModeCases(target: DialectTarget): void {
 
     it("'observe' reports nothing for a current version, no expectedVersion, or a legacy NULL version read as 0", async () => {
       const fixture = await target.createFixture();
-      await target.makeVersionNullable(fixture);
-      const c = fixture.names.columns;
-      const q = fixture.quote;
-      const p = fixture.placeholder;
-      await fixture.exec(
-        `INSERT INTO ${fixture.table} (${q(c.key)}, ${q(c.state)}, ${q(c.data)}, ${q(c.version)}, ${q(c.createdAt)}, ${q(c.updatedAt)}) ` +
-          `VALUES (${p(1)}, ${p(2)}, ${p(3)}, NULL, ${p(4)}, ${p(5)})`,
-        [PHONE, 'INICIO', '{}', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z'],
-      );
+      await insertLegacyRow(target, fixture, '{}');
       const { repository, conflicts, lines } = observedRepository(fixture, 'observe');
       expect(await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 })).toMatchObject({ version: 1 });
       expect(await repository.updateSession(PHONE, { state: 'B' })).toMatchObject({ version: 2 });
@@ -158,22 +150,21 @@ export function describeLockingModeCases(target: DialectTarget): void {
       expect(conflicts).toMatchObject([{ operation: 'deleteSession', expectedVersion: 0, actualVersion: 2, enforced: false }]);
     });
 
-    it("'observe' under 20 parallel writers on one version: all written, exactly 19 conflicts, each naming the version it replaced", async () => {
+    /** 20 writers in 4 worker threads all write over version 1 of one session at once. */
+    async function raceOverVersionOne(workload: 'observeSameVersion' | 'naiveObserve', lockingMode: LockingMode) {
       const fixture = await target.createFixture();
       await fixture.repository.getOrCreateSession(PHONE);
       await fixture.repository.updateSession(PHONE, { state: 'INICIO' }, { expectedVersion: 0 });
-      const { results, conflicts } = await runParallelDetailed({
-        connection: fixture.connection,
-        workload: 'observeSameVersion',
-        key: PHONE,
-        workers: 4,
-        tasksPerWorker: 5,
-        expectedVersion: 1,
-        repositoryOptions: { lockingMode: 'observe' },
-      });
+      const run = { connection: fixture.connection, key: PHONE, workers: 4, tasksPerWorker: 5, expectedVersion: 1 };
+      const { results, conflicts } = await runParallelDetailed({ ...run, workload, repositoryOptions: { lockingMode } });
       expect(results.filter((result) => !result.ok)).toEqual([]);
-      expect(results.map((result) => result.version).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ version: 21 });
+      return { results, conflicts };
+    }
+
+    it("'observe' under 20 parallel writers on one version: all written, exactly 19 conflicts, each naming the version it replaced", async () => {
+      const { results, conflicts } = await raceOverVersionOne('observeSameVersion', 'observe');
+      expect(results.map((result) => result.version).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
       // The writes serialised: the first replaced version 1 (no conflict), each later one replaced the one before.
       expect(conflicts).toHaveLength(19);
       expect(conflicts.every((conflict) => conflict.expectedVersion === 1 && conflict.enforced === false)).toBe(true);
@@ -181,20 +172,7 @@ export function describeLockingModeCases(target: DialectTarget): void {
     });
 
     it('negative control: detecting by read-then-write under the same race misses conflicts', async () => {
-      const fixture = await target.createFixture();
-      await fixture.repository.getOrCreateSession(PHONE);
-      await fixture.repository.updateSession(PHONE, { state: 'INICIO' }, { expectedVersion: 0 });
-      const { results, conflicts } = await runParallelDetailed({
-        connection: fixture.connection,
-        workload: 'naiveObserve',
-        key: PHONE,
-        workers: 4,
-        tasksPerWorker: 5,
-        expectedVersion: 1,
-        repositoryOptions: { lockingMode: 'off' },
-      });
-      expect(results.filter((result) => !result.ok)).toEqual([]);
-      expect(await fixture.repository.getSession(PHONE)).toMatchObject({ version: 21 });
+      const { conflicts } = await raceOverVersionOne('naiveObserve', 'off');
       expect(conflicts.length).toBeLessThan(19);
     });
   });

@@ -1,7 +1,7 @@
 /** Reading, creating, updating, deleting and touching sessions; processed operations; the schema. */
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, MigrationRequiredError, SessionNotFoundError, isConcurrencyError, isVersionedSessionError } from '../../src/index.js';
-import { MASKED, PHONE, rowCount } from './shared.js';
+import { MASKED, PHONE, insertLegacyRow, rowCount } from './shared.js';
 import type { DialectTarget } from './target.js';
 
 export function describeSessionCases(target: DialectTarget): void {
@@ -108,15 +108,7 @@ export function describeSessionCases(target: DialectTarget): void {
 
     it('reads a legacy NULL version as 0 and accepts expectedVersion 0 on it', async () => {
       const fixture = await target.createFixture();
-      await target.makeVersionNullable(fixture);
-      const c = fixture.names.columns;
-      const q = fixture.quote;
-      const p = fixture.placeholder;
-      await fixture.exec(
-        `INSERT INTO ${fixture.table} (${q(c.key)}, ${q(c.state)}, ${q(c.data)}, ${q(c.version)}, ${q(c.createdAt)}, ${q(c.updatedAt)}) ` +
-          `VALUES (${p(1)}, ${p(2)}, ${p(3)}, NULL, ${p(4)}, ${p(5)})`,
-        [PHONE, 'INICIO', '{"legacy":true}', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z'],
-      );
+      await insertLegacyRow(target, fixture, '{"legacy":true}');
       const legacy = await fixture.repository.getSessionWithVersion(PHONE);
       expect(legacy).toMatchObject({ state: 'INICIO', data: { legacy: true }, version: 0 });
       const conflict = await fixture.repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 1 }).catch((e: unknown) => e);
