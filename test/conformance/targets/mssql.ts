@@ -5,6 +5,7 @@ import { migrate } from '../../../src/migrations/index.js';
 import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
 import { MssqlSessionStore } from '../../../src/mssql/index.js';
 import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
@@ -92,7 +93,7 @@ export function mssqlTarget(): DialectTarget {
         names,
         tableOptions,
         store,
-        repository: new SessionRepository({ store }),
+        repository: new SessionRepository({ store, logger: suiteLog.logger }),
         connection: { dialect: 'mssql', location: connectionString!, tableOptions },
         exec,
         quote,
