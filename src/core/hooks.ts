@@ -103,6 +103,8 @@ export interface DuplicateContext extends SessionEventContext {
   readonly event: 'duplicate';
   /** The idempotency key that was seen before. Never logged by the library. */
   readonly idempotencyKey: string;
+  /** The idempotency key as the repository's masker shows it. */
+  readonly maskedIdempotencyKey: string;
 }
 
 /**

@@ -264,6 +264,6 @@ export function reportDuplicate(
     observer,
     'duplicate',
     { ...duplicate, ...conflictPosition(duplicate.key, duplicate.startedAt), delayMs: 0 },
-    { idempotencyKey: duplicate.idempotencyKey },
+    { idempotencyKey: duplicate.idempotencyKey, maskedIdempotencyKey: observer.maskKey(duplicate.idempotencyKey) },
   );
 }

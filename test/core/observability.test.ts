@@ -113,7 +113,7 @@ describe('hooks', () => {
       unsubscribe(diagnosticsChannels.duplicate, listener);
     }
     expect(contexts).toEqual([
-      expect.objectContaining({ event: 'duplicate', key: PHONE, maskedKey: MASKED, idempotencyKey: 'wamid.HBgM', dialect: 'sqlite', expectedVersion: 3, actualVersion: 4 }),
+      expect.objectContaining({ event: 'duplicate', key: PHONE, maskedKey: MASKED, idempotencyKey: 'wamid.HBgM', maskedIdempotencyKey: 'wam***HBgM', dialect: 'sqlite', expectedVersion: 3, actualVersion: 4 }),
     ]);
     expect(published[0]).toBe(contexts[0]);
     expect(lines).toEqual([`[SessionDuplicate] updateSession(${MASKED}) - idempotency key already applied; the write was skipped`]);
