@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { keyQueueOf } from '../../src/core/key-queue.js';
 import type { SessionStore } from '../../src/core/types.js';
 import { SessionRepository, withSessionRetry, type Session } from '../../src/index.js';
+import { suiteLog } from '../support/log-sink.js';
 import { runParallel } from '../support/parallel.js';
 import type { DialectTarget, Fixture } from './target.js';
 
@@ -55,7 +56,7 @@ export function defineKeyQueueCases(target: DialectTarget): void {
     it('30 concurrent handlers in one process: 30 increments, no conflict, one statement each after the first read', async () => {
       const fixture = await target.createFixture();
       const { store, calls } = countingStore(fixture.store);
-      const repository = new SessionRepository<Counter>({ store, perKeyQueue: true });
+      const repository = new SessionRepository<Counter>({ store, logger: suiteLog.logger, perKeyQueue: true });
       const seen: number[] = [];
       let retries = 0;
       const results = await Promise.all(
@@ -71,7 +72,7 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('without the queue the same handlers in one process conflict and retry (control)', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store });
+      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger });
       let retries = 0;
       await Promise.all(
         Array.from({ length: 10 }, () =>
@@ -84,8 +85,8 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('a write by another instance between the cached read and the write is refused, and the session re-read', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, perKeyQueue: true });
-      const otherInstance = new SessionRepository<Counter>({ store: fixture.newStore(fixture.tableOptions as Record<string, unknown>) });
+      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger, perKeyQueue: true });
+      const otherInstance = new SessionRepository<Counter>({ store: fixture.newStore(fixture.tableOptions as Record<string, unknown>), logger: suiteLog.logger });
       const secondSeen: number[] = [];
       let retries = 0;
       const first = withSessionRetry(repository, PHONE, async (session) => {
@@ -104,8 +105,8 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('negative control: the same stale cached session written without the version check loses the other write', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, perKeyQueue: true });
-      const otherInstance = new SessionRepository<Counter>({ store: fixture.newStore(fixture.tableOptions as Record<string, unknown>) });
+      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger, perKeyQueue: true });
+      const otherInstance = new SessionRepository<Counter>({ store: fixture.newStore(fixture.tableOptions as Record<string, unknown>), logger: suiteLog.logger });
       const first = withSessionRetry(repository, PHONE, async (session) => {
         const written = await increment(repository)(session);
         const current = (await otherInstance.getSession(PHONE))!;
@@ -122,7 +123,7 @@ export function defineKeyQueueCases(target: DialectTarget): void {
     it('an error drops the cached session: the next queued handler reads from the database', async () => {
       const fixture = await target.createFixture();
       const { store, calls } = countingStore(fixture.store);
-      const repository = new SessionRepository<Counter>({ store, perKeyQueue: true });
+      const repository = new SessionRepository<Counter>({ store, logger: suiteLog.logger, perKeyQueue: true });
       const failing = withSessionRetry(repository, PHONE, async (session) => {
         await increment(repository)(session);
         throw new Error('handler failed after its write');
@@ -137,7 +138,7 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('a handler that changes its session in place and writes nothing cannot change the cache', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, perKeyQueue: true });
+      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger, perKeyQueue: true });
       const first = withSessionRetry(repository, PHONE, increment(repository));
       const meddler = withSessionRetry(repository, PHONE, (session) => {
         session.data.counter = 100;
