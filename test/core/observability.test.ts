@@ -14,8 +14,7 @@ import {
   type DuplicateContext,
   type Logger,
 } from '../../src/index.js';
-import { loadMigrationTemplates, renderTemplate } from '../../src/migrations/templates.js';
-import { resolveNames } from '../../src/core/identifiers.js';
+import { migrate } from '../../src/migrations/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import { E164_LIKE } from '../support/log-sink.js';
 import { inMemoryMetrics } from '../support/metrics.js';
@@ -27,10 +26,9 @@ function conflict(expectedVersion: number): ConcurrencyError {
   return new ConcurrencyError({ key: PHONE, maskedKey: MASKED, expectedVersion, actualVersion: expectedVersion + 1, operation: 'updateSession' });
 }
 
-function memoryStore(): SqliteSessionStore {
+async function memoryStore(): Promise<SqliteSessionStore> {
   const database = new Database(':memory:');
-  const names = resolveNames('sqlite', {});
-  for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, names));
+  await migrate({ dialect: 'sqlite', database });
   return new SqliteSessionStore({ database });
 }
 
@@ -64,14 +62,15 @@ describe('OpenTelemetry through the global provider', () => {
     const error = await withRetry(async () => ++calls, { metrics: { meterProvider: {} } as never }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'InvalidArgumentError', argument: 'metrics' });
     expect(calls).toBe(0);
-    expect(() => new SessionRepository({ store: memoryStore(), metrics: 'yes' as never })).toThrow(InvalidArgumentError);
+    const store = await memoryStore();
+    expect(() => new SessionRepository({ store, metrics: 'yes' as never })).toThrow(InvalidArgumentError);
     await metrics.shutdown();
   });
 });
 
 describe('hooks', () => {
   it('are checked at construction: unknown names and non-functions are InvalidArgumentErrors', async () => {
-    const store = memoryStore();
+    const store = await memoryStore();
     expect(() => new SessionRepository({ store, hooks: { onConflit: () => undefined } as never })).toThrow(/hooks\.onConflit: unknown hook/);
     expect(() => new SessionRepository({ store, hooks: { onRetry: 'log' } as never })).toThrow(/hooks\.onRetry: expected a function/);
     await expect(withRetry(async () => 1, { hooks: 5 as never })).rejects.toMatchObject({ argument: 'hooks' });
@@ -85,12 +84,12 @@ describe('hooks', () => {
     ]);
   });
 
-  it('reportDuplicate reaches onDuplicate, the duplicate channel, the duplicates counter and an info line, key masked', () => {
+  it('reportDuplicate reaches onDuplicate, the duplicate channel, the duplicates counter and an info line, key masked', async () => {
     const metrics = inMemoryMetrics();
     const contexts: DuplicateContext[] = [];
     const lines: string[] = [];
     const repository = new SessionRepository({
-      store: memoryStore(),
+      store: await memoryStore(),
       hooks: { onDuplicate: (context) => contexts.push(context) },
       logger: { info: (line: string) => lines.push(line) },
       metrics: { meterProvider: metrics.meterProvider },
@@ -167,7 +166,7 @@ describe('key masking in messages', () => {
   });
 
   it('a key given as a number is refused without echoing it', async () => {
-    const repository = new SessionRepository({ store: memoryStore() });
+    const repository = new SessionRepository({ store: await memoryStore() });
     const error = await repository.getSession(5215512345678 as never).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'InvalidArgumentError', argument: 'key' });
     expect(E164_LIKE.test((error as Error).message)).toBe(false);
