@@ -1,7 +1,7 @@
 /**
  * How a duplicate operation is reported: the same {@link DuplicateOperation} facts reach the caller as
  * a {@link DuplicateOperationError} from `updateSession`, as the `duplicate` result of an idempotent
- * `withSessionRetry`, and (with the observability hooks) as the argument of `onDuplicate`.
+ * `withSessionRetry`, and (as a `DuplicateContext`) to the `onDuplicate` hook and the duplicate channel.
  *
  * @module
  */

@@ -243,7 +243,8 @@ export function recordAttempts(observer: Observer, operation: string, attempts: 
 
 /**
  * A write carried an idempotency key that was already applied, so it was skipped. `actualVersion` is
- * the stored version returned instead, when known.
+ * the version the first application committed, when known. The duplicate path logs its own
+ * `[DuplicateOperation]` line, so nothing is logged here.
  */
 export function reportDuplicate(
   observer: Observer,
@@ -251,19 +252,21 @@ export function reportDuplicate(
     operation: string;
     key: string;
     idempotencyKey: string;
+    /** The idempotency key as the duplicate path masked it; the observer's masker otherwise. */
+    maskedIdempotencyKey?: string;
     expectedVersion: number | null;
     actualVersion: number | null;
     startedAt: number;
   },
 ): void {
   observer.metrics.duplicate(attributes(observer, duplicate.operation));
-  observer.logger.info(
-    `[SessionDuplicate] ${duplicate.operation}(${observer.maskKey(duplicate.key)}) - idempotency key already applied; the write was skipped`,
-  );
   notify(
     observer,
     'duplicate',
     { ...duplicate, ...conflictPosition(duplicate.key, duplicate.startedAt), delayMs: 0 },
-    { idempotencyKey: duplicate.idempotencyKey, maskedIdempotencyKey: observer.maskKey(duplicate.idempotencyKey) },
+    {
+      idempotencyKey: duplicate.idempotencyKey,
+      maskedIdempotencyKey: duplicate.maskedIdempotencyKey ?? observer.maskKey(duplicate.idempotencyKey),
+    },
   );
 }

@@ -301,6 +301,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
           operation: 'updateSession',
           key,
           idempotencyKey: idempotencyKey!,
+          maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
           expectedVersion,
           actualVersion: duplicate.committedVersion,
           startedAt,

@@ -370,6 +370,7 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
         operation: 'withSessionRetry',
         key,
         idempotencyKey: duplicate.idempotencyKey,
+        maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
         expectedVersion: null,
         actualVersion: duplicate.committedVersion,
         startedAt,

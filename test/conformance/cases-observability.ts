@@ -8,6 +8,7 @@ import {
   SessionRepository,
   diagnosticsChannels,
   hmacKeyMasker,
+  isDuplicateOperationError,
   withSessionRetry,
   type SessionEventContext,
   type SessionHooks,
@@ -146,6 +147,32 @@ export function describeObservabilityCases(target: DialectTarget): void {
       expect(histogram.buckets.boundaries.slice(0, 3)).toEqual([1, 2, 3]);
       const everyValue = [...points.values()].flat().flatMap((point) => Object.values(point.attributes).map(String));
       expect(everyValue.filter((value) => E164_LIKE.test(value) || value.includes('5678'))).toEqual([]);
+      await metrics.shutdown();
+    });
+
+    it('a repeated idempotency key reaches onDuplicate and the duplicates counter, from updateSession and withSessionRetry', async () => {
+      const fixture = await target.createFixture();
+      const recorded: Recorded[] = [];
+      const metrics = inMemoryMetrics();
+      const repository = repositoryWith(fixture, { hooks: recordingHooks(recorded), metrics: { meterProvider: metrics.meterProvider } });
+      await repository.getOrCreateSession(PHONE);
+      await repository.updateSession(PHONE, { state: 'PAGADO' }, { expectedVersion: 0, idempotencyKey: 'wamid.PAGO1' });
+      const error = await repository.updateSession(PHONE, { state: 'PAGADO' }, { expectedVersion: 0, idempotencyKey: 'wamid.PAGO1' }).catch((e: unknown) => e);
+      expect(isDuplicateOperationError(error)).toBe(true);
+      const result = await withSessionRetry(repository, PHONE, async () => 'never', { idempotencyKey: 'wamid.PAGO1' });
+      expect(result).toMatchObject({ status: 'duplicate', committedVersion: 1 });
+      expect(recorded.map(({ hook, context }) => [hook, context.operation, context.expectedVersion, context.actualVersion])).toEqual([
+        ['onDuplicate', 'updateSession', 0, 1],
+        ['onDuplicate', 'withSessionRetry', null, 1],
+      ]);
+      expect(recorded[0]!.context).toMatchObject({ event: 'duplicate', key: PHONE, maskedKey: MASKED, idempotencyKey: 'wamid.PAGO1', dialect: target.dialect });
+      expect(Object.isFrozen(recorded[0]!.context)).toBe(true);
+      const points = await metrics.collect();
+      expect(points.get('versioned_sessions.duplicates')).toEqual([
+        { attributes: { operation: 'updateSession', dialect: target.dialect }, value: 1 },
+        { attributes: { operation: 'withSessionRetry', dialect: target.dialect }, value: 1 },
+      ]);
+      expect(await repository.getSession(PHONE)).toMatchObject({ state: 'PAGADO', version: 1 });
       await metrics.shutdown();
     });
 
