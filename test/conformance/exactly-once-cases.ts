@@ -12,6 +12,7 @@ import {
   isDuplicateOperationError,
   withSessionRetry,
 } from '../../src/index.js';
+import { suiteLog } from '../support/log-sink.js';
 import { runParallel } from '../support/parallel.js';
 import type { DialectTarget, Fixture } from './target.js';
 
@@ -35,8 +36,12 @@ export async function processedRows(fixture: Fixture): Promise<Record<string, un
 
 function recordingLogger(): { lines: string[]; logger: Record<'debug' | 'info' | 'warn' | 'error', (line: string) => void> } {
   const lines: string[] = [];
-  const push = (line: string): void => void lines.push(line);
-  return { lines, logger: { debug: push, info: push, warn: push, error: push } };
+  // Every line also goes to the suite's sink, for the PII check at the end of the suite.
+  const push = (level: string) => (line: string): void => {
+    lines.push(line);
+    suiteLog.add([{ level, line }]);
+  };
+  return { lines, logger: { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') } };
 }
 
 /** `count` concurrent deliveries of distinct messages to one session, each incrementing its counter once. */
