@@ -68,8 +68,12 @@ describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))('Pos
   });
 
   it('negative control: the same ten migrators without the lock fail', async () => {
-    const { outcomes } = await tenClients(withoutLock);
-    const failures = outcomes.filter((outcome) => !outcome.ok);
+    // A race is not certain on any one round on a loaded machine; it must show within a few fresh rounds.
+    let failures: Outcome[] = [];
+    for (let round = 0; round < 5 && failures.length === 0; round++) {
+      const { outcomes } = await tenClients(withoutLock);
+      failures = outcomes.filter((outcome) => !outcome.ok);
+    }
     expect(failures.length).toBeGreaterThan(0);
     expect(failures[0]!.error).toMatch(/duplicate key|already exists|deadlock/);
   });
@@ -115,9 +119,12 @@ describe('SQLite: concurrent migrator processes on one file', () => {
   });
 
   it('negative control: the same processes with a deferred BEGIN fail', async () => {
-    const place = await placeWithTrackingTable();
-    const outcomes = await migrateInProcesses(place.location, 6, true);
-    const failures = outcomes.filter((outcome) => !outcome.ok);
+    let failures: Outcome[] = [];
+    for (let round = 0; round < 5 && failures.length === 0; round++) {
+      const place = await placeWithTrackingTable();
+      const outcomes = await migrateInProcesses(place.location, 6, true);
+      failures = outcomes.filter((outcome) => !outcome.ok);
+    }
     expect(failures.length).toBeGreaterThan(0);
     expect(failures[0]!.error).toMatch(/SQLITE_BUSY|database is locked|UNIQUE constraint/);
   });
