@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VIOLATION_KINDS, checkHistory, formatVerdict, type ViolationKind } from './checker.js';
-import type { History, HistoryEvent, KeyState } from './history.js';
+import type { CompletionEvent, History, HistoryEvent, KeyState } from './history.js';
 
 const KEY = '+5215512345678';
 const START = 7;
@@ -107,7 +107,7 @@ describe('history checker', () => {
 
   it('duplicate-read: two acknowledged writes read the same version', () => {
     const history = validHistory();
-    const second = history.events[3] as Extract<HistoryEvent, { type: 'ok' }>;
+    const second = history.events[3] as CompletionEvent;
     second.versionRead = 7;
     // Read 7, wrote 9: the unconditional write of a lost-update run, so the version rule fires too.
     expect(kindsOf(history)).toEqual(['duplicate-read', 'version-gap']);
@@ -115,7 +115,7 @@ describe('history checker', () => {
 
   it('version-gap: an acknowledged write skipped a version', () => {
     const history = validHistory();
-    const last = history.events[5] as Extract<HistoryEvent, { type: 'ok' }>;
+    const last = history.events[5] as CompletionEvent;
     last.versionRead = 9;
     last.versionWritten = 11;
     expect(kindsOf(history)).toEqual(['version-gap']);

@@ -12,20 +12,30 @@
  */
 export type Outcome = 'ok' | 'fail' | 'info';
 
-/** One line of a worker's history file. */
-export type HistoryEvent =
-  | { type: 'invoke'; process: number; index: number; key: string; token: number }
-  | {
-      type: Outcome;
-      process: number;
-      index: number;
-      /** The version the last attempt read (and named as `expectedVersion`). */
-      versionRead?: number;
-      /** The version the acknowledged write returned. */
-      versionWritten?: number;
-      attempts?: number;
-      error?: string;
-    };
+/** One line of a worker's history file: an invoke or a completion. */
+export type HistoryEvent = InvokeEvent | CompletionEvent;
+
+export interface InvokeEvent {
+  type: 'invoke';
+  process: number;
+  index: number;
+  key: string;
+  token: number;
+}
+
+export interface CompletionEvent {
+  type: Outcome;
+  process: number;
+  index: number;
+  /** The version the last attempt read (and named as `expectedVersion`). */
+  versionRead?: number;
+  /** The version the acknowledged write returned. */
+  versionWritten?: number;
+  attempts?: number;
+  /** Retries caused by a passing fault (a busy SQLite database) rather than by a conflict. */
+  transientRetries?: number;
+  error?: string;
+}
 
 /** An invoked operation paired with its completion. */
 export interface Operation {

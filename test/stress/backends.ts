@@ -1,0 +1,134 @@
+/**
+ * The databases a stress run targets. Each makes its own table (or schema), seeds the keys at a start
+ * version, reads the final rows back with raw SQL (the checker does not take the library's word for
+ * them), and, for PostgreSQL, terminates the workers' backends on request.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Dialect } from '../../src/core/errors.js';
+import { resolveNames } from '../../src/core/identifiers.js';
+import type { TableOptions } from '../../src/core/types.js';
+import { loadMigrationTemplates, renderTemplate } from '../../src/migrations/templates.js';
+
+/** How a worker process reaches the backend. */
+export interface StressConnection {
+  dialect: Dialect;
+  /** A PostgreSQL URL or the SQLite file. */
+  location: string;
+  tableOptions: TableOptions;
+}
+
+export interface StoredKey {
+  key: string;
+  version: number;
+  data: { list?: unknown; counter?: unknown };
+}
+
+export interface StressBackend {
+  readonly connection: StressConnection;
+  /** The `application_name` workers set, so that only their backends are terminated. */
+  readonly applicationName: string;
+  seedKeys(keys: readonly string[], startVersion: number): Promise<void>;
+  readKeys(): Promise<StoredKey[]>;
+  /** Terminates one of the workers' backends, preferring one in the middle of a statement. */
+  terminateBackend?(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Refuses any database that is not on this machine: the run's faults must stay local. */
+export function assertLocalUrl(url: string): URL {
+  const parsed = new URL(url);
+  if (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost') {
+    throw new Error(`stress runs target 127.0.0.1 only; refusing host ${parsed.hostname}`);
+  }
+  return parsed;
+}
+
+export async function sqliteBackend(): Promise<StressBackend> {
+  const { default: Database } = await import('better-sqlite3');
+  const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-stress-'));
+  const file = join(folder, 'stress.db');
+  const database = new Database(file);
+  database.pragma('journal_mode = WAL');
+  const tableOptions = { table: uniqueName('stress'), processedTable: uniqueName('processed') };
+  const names = resolveNames('sqlite', tableOptions);
+  for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, names));
+  const c = names.columns;
+  const table = quote(names.table);
+  return {
+    connection: { dialect: 'sqlite', location: file, tableOptions },
+    applicationName: 'sqlite',
+    seedKeys(keys, startVersion) {
+      const insert = database.prepare(`INSERT INTO ${table} (${quote(c.key)}, ${quote(c.data)}, ${quote(c.version)}) VALUES (?, ?, ?)`);
+      database.transaction(() => {
+        for (const key of keys) insert.run(key, JSON.stringify({ list: [], counter: 0 }), startVersion);
+      })();
+      return Promise.resolve();
+    },
+    readKeys() {
+      const rows = database
+        .prepare(`SELECT ${quote(c.key)} AS k, ${quote(c.data)} AS d, ${quote(c.version)} AS v FROM ${table}`)
+        .all() as { k: string; d: string; v: number }[];
+      return Promise.resolve(rows.map((row) => ({ key: row.k, version: Number(row.v), data: JSON.parse(row.d) as StoredKey['data'] })));
+    },
+    close() {
+      database.close();
+      rmSync(folder, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
+
+export async function postgresBackend(url: string): Promise<StressBackend> {
+  assertLocalUrl(url);
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => undefined);
+  const schema = uniqueName('vs_stress');
+  const applicationName = uniqueName('vs_stress');
+  const tableOptions = { schema };
+  const names = resolveNames('postgres', tableOptions);
+  for (const migration of loadMigrationTemplates('postgres')) await pool.query(renderTemplate(migration.template, names));
+  const c = names.columns;
+  const table = `${quote(schema)}.${quote(names.table)}`;
+  return {
+    connection: { dialect: 'postgres', location: url, tableOptions },
+    applicationName,
+    async seedKeys(keys, startVersion) {
+      for (const key of keys) {
+        await pool.query(`INSERT INTO ${table} (${quote(c.key)}, ${quote(c.data)}, ${quote(c.version)}) VALUES ($1, $2::jsonb, $3)`, [
+          key,
+          JSON.stringify({ list: [], counter: 0 }),
+          startVersion,
+        ]);
+      }
+    },
+    async readKeys() {
+      const { rows } = await pool.query<{ k: string; d: StoredKey['data']; v: number }>(
+        `SELECT ${quote(c.key)} AS k, ${quote(c.data)} AS d, ${quote(c.version)} AS v FROM ${table}`,
+      );
+      return rows.map((row) => ({ key: row.k, version: Number(row.v), data: row.d }));
+    },
+    async terminateBackend() {
+      const { rows } = await pool.query<{ killed: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+          WHERE application_name = $1 AND pid <> pg_backend_pid()
+          ORDER BY (state = 'active') DESC, random() LIMIT 1`,
+        [applicationName],
+      );
+      return rows[0]?.killed === true;
+    },
+    async close() {
+      await pool.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * `npm run stress`: every backend × key layout with faults, then the negative control on each backend.
+ * Prints a verdict line and a summary per scenario and a final verdict; exits 1 when any checked run
+ * has a violation or when a negative control fails to show lost updates.
+ *
+ * Usage: npm run stress -- [--workers 8] [--ops 2000] [--backends sqlite,postgres] [--keys hot,spread]
+ *   [--spread-keys 32] [--kills 20] [--cuts 20] [--fault-interval-ms 250] [--sqlite-busy-ms 2]
+ *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--no-negative-control] [--seed n]
+ */
+import { parseArgs } from 'node:util';
+import { redactUrl } from '../support/environment.js';
+import { formatSummary, runScenario, type LibraryLocation, type ScenarioOptions, type ScenarioReport } from './run-scenario.js';
+
+export interface StressCliContext {
+  library: LibraryLocation;
+  workerFile: string;
+  argv: string[];
+  write(line: string): void;
+}
+
+const BACKENDS = ['sqlite', 'postgres'] as const;
+
+function integer(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} expects a non-negative integer, got ${text}`);
+  return value;
+}
+
+/** Runs the stress scenarios; resolves to the process exit code. */
+export async function runStressCli(context: StressCliContext): Promise<number> {
+  const { values } = parseArgs({
+    args: context.argv,
+    options: {
+      workers: { type: 'string' },
+      ops: { type: 'string' },
+      backends: { type: 'string' },
+      keys: { type: 'string' },
+      'spread-keys': { type: 'string' },
+      kills: { type: 'string' },
+      cuts: { type: 'string' },
+      'fault-interval-ms': { type: 'string' },
+      'sqlite-busy-ms': { type: 'string' },
+      'max-attempts': { type: 'string' },
+      'time-limit-s': { type: 'string' },
+      'pg-url': { type: 'string' },
+      'no-negative-control': { type: 'boolean' },
+      seed: { type: 'string' },
+    },
+  });
+  const pgUrl = values['pg-url'] ?? process.env['VERSIONED_SESSIONS_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const backends = (values.backends ?? 'sqlite,postgres').split(',').map((name) => name.trim());
+  for (const name of backends) {
+    if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`--backends: unknown backend ${name}; known: ${BACKENDS.join(', ')}`);
+  }
+  const keyModes = (values.keys ?? 'hot,spread').split(',').map((name) => name.trim()) as ScenarioOptions['keyMode'][];
+  const seed = integer(values.seed, Date.now() % 1_000_000_007, 'seed');
+  const base: Omit<ScenarioOptions, 'backend' | 'keyMode' | 'versionCheck'> = {
+    workers: integer(values.workers, 8, 'workers'),
+    opsPerWorker: integer(values.ops, 2000, 'ops'),
+    spreadKeys: integer(values['spread-keys'], 32, 'spread-keys'),
+    kills: integer(values.kills, 20, 'kills'),
+    cuts: integer(values.cuts, 20, 'cuts'),
+    faultIntervalMs: integer(values['fault-interval-ms'], 250, 'fault-interval-ms'),
+    sqliteBusyTimeoutMs: integer(values['sqlite-busy-ms'], 2, 'sqlite-busy-ms'),
+    retry: { maxAttempts: integer(values['max-attempts'], 200, 'max-attempts'), baseDelayMs: 1, maxDelayMs: 50 },
+    timeLimitMs: integer(values['time-limit-s'], 900, 'time-limit-s') * 1000,
+    pgUrl,
+    library: context.library,
+    workerFile: context.workerFile,
+    seed,
+  };
+  context.write(
+    `stress: ${base.workers} workers × ${base.opsPerWorker} ops, backends ${backends.join(', ')}, keys ${keyModes.join(', ')}, ` +
+      `${base.kills} kills and ${base.cuts} cuts per PostgreSQL run, SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
+      (backends.includes('postgres') ? `, PostgreSQL at ${redactUrl(pgUrl)}` : ''),
+  );
+
+  let failures = 0;
+  const print = (report: ScenarioReport): void => {
+    context.write(report.verdict);
+    context.write(formatSummary(report));
+  };
+  for (const backend of backends as ScenarioOptions['backend'][]) {
+    for (const keyMode of keyModes) {
+      const report = await runScenario({ ...base, backend, keyMode, versionCheck: true });
+      print(report);
+      if (!report.result.valid || report.timedOut) failures++;
+    }
+  }
+  if (values['no-negative-control'] !== true) {
+    for (const backend of backends as ScenarioOptions['backend'][]) {
+      // The negative control runs without faults: its point is that the checker sees lost updates.
+      const report = await runScenario({ ...base, backend, keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0, opsPerWorker: Math.min(base.opsPerWorker, 200) });
+      print(report);
+      const sawLostUpdates = report.result.counts['lost-update'] > 0;
+      context.write(`  negative control ${sawLostUpdates ? 'OK: the checker saw the lost updates' : 'FAILED: no lost update was seen'}`);
+      if (!sawLostUpdates) failures++;
+    }
+  }
+  context.write(failures === 0 ? 'stress: PASS' : `stress: FAIL (${failures} scenario(s))`);
+  return failures === 0 ? 0 : 1;
+}

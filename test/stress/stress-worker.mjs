@@ -1,0 +1,123 @@
+// One worker process of the stress run. It opens its own connection, waits for the parent's "go",
+// then runs its operations one after another: each appends a unique token to a key's list and adds
+// one to its counter through withSessionRetry. Every invoke and every completion is appended to this
+// worker's history file as it happens, so the record survives whatever happens to the process.
+// Loaded outside vitest, so it imports the built library (dist/ or test/.tmp/lib/) by URL.
+import { appendFileSync } from 'node:fs';
+
+const config = JSON.parse(process.env.STRESS_WORKER_CONFIG);
+const { process: processId, ops, keys, historyFile, retry, versionCheck, connection } = config;
+const core = await import(config.library.core);
+const dialectModule = await import(config.library[connection.dialect]);
+
+// A small seeded generator, so that a run's key choices can be replayed from its seed.
+let seed = config.seed >>> 0;
+function random() {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+function record(event) {
+  appendFileSync(historyFile, `${JSON.stringify({ process: processId, ...event })}\n`);
+}
+
+async function openStore() {
+  if (connection.dialect === 'sqlite') {
+    const { default: Database } = await import('better-sqlite3');
+    const database = new Database(connection.location);
+    const store = new dialectModule.SqliteSessionStore({ database, busyTimeoutMs: config.sqliteBusyTimeoutMs, ...connection.tableOptions });
+    return { store, close: () => database.close() };
+  }
+  if (connection.dialect === 'postgres') {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({
+      connectionString: connection.location,
+      max: 1,
+      application_name: config.applicationName,
+      connectionTimeoutMillis: 10_000,
+      // A statement whose connection hangs rather than dies ends as `info` instead of stalling the run.
+      query_timeout: 20_000,
+    });
+    // A terminated idle connection is reported on the pool; the next query simply opens a new one.
+    pool.on('error', () => undefined);
+    const store = new dialectModule.PostgresSessionStore({ pool, ...connection.tableOptions });
+    return { store, close: () => pool.end() };
+  }
+  throw new Error(`no stress worker store for ${connection.dialect}`);
+}
+
+/**
+ * The options of each write and of its retry loop. The idempotency key of an operation is its token:
+ * this is the one place it is (or, without library support, is not) passed on.
+ */
+function writeOptions(session, _token) {
+  return versionCheck ? { expectedVersion: session.version } : {};
+}
+
+// Errors after which the write is known not to have happened: the library's typed refusals, and
+// SQLite's busy/locked (the statement never got the write lock). Anything else is unknown: `info`.
+function knownNotApplied(error) {
+  return core.isVersionedSessionError(error) || (connection.dialect === 'sqlite' && dialectModule.isTransientError(error));
+}
+
+function retryOptions(_token, onTransientRetry) {
+  return {
+    maxAttempts: retry.maxAttempts,
+    baseDelayMs: retry.baseDelayMs,
+    maxDelayMs: retry.maxDelayMs,
+    jitter: 'full',
+    onRetry: (_attempt, _delayMs, error) => {
+      if (!core.isConcurrencyError(error)) onTransientRetry();
+    },
+    // Busy SQLite statements wrote nothing, so running them again is safe even without idempotency.
+    shouldRetry: (error) =>
+      core.isConcurrencyError(error) || (connection.dialect === 'sqlite' && dialectModule.isTransientError(error)),
+  };
+}
+
+function describeError(error) {
+  const code = typeof error?.code === 'string' ? `[${error.code}]` : '';
+  return `${error?.name ?? 'Error'}${code}: ${String(error?.message ?? error).slice(0, 120)}`;
+}
+
+async function runOperation(repository, index) {
+  const key = keys[Math.floor(random() * keys.length)];
+  const token = processId * ops + index;
+  record({ type: 'invoke', index, key, token });
+  let attempts = 0;
+  let transientRetries = 0;
+  let versionRead;
+  try {
+    const written = await core.withSessionRetry(
+      repository,
+      key,
+      async (session) => {
+        attempts++;
+        versionRead = session.version;
+        const list = Array.isArray(session.data.list) ? session.data.list : [];
+        const counter = typeof session.data.counter === 'number' ? session.data.counter : 0;
+        return repository.updateSession(key, { data: { list: [...list, token], counter: counter + 1 } }, writeOptions(session, token));
+      },
+      { ...retryOptions(token, () => transientRetries++), initial: { data: { list: [], counter: 0 } } },
+    );
+    record({ type: 'ok', index, versionRead, versionWritten: written.version, attempts, transientRetries });
+  } catch (error) {
+    record({ type: knownNotApplied(error) ? 'fail' : 'info', index, attempts, transientRetries, error: describeError(error) });
+  }
+}
+
+const { store, close } = await openStore();
+const repository = new core.SessionRepository({ store });
+process.send({ type: 'ready' });
+await new Promise((resolve) => process.once('message', resolve));
+const deadline = Date.now() + config.timeLimitMs;
+let completed = 0;
+for (let index = 0; index < ops && Date.now() < deadline; index++) {
+  await runOperation(repository, index);
+  completed++;
+}
+await close();
+process.send({ type: 'done', completed }, () => process.exit(0));
