@@ -64,7 +64,8 @@ const COLUMN_KEYS: readonly (keyof ColumnMap)[] = ['key', 'state', 'data', 'vers
  * Resolves a store's names against the dialect's defaults, validating each configured one.
  *
  * @throws InvalidArgumentError for an unknown column key, a name that is not a plain identifier,
- *   or two logical columns mapped onto one name.
+ *   two logical columns mapped onto one name, or a processed-operations table named like the
+ *   sessions table.
  */
 export function resolveNames(dialect: Dialect, options: TableOptions = {}): ResolvedNames {
   const defaults = DEFAULT_NAMES[dialect];
@@ -99,6 +100,13 @@ export function resolveNames(dialect: Dialect, options: TableOptions = {}): Reso
     options.processedTable === undefined
       ? defaults.processedTable
       : validateIdentifier(dialect, 'processedTable', options.processedTable);
+  // SQLite and SQL Server fold case, so two names equal but for case would be one table.
+  if (processedTable.toLowerCase() === table.toLowerCase()) {
+    throw new InvalidArgumentError(
+      'processedTable',
+      `"${processedTable}" is also the sessions table; give the processed-operations table a name of its own.`,
+    );
+  }
   const schema = options.schema === undefined ? defaults.schema : validateIdentifier(dialect, 'schema', options.schema);
   return Object.freeze({ schema, table, processedTable, columns: Object.freeze(columns) });
 }
