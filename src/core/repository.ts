@@ -396,7 +396,8 @@ export class SessionRepository<TData = Record<string, unknown>> {
   }
 
   /**
-   * Forgets operation ids recorded before `olderThan`; returns how many were removed.
+   * Forgets operation ids recorded before `olderThan` (a Date from year 1 to 9999); returns how many
+   * were removed.
    *
    * @example
    * ```ts
@@ -407,6 +408,12 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const olderThan = (options as { olderThan?: unknown } | undefined)?.olderThan;
     if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
       throw new InvalidArgumentError('olderThan', 'expected a valid Date.');
+    }
+    // The range every dialect stores and compares faithfully: PostgreSQL's timestamptz ends before
+    // 4713 BC, SQL Server's datetime2 at year 1, and SQLite's ISO text sorts wrongly past year 9999.
+    const year = olderThan.getUTCFullYear();
+    if (year < 1 || year > 9999) {
+      throw new InvalidArgumentError('olderThan', `expected a Date from year 1 to 9999, got ${olderThan.toISOString()}.`);
     }
     return this.store.pruneProcessed(olderThan);
   }
