@@ -4,8 +4,9 @@
  * has a violation or when a negative control fails to show lost updates.
  *
  * Usage: npm run stress -- [--workers 8] [--ops 2000] [--backends sqlite,postgres] [--keys hot,spread]
- *   [--spread-keys 32] [--kills 20] [--cuts 20] [--fault-interval-ms 250] [--sqlite-busy-ms 2]
- *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--no-negative-control] [--seed n]
+ *   [--spread-keys 32] [--hot-key-ops 1000] [--kills 20] [--cuts 20] [--fault-interval-ms 2000] [--sqlite-busy-ms 2]
+ *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--no-negative-control]
+ *   [--no-idempotency] [--seed n]
  */
 import { parseArgs } from 'node:util';
 import { redactUrl } from '../support/environment.js';
@@ -37,6 +38,7 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       backends: { type: 'string' },
       keys: { type: 'string' },
       'spread-keys': { type: 'string' },
+      'hot-key-ops': { type: 'string' },
       kills: { type: 'string' },
       cuts: { type: 'string' },
       'fault-interval-ms': { type: 'string' },
@@ -45,6 +47,7 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       'time-limit-s': { type: 'string' },
       'pg-url': { type: 'string' },
       'no-negative-control': { type: 'boolean' },
+      'no-idempotency': { type: 'boolean' },
       seed: { type: 'string' },
     },
   });
@@ -59,9 +62,11 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
     workers: integer(values.workers, 8, 'workers'),
     opsPerWorker: integer(values.ops, 2000, 'ops'),
     spreadKeys: integer(values['spread-keys'], 32, 'spread-keys'),
+    hotKeyOps: integer(values['hot-key-ops'], 1000, 'hot-key-ops'),
     kills: integer(values.kills, 20, 'kills'),
     cuts: integer(values.cuts, 20, 'cuts'),
-    faultIntervalMs: integer(values['fault-interval-ms'], 250, 'fault-interval-ms'),
+    faultIntervalMs: integer(values['fault-interval-ms'], 2000, 'fault-interval-ms'),
+    idempotency: values['no-idempotency'] !== true,
     sqliteBusyTimeoutMs: integer(values['sqlite-busy-ms'], 2, 'sqlite-busy-ms'),
     retry: { maxAttempts: integer(values['max-attempts'], 200, 'max-attempts'), baseDelayMs: 1, maxDelayMs: 50 },
     timeLimitMs: integer(values['time-limit-s'], 900, 'time-limit-s') * 1000,
@@ -72,7 +77,7 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
   };
   context.write(
     `stress: ${base.workers} workers × ${base.opsPerWorker} ops, backends ${backends.join(', ')}, keys ${keyModes.join(', ')}, ` +
-      `${base.kills} kills and ${base.cuts} cuts per PostgreSQL run, SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
+      `hot keys retired after ${base.hotKeyOps} ops, ${base.kills} kills and ${base.cuts} cuts per PostgreSQL run, SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
       (backends.includes('postgres') ? `, PostgreSQL at ${redactUrl(pgUrl)}` : ''),
   );
 

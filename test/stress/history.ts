@@ -34,6 +34,8 @@ export interface CompletionEvent {
   attempts?: number;
   /** Retries caused by a passing fault (a busy SQLite database) rather than by a conflict. */
   transientRetries?: number;
+  /** An ok the library resolved through the idempotency key: an earlier attempt had committed. */
+  duplicate?: boolean;
   error?: string;
 }
 

@@ -27,6 +27,11 @@ export interface ScenarioOptions {
   opsPerWorker: number;
   /** How many keys the spread layout uses. */
   spreadKeys: number;
+  /**
+   * Operations per hot key: all workers write one key at a time and move on to a fresh one after this
+   * many operations in all, as Elle retires keys, so a list (rewritten whole on every write) stays short.
+   */
+  hotKeyOps: number;
   /** `false` is the negative control: unconditional writes, which must lose updates. */
   versionCheck: boolean;
   /** PostgreSQL backends terminated during the run. */
@@ -35,6 +40,8 @@ export interface ScenarioOptions {
   cuts: number;
   /** The mean wait between two faults of one kind. */
   faultIntervalMs: number;
+  /** Pass each operation's token as its idempotency key, where the library supports them. */
+  idempotency: boolean;
   /** SQLite's busy timeout in each worker: short, so that processes really contend. */
   sqliteBusyTimeoutMs: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -54,19 +61,26 @@ export interface ScenarioReport {
   /** Operations finished per second, over the whole scenario. */
   opsPerSecond: number;
   attempts: number;
-  /** Retries after a passing fault (SQLite busy) rather than a conflict. */
+  /** Retries after a passing fault (a busy database, a dropped connection) rather than a conflict. */
   transientRetries: number;
   kills: number;
   cuts: { 'before-statement': number; 'after-statement': number };
   /** The most frequent error texts of fail and info operations. */
   errors: { text: string; count: number }[];
   timedOut: boolean;
+  /** Whether the workers passed idempotency keys (the library supports them and they were asked to). */
+  idempotent: boolean;
+  /** Ok operations the library resolved as duplicates of their own earlier, committed attempt. */
+  duplicates: number;
 }
 
 export const START_VERSION = 41;
 
 function keysFor(options: ScenarioOptions): string[] {
-  if (options.keyMode === 'hot') return ['+5215500000000'];
+  if (options.keyMode === 'hot') {
+    const count = Math.max(1, Math.ceil((options.workers * options.opsPerWorker) / options.hotKeyOps));
+    return Array.from({ length: count }, (_, index) => `+52155${String(index).padStart(8, '0')}`);
+  }
   return Array.from({ length: options.spreadKeys }, (_, index) => `+52155${String(10_000_000 + index * 7919)}`);
 }
 
@@ -75,6 +89,8 @@ function spawnWorker(options: ScenarioOptions, backend: StressBackend, location:
     process: index,
     ops: options.opsPerWorker,
     keys,
+    keyMode: options.keyMode,
+    opsPerKey: Math.max(1, Math.floor(options.hotKeyOps / options.workers)),
     historyFile,
     retry: options.retry,
     versionCheck: options.versionCheck,
@@ -83,6 +99,7 @@ function spawnWorker(options: ScenarioOptions, backend: StressBackend, location:
     seed: options.seed + index * 7_919,
     sqliteBusyTimeoutMs: options.sqliteBusyTimeoutMs,
     applicationName: backend.applicationName,
+    idempotency: options.idempotency,
     timeLimitMs: options.timeLimitMs,
   };
   return fork(options.workerFile, [], {
@@ -150,13 +167,17 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       url.port = String(proxy.port);
       location = url.toString();
     }
+    let idempotent = false;
     const exits: Promise<void>[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 0; index < options.workers; index++) {
       const child = spawnWorker(options, backend, location, keys, join(folder, `worker-${String(index).padStart(3, '0')}.jsonl`), index);
       children.push(child);
       ready.push(new Promise((resolve, reject) => {
-        child.once('message', () => resolve());
+        child.once('message', (message: { idempotent?: boolean }) => {
+          idempotent = message.idempotent === true;
+          resolve();
+        });
         child.once('exit', (code) => reject(new Error(`stress worker ${index} exited with code ${code} before it was ready`)));
       }));
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
@@ -211,6 +232,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       cuts: proxy === undefined ? { 'before-statement': 0, 'after-statement': 0 } : { ...proxy.cuts },
       errors: topErrors(events),
       timedOut,
+      idempotent,
+      duplicates: events.filter((event) => event.type === 'ok' && event.duplicate === true).length,
     };
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -224,7 +247,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
 export function formatSummary(report: ScenarioReport): string {
   const lines = [
     `  ${report.result.operations.total} ops in ${(report.durationMs / 1000).toFixed(1)} s (${report.opsPerSecond.toFixed(0)} ops/s), ` +
-      `${report.attempts} attempts (${(report.attempts / Math.max(1, report.result.operations.total)).toFixed(2)} per op), ${report.transientRetries} retries after a busy/locked database`,
+      `${report.attempts} attempts (${(report.attempts / Math.max(1, report.result.operations.total)).toFixed(2)} per op), ${report.transientRetries} retries after a passing fault (busy database, dropped connection)`,
+    `  idempotency keys: ${report.idempotent ? `on (${report.duplicates} writes resolved as already committed)` : 'off'}`,
     `  faults: ${report.kills} backends terminated, ${report.cuts['before-statement']} cuts before a statement, ` +
       `${report.cuts['after-statement']} cuts after a statement${report.timedOut ? '; TIMED OUT, workers killed' : ''}`,
   ];

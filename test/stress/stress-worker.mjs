@@ -49,22 +49,27 @@ async function openStore() {
   throw new Error(`no stress worker store for ${connection.dialect}`);
 }
 
-/**
- * The options of each write and of its retry loop. The idempotency key of an operation is its token:
- * this is the one place it is (or, without library support, is not) passed on.
- */
-function writeOptions(session, _token) {
-  return versionCheck ? { expectedVersion: session.version } : {};
+// Idempotency keys, where the library has them (it exports DuplicateOperationError then): the token of
+// an operation is its key, so a write whose reply was lost is resolved or retried, never applied twice.
+const idempotent = config.idempotency && versionCheck && typeof core.isDuplicateOperationError === 'function';
+const idempotencyKeyOf = (token) => `op-${token}`;
+
+/** The options of each write: the one place the idempotency key is (or, without support, is not) passed. */
+function writeOptions(session, token) {
+  if (!versionCheck) return {};
+  return idempotent ? { expectedVersion: session.version, idempotencyKey: idempotencyKeyOf(token) } : { expectedVersion: session.version };
 }
+
+const isTransient = (error) => dialectModule.isTransientError(error);
 
 // Errors after which the write is known not to have happened: the library's typed refusals, and
 // SQLite's busy/locked (the statement never got the write lock). Anything else is unknown: `info`.
 function knownNotApplied(error) {
-  return core.isVersionedSessionError(error) || (connection.dialect === 'sqlite' && dialectModule.isTransientError(error));
+  return core.isVersionedSessionError(error) || (connection.dialect === 'sqlite' && isTransient(error));
 }
 
-function retryOptions(_token, onTransientRetry) {
-  return {
+function retryOptions(token, onTransientRetry) {
+  const options = {
     maxAttempts: retry.maxAttempts,
     baseDelayMs: retry.baseDelayMs,
     maxDelayMs: retry.maxDelayMs,
@@ -72,10 +77,12 @@ function retryOptions(_token, onTransientRetry) {
     onRetry: (_attempt, _delayMs, error) => {
       if (!core.isConcurrencyError(error)) onTransientRetry();
     },
-    // Busy SQLite statements wrote nothing, so running them again is safe even without idempotency.
+    // Busy SQLite statements wrote nothing, so running them again is safe even without a key; with a
+    // key, a dropped connection is safe to retry as well.
     shouldRetry: (error) =>
-      core.isConcurrencyError(error) || (connection.dialect === 'sqlite' && dialectModule.isTransientError(error)),
+      core.isConcurrencyError(error) || ((idempotent || connection.dialect === 'sqlite') && isTransient(error)),
   };
+  return idempotent ? { ...options, idempotencyKey: idempotencyKeyOf(token) } : options;
 }
 
 function describeError(error) {
@@ -84,7 +91,11 @@ function describeError(error) {
 }
 
 async function runOperation(repository, index) {
-  const key = keys[Math.floor(random() * keys.length)];
+  // Hot: every worker on the same key at the same time, a fresh one after each segment. Spread: any key.
+  const key =
+    config.keyMode === 'hot'
+      ? keys[Math.min(keys.length - 1, Math.floor(index / config.opsPerKey))]
+      : keys[Math.floor(random() * keys.length)];
   const token = processId * ops + index;
   record({ type: 'invoke', index, key, token });
   let attempts = 0;
@@ -103,7 +114,16 @@ async function runOperation(repository, index) {
       },
       { ...retryOptions(token, () => transientRetries++), initial: { data: { list: [], counter: 0 } } },
     );
-    record({ type: 'ok', index, versionRead, versionWritten: written.version, attempts, transientRetries });
+    if (!idempotent) {
+      record({ type: 'ok', index, versionRead, versionWritten: written.version, attempts, transientRetries });
+    } else if (written.status === 'applied') {
+      record({ type: 'ok', index, versionRead, versionWritten: written.value.version, attempts, transientRetries });
+    } else {
+      // An earlier attempt of this very operation committed and its reply was lost: the library found
+      // the key and says at which version. The checker verifies that claim against the list.
+      const committed = written.committedVersion;
+      record({ type: 'ok', index, versionRead: committed - 1, versionWritten: committed, attempts, transientRetries, duplicate: true });
+    }
   } catch (error) {
     record({ type: knownNotApplied(error) ? 'fail' : 'info', index, attempts, transientRetries, error: describeError(error) });
   }
@@ -111,7 +131,7 @@ async function runOperation(repository, index) {
 
 const { store, close } = await openStore();
 const repository = new core.SessionRepository({ store });
-process.send({ type: 'ready' });
+process.send({ type: 'ready', idempotent });
 await new Promise((resolve) => process.once('message', resolve));
 const deadline = Date.now() + config.timeLimitMs;
 let completed = 0;

@@ -15,10 +15,12 @@ const base: Omit<ScenarioOptions, 'backend' | 'keyMode'> = {
   workers: 4,
   opsPerWorker: 75,
   spreadKeys: 8,
+  hotKeyOps: 150,
   versionCheck: true,
   kills: 3,
   cuts: 4,
   faultIntervalMs: 80,
+  idempotency: true,
   sqliteBusyTimeoutMs: 0,
   retry: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 20 },
   timeLimitMs: 120_000,
@@ -39,6 +41,16 @@ function expectValid(report: ScenarioReport): void {
   expect(report.result.operations.ok).toBeGreaterThan(0);
 }
 
+/** The workers really met: on hot keys (two, one after the other) conflicts forced retries. */
+function expectContention(report: ScenarioReport): void {
+  if (report.label.includes('hot')) {
+    expect(report.result.keys).toBe(2);
+    expect(report.attempts).toBeGreaterThan(report.result.operations.total);
+  } else {
+    expect(report.result.keys).toBe(base.spreadKeys);
+  }
+}
+
 function expectLostUpdates(report: ScenarioReport): void {
   expect(report.result.valid).toBe(false);
   expect(report.result.counts['lost-update']).toBeGreaterThan(0);
@@ -50,6 +62,7 @@ describe('stress: SQLite, worker processes contending for one WAL file', () => {
   it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
     const report = await runScenario({ ...base, backend: 'sqlite', keyMode });
     expectValid(report);
+    expectContention(report);
     // A busy timeout of 0 makes the processes collide on the write lock: those retries are the contention.
     expect(report.transientRetries).toBeGreaterThan(0);
   });
@@ -67,6 +80,7 @@ describePostgres('stress: PostgreSQL with terminated backends and connections cu
     if (pgUrl === undefined) throw new Error('postgres is required but VERSIONED_SESSIONS_PG_URL is not set');
     const report = await runScenario({ ...base, backend: 'postgres', keyMode });
     expectValid(report);
+    expectContention(report);
     expect(report.kills).toBeGreaterThan(0);
     expect(report.cuts['before-statement'] + report.cuts['after-statement']).toBeGreaterThan(0);
     // Operations whose connection died are recorded with an unknown outcome, not as failures.
