@@ -3,7 +3,7 @@
  * database. A dialect is done when it passes all of it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRequired } from '../support/environment.js';
+import { describeUnavailable } from '../support/environment.js';
 import { E164_LIKE, suiteLog } from '../support/log-sink.js';
 import { describeConcurrencyCases } from './cases-concurrency.js';
 import { describeInputCases } from './cases-input.js';
@@ -19,18 +19,7 @@ import { defineTransactionCases } from './transaction-cases.js';
 export async function defineConformanceSuite(target: DialectTarget): Promise<void> {
   const availability = await target.availability();
   if (!availability.available) {
-    if (isRequired(target.dialect)) {
-      describe(`${target.dialect} conformance`, () => {
-        it(`is required by VERSIONED_SESSIONS_REQUIRE but unavailable`, () => {
-          throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
-        });
-      });
-    } else {
-      console.warn(`[versioned-sessions tests] skipping the ${target.dialect} conformance suite: ${availability.reason}`);
-      describe.skip(`${target.dialect} conformance (skipped: ${availability.reason})`, () => {
-        it('needs a database', () => undefined);
-      });
-    }
+    describeUnavailable(target.dialect, `${target.dialect} conformance`, availability.reason);
     return;
   }
 

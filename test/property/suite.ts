@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_IDENTIFIER_LENGTH } from '../../src/core/identifiers.js';
 import { InvalidArgumentError, SessionRepository, isConcurrencyError, withRetry, withSessionRetry } from '../../src/index.js';
-import { isRequired } from '../support/environment.js';
+import { describeUnavailable } from '../support/environment.js';
 import { uniqueName } from '../support/names.js';
 import type { DialectTarget, Fixture } from '../conformance/target.js';
 import {
@@ -106,18 +106,7 @@ function callWithKey(repository: SessionRepository, entry: (typeof KEY_ENTRY_POI
 export async function definePropertySuite(target: DialectTarget): Promise<void> {
   const availability = await target.availability();
   if (!availability.available) {
-    if (isRequired(target.dialect)) {
-      describe(`${target.dialect} properties`, () => {
-        it('is required by VERSIONED_SESSIONS_REQUIRE but unavailable', () => {
-          throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
-        });
-      });
-    } else {
-      console.warn(`[versioned-sessions tests] skipping the ${target.dialect} property tests: ${availability.reason}`);
-      describe.skip(`${target.dialect} properties (skipped: ${availability.reason})`, () => {
-        it('needs a database', () => undefined);
-      });
-    }
+    describeUnavailable(target.dialect, `${target.dialect} properties`, availability.reason);
     return;
   }
 
