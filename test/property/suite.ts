@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_IDENTIFIER_LENGTH } from '../../src/core/identifiers.js';
+import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { InvalidArgumentError, SessionRepository, isConcurrencyError, withRetry, withSessionRetry } from '../../src/index.js';
 import { describeUnavailable } from '../support/environment.js';
 import { uniqueName } from '../support/names.js';
@@ -331,6 +332,63 @@ export async function definePropertySuite(target: DialectTarget): Promise<void> 
         await connection.close();
       }
       expect(roundTrips).toBeGreaterThan(0);
+    });
+
+    it('masking: a conflict names the key only masked, whatever the key', async () => {
+      const fixture = await target.createFixture();
+      const phoneLike = fc.string({ unit: fc.constantFrom(...'+0123456789 abcñ用🙂'), minLength: 9, maxLength: 40 });
+      await fc.assert(
+        fc.asyncProperty(phoneLike, async (key) => {
+          const session = await fixture.repository.getOrCreateSession(key);
+          const result = await attempt(() => fixture.repository.updateSession(key, { state: 'X' }, { expectedVersion: session.version + 1 }));
+          expect(isConcurrencyError((result as { error: unknown }).error)).toBe(true);
+          const error = (result as { error: Error & { maskedKey: string } }).error;
+          expect(error.message).not.toContain(key);
+          expect(error.message).toContain(error.maskedKey);
+          // At most seven characters of the key stay visible, the rest are '*'.
+          expect(Array.from(error.maskedKey).filter((character) => character !== '*').length).toBeLessThanOrEqual(7);
+          expect(Array.from(error.maskedKey)).toHaveLength(Array.from(key).length);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('store options: a bad connection or option is refused at construction, before any statement', async () => {
+      const fixture = await target.createFixture();
+      const connection = await recordingConnection(fixture.connection);
+      const anyValue = fc.oneof(fc.integer({ min: -3, max: 10_000 }), fc.double(), fc.constantFrom(Number.NaN, '5', null, true, false, {}, undefined));
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])), anyValue, async (name, value) => {
+            connection.statements.length = 0;
+            const options = { ...fixture.tableOptions };
+            let constructed: unknown;
+            try {
+              constructed =
+                name === 'pool' ? new PostgresSessionStore({ ...options, pool: value } as never) : connection.newStore({ ...options, [name]: value });
+            } catch (error) {
+              constructed = error;
+            }
+            // null, like undefined, means the default.
+            const valid =
+              name === 'busyTimeoutMs'
+                ? value === undefined || value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+                : name === 'wal'
+                  ? value === undefined || typeof value === 'boolean'
+                  : false;
+            if (valid) {
+              expect(constructed).not.toBeInstanceOf(Error);
+            } else {
+              expect(constructed).toBeInstanceOf(InvalidArgumentError);
+              expect((constructed as InvalidArgumentError).argument).toBe(name);
+              expect(connection.statements).toEqual([]);
+            }
+          }),
+          { numRuns: RUNS },
+        );
+      } finally {
+        await connection.close();
+      }
     });
 
     it('options: bad retry, repository and store options are refused before anything runs or is written', async () => {
