@@ -21,6 +21,7 @@ const library = {
   core: pathToFileURL(`${root}dist/index.js`).href,
   sqlite: pathToFileURL(`${root}dist/sqlite.js`).href,
   postgres: pathToFileURL(`${root}dist/postgres.js`).href,
+  mssql: pathToFileURL(`${root}dist/mssql.js`).href,
 };
 process.exitCode = await runStressCli({
   library,

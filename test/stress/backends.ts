@@ -1,7 +1,7 @@
 /**
  * The databases a stress run targets. Each makes its own table (or schema), seeds the keys at a start
  * version, reads the final rows back with raw SQL (the checker does not take the library's word for
- * them), and, for PostgreSQL, terminates the workers' backends on request.
+ * them), and, for PostgreSQL and SQL Server, terminates the workers' backends on request.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { loadMigrationTemplates, renderTemplate } from '../../src/migrations/tem
 /** How a worker process reaches the backend. */
 export interface StressConnection {
   dialect: Dialect;
-  /** A PostgreSQL URL or the SQLite file. */
+  /** A PostgreSQL URL, a SQL Server connection string or the SQLite file. */
   location: string;
   tableOptions: TableOptions;
 }
@@ -28,7 +28,7 @@ export interface StoredKey {
 
 export interface StressBackend {
   readonly connection: StressConnection;
-  /** The `application_name` workers set, so that only their backends are terminated. */
+  /** The `application_name` / `appName` workers set, so that only their backends are terminated. */
   readonly applicationName: string;
   seedKeys(keys: readonly string[], startVersion: number): Promise<void>;
   readKeys(): Promise<StoredKey[]>;
@@ -129,6 +129,74 @@ export async function postgresBackend(url: string): Promise<StressBackend> {
     async close() {
       await pool.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
       await pool.end();
+    },
+  };
+}
+
+/** SQL Server through an ADO-style connection string; backends are ended with KILL. */
+export async function mssqlBackend(connectionString: string): Promise<StressBackend> {
+  const { default: sql } = await import('mssql');
+  const { splitBatches } = await import('../conformance/targets/mssql.js');
+  const config = sql.ConnectionPool.parseConnectionString(connectionString);
+  if (config.server !== '127.0.0.1' && config.server !== 'localhost') {
+    throw new Error(`stress runs target 127.0.0.1 only; refusing server ${String(config.server)}`);
+  }
+  const pool = await new sql.ConnectionPool({ ...config, pool: { max: 2 } }).connect();
+  pool.on('error', () => undefined);
+  const bracket = (name: string): string => `[${name.replaceAll(']', ']]')}]`;
+  const exec = async (text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> => {
+    const request = pool.request();
+    params.forEach((value, index) => request.input(`p${index + 1}`, value));
+    const result = await request.query(text);
+    return (result.recordsets as unknown as Record<string, unknown>[][]).at(-1) ?? [];
+  };
+  const schema = uniqueName('vs_stress');
+  const applicationName = uniqueName('vs_stress');
+  const tableOptions = { schema };
+  const names = resolveNames('mssql', tableOptions);
+  await exec(`EXEC (N'CREATE SCHEMA ${bracket(schema)}')`);
+  for (const migration of loadMigrationTemplates('mssql')) {
+    for (const batch of splitBatches(renderTemplate(migration.template, names))) await exec(batch);
+  }
+  const c = names.columns;
+  const table = `${bracket(schema)}.${bracket(names.table)}`;
+  return {
+    connection: { dialect: 'mssql', location: connectionString, tableOptions },
+    applicationName,
+    async seedKeys(keys, startVersion) {
+      for (const key of keys) {
+        await exec(`INSERT INTO ${table} (${bracket(c.key)}, ${bracket(c.data)}, ${bracket(c.version)}) VALUES (@p1, @p2, @p3)`, [
+          key,
+          JSON.stringify({ list: [], counter: 0 }),
+          startVersion,
+        ]);
+      }
+    },
+    async readKeys() {
+      const rows = await exec(`SELECT ${bracket(c.key)} AS k, ${bracket(c.data)} AS d, ${bracket(c.version)} AS v FROM ${table}`);
+      return rows.map((row) => ({ key: String(row['k']), version: Number(row['v']), data: JSON.parse(String(row['d'])) as StoredKey['data'] }));
+    },
+    async terminateBackend() {
+      // KILL takes no variable, so the statement is built from the chosen session id (an integer).
+      const rows = await exec(
+        `DECLARE @id INT = (SELECT TOP 1 session_id FROM sys.dm_exec_sessions
+           WHERE program_name = @p1 AND session_id <> @@SPID
+           ORDER BY CASE WHEN status = 'running' THEN 0 ELSE 1 END, NEWID());
+         IF @id IS NOT NULL BEGIN DECLARE @kill NVARCHAR(40) = N'KILL ' + CAST(@id AS NVARCHAR(12)); EXEC (@kill); END;
+         SELECT @id AS killed;`,
+        [applicationName],
+      );
+      return rows[0]?.['killed'] !== null && rows[0]?.['killed'] !== undefined;
+    },
+    async close() {
+      await exec(
+        "DECLARE @drop NVARCHAR(MAX) = N''; " +
+          "SELECT @drop += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' " +
+          'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1; ' +
+          "EXEC (@drop); SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);",
+        [schema],
+      );
+      await pool.close();
     },
   };
 }

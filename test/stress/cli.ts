@@ -5,7 +5,7 @@
  *
  * Usage: npm run stress -- [--workers 8] [--ops 2000] [--backends sqlite,postgres] [--keys hot,spread]
  *   [--spread-keys 32] [--hot-key-ops 1000] [--kills 20] [--cuts 20] [--fault-interval-ms 2000] [--sqlite-busy-ms 2]
- *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--no-negative-control]
+ *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--mssql-url 'Server=127.0.0.1,1433;…'] [--no-negative-control]
  *   [--no-idempotency] [--seed n]
  */
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ export interface StressCliContext {
   write(line: string): void;
 }
 
-const BACKENDS = ['sqlite', 'postgres'] as const;
+const BACKENDS = ['sqlite', 'postgres', 'mssql'] as const;
 
 function integer(text: string | undefined, fallback: number, name: string): number {
   if (text === undefined) return fallback;
@@ -46,13 +46,18 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       'max-attempts': { type: 'string' },
       'time-limit-s': { type: 'string' },
       'pg-url': { type: 'string' },
+      'mssql-url': { type: 'string' },
       'no-negative-control': { type: 'boolean' },
       'no-idempotency': { type: 'boolean' },
       seed: { type: 'string' },
     },
   });
   const pgUrl = values['pg-url'] ?? process.env['VERSIONED_SESSIONS_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const backends = (values.backends ?? 'sqlite,postgres').split(',').map((name) => name.trim());
+  const mssqlUrl = values['mssql-url'] ?? process.env['VERSIONED_SESSIONS_MSSQL_URL'];
+  // SQL Server joins the default run when a connection string is given.
+  const backends = (values.backends ?? (mssqlUrl === undefined || mssqlUrl === '' ? 'sqlite,postgres' : 'sqlite,postgres,mssql'))
+    .split(',')
+    .map((name) => name.trim());
   for (const name of backends) {
     if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`--backends: unknown backend ${name}; known: ${BACKENDS.join(', ')}`);
   }
@@ -71,14 +76,16 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
     retry: { maxAttempts: integer(values['max-attempts'], 200, 'max-attempts'), baseDelayMs: 1, maxDelayMs: 50 },
     timeLimitMs: integer(values['time-limit-s'], 900, 'time-limit-s') * 1000,
     pgUrl,
+    ...(mssqlUrl === undefined ? {} : { mssqlUrl }),
     library: context.library,
     workerFile: context.workerFile,
     seed,
   };
   context.write(
     `stress: ${base.workers} workers × ${base.opsPerWorker} ops, backends ${backends.join(', ')}, keys ${keyModes.join(', ')}, ` +
-      `hot keys retired after ${base.hotKeyOps} ops, ${base.kills} kills and ${base.cuts} cuts per PostgreSQL run, SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
-      (backends.includes('postgres') ? `, PostgreSQL at ${redactUrl(pgUrl)}` : ''),
+      `hot keys retired after ${base.hotKeyOps} ops, ${base.kills} kills and ${base.cuts} cuts per PostgreSQL run (kills only on SQL Server), SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
+      (backends.includes('postgres') ? `, PostgreSQL at ${redactUrl(pgUrl)}` : '') +
+      (backends.includes('mssql') ? ', SQL Server from VERSIONED_SESSIONS_MSSQL_URL / --mssql-url' : ''),
   );
 
   let failures = 0;

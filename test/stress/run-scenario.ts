@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maskKey } from '../../src/core/mask.js';
-import { postgresBackend, sqliteBackend, type StressBackend } from './backends.js';
+import { mssqlBackend, postgresBackend, sqliteBackend, type StressBackend } from './backends.js';
 import { checkHistory, formatVerdict, type CheckResult } from './checker.js';
 import { startCuttingProxy, type CuttingProxy } from './cutting-proxy.js';
 import type { HistoryEvent, KeyState } from './history.js';
@@ -18,10 +18,11 @@ export interface LibraryLocation {
   core: string;
   sqlite: string;
   postgres: string;
+  mssql: string;
 }
 
 export interface ScenarioOptions {
-  backend: 'sqlite' | 'postgres';
+  backend: 'sqlite' | 'postgres' | 'mssql';
   keyMode: 'hot' | 'spread';
   workers: number;
   opsPerWorker: number;
@@ -34,7 +35,7 @@ export interface ScenarioOptions {
   hotKeyOps: number;
   /** `false` is the negative control: unconditional writes, which must lose updates. */
   versionCheck: boolean;
-  /** PostgreSQL backends terminated during the run. */
+  /** PostgreSQL / SQL Server backends terminated during the run. */
   kills: number;
   /** PostgreSQL connections cut in the middle of a statement by the proxy. */
   cuts: number;
@@ -48,6 +49,8 @@ export interface ScenarioOptions {
   /** Workers stop starting operations after this long. */
   timeLimitMs: number;
   pgUrl?: string;
+  /** SQL Server connection string (ADO style). */
+  mssqlUrl?: string;
   library: LibraryLocation;
   workerFile: string;
   seed: number;
@@ -152,7 +155,12 @@ function topErrors(events: HistoryEvent[]): { text: string; count: number }[] {
 /** Runs one scenario from set-up to verdict, and removes its table and files. */
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioReport> {
   const label = `${options.backend} ${options.keyMode}${options.versionCheck ? '' : ' (version check off)'}`;
-  const backend = options.backend === 'sqlite' ? await sqliteBackend() : await postgresBackend(options.pgUrl ?? '');
+  const backend =
+    options.backend === 'sqlite'
+      ? await sqliteBackend()
+      : options.backend === 'postgres'
+        ? await postgresBackend(options.pgUrl ?? '')
+        : await mssqlBackend(options.mssqlUrl ?? '');
   const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-history-'));
   let proxy: CuttingProxy | undefined;
   const children: ChildProcess[] = [];

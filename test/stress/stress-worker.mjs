@@ -46,6 +46,19 @@ async function openStore() {
     const store = new dialectModule.PostgresSessionStore({ pool, ...connection.tableOptions });
     return { store, close: () => pool.end() };
   }
+  if (connection.dialect === 'mssql') {
+    const { default: sql } = await import('mssql');
+    const parsed = sql.ConnectionPool.parseConnectionString(connection.location);
+    const pool = new sql.ConnectionPool({
+      ...parsed,
+      options: { ...parsed.options, appName: config.applicationName },
+      pool: { max: 1 },
+      requestTimeout: 20_000,
+    });
+    pool.on('error', () => undefined);
+    const store = new dialectModule.MssqlSessionStore({ pool, ...connection.tableOptions });
+    return { store, close: () => pool.close() };
+  }
   throw new Error(`no stress worker store for ${connection.dialect}`);
 }
 

@@ -10,6 +10,7 @@ import { runScenario, type ScenarioOptions, type ScenarioReport } from './run-sc
 
 const lib = (name: string): string => pathToFileURL(fileURLToPath(new URL(`../.tmp/lib/${name}.mjs`, import.meta.url))).href;
 const pgUrl = process.env['VERSIONED_SESSIONS_PG_URL'];
+const mssqlUrl = process.env['VERSIONED_SESSIONS_MSSQL_URL'];
 
 const base: Omit<ScenarioOptions, 'backend' | 'keyMode'> = {
   workers: 4,
@@ -25,7 +26,8 @@ const base: Omit<ScenarioOptions, 'backend' | 'keyMode'> = {
   retry: { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 20 },
   timeLimitMs: 120_000,
   ...(pgUrl === undefined ? {} : { pgUrl }),
-  library: { core: lib('index'), sqlite: lib('sqlite'), postgres: lib('postgres') },
+  ...(mssqlUrl === undefined ? {} : { mssqlUrl }),
+  library: { core: lib('index'), sqlite: lib('sqlite'), postgres: lib('postgres'), mssql: lib('mssql') },
   workerFile: fileURLToPath(new URL('./stress-worker.mjs', import.meta.url)),
   seed: 20_261_128,
 };
@@ -89,5 +91,20 @@ else describe(postgresTitle, () => {
 
   it('negative control: with the version check off the checker reports lost updates', async () => {
     expectLostUpdates(await runScenario({ ...base, backend: 'postgres', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }));
+  });
+});
+
+const mssqlTitle = 'stress: SQL Server with killed sessions';
+if (mssqlUrl === undefined || mssqlUrl === '') describeUnavailable('mssql', mssqlTitle, 'VERSIONED_SESSIONS_MSSQL_URL is not set');
+else describe(mssqlTitle, () => {
+  it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
+    const report = await runScenario({ ...base, backend: 'mssql', keyMode, cuts: 0 });
+    expectValid(report);
+    expectContention(report);
+    expect(report.kills).toBeGreaterThan(0);
+  });
+
+  it('negative control: with the version check off the checker reports lost updates', async () => {
+    expectLostUpdates(await runScenario({ ...base, backend: 'mssql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }));
   });
 });
