@@ -190,6 +190,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       }));
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
     }
+    // One worker failing to start rejects the run; the others' rejections (they are killed) are expected.
+    for (const promise of ready) promise.catch(() => undefined);
     await Promise.all(ready);
     const started = performance.now();
     for (const child of children) child.send('go');
