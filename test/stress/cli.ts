@@ -21,10 +21,10 @@ export interface StressCliContext {
 
 const BACKENDS = ['sqlite', 'postgres', 'mssql'] as const;
 
-function integer(text: string | undefined, fallback: number, name: string): number {
+function integer(text: string | undefined, fallback: number, name: string, min = 1): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`--${name} expects a non-negative integer, got ${text}`);
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} expects an integer of at least ${min}, got ${text}`);
   return value;
 }
 
@@ -62,17 +62,20 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
     if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`--backends: unknown backend ${name}; known: ${BACKENDS.join(', ')}`);
   }
   const keyModes = (values.keys ?? 'hot,spread').split(',').map((name) => name.trim()) as ScenarioOptions['keyMode'][];
-  const seed = integer(values.seed, Date.now() % 1_000_000_007, 'seed');
+  for (const mode of keyModes) {
+    if (mode !== 'hot' && mode !== 'spread') throw new Error(`--keys: unknown layout ${String(mode)}; known: hot, spread`);
+  }
+  const seed = integer(values.seed, Date.now() % 1_000_000_007, 'seed', 0);
   const base: Omit<ScenarioOptions, 'backend' | 'keyMode' | 'versionCheck'> = {
     workers: integer(values.workers, 8, 'workers'),
     opsPerWorker: integer(values.ops, 2000, 'ops'),
     spreadKeys: integer(values['spread-keys'], 32, 'spread-keys'),
     hotKeyOps: integer(values['hot-key-ops'], 1000, 'hot-key-ops'),
-    kills: integer(values.kills, 20, 'kills'),
-    cuts: integer(values.cuts, 20, 'cuts'),
+    kills: integer(values.kills, 20, 'kills', 0),
+    cuts: integer(values.cuts, 20, 'cuts', 0),
     faultIntervalMs: integer(values['fault-interval-ms'], 2000, 'fault-interval-ms'),
     idempotency: values['no-idempotency'] !== true,
-    sqliteBusyTimeoutMs: integer(values['sqlite-busy-ms'], 2, 'sqlite-busy-ms'),
+    sqliteBusyTimeoutMs: integer(values['sqlite-busy-ms'], 2, 'sqlite-busy-ms', 0),
     retry: { maxAttempts: integer(values['max-attempts'], 200, 'max-attempts'), baseDelayMs: 1, maxDelayMs: 50 },
     timeLimitMs: integer(values['time-limit-s'], 900, 'time-limit-s') * 1000,
     pgUrl,
