@@ -43,8 +43,8 @@ describe('history checker', () => {
     const result = checkHistory(history);
     expect(result.violations).toEqual([]);
     expect(result.valid).toBe(true);
-    expect(result.operations).toEqual({ total: 6, ok: 3, fail: 1, info: 2, incomplete: 0 });
-    expect(formatVerdict('sqlite hot', result)).toBe('VALID sqlite hot: 6 ops (3 ok, 1 fail, 2 info) on 1 key(s), 0 violations');
+    expect(result.operations).toEqual({ total: 6, ok: 3, fail: 1, info: 2, infoApplied: 1, incomplete: 0 });
+    expect(formatVerdict('sqlite hot', result)).toBe('VALID sqlite hot: 6 ops (3 ok, 1 fail, 2 info of which 1 applied) on 1 key(s), 0 violations');
   });
 
   it('treats an invoke with no completion as info', () => {
@@ -53,7 +53,7 @@ describe('history checker', () => {
     history.keys[0] = { key: KEY, startVersion: START, version: 11, list: [100, 200, 101, 300], counter: 4 };
     const result = checkHistory(history);
     expect(result.valid).toBe(true);
-    expect(result.operations).toMatchObject({ info: 1, incomplete: 1 });
+    expect(result.operations).toMatchObject({ info: 1, infoApplied: 1, incomplete: 1 });
   });
 
   it('duplicate-token: an acknowledged token applied twice', () => {
@@ -158,7 +158,7 @@ describe('history checker', () => {
     const result = checkHistory(history);
     expect(result.violations.every((violation) => violation.key === 'other')).toBe(true);
     expect(formatVerdict('postgres spread', result)).toBe(
-      'INVALID postgres spread: 4 ops (4 ok, 0 fail, 0 info) on 2 key(s), 3 violations: lost-update×1, version-mismatch×1, order-mismatch×1',
+      'INVALID postgres spread: 4 ops (4 ok, 0 fail, 0 info of which 0 applied) on 2 key(s), 3 violations: lost-update×1, version-mismatch×1, order-mismatch×1',
     );
   });
 });

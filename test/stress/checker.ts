@@ -42,7 +42,8 @@ export interface CheckResult {
   valid: boolean;
   violations: Violation[];
   counts: Record<ViolationKind, number>;
-  operations: { total: number; ok: number; fail: number; info: number; incomplete: number };
+  /** `infoApplied`: info operations whose token is in the list, i.e. committed though their caller never heard back. */
+  operations: { total: number; ok: number; fail: number; info: number; infoApplied: number; incomplete: number };
   keys: number;
 }
 
@@ -81,14 +82,15 @@ export function assembleOperations(events: readonly HistoryEvent[]): { operation
   return { operations, incomplete, problems };
 }
 
-function checkKey(state: KeyState, operations: readonly Operation[], violations: Violation[]): void {
+/** Checks one key; returns how many of its info operations were applied. */
+function checkKey(state: KeyState, operations: readonly Operation[], violations: Violation[]): number {
   const { key } = state;
   const report = (kind: ViolationKind, detail: string, token?: number): void => {
     violations.push({ kind, key, detail, ...(token === undefined ? {} : { token }) });
   };
   if (!Array.isArray(state.list)) {
     report('malformed-history', `the stored list is ${JSON.stringify(state.list)}, not an array`);
-    return;
+    return 0;
   }
   const list: unknown[] = state.list;
   const byToken = new Map<number, Operation>(operations.map((operation) => [operation.token, operation]));
@@ -112,6 +114,9 @@ function checkKey(state: KeyState, operations: readonly Operation[], violations:
   if (advanced !== list.length) {
     report('version-mismatch', `version advanced ${advanced} (${state.startVersion} → ${state.version}) ≠ list length ${list.length}`);
   }
+
+  let infoApplied = 0;
+  for (const operation of operations) if (operation.outcome === 'info' && seen.has(operation.token)) infoApplied++;
 
   const readers = new Map<number, Operation>();
   for (const operation of operations) {
@@ -137,6 +142,7 @@ function checkKey(state: KeyState, operations: readonly Operation[], violations:
       report('order-mismatch', `written as version ${versionWritten}, but that list position holds ${JSON.stringify(atVersion)}`, operation.token);
     }
   }
+  return infoApplied;
 }
 
 /** Checks a history. Every rule is applied to every key; the result lists each violation found. */
@@ -160,7 +166,8 @@ export function checkHistory(history: History): CheckResult {
     }
     tokens.add(operation.token);
   }
-  for (const state of history.keys) checkKey(state, byKey.get(state.key)!, violations);
+  let infoApplied = 0;
+  for (const state of history.keys) infoApplied += checkKey(state, byKey.get(state.key)!, violations);
 
   const counts = Object.fromEntries(VIOLATION_KINDS.map((kind) => [kind, 0])) as Record<ViolationKind, number>;
   for (const violation of violations) counts[violation.kind]++;
@@ -169,15 +176,15 @@ export function checkHistory(history: History): CheckResult {
     valid: violations.length === 0,
     violations,
     counts,
-    operations: { total: operations.length, ok: tally('ok'), fail: tally('fail'), info: tally('info'), incomplete },
+    operations: { total: operations.length, ok: tally('ok'), fail: tally('fail'), info: tally('info'), infoApplied, incomplete },
     keys: history.keys.length,
   };
 }
 
 /** The one-line verdict: `VALID …` or `INVALID …` with each violated rule and how often. */
 export function formatVerdict(label: string, result: CheckResult): string {
-  const { total, ok, fail, info } = result.operations;
-  const ops = `${total} ops (${ok} ok, ${fail} fail, ${info} info) on ${result.keys} key(s)`;
+  const { total, ok, fail, info, infoApplied } = result.operations;
+  const ops = `${total} ops (${ok} ok, ${fail} fail, ${info} info of which ${infoApplied} applied) on ${result.keys} key(s)`;
   if (result.valid) return `VALID ${label}: ${ops}, 0 violations`;
   const kinds = VIOLATION_KINDS.filter((kind) => result.counts[kind] > 0).map((kind) => `${kind}×${result.counts[kind]}`);
   return `INVALID ${label}: ${ops}, ${result.violations.length} violations: ${kinds.join(', ')}`;
