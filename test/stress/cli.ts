@@ -91,20 +91,45 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       (backends.includes('mssql') ? ', SQL Server from VERSIONED_SESSIONS_MSSQL_URL / --mssql-url' : ''),
   );
 
+  // Ctrl-C reaches the workers too; the scenario then ends, checks what was recorded and drops its
+  // schema and files, and no further scenario starts.
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    context.write('stress: interrupted; finishing the current scenario and cleaning up');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await runScenarios(context, base, backends as ScenarioOptions['backend'][], keyModes, values['no-negative-control'] !== true, () => interrupted);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}
+
+async function runScenarios(
+  context: StressCliContext,
+  base: Omit<ScenarioOptions, 'backend' | 'keyMode' | 'versionCheck'>,
+  backends: ScenarioOptions['backend'][],
+  keyModes: ScenarioOptions['keyMode'][],
+  negativeControl: boolean,
+  interrupted: () => boolean,
+): Promise<number> {
   let failures = 0;
   const print = (report: ScenarioReport): void => {
     context.write(report.verdict);
     context.write(formatSummary(report));
   };
-  for (const backend of backends as ScenarioOptions['backend'][]) {
+  for (const backend of backends) {
     for (const keyMode of keyModes) {
+      if (interrupted()) return 130;
       const report = await runScenario({ ...base, backend, keyMode, versionCheck: true });
       print(report);
       if (!report.result.valid || report.timedOut) failures++;
     }
   }
-  if (values['no-negative-control'] !== true) {
-    for (const backend of backends as ScenarioOptions['backend'][]) {
+  if (negativeControl) {
+    for (const backend of backends) {
+      if (interrupted()) return 130;
       // The negative control runs without faults: its point is that the checker sees lost updates.
       const report = await runScenario({ ...base, backend, keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0, opsPerWorker: Math.min(base.opsPerWorker, 200) });
       print(report);
@@ -112,6 +137,10 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       context.write(`  negative control ${sawLostUpdates ? 'OK: the checker saw the lost updates' : 'FAILED: no lost update was seen'}`);
       if (!sawLostUpdates) failures++;
     }
+  }
+  if (interrupted()) {
+    context.write('stress: INTERRUPTED');
+    return 130;
   }
   context.write(failures === 0 ? 'stress: PASS' : `stress: FAIL (${failures} scenario(s))`);
   return failures === 0 ? 0 : 1;
