@@ -121,7 +121,7 @@ async function runScenarios(
   };
   for (const backend of backends) {
     for (const keyMode of keyModes) {
-      if (interrupted()) return 130;
+      if (interrupted()) break;
       const report = await runScenario({ ...base, backend, keyMode, versionCheck: true });
       print(report);
       if (!report.result.valid || report.timedOut) failures++;
@@ -129,7 +129,7 @@ async function runScenarios(
   }
   if (negativeControl) {
     for (const backend of backends) {
-      if (interrupted()) return 130;
+      if (interrupted()) break;
       // The negative control runs without faults: its point is that the checker sees lost updates.
       const report = await runScenario({ ...base, backend, keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0, opsPerWorker: Math.min(base.opsPerWorker, 200) });
       print(report);
