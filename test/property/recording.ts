@@ -5,12 +5,15 @@
 import type { Dialect } from '../../src/core/errors.js';
 import { resolveNames } from '../../src/core/identifiers.js';
 import type { SessionStore, TableOptions } from '../../src/core/types.js';
-import { loadMigrationTemplates, renderTemplate } from '../../src/migrations/templates.js';
+import { migrate } from '../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import type { WorkerConnection } from '../conformance/target.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** A tracking table per sessions table name (SQLite folds case, so the name is lowered). */
+const trackingTableFor = (options: TableOptions): string => `vsm_track_${(options.table ?? 'sessions').slice(0, 90).toLowerCase()}`;
 
 export interface RecordingConnection {
   readonly dialect: Dialect;
@@ -40,8 +43,7 @@ export async function recordingConnection(connection: WorkerConnection): Promise
       statements,
       newStore: (options) => new PostgresSessionStore({ ...options, pool: recorder } as never),
       async migrate(options) {
-        const names = resolveNames('postgres', options);
-        for (const migration of loadMigrationTemplates('postgres')) await pool.query(renderTemplate(migration.template, names));
+        await migrate({ dialect: 'postgres', pool, ...options });
       },
       async dropMigrated(options) {
         await pool.query(`DROP SCHEMA IF EXISTS ${quote(resolveNames('postgres', options).schema!)} CASCADE`);
@@ -68,14 +70,16 @@ export async function recordingConnection(connection: WorkerConnection): Promise
     dialect: 'sqlite',
     statements,
     newStore: (options) => new SqliteSessionStore({ ...options, database: recorder } as never),
-    migrate(options) {
-      const names = resolveNames('sqlite', options);
-      for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, names));
-      return Promise.resolve();
+    async migrate(options) {
+      // Each round trip migrates other names in this one file, so each needs its own tracking table.
+      await migrate({ dialect: 'sqlite', database, ...options, trackingTable: trackingTableFor(options) });
     },
     dropMigrated(options) {
       const names = resolveNames('sqlite', options);
-      database.exec(`DROP TABLE IF EXISTS ${quote(names.table)}; DROP TABLE IF EXISTS ${quote(names.processedTable)}`);
+      database.exec(
+        `DROP TABLE IF EXISTS ${quote(names.table)}; DROP TABLE IF EXISTS ${quote(names.processedTable)}; ` +
+          `DROP TABLE IF EXISTS ${quote(trackingTableFor(options))}`,
+      );
       return Promise.resolve();
     },
     close() {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dialect } from '../../src/core/errors.js';
 import { resolveNames } from '../../src/core/identifiers.js';
 import type { TableOptions } from '../../src/core/types.js';
-import { loadMigrationTemplates, renderTemplate } from '../../src/migrations/templates.js';
+import { migrate } from '../../src/migrations/index.js';
 
 /** How a worker process reaches the backend. */
 export interface StressConnection {
@@ -60,7 +60,7 @@ export async function sqliteBackend(): Promise<StressBackend> {
   database.pragma('journal_mode = WAL');
   const tableOptions = { table: uniqueName('stress'), processedTable: uniqueName('processed') };
   const names = resolveNames('sqlite', tableOptions);
-  for (const migration of loadMigrationTemplates('sqlite')) database.exec(renderTemplate(migration.template, names));
+  await migrate({ dialect: 'sqlite', database, ...tableOptions });
   const c = names.columns;
   const table = quote(names.table);
   return {
@@ -96,7 +96,7 @@ export async function postgresBackend(url: string): Promise<StressBackend> {
   const applicationName = uniqueName('vs_stress');
   const tableOptions = { schema };
   const names = resolveNames('postgres', tableOptions);
-  for (const migration of loadMigrationTemplates('postgres')) await pool.query(renderTemplate(migration.template, names));
+  await migrate({ dialect: 'postgres', pool, ...tableOptions });
   const c = names.columns;
   const table = `${quote(schema)}.${quote(names.table)}`;
   return {
@@ -136,7 +136,6 @@ export async function postgresBackend(url: string): Promise<StressBackend> {
 /** SQL Server through an ADO-style connection string; backends are ended with KILL. */
 export async function mssqlBackend(connectionString: string): Promise<StressBackend> {
   const { default: sql } = await import('mssql');
-  const { splitBatches } = await import('../conformance/targets/mssql.js');
   const config = sql.ConnectionPool.parseConnectionString(connectionString);
   if (config.server !== '127.0.0.1' && config.server !== 'localhost') {
     throw new Error(`stress runs target 127.0.0.1 only; refusing server ${String(config.server)}`);
@@ -155,9 +154,7 @@ export async function mssqlBackend(connectionString: string): Promise<StressBack
   const tableOptions = { schema };
   const names = resolveNames('mssql', tableOptions);
   await exec(`EXEC (N'CREATE SCHEMA ${bracket(schema)}')`);
-  for (const migration of loadMigrationTemplates('mssql')) {
-    for (const batch of splitBatches(renderTemplate(migration.template, names))) await exec(batch);
-  }
+  await migrate({ dialect: 'mssql', pool, ...tableOptions });
   const c = names.columns;
   const table = `${bracket(schema)}.${bracket(names.table)}`;
   return {
