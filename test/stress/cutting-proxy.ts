@@ -12,8 +12,11 @@ export type CutPoint = 'before-statement' | 'after-statement';
 export interface CuttingProxy {
   /** The port to connect to on 127.0.0.1. */
   readonly port: number;
-  /** Cuts the next statement-carrying connection at `point` (random when not given). */
-  armCut(point?: CutPoint): void;
+  /**
+   * Cuts the next connection whose client sends a chunk that `match` accepts (by default: one that
+   * carries a statement) at `point` (random when not given).
+   */
+  armCut(point?: CutPoint, match?: (chunk: Buffer) => boolean): void;
   /** Cuts made so far, by point. */
   readonly cuts: Record<CutPoint, number>;
   close(): Promise<void>;
@@ -22,12 +25,18 @@ export interface CuttingProxy {
 // PostgreSQL frontend messages that carry a statement: Parse ('P') and simple Query ('Q'). The
 // startup message has no type byte, so connection set-up is never cut.
 const STATEMENT_MESSAGES = new Set([0x50, 0x51]);
+const carriesStatement = (chunk: Buffer): boolean => STATEMENT_MESSAGES.has(chunk[0]!);
+
+interface ArmedCut {
+  point: CutPoint;
+  match: (chunk: Buffer) => boolean;
+}
 
 export async function startCuttingProxy(target: { host: string; port: number }, random: () => number = Math.random): Promise<CuttingProxy> {
   if (target.host !== '127.0.0.1' && target.host !== 'localhost') {
     throw new Error(`the cutting proxy only forwards to this machine, not to ${target.host}`);
   }
-  const armed: CutPoint[] = [];
+  const armed: ArmedCut[] = [];
   const cuts: Record<CutPoint, number> = { 'before-statement': 0, 'after-statement': 0 };
   const sockets = new Set<Socket>();
 
@@ -39,8 +48,8 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
       client.destroy();
       upstream.destroy();
     };
-    client.on('data', (chunk) => {
-      const point = STATEMENT_MESSAGES.has(chunk[0]!) ? armed.shift() : undefined;
+    client.on('data', (chunk: Buffer) => {
+      const point = armed[0]?.match(chunk) === true ? armed.shift()!.point : undefined;
       if (point === 'before-statement') {
         cuts[point]++;
         cut();
@@ -73,8 +82,8 @@ export async function startCuttingProxy(target: { host: string; port: number }, 
   });
   return {
     port: (server.address() as AddressInfo).port,
-    armCut(point) {
-      armed.push(point ?? (random() < 0.5 ? 'before-statement' : 'after-statement'));
+    armCut(point, match = carriesStatement) {
+      armed.push({ point: point ?? (random() < 0.5 ? 'before-statement' : 'after-statement'), match });
     },
     cuts,
     close() {
