@@ -5,10 +5,24 @@
  * @module
  */
 
-/** The operations that can report a conflict or a missing row. */
+/**
+ * The operations that can report a conflict or a missing row; {@link ConcurrencyError.operation} holds one.
+ *
+ * @example
+ * ```ts
+ * if (isConcurrencyError(error) && error.operation === 'deleteSession') return; // someone else wrote first
+ * ```
+ */
 export type SessionOperation = 'updateSession' | 'deleteSession';
 
-/** The SQL dialects the library speaks. */
+/**
+ * The SQL dialects the library speaks; {@link MigrationRequiredError.dialect} holds one.
+ *
+ * @example
+ * ```ts
+ * const dialect: Dialect = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
+ * ```
+ */
 export type Dialect = 'mssql' | 'postgres' | 'sqlite';
 
 const BRAND = Symbol.for('versioned-sessions.error');
@@ -27,8 +41,15 @@ const BRAND = Symbol.for('versioned-sessions.error');
  * ```
  */
 export class VersionedSessionError extends Error {
+  /** The class name; each subclass sets its own, so `error.name` identifies it across library copies. */
   override name: string = 'VersionedSessionError';
 
+  /**
+   * Brands the error so {@link isVersionedSessionError} recognises it across library copies.
+   *
+   * @param message - what went wrong and what to do about it.
+   * @param options - `cause`: the underlying error, kept as `error.cause`.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     Object.defineProperty(this, BRAND, { value: true });
@@ -49,6 +70,7 @@ export class VersionedSessionError extends Error {
  * ```
  */
 export class ConcurrencyError extends VersionedSessionError {
+  /** Always `'ConcurrencyError'`. */
   override name = 'ConcurrencyError' as const;
   /** The session key as given by the caller. Never logged by the library; use `maskedKey`. */
   readonly key: string;
@@ -61,6 +83,7 @@ export class ConcurrencyError extends VersionedSessionError {
   /** The operation that was refused. */
   readonly operation: SessionOperation;
 
+  /** Built by the repository when a conditional write is refused; the fields are copied from `details`. */
   constructor(details: {
     key: string;
     maskedKey: string;
@@ -94,10 +117,17 @@ export class ConcurrencyError extends VersionedSessionError {
  * ```
  */
 export class SessionNotFoundError extends VersionedSessionError {
+  /** Always `'SessionNotFoundError'`. */
   override name = 'SessionNotFoundError' as const;
   /** The session key as given by the caller. */
   readonly key: string;
 
+  /**
+   * Built by the repository when a conditional write names a key that has no session.
+   *
+   * @param key - the key as given by the caller, kept as `error.key`.
+   * @param maskedKey - the key as shown in the message.
+   */
   constructor(key: string, maskedKey: string) {
     super(
       `Session ${maskedKey} does not exist. Create it first with getOrCreateSession(), ` +
@@ -118,6 +148,7 @@ export class SessionNotFoundError extends VersionedSessionError {
  * ```
  */
 export class MigrationRequiredError extends VersionedSessionError {
+  /** Always `'MigrationRequiredError'`. */
   override name = 'MigrationRequiredError' as const;
   /** The dialect of the store that found the schema incomplete. */
   readonly dialect: Dialect;
@@ -126,6 +157,7 @@ export class MigrationRequiredError extends VersionedSessionError {
   /** The command that applies the migrations for this store's configuration. */
   readonly command: string;
 
+  /** Built by a store that finds its schema incomplete; the fields are copied from `details`. */
   constructor(details: { dialect: Dialect; missing: readonly string[]; command: string; cause?: unknown }) {
     super(
       `The ${details.dialect} schema for versioned sessions is incomplete: missing ${details.missing.join(', ')}. ` +
@@ -148,10 +180,18 @@ export class MigrationRequiredError extends VersionedSessionError {
  * ```
  */
 export class InvalidArgumentError extends VersionedSessionError {
+  /** Always `'InvalidArgumentError'`. */
   override name = 'InvalidArgumentError' as const;
   /** The name of the argument or option that was rejected, e.g. `key`, `changes.data`, `columns.version`. */
   readonly argument: string;
 
+  /**
+   * Built wherever input is checked, before anything is written.
+   *
+   * @param argument - the rejected argument or option, kept as `error.argument`.
+   * @param message - what was wrong and what is expected; the message becomes `Invalid <argument>: <message>`.
+   * @param options - `cause`: the underlying error, kept as `error.cause`.
+   */
   constructor(argument: string, message: string, options?: { cause?: unknown }) {
     super(`Invalid ${argument}: ${message}`, options);
     this.argument = argument;

@@ -6,11 +6,24 @@
  */
 import type { Logger } from './types.js';
 
-/** A logger with every level present. */
+/**
+ * A logger with every level present: what {@link SessionRepository.logger} exposes, whatever logger
+ * the repository was given.
+ *
+ * @example
+ * ```ts
+ * const log: LevelLogger = repository.logger;
+ * log.info('session store ready');
+ * ```
+ */
 export interface LevelLogger {
+  /** Detail for debugging, e.g. each refused conditional write. */
   debug(message: string): void;
+  /** Routine events. */
   info(message: string): void;
+  /** Something that was handled, e.g. a retry after a conflict. */
   warn(message: string): void;
+  /** Something that was not handled, e.g. retries given up. */
   error(message: string): void;
 }
 

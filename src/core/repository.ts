@@ -74,7 +74,15 @@ export interface SessionRepositoryOptions {
   readonly perKeyQueue?: boolean;
 }
 
-/** Options of {@link SessionRepository.updateSession}. */
+/**
+ * Options of {@link SessionRepository.updateSession}.
+ *
+ * @example
+ * ```ts
+ * const options: UpdateSessionOptions = { expectedVersion: session.version };
+ * await repository.updateSession(session.key, { state: 'MENU' }, options);
+ * ```
+ */
 export interface UpdateSessionOptions {
   /**
    * The version the caller read. A number makes the write conditional: it succeeds only while the
@@ -123,7 +131,15 @@ export interface ReadSessionOptions {
   readonly transaction?: unknown;
 }
 
-/** Options of {@link SessionRepository.deleteSession}. */
+/**
+ * Options of {@link SessionRepository.deleteSession}.
+ *
+ * @example
+ * ```ts
+ * const options: DeleteSessionOptions = { expectedVersion: session.version };
+ * await repository.deleteSession(session.key, options);
+ * ```
+ */
 export interface DeleteSessionOptions {
   /** The version the caller read; a number makes the delete conditional. */
   readonly expectedVersion?: number | null | undefined;
@@ -154,6 +170,11 @@ export class SessionRepository<TData = Record<string, unknown>> {
   private readonly maxDataLength: number;
   private readonly observer: Observer;
 
+  /**
+   * Checks the options; nothing is read or written until the first call.
+   *
+   * @throws InvalidArgumentError when `store` is not a session store or an option is out of range.
+   */
   constructor(options: SessionRepositoryOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');

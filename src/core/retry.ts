@@ -33,6 +33,11 @@ import { validateKey } from './validation.js';
  * - `proportional`: that delay plus up to 25% more, at random (the default).
  * - `full`: a uniform pick between 0 and that delay.
  * - `decorrelated`: a uniform pick between `baseDelayMs` and three times the previous wait.
+ *
+ * @example
+ * ```ts
+ * await withSessionRetry(repository, key, handler, { jitter: 'full', maxAttempts: 6 });
+ * ```
  */
 export type JitterStrategy = 'none' | 'proportional' | 'full' | 'decorrelated';
 

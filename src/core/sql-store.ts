@@ -160,6 +160,7 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
   private readonly idempotency: IdempotencySteps;
 
   protected constructor(
+    /** The validated names this store reads and writes. */
     readonly names: ResolvedNames,
     protected readonly statements: SessionStatements<TStatement>,
     protected readonly driver: SqlDriver<TStatement>,

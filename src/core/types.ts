@@ -55,10 +55,15 @@ export interface SessionChanges<TData = Record<string, unknown>> {
  * ```
  */
 export interface Logger {
+  /** Debug lines, e.g. each refused conditional write. */
   debug?(message: string, ...meta: unknown[]): void;
+  /** Informational lines. */
   info?(message: string, ...meta: unknown[]): void;
+  /** Retries after a conflict (`[ConcurrencyRetry] …`). */
   warn?(message: string, ...meta: unknown[]): void;
+  /** Retries given up. */
   error?(message: string, ...meta: unknown[]): void;
+  /** The fallback for any level the logger lacks. */
   log?(message: string, ...meta: unknown[]): void;
 }
 
@@ -104,29 +109,77 @@ export interface TableOptions {
   processedTable?: string;
 }
 
-/** Every name a store uses, validated and resolved against the dialect's defaults. */
+/**
+ * Every name a store uses, validated and resolved against the dialect's defaults; a store's `names`.
+ *
+ * @example
+ * ```ts
+ * const { table, columns } = store.names;
+ * console.log(`sessions in ${table}, version in ${columns.version}`);
+ * ```
+ */
 export interface ResolvedNames {
+  /** The schema, or `null` for SQLite, which has none. */
   readonly schema: string | null;
+  /** The sessions table. */
   readonly table: string;
+  /** The table of processed operation ids. */
   readonly processedTable: string;
+  /** Every column name, configured or the dialect's default. */
   readonly columns: Readonly<Required<ColumnMap>>;
 }
 
-/** A session row as a store returns it, with `data` already parsed. */
+/**
+ * A session row as a store returns it, with `data` already parsed but not yet typed; the repository
+ * turns it into a {@link Session}.
+ *
+ * @example
+ * ```ts
+ * const record: SessionRecord | null = await store.read('+5215512345678');
+ * ```
+ */
 export interface SessionRecord {
+  /** The session key. */
   key: string;
+  /** The flow state, or `null`. */
   state: string | null;
+  /** The parsed JSON data. */
   data: unknown;
+  /** The stored version; `0` for a legacy row whose version is `NULL`. */
   version: number;
+  /** When the row was created. */
   createdAt: Date;
+  /** When the row was last written or touched. */
   updatedAt: Date;
 }
 
-/** What a store's update did. */
+/**
+ * What a store's conditional write did: written, refused because the version moved on, or refused
+ * because the row is missing. The repository turns the last two into typed errors.
+ *
+ * @example
+ * ```ts
+ * const outcome: WriteOutcome<SessionRecord> = await store.update(key, { state: 'MENU' }, 3);
+ * if (outcome.status === 'conflict') console.log(outcome.actualVersion);
+ * ```
+ */
 export type WriteOutcome<T> =
-  | { readonly status: 'done'; readonly value: T }
-  | { readonly status: 'conflict'; readonly actualVersion: number | null }
-  | { readonly status: 'missing' };
+  | {
+      /** The write happened. */
+      readonly status: 'done';
+      /** What was written. */
+      readonly value: T;
+    }
+  | {
+      /** Another writer changed the version first. */
+      readonly status: 'conflict';
+      /** The version stored now, or `null` when it could not be read. */
+      readonly actualVersion: number | null;
+    }
+  | {
+      /** No row has the key. */
+      readonly status: 'missing';
+    };
 
 /**
  * An operation id as recorded in the processed-operations table.
@@ -200,9 +253,18 @@ export type ObservedWriteOutcome<T> =
     }
   | { readonly status: 'missing' };
 
-/** The changes a store writes, with `data` already serialised. */
+/**
+ * The changes a store writes, validated and with `data` already serialised to JSON text.
+ *
+ * @example
+ * ```ts
+ * const changes: StoredChanges = { state: 'MENU', dataJson: JSON.stringify({ paso: 1 }) };
+ * ```
+ */
 export interface StoredChanges {
+  /** The new flow state (`null` clears it); left out, unchanged. */
   state?: string | null;
+  /** The new data as JSON text; left out, unchanged. */
   dataJson?: string;
 }
 

@@ -9,9 +9,19 @@ import type { TransactionStatements } from '../core/transaction.js';
 import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql-text.js';
 import type { ResolvedNames, StoredChanges } from '../core/types.js';
 
-/** A statement in the shape `pg` executes. */
+/**
+ * A statement in the shape `pg` executes: the type parameter of the PostgreSQL store's SQL core.
+ * Only the library builds these; values always travel as `$n` parameters.
+ *
+ * @example
+ * ```ts
+ * const statement: PostgresStatement = { text: 'SELECT 1 WHERE $1::text IS NOT NULL', values: ['x'] };
+ * ```
+ */
 export interface PostgresStatement {
+  /** The SQL text with `$1`, `$2` … placeholders. */
   readonly text: string;
+  /** The values of the placeholders, in order. */
   readonly values: unknown[];
 }
 

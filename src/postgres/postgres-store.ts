@@ -14,9 +14,21 @@ import { postgresStatements, postgresTransactionStatements, type PostgresStateme
 /**
  * The slice of `pg` the store calls: `query` with a text and values. A `pg.Pool`, a `pg.Client` and a
  * `pg.PoolClient` all fit; the type is declared here so the library does not depend on `pg`'s types.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * const pool: PostgresQueryable = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * ```
  */
 export interface PostgresQueryable {
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+  /** Runs one parameterised statement, as `pg`'s `query({ text, values })` does. */
+  query(config: { text: string; values?: unknown[] }): Promise<{
+    /** The rows returned, keyed by column name. */
+    rows: Record<string, unknown>[];
+    /** The rows returned or changed; `null` for statements that report none. */
+    rowCount: number | null;
+  }>;
 }
 
 /** A client checked out of a `pg.Pool`: `release(error)` destroys it instead of reusing it. */
@@ -76,6 +88,11 @@ function isQueryable(value: unknown): value is PostgresQueryable {
  * ```
  */
 export class PostgresSessionStore extends SqlSessionStore<PostgresStatement> {
+  /**
+   * Validates and quotes the configured names; the pool is not used until the first call.
+   *
+   * @throws InvalidArgumentError when `pool` is not a pool or client, or a name is not a plain identifier.
+   */
   constructor(options: PostgresSessionStoreOptions) {
     if (typeof options !== 'object' || options === null || !isQueryable(options.pool)) {
       throw new InvalidArgumentError('pool', 'expected a pg.Pool or pg.Client (an object with a query method).');

@@ -10,9 +10,19 @@ import type { TransactionStatements } from '../core/transaction.js';
 import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql-text.js';
 import type { ResolvedNames, StoredChanges } from '../core/types.js';
 
-/** A statement in the shape `better-sqlite3` executes. */
+/**
+ * A statement in the shape `better-sqlite3` executes: the type parameter of the SQLite store's SQL
+ * core. Only the library builds these; values always travel as `@name` parameters.
+ *
+ * @example
+ * ```ts
+ * const statement: SqliteStatement = { sql: 'SELECT @key AS k', params: { key: '+5215512345678' } };
+ * ```
+ */
 export interface SqliteStatement {
+  /** The SQL text with `@name` placeholders. */
   readonly sql: string;
+  /** The value of each placeholder, by name. */
   readonly params: Record<string, unknown>;
 }
 

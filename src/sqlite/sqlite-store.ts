@@ -11,22 +11,44 @@ import type { TableOptions } from '../core/types.js';
 import { classifySqliteError } from './sqlite-errors.js';
 import { sqliteStatements, sqliteTransactionStatements, type SqliteStatement } from './sqlite-statements.js';
 
-/** The slice of a prepared `better-sqlite3` statement the store calls. */
+/**
+ * The slice of a prepared `better-sqlite3` statement the store calls.
+ *
+ * @example
+ * ```ts
+ * const prepared: SqlitePrepared = database.prepare('SELECT 1 AS one');
+ * ```
+ */
 export interface SqlitePrepared {
+  /** Whether the statement returns rows. */
   readonly reader: boolean;
+  /** Runs a statement that returns rows and returns them all. */
   all(params: Record<string, unknown>): unknown[];
-  run(params: Record<string, unknown>): { changes: number };
+  /** Runs a statement that returns no rows. */
+  run(params: Record<string, unknown>): {
+    /** How many rows it inserted, updated or deleted. */
+    changes: number;
+  };
 }
 
 /**
  * The slice of a `better-sqlite3` `Database` the store calls; declared here so the library does not
  * depend on its types.
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * const database: SqliteDatabase = new Database('sessions.db');
+ * ```
  */
 export interface SqliteDatabase {
+  /** Whether the database is in memory (WAL is not set on those). */
   readonly memory: boolean;
   /** Whether a transaction is open on this connection (a caller's transaction must be). */
   readonly inTransaction: boolean;
+  /** Compiles a statement; the store caches what it compiles. */
   prepare(sql: string): SqlitePrepared;
+  /** Runs a PRAGMA: the store sets `busy_timeout` and, for files, `journal_mode = WAL`. */
   pragma(source: string, options?: { simple?: boolean }): unknown;
 }
 
@@ -75,6 +97,13 @@ function isDatabase(value: unknown): value is SqliteDatabase {
  * ```
  */
 export class SqliteSessionStore extends SqlSessionStore<SqliteStatement> {
+  /**
+   * Validates and quotes the configured names, then sets the busy timeout and (for a file) WAL on
+   * `database`.
+   *
+   * @throws InvalidArgumentError when `database` is not a better-sqlite3 database, an option is out of
+   *   range, or a name is not a plain identifier.
+   */
   constructor(options: SqliteSessionStoreOptions) {
     if (typeof options !== 'object' || options === null || !isDatabase(options.database)) {
       throw new InvalidArgumentError('database', 'expected a better-sqlite3 Database.');
