@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'test/**', '.ci/**'],
+    files: ['scripts/**', 'bench/**', 'test/**', '.ci/**', 'docs/examples/**'],
     rules: { 'no-console': 'off' },
   },
 );
