@@ -25,6 +25,22 @@ export default tseslint.config(
     },
   },
   {
+    // Typed rules for the library and the guides' samples: the mistakes that lose a write or an error
+    // silently (a promise nobody awaits, an async callback where a sync one is expected, a throw of a
+    // non-Error, a switch over outcomes that misses one).
+    files: ['src/**/*.ts', 'docs/examples/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/no-for-in-array': 'error',
+      '@typescript-eslint/restrict-plus-operands': 'error',
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'test/**', '.ci/**', 'docs/examples/**'],
     rules: { 'no-console': 'off' },
   },
