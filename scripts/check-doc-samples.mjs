@@ -1,5 +1,5 @@
 // Every TypeScript sample in the README and the guides must be code that compiles: each ```ts block has
-// to appear, line for line (indentation and blank lines aside), in a file under docs/examples/, which
+// to appear, line for line (indentation and blank lines aside), in a file under docs/examples/ (at any depth), which
 // `npm run typecheck` compiles against the library. Other blocks (sh, sql, text) are not checked.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const lines = (text) => text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
 
-const examples = readdirSync(join(root, 'docs/examples'))
+const examples = readdirSync(join(root, 'docs/examples'), { recursive: true })
   .filter((name) => name.endsWith('.ts'))
   .map((name) => ({ name, lines: lines(readFileSync(join(root, 'docs/examples', name), 'utf8')) }));
 
@@ -29,7 +29,7 @@ for (const document of documents) {
     const block = lines(match[1]);
     if (!examples.some((example) => contains(example.lines, block))) {
       const line = text.slice(0, match.index).split('\n').length;
-      problems.push(`${document}:${line}: this TypeScript sample is not in any docs/examples/*.ts file`);
+      problems.push(`${document}:${line}: this TypeScript sample is not in any docs/examples/**/*.ts file`);
     }
   }
 }

@@ -25,9 +25,22 @@ import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/validation.js';
  * ```
  */
 export type MssqlParameterType =
-  | { readonly type: 'NVarChar'; readonly length: number | 'MAX' }
-  | { readonly type: 'Int' }
-  | { readonly type: 'DateTime2'; readonly scale: number };
+  | {
+      /** `NVARCHAR(length)`. */
+      readonly type: 'NVarChar';
+      /** Characters, or `'MAX'`. */
+      readonly length: number | 'MAX';
+    }
+  | {
+      /** `INT`. */
+      readonly type: 'Int';
+    }
+  | {
+      /** `DATETIME2(scale)`. */
+      readonly type: 'DateTime2';
+      /** Digits of fractional seconds. */
+      readonly scale: number;
+    };
 
 /**
  * One typed parameter of a statement.
@@ -38,8 +51,11 @@ export type MssqlParameterType =
  * ```
  */
 export interface MssqlParameter {
+  /** The name the batch refers to as `@name`. */
   readonly name: string;
+  /** Its SQL Server type. */
   readonly type: MssqlParameterType;
+  /** Its value. */
   readonly value: unknown;
 }
 
@@ -52,7 +68,9 @@ export interface MssqlParameter {
  * ```
  */
 export interface MssqlStatement {
+  /** The T-SQL batch. */
   readonly text: string;
+  /** Its typed parameters. */
   readonly parameters: readonly MssqlParameter[];
 }
 

@@ -21,8 +21,15 @@ import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from '.
  * ```
  */
 export interface MssqlRequest {
+  /** Binds one typed parameter, referenced in the batch as `@name`. */
   input(name: string, type: unknown, value: unknown): unknown;
-  query(text: string): Promise<{ recordsets: unknown; rowsAffected: number[] }>;
+  /** Runs one batch with the bound parameters. */
+  query(text: string): Promise<{
+    /** The result sets the batch returned, in order. */
+    recordsets: unknown;
+    /** The rows each statement of the batch changed. */
+    rowsAffected: number[];
+  }>;
 }
 
 /**
@@ -36,8 +43,11 @@ export interface MssqlRequest {
  * ```
  */
 export interface MssqlPool {
+  /** Whether the pool is connected; the store connects it once, on first use, when it is not. */
   readonly connected: boolean;
+  /** Connects the pool. */
   connect(): Promise<unknown>;
+  /** A new request on the pool (or on a transaction). */
   request(): MssqlRequest;
   /** A new, not yet begun `mssql.Transaction` on this pool (for the store's own transactions). */
   transaction(): MssqlTransaction;
@@ -83,9 +93,13 @@ function isTransaction(value: unknown): value is MssqlTransaction {
  * ```
  */
 export interface MssqlTypes {
+  /** `sql.NVarChar(length)`: keys, states, JSON data (`MAX`) and catalog names. */
   NVarChar(length: number): unknown;
+  /** `sql.Int()`: versions. */
   Int(): unknown;
+  /** `sql.DateTime2(scale)`: times. */
   DateTime2(scale: number): unknown;
+  /** `sql.MAX`: the length of an `NVARCHAR(MAX)`. */
   readonly MAX: number;
 }
 
@@ -198,6 +212,13 @@ function lastRecordset(recordsets: unknown): Record<string, unknown>[] {
  * ```
  */
 export class MssqlSessionStore extends SqlSessionStore<MssqlStatement> {
+  /**
+   * Validates and brackets the configured names; the pool is not used (nor `mssql` loaded) until the
+   * first call.
+   *
+   * @throws InvalidArgumentError when `pool` is not a connection pool, `sql` lacks the type
+   *   constructors, or a name is not a plain identifier.
+   */
   constructor(options: MssqlSessionStoreOptions) {
     if (typeof options !== 'object' || options === null || !isPool(options.pool)) {
       throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool (an object with request and connect methods).');

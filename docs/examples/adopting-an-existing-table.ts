@@ -1,0 +1,38 @@
+// Samples of docs/adopting-an-existing-table.md. Type-checked with the project; the guide's code
+// blocks are checked to appear here.
+import type sql from 'mssql';
+import type { InvocationContext } from '@azure/functions';
+import { SessionRepository } from 'versioned-sessions';
+
+declare const pool: sql.ConnectionPool;
+declare const telefono: string;
+declare const context: InvocationContext;
+
+import { MssqlSessionStore } from 'versioned-sessions/mssql';
+
+const store = new MssqlSessionStore({
+  pool,
+  table: 'SesionesChat',                 // schema defaults to dbo
+  columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
+});
+const sessions = new SessionRepository({ store });
+
+await sessions.verifySchema(); // throws MigrationRequiredError naming what is missing and the command
+
+// Before
+{
+const session = await sessions.getOrCreateSession(telefono);
+await sessions.updateSession(telefono, { state: 'REFRI_ESPERA_SAP', data: { ...session.data, paso: 2 } });
+}
+
+// After
+import { withSessionRetry } from 'versioned-sessions';
+
+await withSessionRetry(sessions, telefono, async (session) => {
+  const paso = ((session.data.paso as number | undefined) ?? 0) + 1;
+  return sessions.updateSession(
+    telefono,
+    { state: 'REFRI_ESPERA_SAP', data: { ...session.data, paso } },
+    { expectedVersion: session.version },
+  );
+}, { logger: context });
