@@ -15,9 +15,11 @@ export function load(app) {
       if (!commentOf(module)?.summary.some((part) => part.text.trim() !== '')) {
         app.logger.warn(`The entry ${module.name} has no description (a @module comment in its index.ts).`);
       }
-      for (const reflection of module.children ?? []) {
+      for (const child of module.children ?? []) {
+        // A type re-exported by a second entry is documented where it is declared.
+        const reflection = child.kindOf(ReflectionKind.Reference) ? child.getTargetReflectionDeep() : child;
         const comment = commentOf(reflection);
-        const where = `${module.name}.${reflection.name}`;
+        const where = `${module.name}.${child.name}`;
         if (!comment?.summary.some((part) => part.text.trim() !== '')) app.logger.warn(`${where} has no description.`);
         if (!comment?.getTag('@example')) app.logger.warn(`${where} has no @example.`);
       }

@@ -91,6 +91,7 @@ export interface MigrateOptions extends RenderOptions {
  * ```
  */
 export interface MigrationReport {
+  /** The dialect migrated. */
   readonly dialect: Dialect;
   /** The quoted, qualified tracking table. */
   readonly trackingTable: string;
@@ -110,6 +111,7 @@ export interface MigrationReport {
  * ```
  */
 export interface MigrationStatus {
+  /** The dialect read. */
   readonly dialect: Dialect;
   /** The quoted, qualified tracking table. */
   readonly trackingTable: string;

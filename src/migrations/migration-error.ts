@@ -11,6 +11,11 @@ import { VersionedSessionError, isVersionedSessionError, type Dialect } from '..
  * - `checksum-mismatch`: an applied migration renders to other SQL now (other names, or an edited file).
  * - `unknown-migration`: the database records a migration this package does not have (the database is ahead).
  * - `failed`: a migration's SQL failed; nothing of it was recorded.
+ *
+ * @example
+ * ```ts
+ * if (isMigrationError(error) && error.reason === 'unknown-migration') console.error('upgrade versioned-sessions first');
+ * ```
  */
 export type MigrationErrorReason = 'checksum-mismatch' | 'unknown-migration' | 'failed';
 
@@ -38,6 +43,7 @@ export class MigrationError extends VersionedSessionError {
   /** Why the run stopped. */
   readonly reason: MigrationErrorReason;
 
+  /** Built by the runner; the fields are copied from `details`, and `message` says what to do. */
   constructor(details: { dialect: Dialect; migrationId: string; reason: MigrationErrorReason; message: string; cause?: unknown }) {
     super(details.message, details.cause === undefined ? undefined : { cause: details.cause });
     this.dialect = details.dialect;

@@ -7,8 +7,12 @@
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { splitTsqlBatches } from './tsql-batches.js';
 
-/** The result shape of `mssql`'s `query`. */
+/**
+ * The result shape of `mssql`'s `query`.
+ * @inline
+ */
 interface MssqlResult {
+  /** The rows of the first result set. */
   recordset?: Record<string, unknown>[];
 }
 
@@ -21,8 +25,11 @@ interface MssqlResult {
  * ```
  */
 export interface MssqlMigrationRequest {
+  /** Binds one parameter, referenced as `@name`. */
   input(name: string, value: unknown): MssqlMigrationRequest;
+  /** Runs a statement on the tracking table and returns its rows. */
   query(command: string): Promise<MssqlResult>;
+  /** Runs one `GO`-separated batch of a migration. */
   batch(batch: string): Promise<unknown>;
 }
 
@@ -35,9 +42,13 @@ export interface MssqlMigrationRequest {
  * ```
  */
 export interface MssqlMigrationTransaction {
+  /** Starts the migration's transaction. */
   begin(): Promise<unknown>;
+  /** Commits the migration with its tracking row. */
   commit(): Promise<unknown>;
+  /** Undoes a failed migration. */
   rollback(): Promise<unknown>;
+  /** A request inside the transaction. */
   request(): MssqlMigrationRequest;
 }
 
@@ -50,9 +61,13 @@ export interface MssqlMigrationTransaction {
  * ```
  */
 export interface MssqlMigrationPool {
+  /** A request outside any transaction (reading the tracking table). */
   request(): MssqlMigrationRequest;
+  /** A new transaction, one per migration. */
   transaction(): MssqlMigrationTransaction;
+  /** Whether the pool is connected; one that is not is connected first. */
   readonly connected?: boolean;
+  /** Connects the pool. */
   connect?(): Promise<unknown>;
 }
 

@@ -7,8 +7,12 @@
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { sha256 } from './render.js';
 
-/** The result shape of `pg`'s `query`. */
+/**
+ * The result shape of `pg`'s `query`.
+ * @inline
+ */
 interface PostgresResult {
+  /** The rows returned. */
   rows: Record<string, unknown>[];
 }
 
@@ -22,6 +26,7 @@ interface PostgresResult {
  * ```
  */
 export interface PostgresMigrationClient {
+  /** Runs one statement, or a whole migration file when `values` is left out. */
   query(config: { text: string; values?: unknown[] }): Promise<PostgresResult>;
 }
 
@@ -34,6 +39,7 @@ export interface PostgresMigrationClient {
  * ```
  */
 export interface PostgresMigrationPool extends PostgresMigrationClient {
+  /** Checks out a client (a `pg.Pool`), so each migration's transaction runs on one connection. */
   connect?(): Promise<unknown>;
 }
 

@@ -17,7 +17,9 @@ import { splitSqliteScript, type SqliteGuard } from './sqlite-script.js';
  * ```
  */
 export interface SqliteMigrationStatement {
+  /** Runs a statement that returns rows and returns them all. */
   all(params?: Record<string, unknown>): unknown[];
+  /** Runs a statement that returns no rows. */
   run(params?: Record<string, unknown>): unknown;
 }
 
@@ -30,8 +32,11 @@ export interface SqliteMigrationStatement {
  * ```
  */
 export interface SqliteMigrationDatabase {
+  /** Compiles one statement. */
   prepare(sql: string): SqliteMigrationStatement;
+  /** Runs SQL without results (`BEGIN IMMEDIATE`, `COMMIT`, `ROLLBACK`). */
   exec(sql: string): unknown;
+  /** Whether a transaction is open, so a failed migration is rolled back only when one is. */
   readonly inTransaction: boolean;
 }
 
