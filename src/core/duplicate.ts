@@ -68,8 +68,16 @@ export interface DuplicateOperation<TData = Record<string, unknown>> {
  * ```
  */
 export type IdempotentResult<T, TData = Record<string, unknown>> =
-  | { readonly status: 'applied'; readonly value: T }
-  | ({ readonly status: 'duplicate' } & DuplicateOperation<TData>);
+  | {
+      /** The handler ran and its update committed. */
+      readonly status: 'applied';
+      /** What the handler returned. */
+      readonly value: T;
+    }
+  | ({
+      /** The idempotency key was already recorded; the handler did not run. */
+      readonly status: 'duplicate';
+    } & DuplicateOperation<TData>);
 
 const DUPLICATE_FIELDS = [
   'operation',
@@ -113,6 +121,7 @@ export class DuplicateOperationError<TData = Record<string, unknown>>
   readonly committedVersion: number | null;
   readonly processedAt: Date;
 
+  /** Built by the repository when an idempotency key was already recorded; the fields are copied from `duplicate`. */
   constructor(duplicate: DuplicateOperation<TData>) {
     super(describeDuplicate(duplicate));
     this.operation = duplicate.operation;

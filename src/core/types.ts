@@ -212,9 +212,13 @@ export interface ProcessedRecord {
  * ```
  */
 export interface IdempotentWrite {
+  /** The session key. */
   readonly key: string;
+  /** The validated changes. */
   readonly changes: StoredChanges;
+  /** The version the caller read, or `null` for an unconditional write. */
   readonly expectedVersion: number | null;
+  /** The operation id that may be applied once. */
   readonly idempotencyKey: string;
   /** The caller's own transaction; without it the store runs one of its own. */
   readonly transaction?: unknown;
@@ -231,7 +235,12 @@ export interface IdempotentWrite {
  */
 export type IdempotentWriteOutcome =
   | WriteOutcome<SessionRecord>
-  | { readonly status: 'duplicate'; readonly processed: ProcessedRecord };
+  | {
+      /** The idempotency key was already recorded; nothing was written. */
+      readonly status: 'duplicate';
+      /** The record of the operation applied before. */
+      readonly processed: ProcessedRecord;
+    };
 
 /**
  * What an unconditional write in `observe` mode did: written (with the version it replaced, read by

@@ -12,6 +12,7 @@ export {
   type MssqlPool,
   type MssqlRequest,
   type MssqlSessionStoreOptions,
+  type MssqlTransaction,
   type MssqlTypes,
 } from './mssql-store.js';
 export { isTransientError } from './mssql-errors.js';

@@ -64,9 +64,13 @@ export interface MssqlPool {
  * ```
  */
 export interface MssqlTransaction {
+  /** Starts the transaction. */
   begin(): Promise<unknown>;
+  /** Commits it. */
   commit(): Promise<unknown>;
+  /** Rolls it back. */
   rollback(): Promise<unknown>;
+  /** A request that runs inside the transaction. */
   request(): MssqlRequest;
 }
 
