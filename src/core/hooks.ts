@@ -8,7 +8,14 @@ import { InvalidArgumentError, type Dialect } from './errors.js';
 import type { LockingMode } from './locking-mode.js';
 import type { LevelLogger } from './logger.js';
 
-/** The event a context describes. */
+/**
+ * The event a context describes.
+ *
+ * @example
+ * ```ts
+ * const event: SessionEvent = 'conflict';
+ * ```
+ */
 export type SessionEvent = 'conflict' | 'retry' | 'exhausted' | 'duplicate';
 
 /**

@@ -254,13 +254,17 @@ export type IdempotentWriteOutcome =
  */
 export type ObservedWriteOutcome<T> =
   | {
+      /** The write happened. */
       readonly status: 'done';
       /** What was written. */
       readonly value: T;
       /** The version the write replaced (a legacy NULL reads as 0). */
       readonly previousVersion: number;
     }
-  | { readonly status: 'missing' };
+  | {
+      /** No row has the key. */
+      readonly status: 'missing';
+    };
 
 /**
  * The changes a store writes, validated and with `data` already serialised to JSON text.
