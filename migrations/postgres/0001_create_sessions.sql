@@ -1,5 +1,5 @@
 -- versioned-sessions 0001 (PostgreSQL): the sessions table, for a new install.
--- Placeholders such as $(SessionsTable) hold the configured names; `versioned-sessions print --dialect postgres`
+-- Every name below is filled in from the configuration; `versioned-sessions print --dialect postgres`
 -- renders this file for psql -f, and the runner applies it. Idempotent: safe to run again.
 CREATE SCHEMA IF NOT EXISTS "$(Schema)";
 

@@ -1,5 +1,5 @@
 -- versioned-sessions 0001 (SQLite): the sessions table, for a new install. Times are ISO-8601 UTC text.
--- Placeholders such as $(SessionsTable) hold the configured names; `versioned-sessions print --dialect sqlite` renders
+-- Every name below is filled in from the configuration; `versioned-sessions print --dialect sqlite` renders
 -- this file for the sqlite3 shell, and the runner applies it. Idempotent: safe to run again.
 CREATE TABLE IF NOT EXISTS "$(SessionsTable)" (
   "$(KeyColumn)" TEXT NOT NULL PRIMARY KEY,

@@ -7,143 +7,27 @@
 import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from './errors.js';
 import { DuplicateOperationError, duplicateOperation } from './duplicate.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
-import { validateHooks, type SessionHooks } from './hooks.js';
+import { validateHooks } from './hooks.js';
 import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode } from './locking-mode.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
-import { resolveMetrics, type MetricsOption } from './metrics.js';
+import { resolveMetrics } from './metrics.js';
 import { registerObserver, reportConflict, reportDuplicate, reportObservedConflict, type Observer } from './observer.js';
-import type { Logger, Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
+import type {
+  DeleteSessionOptions,
+  ReadSessionOptions,
+  SessionRepositoryOptions,
+  UpdateSessionOptions,
+} from './repository-options.js';
+import type { Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
 import { serializeData, validateExpectedVersion, validateKey, validateState } from './validation.js';
 
-/**
- * Options of {@link SessionRepository}.
- *
- * @example
- * ```ts
- * const options: SessionRepositoryOptions = { store: new PostgresSessionStore({ pool }), logger: console };
- * ```
- */
-export interface SessionRepositoryOptions {
-  /** Where sessions live: a `PostgresSessionStore`, `SqliteSessionStore` or `MssqlSessionStore`. */
-  readonly store: SessionStore;
-  /**
-   * A console-compatible logger (console, pino, an Azure Functions context). Retries are logged at
-   * `warn`, exhausted retries at `error`.
-   * @defaultValue no logging
-   */
-  readonly logger?: Logger;
-  /**
-   * Turns a key into the text shown in messages and logs. Phone numbers are never logged raw.
-   * @defaultValue {@link maskKey}: first three and last four characters kept
-   */
-  readonly maskKey?: KeyMasker;
-  /** Called on conflicts, retries (through {@link withSessionRetry}), exhausted retries and duplicates. */
-  readonly hooks?: SessionHooks;
-  /**
-   * `enforce` refuses stale writes; `observe` writes as unversioned code would but reports each
-   * stale write (hooks, logs, metrics, diagnostics channel); `off` ignores `expectedVersion`.
-   * @defaultValue 'enforce'
-   */
-  readonly lockingMode?: LockingMode;
-  /**
-   * OpenTelemetry metrics: `true` records into the global provider of `@opentelemetry/api` when it
-   * is installed, `false` records nothing, `{ meterProvider }` records into that provider.
-   * @defaultValue true
-   */
-  readonly metrics?: MetricsOption;
-  /**
-   * The longest serialised `data` accepted, in characters.
-   * @defaultValue 1_000_000
-   */
-  readonly maxDataLength?: number;
-  /**
-   * Queue {@link withSessionRetry} operations per key inside this process: operations on one key run
-   * one after another, so they never conflict with each other (writers in other processes still can,
-   * and the version check still refuses their stale writes). While a key has queued work, the session
-   * this process last wrote serves the next operation's read, so an operation that no other process
-   * interferes with costs one round trip; when another process wrote in between, the update is
-   * refused and the session is read again.
-   *
-   * Safe when handlers keep their side effects (messages sent, payments made) until after the write
-   * succeeds, as they must with any retry: a handler may be run again with a fresh session. Not for
-   * handlers that hold a key for long (a slow call in the middle of the handler delays every later
-   * operation on that key in this process). See docs/benchmarks.md for what it buys on a hot key.
-   * @defaultValue false
-   */
-  readonly perKeyQueue?: boolean;
-}
-
-/**
- * Options of {@link SessionRepository.updateSession}.
- *
- * @example
- * ```ts
- * const options: UpdateSessionOptions = { expectedVersion: session.version };
- * await repository.updateSession(session.key, { state: 'MENU' }, options);
- * ```
- */
-export interface UpdateSessionOptions {
-  /**
-   * The version the caller read. A number makes the write conditional: it succeeds only while the
-   * stored version is still this one. `undefined` or `null` writes unconditionally (legacy behaviour).
-   */
-  readonly expectedVersion?: number | null | undefined;
-  /**
-   * Makes the update exactly-once: the key (a WhatsApp message id, say) is recorded in the
-   * processed-operations table in the same transaction as the version bump. When it is already
-   * recorded the update writes nothing and throws {@link DuplicateOperationError}, which carries the
-   * session as the first delivery committed it. When the connection fails after the server committed,
-   * the call recognises its own commit and returns the committed session. See docs/exactly-once.md.
-   * @example
-   * ```ts
-   * await repository.updateSession(phone, { state: 'PAGADO' }, { expectedVersion: session.version, idempotencyKey: message.id });
-   * ```
-   */
-  readonly idempotencyKey?: string | undefined;
-  /**
-   * The driver's own transaction, so that the update commits or rolls back with the caller's other
-   * statements: a `pg` client on which you ran `BEGIN`, or the store's better-sqlite3 `Database` after
-   * `database.exec('BEGIN IMMEDIATE')`. The caller commits or rolls back; on a `ConcurrencyError` roll
-   * back. See docs/exactly-once.md for why an async call inside `database.transaction(fn)` cannot work.
-   * @example
-   * ```ts
-   * const client = await pool.connect();
-   * await client.query('BEGIN');
-   * await client.query('INSERT INTO reports (phone, total) VALUES ($1, $2)', [phone, total]);
-   * await repository.updateSession(phone, { state: 'CERRADO' }, { expectedVersion: session.version, transaction: client });
-   * await client.query('COMMIT');
-   * ```
-   */
-  readonly transaction?: unknown;
-}
-
-/**
- * Options of {@link SessionRepository.getSessionWithVersion}.
- *
- * @example
- * ```ts
- * const options: ReadSessionOptions = { transaction: client }; // a pg client inside BEGIN
- * ```
- */
-export interface ReadSessionOptions {
-  /** The driver's own transaction to read in (see {@link UpdateSessionOptions.transaction}). */
-  readonly transaction?: unknown;
-}
-
-/**
- * Options of {@link SessionRepository.deleteSession}.
- *
- * @example
- * ```ts
- * const options: DeleteSessionOptions = { expectedVersion: session.version };
- * await repository.deleteSession(session.key, options);
- * ```
- */
-export interface DeleteSessionOptions {
-  /** The version the caller read; a number makes the delete conditional. */
-  readonly expectedVersion?: number | null | undefined;
-}
+export type {
+  DeleteSessionOptions,
+  ReadSessionOptions,
+  SessionRepositoryOptions,
+  UpdateSessionOptions,
+} from './repository-options.js';
 
 /**
  * Reads and writes chat sessions with optimistic locking.

@@ -10,8 +10,6 @@ import type { IdempotentResult } from './duplicate.js';
 import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from './errors.js';
 import { idempotentAttempts } from './idempotent-retry.js';
 import { keyQueueOf } from './key-queue.js';
-import { validateHooks, type SessionHooks } from './hooks.js';
-import type { MetricsOption } from './metrics.js';
 import {
   observerForRetry,
   observerForSession,
@@ -24,82 +22,11 @@ import {
   type RetryDetails,
 } from './observer.js';
 import type { SessionRepository } from './repository.js';
-import type { Logger, Session, SessionChanges } from './types.js';
+import { resolvePolicy, retryDelay, sleep, type RetryOptions, type RetryPolicy } from './retry-policy.js';
+import type { Session, SessionChanges } from './types.js';
 import { validateKey } from './validation.js';
 
-/**
- * How the wait before each retry is randomised.
- * - `none`: exactly `baseDelayMs × 2^(attempt−1)`.
- * - `proportional`: that delay plus up to 25% more, at random (the default).
- * - `full`: a uniform pick between 0 and that delay.
- * - `decorrelated`: a uniform pick between `baseDelayMs` and three times the previous wait.
- *
- * @example
- * ```ts
- * await withSessionRetry(repository, key, handler, { jitter: 'full', maxAttempts: 6 });
- * ```
- */
-export type JitterStrategy = 'none' | 'proportional' | 'full' | 'decorrelated';
-
-/**
- * Options of {@link withRetry}.
- *
- * @example
- * ```ts
- * const options: RetryOptions = { maxAttempts: 5, baseDelayMs: 20, operationName: 'closeTicket' };
- * ```
- */
-export interface RetryOptions {
-  /**
-   * Attempts in all, the first included.
-   * @defaultValue 3
-   */
-  readonly maxAttempts?: number;
-  /**
-   * The wait before the first retry; each later wait doubles it (50 → 100 → 200 ms …).
-   * @defaultValue 50
-   */
-  readonly baseDelayMs?: number;
-  /**
-   * The longest single wait.
-   * @defaultValue 5000
-   */
-  readonly maxDelayMs?: number;
-  /**
-   * How waits are randomised, so that colliding writers do not collide again.
-   * @defaultValue 'proportional'
-   */
-  readonly jitter?: JitterStrategy;
-  /**
-   * The operation's name in log lines, e.g. `updateSession`.
-   * @defaultValue 'operation' ({@link withRetry}), 'updateSession' ({@link withSessionRetry})
-   */
-  readonly operationName?: string;
-  /** Called before each wait with the attempt that failed (1-based), the wait and the error. */
-  readonly onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
-  /**
-   * Which errors are retried.
-   * @defaultValue only {@link ConcurrencyError}
-   */
-  readonly shouldRetry?: (error: unknown) => boolean;
-  /** Stops the waiting: the call rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
-  /** Where retries are logged (`warn`) and exhausted retries (`error`). */
-  readonly logger?: Logger;
-  /** The source of randomness for jitter, a function returning [0, 1). @defaultValue Math.random */
-  readonly random?: () => number;
-  /**
-   * `onRetry` and `onExhausted` with a frozen context (attempt, wait, versions, elapsed time). For
-   * {@link withSessionRetry} they are called after the repository's own hooks.
-   */
-  readonly hooks?: SessionHooks;
-  /**
-   * OpenTelemetry metrics of a {@link withRetry} call, as the repository option `metrics` describes;
-   * {@link withSessionRetry} records into its repository's.
-   * @defaultValue true
-   */
-  readonly metrics?: MetricsOption;
-}
+export { retryDelay, type JitterStrategy, type RetryOptions } from './retry-policy.js';
 
 /**
  * Options of {@link withSessionRetry}.
@@ -139,112 +66,6 @@ export interface IdempotentSessionRetryOptions<TData = Record<string, unknown>> 
    * unless `shouldRetry` says otherwise.
    */
   readonly idempotencyKey: string;
-}
-
-const JITTER_STRATEGIES: readonly JitterStrategy[] = ['none', 'proportional', 'full', 'decorrelated'];
-
-interface RetryPolicy {
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  jitter: JitterStrategy;
-  operationName: string;
-  shouldRetry: (error: unknown) => boolean;
-  random: () => number;
-}
-
-function positiveInteger(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidArgumentError(name, `expected an integer of at least ${min}, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function optionalFunction(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new InvalidArgumentError(name, `expected a function, got ${typeof value}.`);
-  }
-}
-
-/** Checks every option up front, so a typo fails before the first attempt rather than on the first conflict. */
-function resolvePolicy(
-  options: RetryOptions,
-  defaultOperation: string,
-  defaultShouldRetry: (error: unknown) => boolean = isConcurrencyError,
-): RetryPolicy {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object.');
-  const maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 3, 1);
-  const baseDelayMs = positiveInteger('baseDelayMs', options.baseDelayMs, 50, 0);
-  const maxDelayMs = positiveInteger('maxDelayMs', options.maxDelayMs, Math.max(5000, baseDelayMs), 0);
-  if (maxDelayMs < baseDelayMs) {
-    throw new InvalidArgumentError('maxDelayMs', `must be at least baseDelayMs (${baseDelayMs}), got ${maxDelayMs}.`);
-  }
-  const jitter = options.jitter ?? 'proportional';
-  if (!JITTER_STRATEGIES.includes(jitter)) {
-    throw new InvalidArgumentError('jitter', `expected one of ${JITTER_STRATEGIES.join(', ')}, got ${String(jitter)}.`);
-  }
-  const operationName = options.operationName ?? defaultOperation;
-  if (typeof operationName !== 'string' || operationName.length === 0) {
-    throw new InvalidArgumentError('operationName', 'expected a non-empty string.');
-  }
-  optionalFunction('onRetry', options.onRetry);
-  optionalFunction('shouldRetry', options.shouldRetry);
-  optionalFunction('random', options.random);
-  validateHooks(options.hooks, 'hooks');
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('signal', 'expected an AbortSignal.');
-  }
-  return {
-    maxAttempts,
-    baseDelayMs,
-    maxDelayMs,
-    jitter,
-    operationName,
-    shouldRetry: options.shouldRetry ?? defaultShouldRetry,
-    random: options.random ?? Math.random,
-  };
-}
-
-/** The wait after failed attempt `attempt` (1-based), given the previous wait. */
-export function retryDelay(policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random'>, attempt: number, previousDelayMs: number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  let delay: number;
-  switch (policy.jitter) {
-    case 'none':
-      delay = exponential;
-      break;
-    case 'proportional':
-      delay = exponential * (1 + 0.25 * policy.random());
-      break;
-    case 'full':
-      delay = exponential * policy.random();
-      break;
-    case 'decorrelated': {
-      const upper = Math.max(policy.baseDelayMs, previousDelayMs * 3);
-      delay = policy.baseDelayMs + (upper - policy.baseDelayMs) * policy.random();
-      break;
-    }
-  }
-  return Math.round(Math.min(policy.maxDelayMs, delay));
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The shared attempt loop; log lines show the masked `key` in parentheses when there is one. */
