@@ -1,27 +1,13 @@
 // The databases a benchmark run measures: each gives a fresh migrated sessions table, connections to
 // it (the library's repository and the raw driver), and the statements the baselines send by hand.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SessionRepository } from '../../dist/index.js';
+import { migrate } from '../../dist/migrations.js';
 
-const ROOT = new URL('../../', import.meta.url);
 const uniqueName = (prefix) => `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-
-/** The packaged migrations of `dialect` with the default column names and the given table/schema. */
-function migrationSql(dialect, schema, table) {
-  const folder = new URL(`migrations/${dialect}/`, ROOT);
-  const columns = dialect === 'mssql'
-    ? { KeyColumn: 'SessionKey', StateColumn: 'State', DataColumn: 'Data', VersionColumn: 'Version', CreatedAtColumn: 'CreatedAt', UpdatedAtColumn: 'UpdatedAt' }
-    : { KeyColumn: 'key', StateColumn: 'state', DataColumn: 'data', VersionColumn: 'version', CreatedAtColumn: 'created_at', UpdatedAtColumn: 'updated_at' };
-  const values = { Schema: schema, SessionsTable: table, ProcessedTable: `${table}_processed`, ...columns };
-  const rendered = readdirSync(folder).filter((name) => name.endsWith('.sql')).sort()
-    .map((name) => readFileSync(new URL(name, folder), 'utf8').replace(/\$\((\w+)\)/g, (_, key) => values[key]));
-  // T-SQL files carry sqlcmd :setvar defaults and GO batch separators; each batch is sent alone.
-  if (dialect !== 'mssql') return rendered;
-  return rendered.flatMap((text) => text.replace(/^:setvar.*$/gm, '').split(/^\s*GO\s*$/im)).filter((batch) => batch.trim() !== '');
-}
 
 /** PostgreSQL through pg; every table lives in a schema of its own, dropped at the end. */
 export async function openPostgres(url) {
@@ -37,8 +23,8 @@ export async function openPostgres(url) {
     async newTable() {
       const schema = uniqueName('vs_bench');
       schemas.push(schema);
-      for (const sql of migrationSql('postgres', schema, 'sessions')) await admin.query(sql);
       const tableOptions = { schema, table: 'sessions', processedTable: 'sessions_processed' };
+      await migrate({ dialect: 'postgres', pool: admin, ...tableOptions });
       return { dialect: 'postgres', location: url, tableOptions, table: `"${schema}"."sessions"` };
     },
     async close() {
@@ -62,9 +48,9 @@ export async function openSqlite() {
       const file = join(folder, `${uniqueName('sessions')}.db`);
       const database = new Database(file);
       database.pragma('journal_mode = WAL');
-      for (const sql of migrationSql('sqlite', null, 'sessions')) database.exec(sql);
-      database.close();
       const tableOptions = { table: 'sessions', processedTable: 'sessions_processed' };
+      await migrate({ dialect: 'sqlite', database, ...tableOptions });
+      database.close();
       return { dialect: 'sqlite', location: file, tableOptions, table: '"sessions"' };
     },
     async close() {
@@ -116,13 +102,13 @@ export async function openMssql(url) {
     async newTable() {
       const schema = uniqueName('vs_bench');
       schemas.push(schema);
-      for (const batch of migrationSql('mssql', schema, 'Sessions')) await admin.request().batch(batch);
       const tableOptions = { schema, table: 'Sessions', processedTable: 'Sessions_processed' };
+      await migrate({ dialect: 'mssql', pool: admin, ...tableOptions });
       return { dialect: 'mssql', location: url, tableOptions, table: `[${schema}].[Sessions]` };
     },
     async close() {
       for (const schema of schemas) {
-        await admin.request().batch(`DROP TABLE IF EXISTS [${schema}].[Sessions]; DROP TABLE IF EXISTS [${schema}].[Sessions_processed]; DROP SCHEMA IF EXISTS [${schema}]`);
+        await admin.request().batch(`DROP TABLE IF EXISTS [${schema}].[Sessions]; DROP TABLE IF EXISTS [${schema}].[Sessions_processed]; DROP TABLE IF EXISTS [${schema}].[VersionedSessionsMigrations]; DROP SCHEMA IF EXISTS [${schema}]`);
       }
       await admin.close();
     },
