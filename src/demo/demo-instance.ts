@@ -24,6 +24,11 @@ interface Assignment {
 
 const STATES = ['INICIO', 'MENU', 'REFRI_ESPERA_SAP', 'VEHICULO_ESPERA_EMPLEADO', 'CONFIRMACION'];
 
+/** The flow state after `handled` messages: past INICIO, the bot cycles through its steps. */
+function stateAfter(handled: number): string {
+  return STATES[1 + ((handled - 1) % (STATES.length - 1))]!;
+}
+
 function nextData(data: DemoData, id: string): DemoData {
   return { handled: (data.handled ?? 0) + 1, messages: [...(data.messages ?? []), id] };
 }
@@ -34,7 +39,7 @@ async function handle(repository: SessionRepository<DemoData>, mode: Assignment[
     const session = await repository.getOrCreateSession(phone, initial);
     await sleep(2 + Math.random() * 6); // the bot's own work: parsing, calling an API
     const data = nextData(session.data, id);
-    await repository.updateSession(phone, { state: STATES[data.handled % STATES.length]!, data });
+    await repository.updateSession(phone, { state: stateAfter(data.handled), data });
     return { retries: 0, failed: false };
   }
   let retries = 0;
@@ -45,7 +50,7 @@ async function handle(repository: SessionRepository<DemoData>, mode: Assignment[
       async (session) => {
         await sleep(2 + Math.random() * 6);
         const data = nextData(session.data, id);
-        return repository.updateSession(phone, { state: STATES[data.handled % STATES.length]!, data }, { expectedVersion: session.version });
+        return repository.updateSession(phone, { state: stateAfter(data.handled), data }, { expectedVersion: session.version });
       },
       { initial, maxAttempts: 25, baseDelayMs: 5, maxDelayMs: 200, onRetry: () => retries++ },
     );
