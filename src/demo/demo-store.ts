@@ -9,7 +9,7 @@ import type { SessionStore } from '../core/types.js';
 /** Where the demo keeps its sessions. */
 export type DemoConnection =
   | { dialect: 'sqlite'; file: string; table: string }
-  | { dialect: 'postgres'; url: string; table: string };
+  | { dialect: 'postgres'; url: string; schema: string; table: string };
 
 export interface OpenedStore {
   store: SessionStore;
@@ -39,11 +39,26 @@ export async function openDemoStore(connection: DemoConnection): Promise<OpenedS
   const { PostgresSessionStore } = await import('../postgres/postgres-store.js');
   const pool = new pg.Pool({ connectionString: connection.url, max: 20 });
   return {
-    store: new PostgresSessionStore({ pool, table: connection.table }),
+    store: new PostgresSessionStore({ pool, schema: connection.schema, table: connection.table }),
     migrate: async () => {
       const { migrate } = await import('../migrations/index.js');
-      await migrate({ dialect: 'postgres', pool, table: connection.table, trackingTable: trackingTable(connection.table) });
+      await migrate({ dialect: 'postgres', pool, schema: connection.schema, table: connection.table, trackingTable: trackingTable(connection.table) });
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * Drops the schema a PostgreSQL demo ran in, so running the demo against a real database leaves
+ * nothing behind. The name was made by the demo and validated as a plain identifier.
+ */
+export async function dropDemoSchema(url: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const { validateIdentifier } = await import('../core/identifiers.js');
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS "${validateIdentifier('postgres', 'schema', schema)}" CASCADE`);
+  } finally {
+    await pool.end();
+  }
 }

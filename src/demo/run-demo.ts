@@ -12,7 +12,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskKey } from '../core/mask.js';
 import type { DemoData } from './demo-instance.js';
-import { openDemoStore, type DemoConnection } from './demo-store.js';
+import { dropDemoSchema, openDemoStore, type DemoConnection } from './demo-store.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -117,6 +117,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRunReport[
   const settings = { instances: options.instances ?? 4, phones: options.phones ?? 3, messagesPerPhone: options.messagesPerPhone ?? 40 };
   const folder = options.url === undefined ? mkdtempSync(join(tmpdir(), 'versioned-sessions-demo-')) : undefined;
   const stamp = Date.now().toString(36);
+  // On PostgreSQL the demo's tables live in a schema of their own, dropped at the end.
+  const schema = `versioned_sessions_demo_${stamp}`;
   write(
     `versioned-sessions demo: ${settings.instances} function instances, ${settings.phones} phones, ` +
       `${settings.messagesPerPhone} messages each, on ${options.url === undefined ? 'SQLite (a temporary file, WAL)' : 'PostgreSQL'}\n`,
@@ -128,7 +130,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRunReport[
       const connection: DemoConnection =
         options.url === undefined
           ? { dialect: 'sqlite', file: join(folder!, 'demo.db'), table: table_ }
-          : { dialect: 'postgres', url: options.url, table: table_ };
+          : { dialect: 'postgres', url: options.url, schema, table: table_ };
       const report = await runMode(mode, connection, settings);
       write(table(report));
       reports.push(report);
@@ -141,5 +143,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRunReport[
     return reports;
   } finally {
     if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+    if (options.url !== undefined) await dropDemoSchema(options.url, schema);
   }
 }

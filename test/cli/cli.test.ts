@@ -241,4 +241,23 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
       await pool.end();
     }
   });
+  it('demo --url runs on PostgreSQL and leaves no schema behind', async () => {
+    if (PG_URL === undefined) throw new Error('postgres is required but VERSIONED_SESSIONS_PG_URL is not set');
+    const demoSchemas = async (): Promise<string[]> => {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ name: string }>("SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'versioned_sessions_demo_%'");
+        return rows.map((row) => row.name);
+      } finally {
+        await client.end();
+      }
+    };
+    const before = await demoSchemas();
+    const run = await cli(['demo', '--url', PG_URL, '--instances', '2', '--phones', '2', '--messages', '6']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('on PostgreSQL');
+    expect(run.stdout).toMatch(/naive lost \d+ of 12 updates; versioned lost 0/);
+    expect(await demoSchemas()).toEqual(before);
+  });
 });
