@@ -10,14 +10,22 @@ const HANDLERS = 16;
 export async function backoffFamily(database, mode, print) {
   const rows = [];
   const setups = [
-    { setup: '1 process, withSessionRetry', run: (retry) => measureInProcess(database, mode, 'withSessionRetry', HANDLERS, retry) },
-    { setup: '4 processes, perKeyQueue', run: (retry) => measureAcrossProcesses(database, mode, 'perKeyQueue', HANDLERS, retry) },
+    {
+      setup: '1 process, withSessionRetry',
+      run: (retry) => measureInProcess(database, mode, 'withSessionRetry', HANDLERS, retry),
+    },
+    {
+      setup: '4 processes, perKeyQueue',
+      run: (retry) => measureAcrossProcesses(database, mode, 'perKeyQueue', HANDLERS, retry),
+    },
   ];
   for (const { setup, run } of setups) {
     for (const jitter of JITTERS) {
       const result = await run({ jitter });
       rows.push({ dialect: database.dialect, setup, handlers: HANDLERS, jitter, ...result });
-      print(`${database.dialect} backoff ${setup} jitter=${jitter}: ${result.goodput.toFixed(0)} ops/s, ${result.attemptsPerCommit.toFixed(2)} attempts/op, ${result.exhausted} exhausted`);
+      print(
+        `${database.dialect} backoff ${setup} jitter=${jitter}: ${result.goodput.toFixed(0)} ops/s, ${result.attemptsPerCommit.toFixed(2)} attempts/op, ${result.exhausted} exhausted`,
+      );
     }
   }
   return rows;

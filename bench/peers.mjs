@@ -12,7 +12,12 @@ const pgOptions = process.env.BENCH_PG_OPTIONS ? { options: process.env.BENCH_PG
 
 async function sequelizeCounter(url, schema) {
   const { Sequelize, DataTypes, OptimisticLockError } = await import('sequelize');
-  const sequelize = new Sequelize(url, { logging: false, pool: { max: HANDLERS }, define: { timestamps: false }, dialectOptions: pgOptions });
+  const sequelize = new Sequelize(url, {
+    logging: false,
+    pool: { max: HANDLERS },
+    define: { timestamps: false },
+    dialectOptions: pgOptions,
+  });
   const Counter = sequelize.define(
     'Counter',
     { id: { type: DataTypes.STRING, primaryKey: true }, data: { type: DataTypes.JSONB, allowNull: false } },
@@ -46,9 +51,21 @@ async function typeormCounter(url, schema) {
     name: 'TypeormCounter',
     tableName: 'typeorm_counters',
     schema,
-    columns: { id: { type: 'varchar', primary: true }, data: { type: 'jsonb' }, version: { type: 'int', version: true } },
+    columns: {
+      id: { type: 'varchar', primary: true },
+      data: { type: 'jsonb' },
+      version: { type: 'int', version: true },
+    },
   });
-  const dataSource = new DataSource({ type: 'postgres', url, schema, entities: [Counter], synchronize: true, logging: false, extra: { max: HANDLERS, ...pgOptions } });
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    schema,
+    entities: [Counter],
+    synchronize: true,
+    logging: false,
+    extra: { max: HANDLERS, ...pgOptions },
+  });
   await dataSource.initialize();
   const counters = dataSource.getRepository(Counter);
   await counters.save({ id: HOT_KEY, data: { counter: 0 } });
@@ -80,7 +97,9 @@ export async function peersFamily(database, mode, print) {
           await peer.increment(attempts);
           return { ok: true, attempts: attempts.count };
         } catch (error) {
-          return peer.isExhausted(error) ? { ok: false, exhausted: true, attempts: attempts.count } : { ok: false, attempts: attempts.count, error };
+          return peer.isExhausted(error)
+            ? { ok: false, exhausted: true, attempts: attempts.count }
+            : { ok: false, attempts: attempts.count, error };
         }
       };
       const result = await measure(mode, async (durationMs) => {

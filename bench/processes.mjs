@@ -51,7 +51,8 @@ export async function measureAcrossProcesses(database, mode, variant, handlers, 
         seconds: Math.max(...tallies.map((tally) => tally.seconds)),
         latencies: tallies.flatMap((tally) => tally.latencies),
       };
-      for (const field of ['operations', 'committed', 'attempts', 'exhausted']) merged[field] = tallies.reduce((sum, tally) => sum + tally[field], 0);
+      for (const field of ['operations', 'committed', 'attempts', 'exhausted'])
+        merged[field] = tallies.reduce((sum, tally) => sum + tally[field], 0);
       return hotKeyRound(merged, (await readCounter(local)) - before);
     });
   } finally {
@@ -66,10 +67,14 @@ export async function processesFamily(database, mode, print) {
   for (const handlers of mode.processHandlers) {
     const measureOne = async (variant) => {
       const result = await measureAcrossProcesses(database, mode, variant, handlers);
-      print(`${database.dialect} ${PROCESSES} processes ${handlers} handlers ${variant}: ${result.goodput.toFixed(0)} ops/s`);
+      print(
+        `${database.dialect} ${PROCESSES} processes ${handlers} handlers ${variant}: ${result.goodput.toFixed(0)} ops/s`,
+      );
       return result;
     };
-    rows.push(...(await compareVariants(VARIANTS, measureOne, { dialect: database.dialect, processes: PROCESSES, handlers })));
+    rows.push(
+      ...(await compareVariants(VARIANTS, measureOne, { dialect: database.dialect, processes: PROCESSES, handlers })),
+    );
   }
   return rows;
 }

@@ -17,8 +17,20 @@ import { renderMarkdown } from './report.mjs';
 import { uncontendedFamily } from './uncontended.mjs';
 
 const MARKER = '<!-- hand-written below: kept by npm run bench -->';
-const FAMILIES = { uncontended: uncontendedFamily, hotKey: hotKeyFamily, processes: processesFamily, peers: null, backoff: backoffFamily };
-const FAMILY_FLAGS = { uncontended: 'uncontended', 'hot-key': 'hotKey', processes: 'processes', peers: 'peers', backoff: 'backoff' };
+const FAMILIES = {
+  uncontended: uncontendedFamily,
+  hotKey: hotKeyFamily,
+  processes: processesFamily,
+  peers: null,
+  backoff: backoffFamily,
+};
+const FAMILY_FLAGS = {
+  uncontended: 'uncontended',
+  'hot-key': 'hotKey',
+  processes: 'processes',
+  peers: 'peers',
+  backoff: 'backoff',
+};
 
 const { values } = parseArgs({
   options: {
@@ -33,12 +45,17 @@ const { values } = parseArgs({
 });
 const modeName = values.full ? 'full' : values.quick ? 'quick' : 'default';
 const mode = MODES[modeName];
-const wanted = values.families ? values.families.split(',').map((flag) => FAMILY_FLAGS[flag.trim()] ?? flag.trim()) : Object.keys(FAMILIES);
+const wanted = values.families
+  ? values.families.split(',').map((flag) => FAMILY_FLAGS[flag.trim()] ?? flag.trim())
+  : Object.keys(FAMILIES);
 const root = new URL('../', import.meta.url);
 
 if (wanted.includes('peers') && !existsSync(new URL('bench/node_modules/sequelize', root))) {
   console.log('[bench] installing the peers (bench/package.json) into bench/node_modules');
-  const installed = spawnSync('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const installed = spawnSync('npm', ['ci', '--prefix', 'bench', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (installed.status !== 0) throw new Error('npm ci --prefix bench failed');
 }
 FAMILIES.peers = (await import('./peers.mjs')).peersFamily;
@@ -75,7 +92,17 @@ const run = {
   results,
 };
 print(`done in ${run.durationSeconds} s`);
-console.table(results.hotKey.map((row) => ({ db: row.dialect, n: row.handlers, variant: row.variant, goodput: Math.round(row.goodput), xPessimistic: row.vsPessimistic.toFixed(2), xCeiling: row.vsCeiling.toFixed(2), lost: row.lost })));
+console.table(
+  results.hotKey.map((row) => ({
+    db: row.dialect,
+    n: row.handlers,
+    variant: row.variant,
+    goodput: Math.round(row.goodput),
+    xPessimistic: row.vsPessimistic.toFixed(2),
+    xCeiling: row.vsCeiling.toFixed(2),
+    lost: row.lost,
+  })),
+);
 if (!values['no-write']) {
   if (!/^[\w-]+$/.test(values.out)) throw new Error('--out takes a plain file name such as benchmarks-async-commit');
   const markdownFile = new URL(`docs/${values.out}.md`, root);

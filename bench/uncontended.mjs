@@ -23,7 +23,12 @@ function rawUpdate(connection, tableInfo) {
       'OUTPUT inserted.SessionKey, inserted.State, inserted.Data, inserted.Version, inserted.CreatedAt, inserted.UpdatedAt ' +
       'WHERE SessionKey = @key AND Version = @version';
     return async (key, data, version) => {
-      const { recordset } = await connection.pool.request().input('key', key).input('data', JSON.stringify(data)).input('version', version).query(text);
+      const { recordset } = await connection.pool
+        .request()
+        .input('key', key)
+        .input('data', JSON.stringify(data))
+        .input('version', version)
+        .query(text);
       if (recordset.length !== 1) throw new Error(`raw update of ${key} at version ${version} wrote nothing`);
       return recordset[0].Version;
     };
@@ -71,14 +76,16 @@ export async function uncontendedFamily(database, mode, print) {
   const connection = await connect(tableInfo, Math.max(...CONCURRENCIES));
   const keys = Array.from({ length: mode.keys }, (_, i) => `+52155${String(i).padStart(8, '0')}`);
   const versions = new Map();
-  for (const key of keys) versions.set(key, (await connection.repository.getOrCreateSession(key, { data: {} })).version);
+  for (const key of keys)
+    versions.set(key, (await connection.repository.getOrCreateSession(key, { data: {} })).version);
   const variants = { library: libraryUpdate(connection), raw: rawUpdate(connection, tableInfo) };
   try {
     for (const concurrency of CONCURRENCIES) {
       const results = { library: [], raw: [] };
       for (const name of Object.keys(variants)) await round(variants[name], keys, versions, concurrency, mode.warmupMs);
       for (let i = 0; i < mode.rounds; i++) {
-        for (const name of Object.keys(variants)) results[name].push(await round(variants[name], keys, versions, concurrency, mode.roundMs));
+        for (const name of Object.keys(variants))
+          results[name].push(await round(variants[name], keys, versions, concurrency, mode.roundMs));
       }
       const summary = (name, field) => median(results[name].map((result) => result[field]));
       const row = {
@@ -94,7 +101,9 @@ export async function uncontendedFamily(database, mode, print) {
       row.latencyRatio = row.libraryP50 / row.rawP50;
       row.throughputRatio = row.libraryThroughput / row.rawThroughput;
       rows.push(row);
-      print(`${database.dialect} uncontended c=${concurrency}: latency ×${row.latencyRatio.toFixed(3)}, throughput ×${row.throughputRatio.toFixed(3)}`);
+      print(
+        `${database.dialect} uncontended c=${concurrency}: latency ×${row.latencyRatio.toFixed(3)}, throughput ×${row.throughputRatio.toFixed(3)}`,
+      );
     }
   } finally {
     await connection.close();

@@ -5,7 +5,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const lines = (text) => text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+const lines = (text) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
 
 const examples = readdirSync(join(root, 'docs/examples'), { recursive: true })
   .filter((name) => name.endsWith('.ts'))
@@ -19,7 +23,12 @@ function contains(haystack, needle) {
   return false;
 }
 
-const documents = ['README.md', ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const problems = [];
 let checked = 0;
 for (const document of documents) {

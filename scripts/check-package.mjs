@@ -21,9 +21,11 @@ for (const entry of publicEntries(pkg)) {
     problems.push(`${name} should be ${JSON.stringify(expected)}`);
   }
   for (const file of Object.values(expected).flatMap((condition) => Object.values(condition))) {
-    if (!existsSync(new URL(`../${file}`, import.meta.url))) problems.push(`${name}: ${file} was not built (is it a tsup entry?)`);
+    if (!existsSync(new URL(`../${file}`, import.meta.url)))
+      problems.push(`${name}: ${file} was not built (is it a tsup entry?)`);
   }
-  if (!existsSync(new URL(`../${entry.source}`, import.meta.url))) problems.push(`${name}: its source ${entry.source} does not exist`);
+  if (!existsSync(new URL(`../${entry.source}`, import.meta.url)))
+    problems.push(`${name}: its source ${entry.source} does not exist`);
   if (entry.subpath !== '.') {
     const mapped = typesVersions[entry.subpath.slice(2)];
     if (JSON.stringify(mapped) !== JSON.stringify([expected.require.types])) {
@@ -42,4 +44,8 @@ if (problems.length > 0) {
   console.error(`package.json entries disagree:\n- ${problems.join('\n- ')}`);
   process.exit(1);
 }
-console.log(`package entries consistent: ${publicEntries(pkg).map((entry) => entry.subpath).join(', ')}`);
+console.log(
+  `package entries consistent: ${publicEntries(pkg)
+    .map((entry) => entry.subpath)
+    .join(', ')}`,
+);

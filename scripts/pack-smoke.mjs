@@ -29,7 +29,11 @@ function check(name, condition, detail = '') {
 }
 
 function run(command, args, env = {}) {
-  const result = spawnSync(command, args, { cwd: app, encoding: 'utf8', env: { ...process.env, VERSIONED_SESSIONS_DATABASE_URL: '', ...env } });
+  const result = spawnSync(command, args, {
+    cwd: app,
+    encoding: 'utf8',
+    env: { ...process.env, VERSIONED_SESSIONS_DATABASE_URL: '', ...env },
+  });
   return { code: result.status, stdout: result.stdout ?? '', output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
 
@@ -37,52 +41,112 @@ const bin = (args, env) => run('npx', ['--no-install', 'versioned-sessions', ...
 
 try {
   if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/ is missing: run npm run build first.');
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }));
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' }),
+  );
   const files = packed.files.map((file) => file.path);
-  check('the tarball ships dist/ and the SQL migrations', files.includes('dist/cli.js') && files.some((file) => file.startsWith('migrations/postgres/')));
+  check(
+    'the tarball ships dist/ and the SQL migrations',
+    files.includes('dist/cli.js') && files.some((file) => file.startsWith('migrations/postgres/')),
+  );
 
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'versioned-sessions-pack-smoke', private: true, allowScripts: { 'better-sqlite3': true } }));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'versioned-sessions-pack-smoke', private: true, allowScripts: { 'better-sqlite3': true } }),
+  );
   // pg from the registry (or the npm cache). better-sqlite3 is linked from this checkout's own install:
   // a fresh install compiles it from source (prebuilt binaries cannot be downloaded here), minutes of CI,
   // so no install script needs to run (--ignore-scripts).
   const peers = [`pg@${manifest.devDependencies.pg}`, join(root, 'node_modules', 'better-sqlite3')];
   const started = Date.now();
-  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', join(work, packed.filename), ...peers]);
-  check(`npm install of the tarball with pg and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`, install.code === 0, install.output);
+  const install = run('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--ignore-scripts',
+    join(work, packed.filename),
+    ...peers,
+  ]);
+  check(
+    `npm install of the tarball with pg and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`,
+    install.code === 0,
+    install.output,
+  );
   if (install.code !== 0) throw new Error('the install failed; nothing else can be checked');
 
   const help = bin(['--help']);
   check('npx versioned-sessions --help', help.code === 0 && help.stdout.includes('migrate'), help.output);
   const migrateHelp = bin(['migrate', '--help']);
-  check('npx versioned-sessions migrate --help', migrateHelp.code === 0 && migrateHelp.stdout.includes('--dialect'), migrateHelp.output);
+  check(
+    'npx versioned-sessions migrate --help',
+    migrateHelp.code === 0 && migrateHelp.stdout.includes('--dialect'),
+    migrateHelp.output,
+  );
   const version = bin(['--version']);
-  check('npx versioned-sessions --version', version.code === 0 && version.stdout.trim() === manifest.version, version.output);
+  check(
+    'npx versioned-sessions --version',
+    version.code === 0 && version.stdout.trim() === manifest.version,
+    version.output,
+  );
 
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
-  check('npx versioned-sessions migrate --dialect sqlite', sqlite.code === 0 && sqlite.stdout.includes('3 applied'), sqlite.output);
+  check(
+    'npx versioned-sessions migrate --dialect sqlite',
+    sqlite.code === 0 && sqlite.stdout.includes('3 applied'),
+    sqlite.output,
+  );
 
   if (pgUrl === undefined || pgUrl === '') {
     check('npx versioned-sessions migrate --dialect postgres: VERSIONED_SESSIONS_PG_URL is not set', false);
   } else {
     const schema = `vs_pack_${randomBytes(4).toString('hex')}`;
-    const postgres = bin(['migrate', '--dialect', 'postgres', '--schema', schema], { VERSIONED_SESSIONS_DATABASE_URL: pgUrl });
+    const postgres = bin(['migrate', '--dialect', 'postgres', '--schema', schema], {
+      VERSIONED_SESSIONS_DATABASE_URL: pgUrl,
+    });
     const again = bin(['migrate', '--dialect', 'postgres', '--schema', schema, '--url', pgUrl]);
-    run('node', ['-e', `const pg = require('pg'); const c = new pg.Client(process.env.U); c.connect().then(() => c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).then(() => c.end());`], { U: pgUrl });
-    check('npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)', postgres.code === 0 && postgres.stdout.includes('3 applied'), postgres.output);
-    check('npx versioned-sessions migrate --dialect postgres again is a no-op', again.code === 0 && again.stdout.includes('Up to date'), again.output);
+    run(
+      'node',
+      [
+        '-e',
+        `const pg = require('pg'); const c = new pg.Client(process.env.U); c.connect().then(() => c.query('DROP SCHEMA IF EXISTS "${schema}" CASCADE')).then(() => c.end());`,
+      ],
+      { U: pgUrl },
+    );
+    check(
+      'npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)',
+      postgres.code === 0 && postgres.stdout.includes('3 applied'),
+      postgres.output,
+    );
+    check(
+      'npx versioned-sessions migrate --dialect postgres again is a no-op',
+      again.code === 0 && again.stdout.includes('Up to date'),
+      again.output,
+    );
   }
 
   const mssql = bin(['print', '--dialect', 'mssql']);
-  check('npx versioned-sessions print --dialect mssql', mssql.code === 0 && /^GO$/m.test(mssql.stdout) && !mssql.stdout.includes('$('), mssql.output);
+  check(
+    'npx versioned-sessions print --dialect mssql',
+    mssql.code === 0 && /^GO$/m.test(mssql.stdout) && !mssql.stdout.includes('$('),
+    mssql.output,
+  );
 
   const entries = Object.keys(manifest.exports)
     .filter((entry) => entry !== './package.json')
     .map((entry) => entry.replace(/^\./, 'versioned-sessions'));
   for (const entry of entries) {
-    const esm = run('node', ['--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); if (Object.keys(m).length === 0) process.exit(3);`]);
+    const esm = run('node', [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(entry)}); if (Object.keys(m).length === 0) process.exit(3);`,
+    ]);
     check(`import('${entry}')`, esm.code === 0, esm.output);
-    const cjs = run('node', ['-e', `const m = require(${JSON.stringify(entry)}); if (Object.keys(m).length === 0) process.exit(3);`]);
+    const cjs = run('node', [
+      '-e',
+      `const m = require(${JSON.stringify(entry)}); if (Object.keys(m).length === 0) process.exit(3);`,
+    ]);
     check(`require('${entry}')`, cjs.code === 0, cjs.output);
   }
 

@@ -68,7 +68,11 @@ export async function connect(tableInfo, handlers, repositoryOptions = {}) {
     const { default: pg } = await import('pg');
     const { PostgresSessionStore } = await import('../../dist/postgres.js');
     // At most 16 connections a process: the server is shared, and more only queue inside PostgreSQL.
-    const pool = new pg.Pool({ connectionString: tableInfo.location, max: Math.min(Math.max(handlers, 1), 16), ...(process.env.BENCH_PG_OPTIONS ? { options: process.env.BENCH_PG_OPTIONS } : {}) });
+    const pool = new pg.Pool({
+      connectionString: tableInfo.location,
+      max: Math.min(Math.max(handlers, 1), 16),
+      ...(process.env.BENCH_PG_OPTIONS ? { options: process.env.BENCH_PG_OPTIONS } : {}),
+    });
     const store = new PostgresSessionStore({ pool, ...tableInfo.tableOptions });
     return { pool, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.end() };
   }
@@ -77,13 +81,24 @@ export async function connect(tableInfo, handlers, repositoryOptions = {}) {
     const { MssqlSessionStore } = await import('../../dist/mssql.js');
     const pool = await new sql.ConnectionPool(tableInfo.location).connect();
     const store = new MssqlSessionStore({ pool, sql, ...tableInfo.tableOptions });
-    return { pool, sql, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.close() };
+    return {
+      pool,
+      sql,
+      store,
+      repository: new SessionRepository({ store, ...repositoryOptions }),
+      close: () => pool.close(),
+    };
   }
   const { default: Database } = await import('better-sqlite3');
   const { SqliteSessionStore } = await import('../../dist/sqlite.js');
   const database = new Database(tableInfo.location);
   const store = new SqliteSessionStore({ database, ...tableInfo.tableOptions });
-  return { database, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: async () => database.close() };
+  return {
+    database,
+    store,
+    repository: new SessionRepository({ store, ...repositoryOptions }),
+    close: async () => database.close(),
+  };
 }
 
 /**
@@ -108,7 +123,11 @@ export async function openMssql(url) {
     },
     async close() {
       for (const schema of schemas) {
-        await admin.request().batch(`DROP TABLE IF EXISTS [${schema}].[Sessions]; DROP TABLE IF EXISTS [${schema}].[Sessions_processed]; DROP TABLE IF EXISTS [${schema}].[VersionedSessionsMigrations]; DROP SCHEMA IF EXISTS [${schema}]`);
+        await admin
+          .request()
+          .batch(
+            `DROP TABLE IF EXISTS [${schema}].[Sessions]; DROP TABLE IF EXISTS [${schema}].[Sessions_processed]; DROP TABLE IF EXISTS [${schema}].[VersionedSessionsMigrations]; DROP SCHEMA IF EXISTS [${schema}]`,
+          );
       }
       await admin.close();
     },

@@ -85,7 +85,11 @@ function pessimistic(connection, tableInfo, sql) {
         try {
           const { recordset } = await transaction.request().input('key', HOT_KEY).query(sql.lockedRead);
           const data = JSON.parse(recordset[0].Data);
-          await transaction.request().input('key', HOT_KEY).input('data', JSON.stringify({ ...data, counter: data.counter + 1 })).query(sql.write);
+          await transaction
+            .request()
+            .input('key', HOT_KEY)
+            .input('data', JSON.stringify({ ...data, counter: data.counter + 1 }))
+            .query(sql.write);
           await transaction.commit();
         } catch (error) {
           await transaction.rollback();
@@ -113,7 +117,10 @@ function singleStatement(connection, tableInfo, sql) {
     return () => tally(async (attempts) => (attempts.count++, connection.pool.query(sql.increment, [HOT_KEY])));
   }
   if (tableInfo.dialect === 'mssql') {
-    return () => tally(async (attempts) => (attempts.count++, connection.pool.request().input('key', HOT_KEY).query(sql.increment)));
+    return () =>
+      tally(
+        async (attempts) => (attempts.count++, connection.pool.request().input('key', HOT_KEY).query(sql.increment)),
+      );
   }
   const increment = connection.database.prepare(sql.increment);
   return () => tally(async (attempts) => (attempts.count++, increment.run(HOT_KEY)));

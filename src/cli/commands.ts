@@ -51,7 +51,13 @@ export interface CommandSpec {
 
 export const COMMANDS = {
   migrate: {
-    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      'tracking-table': { type: 'string' },
+    },
     help: `Usage: versioned-sessions migrate --dialect <mssql|postgres|sqlite> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
@@ -64,7 +70,13 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
 `,
   },
   status: {
-    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      'tracking-table': { type: 'string' },
+    },
     help: `Usage: versioned-sessions status --dialect <mssql|postgres|sqlite> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.
@@ -91,7 +103,13 @@ Exit codes: 0 printed; 2 usage error.
 `,
   },
   demo: {
-    options: { ...HELP, url: { type: 'string' }, instances: { type: 'string' }, phones: { type: 'string' }, messages: { type: 'string' } },
+    options: {
+      ...HELP,
+      url: { type: 'string' },
+      instances: { type: 'string' },
+      phones: { type: 'string' },
+      messages: { type: 'string' },
+    },
     help: `Usage: versioned-sessions demo [--url postgres://…] [--instances 4] [--phones 3] [--messages 40]
 
 Child processes act as function instances and receive a burst of messages for a few phone numbers,

@@ -27,9 +27,12 @@ async function loadDriver(dialect: Dialect): Promise<unknown> {
     const loaded = (await import(name)) as { default?: unknown };
     return loaded.default ?? loaded;
   } catch (error) {
-    throw new ConnectionFailure(`the ${dialect} dialect needs the ${name} package; install it next to versioned-sessions (npm install ${name}).`, {
-      cause: error,
-    });
+    throw new ConnectionFailure(
+      `the ${dialect} dialect needs the ${name} package; install it next to versioned-sessions (npm install ${name}).`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -61,7 +64,11 @@ function mssqlConfig(connection: string): unknown {
  *
  * @throws ConnectionFailure when the driver is missing or the database cannot be reached.
  */
-export async function openConnection(dialect: Dialect, connection: string, mustExist: boolean): Promise<OpenConnection> {
+export async function openConnection(
+  dialect: Dialect,
+  connection: string,
+  mustExist: boolean,
+): Promise<OpenConnection> {
   const driver = await loadDriver(dialect);
   try {
     if (dialect === 'sqlite') {
@@ -71,15 +78,22 @@ export async function openConnection(dialect: Dialect, connection: string, mustE
       return { handle: { database }, close: () => Promise.resolve(void database.close()) };
     }
     if (dialect === 'postgres') {
-      const pg = driver as { Client: new (config: { connectionString: string; connectionTimeoutMillis: number }) => PgClient };
+      const pg = driver as {
+        Client: new (config: { connectionString: string; connectionTimeoutMillis: number }) => PgClient;
+      };
       const client = new pg.Client({ connectionString: connection, connectionTimeoutMillis: 15_000 });
       await client.connect();
       return { handle: { pool: client as unknown as NonNullable<MigrateOptions['pool']> }, close: () => client.end() };
     }
-    const mssql = driver as { ConnectionPool: new (config: unknown) => { connect(): Promise<unknown>; close(): Promise<unknown> } };
+    const mssql = driver as {
+      ConnectionPool: new (config: unknown) => { connect(): Promise<unknown>; close(): Promise<unknown> };
+    };
     const pool = new mssql.ConnectionPool(mssqlConfig(connection));
     await pool.connect();
-    return { handle: { pool: pool as unknown as NonNullable<MigrateOptions['pool']> }, close: async () => void (await pool.close()) };
+    return {
+      handle: { pool: pool as unknown as NonNullable<MigrateOptions['pool']> },
+      close: async () => void (await pool.close()),
+    };
   } catch (error) {
     throw new ConnectionFailure(`cannot connect: ${describeError(error)}`, { cause: error });
   }

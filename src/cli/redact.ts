@@ -18,7 +18,9 @@ export function connectionSecrets(connection: string | undefined): string[] {
       // Not percent-encoded: the raw form is already listed.
     }
   }
-  for (const match of connection.matchAll(/(?:^|;)\s*(?:password|pwd)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|\{(?:[^}]|\}\})*\}|[^;]*)/gi)) {
+  for (const match of connection.matchAll(
+    /(?:^|;)\s*(?:password|pwd)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|\{(?:[^}]|\}\})*\}|[^;]*)/gi,
+  )) {
     const raw = match[1]!.trim();
     secrets.add(raw);
     if (/^["'{]/.test(raw)) secrets.add(raw.slice(1, -1));

@@ -7,7 +7,14 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isVersionedSessionError, type Dialect } from '../core/errors.js';
 import type { ColumnMap } from '../core/types.js';
-import { isMigrationError, migrate, migrationStatus, renderMigrations, type MigrateOptions, type RenderOptions } from '../migrations/index.js';
+import {
+  isMigrationError,
+  migrate,
+  migrationStatus,
+  renderMigrations,
+  type MigrateOptions,
+  type RenderOptions,
+} from '../migrations/index.js';
 import { packageVersion } from '../migrations/templates.js';
 import { COMMANDS, GENERAL_HELP, type CommandName } from './commands.js';
 import { ConnectionFailure, describeError, openConnection } from './connect.js';
@@ -70,7 +77,9 @@ function renderOptions(values: Values): RenderOptions {
 function connectionOf(values: Values, io: CliIo): string {
   const connection = text(values, 'url') ?? io.env['VERSIONED_SESSIONS_DATABASE_URL'];
   if (connection === undefined || connection === '') {
-    throw new UsageError('--url is required (or set VERSIONED_SESSIONS_DATABASE_URL): a database URL or, for sqlite, a file path.');
+    throw new UsageError(
+      '--url is required (or set VERSIONED_SESSIONS_DATABASE_URL): a database URL or, for sqlite, a file path.',
+    );
   }
   return connection;
 }
@@ -78,11 +87,17 @@ function connectionOf(values: Values, io: CliIo): string {
 function count(values: Values, name: string): number | undefined {
   const value = text(values, name);
   if (value === undefined) return undefined;
-  if (!/^[1-9]\d{0,3}$/.test(value)) throw new UsageError(`--${name} expects a whole number from 1 to 9999, got "${value}".`);
+  if (!/^[1-9]\d{0,3}$/.test(value))
+    throw new UsageError(`--${name} expects a whole number from 1 to 9999, got "${value}".`);
   return Number.parseInt(value, 10);
 }
 
-async function withDatabase<T>(values: Values, io: CliIo, mustExist: boolean, work: (options: MigrateOptions, where: string) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  values: Values,
+  io: CliIo,
+  mustExist: boolean,
+  work: (options: MigrateOptions, where: string) => Promise<T>,
+): Promise<T> {
   const options = renderOptions(values);
   const trackingTable = text(values, 'tracking-table');
   const connection = connectionOf(values, io);
@@ -90,7 +105,10 @@ async function withDatabase<T>(values: Values, io: CliIo, mustExist: boolean, wo
   renderMigrations(options);
   const opened = await openConnection(options.dialect, connection, mustExist);
   try {
-    return await work({ ...options, ...opened.handle, ...(trackingTable === undefined ? {} : { trackingTable }) }, describeConnection(connection));
+    return await work(
+      { ...options, ...opened.handle, ...(trackingTable === undefined ? {} : { trackingTable }) },
+      describeConnection(connection),
+    );
   } finally {
     await opened.close().catch(() => undefined);
   }
@@ -136,7 +154,9 @@ async function runCommand(command: CommandName, values: Values, io: CliIo): Prom
     const unknown = new Set(status.unknown.map((migration) => migration.id));
     for (const migration of status.applied) {
       const mark = changed.has(migration.id) ? 'changed' : unknown.has(migration.id) ? 'unknown' : 'applied';
-      io.stdout(`${mark.padEnd(8)} ${migration.id}  ${migration.appliedAt?.toISOString() ?? ''}  sha256 ${migration.checksum.slice(0, 12)}\n`);
+      io.stdout(
+        `${mark.padEnd(8)} ${migration.id}  ${migration.appliedAt?.toISOString() ?? ''}  sha256 ${migration.checksum.slice(0, 12)}\n`,
+      );
     }
     for (const migration of status.pending) io.stdout(`pending  ${migration.id}\n`);
     io.stdout(`${status.applied.length} applied, ${status.pending.length} pending.\n`);
@@ -170,27 +190,49 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   if (first === undefined || !Object.hasOwn(COMMANDS, first)) {
-    io.stderr(`${first === undefined ? 'versioned-sessions: a command is required.' : `versioned-sessions: unknown command "${first}".`}\n\n${GENERAL_HELP}`);
+    io.stderr(
+      `${first === undefined ? 'versioned-sessions: a command is required.' : `versioned-sessions: unknown command "${first}".`}\n\n${GENERAL_HELP}`,
+    );
     return 2;
   }
   const command = first as CommandName;
   const secrets = connectionSecrets([...rest, io.env['VERSIONED_SESSIONS_DATABASE_URL'] ?? ''].join(';'));
   const safe = (message: string): string => redact(message, secrets);
   try {
-    const { values } = parseArgs({ args: [...rest], options: COMMANDS[command].options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: [...rest],
+      options: COMMANDS[command].options,
+      strict: true,
+      allowPositionals: false,
+    });
     if (values['help'] === true) {
       io.stdout(COMMANDS[command].help);
       return 0;
     }
-    return await runCommand(command, values as Values, { ...io, stdout: (output) => io.stdout(command === 'print' ? output : safe(output)) });
+    return await runCommand(command, values as Values, {
+      ...io,
+      stdout: (output) => io.stdout(command === 'print' ? output : safe(output)),
+    });
   } catch (error) {
-    if (error instanceof UsageError || error instanceof InvalidArgumentError || (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(safe(`versioned-sessions ${command}: ${describeError(error)}\nRun "versioned-sessions ${command} --help" for the options.\n`));
+    if (
+      error instanceof UsageError ||
+      error instanceof InvalidArgumentError ||
+      (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.stderr(
+        safe(
+          `versioned-sessions ${command}: ${describeError(error)}\nRun "versioned-sessions ${command} --help" for the options.\n`,
+        ),
+      );
       return 2;
     }
     if (isMigrationError(error)) {
       const cause = error.cause === undefined ? '' : ` (${describeError(error.cause)})`;
-      io.stderr(safe(`versioned-sessions ${command}: migration ${error.migrationId}: ${error.message}${error.reason === 'failed' ? '' : cause}\n`));
+      io.stderr(
+        safe(
+          `versioned-sessions ${command}: migration ${error.migrationId}: ${error.message}${error.reason === 'failed' ? '' : cause}\n`,
+        ),
+      );
       return 1;
     }
     const label = error instanceof ConnectionFailure || isVersionedSessionError(error) ? '' : 'failed: ';

@@ -169,7 +169,12 @@ export function hasHook(hookSets: readonly SessionHooks[], name: HookName): bool
  * that observing a write can never change the write's outcome. Only the error's name is logged,
  * because its message may well contain the raw key the hook was given.
  */
-export function callHooks<TContext>(hookSets: readonly SessionHooks[], name: HookName, context: TContext, logger: LevelLogger): void {
+export function callHooks<TContext>(
+  hookSets: readonly SessionHooks[],
+  name: HookName,
+  context: TContext,
+  logger: LevelLogger,
+): void {
   const report = (error: unknown): void => {
     const kind = error instanceof Error ? error.name : typeof error;
     logger.error(`[versioned-sessions] the ${name} hook failed (${kind}); the operation's outcome is unchanged.`);

@@ -8,7 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isVersionedSessionError } from './errors.js';
-import type { IdempotentWrite, IdempotentWriteOutcome, ProcessedRecord, SessionRecord, StoredChanges, WriteOutcome } from './types.js';
+import type {
+  IdempotentWrite,
+  IdempotentWriteOutcome,
+  ProcessedRecord,
+  SessionRecord,
+  StoredChanges,
+  WriteOutcome,
+} from './types.js';
 
 /** The store's single steps, each run on the given transaction handle. */
 export interface IdempotencySteps {
@@ -19,7 +26,12 @@ export interface IdempotencySteps {
   /** Records `id` for `key` unless it is recorded; `true` when this call recorded it. */
   claim(id: string, key: string, commitToken: string, handle: unknown): Promise<boolean>;
   /** The versioned update itself. */
-  write(key: string, changes: StoredChanges, expectedVersion: number | null, handle: unknown): Promise<WriteOutcome<SessionRecord>>;
+  write(
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    handle: unknown,
+  ): Promise<WriteOutcome<SessionRecord>>;
   /** Stores the committed session with the claim, so a duplicate can be answered with it. */
   record(id: string, commitToken: string, session: SessionRecord, handle: unknown): Promise<void>;
   /** Removes this call's claim after a refused write, inside a transaction that will still commit. */
@@ -44,7 +56,12 @@ export function processedRecord(row: Record<string, unknown>, toVersion: (value:
   const snapshotText = row['session_snapshot'];
   let session: SessionRecord | null = null;
   if (key !== null && typeof snapshotText === 'string' && snapshotText.length > 0) {
-    const snapshot = JSON.parse(snapshotText) as { state: string | null; data: unknown; createdAt: string; updatedAt: string };
+    const snapshot = JSON.parse(snapshotText) as {
+      state: string | null;
+      data: unknown;
+      createdAt: string;
+      updatedAt: string;
+    };
     session = {
       key,
       state: snapshot.state,
@@ -92,7 +109,9 @@ async function writeOnce(
     }
     return outcome;
   }
-  throw new Error(`The operation id was recorded and removed ${CLAIM_ATTEMPTS} times while it was being claimed; giving up.`);
+  throw new Error(
+    `The operation id was recorded and removed ${CLAIM_ATTEMPTS} times while it was being claimed; giving up.`,
+  );
 }
 
 /**

@@ -33,7 +33,10 @@ export function idempotentAttempts<T, TData>(
     async findDuplicate() {
       const processed = await repository.store.findProcessed(idempotencyKey);
       if (processed === null) return undefined;
-      return { status: 'duplicate', ...duplicateOperation<TData>(repository, 'withSessionRetry', key, idempotencyKey, processed) };
+      return {
+        status: 'duplicate',
+        ...duplicateOperation<TData>(repository, 'withSessionRetry', key, idempotencyKey, processed),
+      };
     },
     async settle(handler) {
       try {

@@ -22,19 +22,40 @@ export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.fr
     schema: 'public',
     table: 'sessions',
     processedTable: 'processed_operations',
-    columns: { key: 'key', state: 'state', data: 'data', version: 'version', createdAt: 'created_at', updatedAt: 'updated_at' },
+    columns: {
+      key: 'key',
+      state: 'state',
+      data: 'data',
+      version: 'version',
+      createdAt: 'created_at',
+      updatedAt: 'updated_at',
+    },
   },
   sqlite: {
     schema: null,
     table: 'sessions',
     processedTable: 'processed_operations',
-    columns: { key: 'key', state: 'state', data: 'data', version: 'version', createdAt: 'created_at', updatedAt: 'updated_at' },
+    columns: {
+      key: 'key',
+      state: 'state',
+      data: 'data',
+      version: 'version',
+      createdAt: 'created_at',
+      updatedAt: 'updated_at',
+    },
   },
   mssql: {
     schema: 'dbo',
     table: 'Sessions',
     processedTable: 'ProcessedOperations',
-    columns: { key: 'SessionKey', state: 'State', data: 'Data', version: 'Version', createdAt: 'CreatedAt', updatedAt: 'UpdatedAt' },
+    columns: {
+      key: 'SessionKey',
+      state: 'State',
+      data: 'Data',
+      version: 'Version',
+      createdAt: 'CreatedAt',
+      updatedAt: 'UpdatedAt',
+    },
   },
 });
 
@@ -78,13 +99,17 @@ export function resolveNames(dialect: Dialect, options: TableOptions = {}): Reso
   }
   for (const role of Object.keys(columnsOption)) {
     if (!(COLUMN_KEYS as readonly string[]).includes(role)) {
-      throw new InvalidArgumentError(`columns.${role}`, `unknown column role; known roles are ${COLUMN_KEYS.join(', ')}.`);
+      throw new InvalidArgumentError(
+        `columns.${role}`,
+        `unknown column role; known roles are ${COLUMN_KEYS.join(', ')}.`,
+      );
     }
   }
   const columns = {} as Record<keyof ColumnMap, string>;
   for (const role of COLUMN_KEYS) {
     const configured = columnsOption[role];
-    columns[role] = configured === undefined ? defaults.columns[role] : validateIdentifier(dialect, `columns.${role}`, configured);
+    columns[role] =
+      configured === undefined ? defaults.columns[role] : validateIdentifier(dialect, `columns.${role}`, configured);
   }
   const seen = new Map<string, string>();
   for (const role of COLUMN_KEYS) {

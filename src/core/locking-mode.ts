@@ -30,9 +30,15 @@ const LOCKING_MODES: readonly LockingMode[] = ['enforce', 'observe', 'off'];
 export function resolveLockingMode(value: unknown, store: SessionStore): LockingMode {
   if (value === undefined) return 'enforce';
   if (!LOCKING_MODES.includes(value as LockingMode)) {
-    throw new InvalidArgumentError('lockingMode', `expected one of ${LOCKING_MODES.map((mode) => `'${mode}'`).join(', ')}, got ${String(value)}.`);
+    throw new InvalidArgumentError(
+      'lockingMode',
+      `expected one of ${LOCKING_MODES.map((mode) => `'${mode}'`).join(', ')}, got ${String(value)}.`,
+    );
   }
-  if (value === 'observe' && (typeof store.updateObserved !== 'function' || typeof store.deleteObserved !== 'function')) {
+  if (
+    value === 'observe' &&
+    (typeof store.updateObserved !== 'function' || typeof store.deleteObserved !== 'function')
+  ) {
     throw new InvalidArgumentError(
       'lockingMode',
       "'observe' needs a store with updateObserved() and deleteObserved(); the library's stores have them.",
@@ -63,11 +69,16 @@ export async function updateInMode(
   expectedVersion: number | null,
   transaction?: unknown,
 ): Promise<ModeWriteOutcome<SessionRecord>> {
-  if (mode === 'enforce') return { outcome: await store.update(key, changes, expectedVersion, transaction), observed: null };
-  if (mode === 'off' || expectedVersion === null) return { outcome: await store.update(key, changes, null, transaction), observed: null };
+  if (mode === 'enforce')
+    return { outcome: await store.update(key, changes, expectedVersion, transaction), observed: null };
+  if (mode === 'off' || expectedVersion === null)
+    return { outcome: await store.update(key, changes, null, transaction), observed: null };
   const written = await store.updateObserved!(key, changes, transaction);
   if (written.status === 'missing') return { outcome: written, observed: null };
-  return { outcome: { status: 'done', value: written.value }, observed: observedConflict(expectedVersion, written.previousVersion) };
+  return {
+    outcome: { status: 'done', value: written.value },
+    observed: observedConflict(expectedVersion, written.previousVersion),
+  };
 }
 
 /** Deletes as the mode says; `off` and `observe` delete unconditionally. */
@@ -81,5 +92,8 @@ export async function deleteInMode(
   if (mode === 'off' || expectedVersion === null) return { outcome: await store.delete(key, null), observed: null };
   const deleted = await store.deleteObserved!(key);
   if (deleted.status === 'missing') return { outcome: deleted, observed: null };
-  return { outcome: { status: 'done', value: true }, observed: observedConflict(expectedVersion, deleted.previousVersion) };
+  return {
+    outcome: { status: 'done', value: true },
+    observed: observedConflict(expectedVersion, deleted.previousVersion),
+  };
 }

@@ -71,9 +71,13 @@ export interface HmacKeyMaskerOptions {
  * ```
  */
 export function hmacKeyMasker(secret: string | Uint8Array, options: HmacKeyMaskerOptions = {}): KeyMasker {
-  const bytes = typeof secret === 'string' ? Buffer.byteLength(secret) : secret instanceof Uint8Array ? secret.byteLength : -1;
+  const bytes =
+    typeof secret === 'string' ? Buffer.byteLength(secret) : secret instanceof Uint8Array ? secret.byteLength : -1;
   if (bytes < 16) {
-    throw new InvalidArgumentError('secret', 'expected a string or bytes of at least 16 bytes, e.g. 32 random bytes from your secret store.');
+    throw new InvalidArgumentError(
+      'secret',
+      'expected a string or bytes of at least 16 bytes, e.g. 32 random bytes from your secret store.',
+    );
   }
   const length = options.length ?? 12;
   if (!Number.isInteger(length) || length < 8 || length > 43) {

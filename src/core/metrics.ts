@@ -142,10 +142,22 @@ const ATTEMPT_BUCKETS = [1, 2, 3, 4, 5, 7, 10, 20, 50, 100];
 function createInstruments(provider: MeterProviderLike): Instruments {
   const meter = provider.getMeter(METER_NAME);
   return {
-    conflicts: meter.createCounter(metricNames.conflicts, { description: 'Writes that named a stale version.', unit: '{conflict}' }),
-    retries: meter.createCounter(metricNames.retries, { description: 'Attempts that failed and were retried.', unit: '{retry}' }),
-    exhausted: meter.createCounter(metricNames.exhausted, { description: 'Retry loops that gave up.', unit: '{operation}' }),
-    duplicates: meter.createCounter(metricNames.duplicates, { description: 'Writes skipped as already applied.', unit: '{write}' }),
+    conflicts: meter.createCounter(metricNames.conflicts, {
+      description: 'Writes that named a stale version.',
+      unit: '{conflict}',
+    }),
+    retries: meter.createCounter(metricNames.retries, {
+      description: 'Attempts that failed and were retried.',
+      unit: '{retry}',
+    }),
+    exhausted: meter.createCounter(metricNames.exhausted, {
+      description: 'Retry loops that gave up.',
+      unit: '{operation}',
+    }),
+    duplicates: meter.createCounter(metricNames.duplicates, {
+      description: 'Writes skipped as already applied.',
+      unit: '{write}',
+    }),
     attempts: meter.createHistogram(metricNames.attempts, {
       description: 'Attempts per retried operation, the successful or last one included.',
       unit: '{attempt}',
@@ -205,8 +217,13 @@ const globalMetrics = recorder(() => loadOpenTelemetryApi()?.metrics.getMeterPro
 export function resolveMetrics(option: unknown, argument = 'metrics'): SessionMetrics {
   if (option === undefined || option === true) return globalMetrics;
   if (option === false) return disabled;
-  const provider = typeof option === 'object' && option !== null ? (option as { meterProvider?: unknown }).meterProvider : undefined;
-  if (typeof provider !== 'object' || provider === null || typeof (provider as MeterProviderLike).getMeter !== 'function') {
+  const provider =
+    typeof option === 'object' && option !== null ? (option as { meterProvider?: unknown }).meterProvider : undefined;
+  if (
+    typeof provider !== 'object' ||
+    provider === null ||
+    typeof (provider as MeterProviderLike).getMeter !== 'function'
+  ) {
     throw new InvalidArgumentError(argument, 'expected true, false, or { meterProvider } with a getMeter() method.');
   }
   const meterProvider = provider as MeterProviderLike;

@@ -215,7 +215,10 @@ export interface RetryDetails {
 }
 
 function versionsOf(error: unknown): Pick<EventDetails, 'expectedVersion' | 'actualVersion'> {
-  const fields = typeof error === 'object' && error !== null ? (error as { expectedVersion?: unknown; actualVersion?: unknown }) : {};
+  const fields =
+    typeof error === 'object' && error !== null
+      ? (error as { expectedVersion?: unknown; actualVersion?: unknown })
+      : {};
   return {
     expectedVersion: typeof fields.expectedVersion === 'number' ? fields.expectedVersion : null,
     actualVersion: typeof fields.actualVersion === 'number' ? fields.actualVersion : null,
@@ -225,14 +228,18 @@ function versionsOf(error: unknown): Pick<EventDetails, 'expectedVersion' | 'act
 /** An attempt failed and another follows after `delayMs`. The line keeps the greppable `ConcurrencyRetry`. */
 export function reportRetry(observer: Observer, retry: RetryDetails, delayMs: number): void {
   observer.metrics.retry(attributes(observer, retry.operation));
-  observer.logger.warn(`[ConcurrencyRetry] ${retry.label} - attempt ${retry.attempt}/${retry.maxAttempts} failed, retrying in ${delayMs}ms`);
+  observer.logger.warn(
+    `[ConcurrencyRetry] ${retry.label} - attempt ${retry.attempt}/${retry.maxAttempts} failed, retrying in ${delayMs}ms`,
+  );
   notify(observer, 'retry', { ...retry, ...versionsOf(retry.error), delayMs }, { error: retry.error });
 }
 
 /** The last attempt failed with a retryable error, which is about to be thrown. */
 export function reportExhausted(observer: Observer, retry: RetryDetails): void {
   observer.metrics.exhausted(attributes(observer, retry.operation));
-  observer.logger.error(`[ConcurrencyRetry] ${retry.label} - gave up after ${retry.attempt}/${retry.maxAttempts} attempts`);
+  observer.logger.error(
+    `[ConcurrencyRetry] ${retry.label} - gave up after ${retry.attempt}/${retry.maxAttempts} attempts`,
+  );
   notify(observer, 'exhausted', { ...retry, ...versionsOf(retry.error), delayMs: 0 }, { error: retry.error });
 }
 

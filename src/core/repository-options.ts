@@ -137,4 +137,3 @@ export interface DeleteSessionOptions {
   /** The version the caller read; a number makes the delete conditional. */
   readonly expectedVersion?: number | null | undefined;
 }
-

@@ -12,7 +12,13 @@ import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode } from
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
 import { resolveMetrics } from './metrics.js';
-import { registerObserver, reportConflict, reportDuplicate, reportObservedConflict, type Observer } from './observer.js';
+import {
+  registerObserver,
+  reportConflict,
+  reportDuplicate,
+  reportObservedConflict,
+  type Observer,
+} from './observer.js';
 import type {
   DeleteSessionOptions,
   ReadSessionOptions,
@@ -189,7 +195,8 @@ export class SessionRepository<TData = Record<string, unknown>> {
             }),
             observed: null,
           };
-    if (observed !== null) reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
+    if (observed !== null)
+      reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
     // A write inside the caller's transaction is not committed yet: it must not serve another read.
     if (outcome.status === 'done' && transaction === undefined) {
       const session = this.toSession(outcome.value);
@@ -236,7 +243,8 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const startedAt = performance.now();
     const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
-    if (observed !== null) reportObservedConflict(this.observer, { operation: 'deleteSession', key, ...observed, startedAt });
+    if (observed !== null)
+      reportObservedConflict(this.observer, { operation: 'deleteSession', key, ...observed, startedAt });
     switch (outcome.status) {
       case 'done':
         return true;
@@ -318,7 +326,10 @@ export class SessionRepository<TData = Record<string, unknown>> {
     // 4713 BC, SQL Server's datetime2 at year 1, and SQLite's ISO text sorts wrongly past year 9999.
     const year = olderThan.getUTCFullYear();
     if (year < 1 || year > 9999) {
-      throw new InvalidArgumentError('olderThan', `expected a Date from year 1 to 9999, got ${olderThan.toISOString()}.`);
+      throw new InvalidArgumentError(
+        'olderThan',
+        `expected a Date from year 1 to 9999, got ${olderThan.toISOString()}.`,
+      );
     }
     return this.store.pruneProcessed(olderThan);
   }
@@ -330,8 +341,22 @@ export class SessionRepository<TData = Record<string, unknown>> {
     operation: SessionOperation,
     startedAt: number,
   ): ConcurrencyError {
-    const error = new ConcurrencyError({ key, maskedKey: this.maskKey(key), expectedVersion, actualVersion, operation });
-    reportConflict(this.observer, { operation, key, expectedVersion, actualVersion, startedAt, enforced: true, message: error.message });
+    const error = new ConcurrencyError({
+      key,
+      maskedKey: this.maskKey(key),
+      expectedVersion,
+      actualVersion,
+      operation,
+    });
+    reportConflict(this.observer, {
+      operation,
+      key,
+      expectedVersion,
+      actualVersion,
+      startedAt,
+      enforced: true,
+      message: error.message,
+    });
     return error;
   }
 
@@ -341,12 +366,16 @@ export class SessionRepository<TData = Record<string, unknown>> {
     }
     for (const field of Object.keys(changes)) {
       if (field !== 'state' && field !== 'data') {
-        throw new InvalidArgumentError(`${argument}.${field}`, 'unknown field; a session change has `state` and `data` only.');
+        throw new InvalidArgumentError(
+          `${argument}.${field}`,
+          'unknown field; a session change has `state` and `data` only.',
+        );
       }
     }
     const stored: StoredChanges = {};
     if (changes.state !== undefined) stored.state = validateState(changes.state, `${argument}.state`);
-    if (changes.data !== undefined) stored.dataJson = serializeData(changes.data, this.maxDataLength, `${argument}.data`);
+    if (changes.data !== undefined)
+      stored.dataJson = serializeData(changes.data, this.maxDataLength, `${argument}.data`);
     return stored;
   }
 

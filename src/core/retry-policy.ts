@@ -150,7 +150,11 @@ export function resolvePolicy(
 }
 
 /** The wait after failed attempt `attempt` (1-based), given the previous wait. */
-export function retryDelay(policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random'>, attempt: number, previousDelayMs: number): number {
+export function retryDelay(
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'jitter' | 'random'>,
+  attempt: number,
+  previousDelayMs: number,
+): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   let delay: number;
   switch (policy.jitter) {
@@ -190,4 +194,3 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-

@@ -79,7 +79,15 @@ async function retryLoop<T>(
   const label = key === undefined ? policy.operationName : `${policy.operationName}(${observer.maskKey(key)})`;
   const startedAt = performance.now();
   const { operationName: operation, maxAttempts } = policy;
-  const details = (attempt: number, error: unknown): RetryDetails => ({ operation, key, label, attempt, maxAttempts, startedAt, error });
+  const details = (attempt: number, error: unknown): RetryDetails => ({
+    operation,
+    key,
+    label,
+    attempt,
+    maxAttempts,
+    startedAt,
+    error,
+  });
   let previousDelayMs = policy.baseDelayMs;
   let attempts = 0;
   try {
@@ -178,7 +186,10 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
 ): Promise<T | IdempotentResult<T, TData>> {
   validateKey(key);
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
-  const once = options.idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData>(repository, key, options.idempotencyKey);
+  const once =
+    options.idempotencyKey === undefined
+      ? undefined
+      : idempotentAttempts<T, TData>(repository, key, options.idempotencyKey);
   const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
   if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
     throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');

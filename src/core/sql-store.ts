@@ -150,7 +150,14 @@ function toRecord(row: Record<string, unknown>): SessionRecord {
 }
 
 const REQUIRED_SESSION_COLUMNS = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'] as const;
-const REQUIRED_PROCESSED_COLUMNS = ['id', 'session_key', 'session_version', 'session_snapshot', 'commit_token', 'processed_at'] as const;
+const REQUIRED_PROCESSED_COLUMNS = [
+  'id',
+  'session_key',
+  'session_version',
+  'session_snapshot',
+  'commit_token',
+  'processed_at',
+] as const;
 
 /**
  * A {@link SessionStore} over SQL: the dialect stores extend it and hand it their statements and driver.
@@ -203,7 +210,10 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
       return await this.driver.execute(statement, transaction);
     } catch (error) {
       if (this.driver.classifyError(error) === 'schema-missing') {
-        throw this.migrationRequired([`a table or column used by ${this.tableLabel()} (${describeError(error)})`], error);
+        throw this.migrationRequired(
+          [`a table or column used by ${this.tableLabel()} (${describeError(error)})`],
+          error,
+        );
       }
       throw error;
     }
@@ -271,7 +281,11 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     return this.classifyRefusedWrite(key, rows[0] as SessionRow | undefined, expectedVersion);
   }
 
-  async updateObserved(key: string, changes: StoredChanges, transaction?: unknown): Promise<ObservedWriteOutcome<SessionRecord>> {
+  async updateObserved(
+    key: string,
+    changes: StoredChanges,
+    transaction?: unknown,
+  ): Promise<ObservedWriteOutcome<SessionRecord>> {
     const { rows } = await this.run(this.statements.observedUpdate(key, changes), transaction);
     const row = rows[0];
     if (row === undefined) return { status: 'missing' };
@@ -324,7 +338,8 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
       missing.push(`table ${this.tableLabel(this.names.processedTable)}`);
     } else {
       for (const column of REQUIRED_PROCESSED_COLUMNS) {
-        if (!processed.has(column)) missing.push(`column "${column}" of table ${this.tableLabel(this.names.processedTable)}`);
+        if (!processed.has(column))
+          missing.push(`column "${column}" of table ${this.tableLabel(this.names.processedTable)}`);
       }
     }
     if (missing.length > 0) throw this.migrationRequired(missing);

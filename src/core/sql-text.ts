@@ -27,7 +27,8 @@ export interface QuotedNames {
 
 /** Quotes every name once; `prefix` qualifies column references in the select list (e.g. `inserted.`). */
 export function quoteNames(names: ResolvedNames, quote: (name: string) => string, prefix = ''): QuotedNames {
-  const qualify = (table: string): string => (names.schema === null ? quote(table) : `${quote(names.schema)}.${quote(table)}`);
+  const qualify = (table: string): string =>
+    names.schema === null ? quote(table) : `${quote(names.schema)}.${quote(table)}`;
   const c = names.columns;
   const key = quote(c.key);
   const state = quote(c.state);
@@ -43,14 +44,29 @@ export function quoteNames(names: ResolvedNames, quote: (name: string) => string
     `${prefix}${createdAt} AS created_at`,
     `${prefix}${updatedAt} AS updated_at`,
   ].join(', ');
-  return { table: qualify(names.table), processedTable: qualify(names.processedTable), key, state, data, version, createdAt, updatedAt, selectList };
+  return {
+    table: qualify(names.table),
+    processedTable: qualify(names.processedTable),
+    key,
+    state,
+    data,
+    version,
+    createdAt,
+    updatedAt,
+    selectList,
+  };
 }
 
 /**
  * The SET list of an update: the changed columns, the version bump and the last-activity time.
  * `bind` registers a value and returns its placeholder.
  */
-export function setList(q: QuotedNames, changes: StoredChanges, bind: (name: string, value: unknown) => string, now: string): string {
+export function setList(
+  q: QuotedNames,
+  changes: StoredChanges,
+  bind: (name: string, value: unknown) => string,
+  now: string,
+): string {
   const sets: string[] = [];
   if (changes.state !== undefined) sets.push(`${q.state} = ${bind('state', changes.state)}`);
   if (changes.dataJson !== undefined) sets.push(`${q.data} = ${bind('data', changes.dataJson)}`);

@@ -323,7 +323,11 @@ export interface SessionStore {
    * as read by the same statement (for `lockingMode: 'observe'`). Optional for custom stores; a
    * repository in `observe` mode requires it.
    */
-  updateObserved?(key: string, changes: StoredChanges, transaction?: unknown): Promise<ObservedWriteOutcome<SessionRecord>>;
+  updateObserved?(
+    key: string,
+    changes: StoredChanges,
+    transaction?: unknown,
+  ): Promise<ObservedWriteOutcome<SessionRecord>>;
   /** Deletes unconditionally, returning the version deleted as read by the same statement. Optional, as above. */
   deleteObserved?(key: string): Promise<ObservedWriteOutcome<true>>;
   /** Sets the last-activity time; `false` when there is no such session. */

@@ -100,7 +100,10 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
     switch (typeof value) {
       case 'string':
         if (value.includes('\u0000') || !value.isWellFormed()) {
-          throw new InvalidArgumentError(path, 'contains NUL or a lone surrogate, which JSON columns do not store faithfully.');
+          throw new InvalidArgumentError(
+            path,
+            'contains NUL or a lone surrogate, which JSON columns do not store faithfully.',
+          );
         }
         continue;
       case 'number':
@@ -110,7 +113,8 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
         continue;
       case 'object': {
         if (value === null) continue;
-        if (ancestors.has(value)) throw new InvalidArgumentError(path, 'is a circular reference; JSON cannot represent cycles.');
+        if (ancestors.has(value))
+          throw new InvalidArgumentError(path, 'is a circular reference; JSON cannot represent cycles.');
         if (!Array.isArray(value) && !isPlainObject(value)) {
           throw new InvalidArgumentError(
             path,
@@ -121,7 +125,10 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
         stack.push({ value: undefined, path, leaving: value });
         for (const name of Object.keys(value)) {
           if (name.includes('\u0000') || !name.isWellFormed()) {
-            throw new InvalidArgumentError(`${path}[${JSON.stringify(name)}]`, 'has a key with NUL or a lone surrogate.');
+            throw new InvalidArgumentError(
+              `${path}[${JSON.stringify(name)}]`,
+              'has a key with NUL or a lone surrogate.',
+            );
           }
           stack.push({ value: (value as Record<string, unknown>)[name], path: `${path}.${name}` });
         }

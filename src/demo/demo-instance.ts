@@ -33,7 +33,12 @@ function nextData(data: DemoData, id: string): DemoData {
   return { handled: (data.handled ?? 0) + 1, messages: [...(data.messages ?? []), id] };
 }
 
-async function handle(repository: SessionRepository<DemoData>, mode: Assignment['mode'], phone: string, id: string): Promise<{ retries: number; failed: boolean }> {
+async function handle(
+  repository: SessionRepository<DemoData>,
+  mode: Assignment['mode'],
+  phone: string,
+  id: string,
+): Promise<{ retries: number; failed: boolean }> {
   const initial = { state: 'INICIO', data: { handled: 0, messages: [] } };
   if (mode === 'naive') {
     const session = await repository.getOrCreateSession(phone, initial);
@@ -50,7 +55,11 @@ async function handle(repository: SessionRepository<DemoData>, mode: Assignment[
       async (session) => {
         await sleep(2 + Math.random() * 6);
         const data = nextData(session.data, id);
-        return repository.updateSession(phone, { state: stateAfter(data.handled), data }, { expectedVersion: session.version });
+        return repository.updateSession(
+          phone,
+          { state: stateAfter(data.handled), data },
+          { expectedVersion: session.version },
+        );
       },
       { initial, maxAttempts: 25, baseDelayMs: 5, maxDelayMs: 200, onRetry: () => retries++ },
     );
@@ -61,12 +70,16 @@ async function handle(repository: SessionRepository<DemoData>, mode: Assignment[
 }
 
 async function main(): Promise<void> {
-  const assignment = await new Promise<Assignment>((resolve) => process.once('message', (message) => resolve(message as Assignment)));
+  const assignment = await new Promise<Assignment>((resolve) =>
+    process.once('message', (message) => resolve(message as Assignment)),
+  );
   const { store, close } = await openDemoStore(assignment.connection);
   const repository = new SessionRepository<DemoData>({ store });
   process.send!({ type: 'ready' });
   await new Promise((resolve) => process.once('message', resolve));
-  const results = await Promise.all(assignment.messages.map((message) => handle(repository, assignment.mode, message.phone, message.id)));
+  const results = await Promise.all(
+    assignment.messages.map((message) => handle(repository, assignment.mode, message.phone, message.id)),
+  );
   await close();
   process.send!({
     type: 'done',

@@ -30,7 +30,12 @@ export async function openDemoStore(connection: DemoConnection): Promise<OpenedS
       store: new SqliteSessionStore({ database, table: connection.table }),
       migrate: async () => {
         const { migrate } = await import('../migrations/index.js');
-        await migrate({ dialect: 'sqlite', database, table: connection.table, trackingTable: trackingTable(connection.table) });
+        await migrate({
+          dialect: 'sqlite',
+          database,
+          table: connection.table,
+          trackingTable: trackingTable(connection.table),
+        });
       },
       close: () => Promise.resolve(void database.close()),
     };
@@ -42,7 +47,13 @@ export async function openDemoStore(connection: DemoConnection): Promise<OpenedS
     store: new PostgresSessionStore({ pool, schema: connection.schema, table: connection.table }),
     migrate: async () => {
       const { migrate } = await import('../migrations/index.js');
-      await migrate({ dialect: 'postgres', pool, schema: connection.schema, table: connection.table, trackingTable: trackingTable(connection.table) });
+      await migrate({
+        dialect: 'postgres',
+        pool,
+        schema: connection.schema,
+        table: connection.table,
+        trackingTable: trackingTable(connection.table),
+      });
     },
     close: () => pool.end(),
   };

@@ -45,12 +45,19 @@ function instanceEntry(): string {
   return join(dirname(self), `demo-instance${extname(self)}`);
 }
 
-async function runMode(mode: DemoRunReport['mode'], connection: DemoConnection, options: Required<Omit<DemoOptions, 'url' | 'write'>>): Promise<DemoRunReport> {
+async function runMode(
+  mode: DemoRunReport['mode'],
+  connection: DemoConnection,
+  options: Required<Omit<DemoOptions, 'url' | 'write'>>,
+): Promise<DemoRunReport> {
   const opened = await openDemoStore(connection);
   await opened.migrate();
   const phones = Array.from({ length: options.phones }, (_, index) => `+52155${String(12340000 + index * 7919)}`);
   const messages = phones.flatMap((phone) =>
-    Array.from({ length: options.messagesPerPhone }, (_, index) => ({ phone, id: `wamid.${mode}.${phone.slice(-4)}.${index}` })),
+    Array.from({ length: options.messagesPerPhone }, (_, index) => ({
+      phone,
+      id: `wamid.${mode}.${phone.slice(-4)}.${index}`,
+    })),
   );
   const shares: (typeof messages)[] = Array.from({ length: options.instances }, () => []);
   messages.forEach((message, index) => shares[index % options.instances]!.push(message));
@@ -74,7 +81,15 @@ async function runMode(mode: DemoRunReport['mode'], connection: DemoConnection, 
   for (const { child } of children) child.send('go');
   const results = await Promise.all(done);
 
-  const report: DemoRunReport = { mode, delivered: messages.length, applied: 0, lost: 0, retries: 0, failed: 0, phones: [] };
+  const report: DemoRunReport = {
+    mode,
+    delivered: messages.length,
+    applied: 0,
+    lost: 0,
+    retries: 0,
+    failed: 0,
+    phones: [],
+  };
   for (const result of results) {
     report.retries += result.retries;
     report.failed += result.failed;
@@ -83,7 +98,12 @@ async function runMode(mode: DemoRunReport['mode'], connection: DemoConnection, 
     const stored = await opened.store.read(phone);
     const data = (stored?.data ?? { handled: 0 }) as DemoData;
     report.applied += data.handled;
-    report.phones.push({ masked: maskKey(phone), state: stored?.state ?? null, handled: data.handled, version: stored?.version ?? 0 });
+    report.phones.push({
+      masked: maskKey(phone),
+      state: stored?.state ?? null,
+      handled: data.handled,
+      version: stored?.version ?? 0,
+    });
   }
   report.lost = report.delivered - report.failed - report.applied;
   await opened.close();
@@ -91,14 +111,17 @@ async function runMode(mode: DemoRunReport['mode'], connection: DemoConnection, 
 }
 
 function table(report: DemoRunReport): string {
-  const title = report.mode === 'naive' ? 'naive handler (read, then unconditional write)' : 'versioned handler (withSessionRetry)';
+  const title =
+    report.mode === 'naive' ? 'naive handler (read, then unconditional write)' : 'versioned handler (withSessionRetry)';
   const lines = [
     `\n${title}`,
     `  messages delivered: ${report.delivered}   applied: ${report.applied}   updates lost: ${report.lost}   retries: ${report.retries}   gave up: ${report.failed}`,
     '  phone            final state                 handled  version',
   ];
   for (const phone of report.phones) {
-    lines.push(`  ${phone.masked.padEnd(16)} ${String(phone.state).padEnd(27)} ${String(phone.handled).padStart(7)}  ${String(phone.version).padStart(7)}`);
+    lines.push(
+      `  ${phone.masked.padEnd(16)} ${String(phone.state).padEnd(27)} ${String(phone.handled).padStart(7)}  ${String(phone.version).padStart(7)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -114,7 +137,11 @@ function table(report: DemoRunReport): string {
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoRunReport[]> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const settings = { instances: options.instances ?? 4, phones: options.phones ?? 3, messagesPerPhone: options.messagesPerPhone ?? 40 };
+  const settings = {
+    instances: options.instances ?? 4,
+    phones: options.phones ?? 3,
+    messagesPerPhone: options.messagesPerPhone ?? 40,
+  };
   const folder = options.url === undefined ? mkdtempSync(join(tmpdir(), 'versioned-sessions-demo-')) : undefined;
   const stamp = Date.now().toString(36);
   // On PostgreSQL the demo's tables live in a schema of their own, dropped at the end.

@@ -129,11 +129,17 @@ const DIALECTS: readonly Dialect[] = ['mssql', 'postgres', 'sqlite'];
 
 function validateDialect(options: unknown): Dialect {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', "expected an object with at least a `dialect` ('mssql', 'postgres' or 'sqlite').");
+    throw new InvalidArgumentError(
+      'options',
+      "expected an object with at least a `dialect` ('mssql', 'postgres' or 'sqlite').",
+    );
   }
   const dialect = (options as { dialect?: unknown }).dialect;
   if (typeof dialect !== 'string' || !(DIALECTS as readonly string[]).includes(dialect)) {
-    throw new InvalidArgumentError('dialect', `expected 'mssql', 'postgres' or 'sqlite', got ${JSON.stringify(dialect)}.`);
+    throw new InvalidArgumentError(
+      'dialect',
+      `expected 'mssql', 'postgres' or 'sqlite', got ${JSON.stringify(dialect)}.`,
+    );
   }
   return dialect as Dialect;
 }
@@ -149,7 +155,11 @@ function tableOptions(options: RenderOptions): TableOptions {
 }
 
 function hasMethods(value: unknown, ...methods: string[]): boolean {
-  return typeof value === 'object' && value !== null && methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
 }
 
 /** The adapter for `options`, with every option validated before anything touches the database. */
@@ -157,7 +167,9 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
   const dialect = validateDialect(options);
   const names = resolveNames(dialect, tableOptions(options));
   const trackingTable =
-    options.trackingTable === undefined ? DEFAULT_TRACKING_TABLE[dialect] : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
+    options.trackingTable === undefined
+      ? DEFAULT_TRACKING_TABLE[dialect]
+      : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
   const migrations = renderedMigrations(dialect, names);
   if (dialect === 'sqlite') {
     if (!hasMethods(options.database, 'prepare', 'exec')) {
@@ -166,13 +178,20 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
     return { adapter: sqliteMigrationAdapter(options.database!, trackingTable), migrations };
   }
   if (dialect === 'postgres') {
-    if (!hasMethods(options.pool, 'query')) throw new InvalidArgumentError('pool', 'expected a pg.Pool or a connected pg.Client for the postgres dialect.');
-    return { adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable), migrations };
+    if (!hasMethods(options.pool, 'query'))
+      throw new InvalidArgumentError('pool', 'expected a pg.Pool or a connected pg.Client for the postgres dialect.');
+    return {
+      adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable),
+      migrations,
+    };
   }
   if (!hasMethods(options.pool, 'request', 'transaction')) {
     throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');
   }
-  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names.schema!, trackingTable), migrations };
+  return {
+    adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names.schema!, trackingTable),
+    migrations,
+  };
 }
 
 /**
@@ -218,7 +237,9 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
     dialect: adapter.dialect,
     trackingTable: adapter.trackingLabel,
     applied,
-    pending: migrations.filter((migration) => !recordedIds.has(migration.id)).map(({ id, checksum }) => ({ id, checksum })),
+    pending: migrations
+      .filter((migration) => !recordedIds.has(migration.id))
+      .map(({ id, checksum }) => ({ id, checksum })),
     changed: applied.filter((row) => packaged.has(row.id) && packaged.get(row.id)!.checksum !== row.checksum),
     unknown: applied.filter((row) => !packaged.has(row.id)),
   };

@@ -44,7 +44,13 @@ export class MigrationError extends VersionedSessionError {
   readonly reason: MigrationErrorReason;
 
   /** Built by the runner; the fields are copied from `details`, and `message` says what to do. */
-  constructor(details: { dialect: Dialect; migrationId: string; reason: MigrationErrorReason; message: string; cause?: unknown }) {
+  constructor(details: {
+    dialect: Dialect;
+    migrationId: string;
+    reason: MigrationErrorReason;
+    message: string;
+    cause?: unknown;
+  }) {
     super(details.message, details.cause === undefined ? undefined : { cause: details.cause });
     this.dialect = details.dialect;
     this.migrationId = details.migrationId;

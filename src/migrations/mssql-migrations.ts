@@ -80,11 +80,19 @@ EXEC @status = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @Lo
 IF @status < 0 THROW 51000, 'versioned-sessions: sp_getapplock did not grant the migration lock.', 1;`;
 
 /** The SQL Server adapter over the caller's connected pool; names are validated identifiers. */
-export function mssqlMigrationAdapter(pool: MssqlMigrationPool, schema: string, trackingTable: string): MigrationAdapter {
+export function mssqlMigrationAdapter(
+  pool: MssqlMigrationPool,
+  schema: string,
+  trackingTable: string,
+): MigrationAdapter {
   const table = `[${schema}].[${trackingTable}]`;
   const selectApplied = `SELECT Id AS id, Checksum AS checksum, AppliedAt AS applied_at FROM ${table} ORDER BY Id`;
   const toApplied = (rows: Record<string, unknown>[] | undefined): AppliedMigration[] =>
-    (rows ?? []).map((row) => ({ id: String(row['id']), checksum: String(row['checksum']), appliedAt: new Date(row['applied_at'] as Date) }));
+    (rows ?? []).map((row) => ({
+      id: String(row['id']),
+      checksum: String(row['checksum']),
+      appliedAt: new Date(row['applied_at'] as Date),
+    }));
   // Names are plain identifiers (validated), so they can sit inside the dynamic SQL's brackets.
   const createTracking = `
 IF SCHEMA_ID(@schema) IS NULL EXEC(N'CREATE SCHEMA [${schema}]');

@@ -50,17 +50,28 @@ function isPool(pool: PostgresMigrationPool): boolean {
 
 /** A signed 64-bit advisory lock key derived from the tracking table's name: one lock per schema and table. */
 function lockKey(schema: string, trackingTable: string): string {
-  return BigInt.asIntN(64, BigInt(`0x${sha256(`versioned-sessions:${schema}.${trackingTable}`).slice(0, 16)}`)).toString();
+  return BigInt.asIntN(
+    64,
+    BigInt(`0x${sha256(`versioned-sessions:${schema}.${trackingTable}`).slice(0, 16)}`),
+  ).toString();
 }
 
 const quote = (name: string): string => `"${name}"`;
 
 /** The PostgreSQL adapter over the caller's pool; names are validated identifiers. */
-export function postgresMigrationAdapter(pool: PostgresMigrationPool, schema: string, trackingTable: string): MigrationAdapter {
+export function postgresMigrationAdapter(
+  pool: PostgresMigrationPool,
+  schema: string,
+  trackingTable: string,
+): MigrationAdapter {
   const table = `${quote(schema)}.${quote(trackingTable)}`;
   const selectApplied = `SELECT id, checksum, applied_at FROM ${table} ORDER BY id`;
   const toApplied = (rows: Record<string, unknown>[]): AppliedMigration[] =>
-    rows.map((row) => ({ id: String(row['id']), checksum: String(row['checksum']), appliedAt: new Date(row['applied_at'] as Date) }));
+    rows.map((row) => ({
+      id: String(row['id']),
+      checksum: String(row['checksum']),
+      appliedAt: new Date(row['applied_at'] as Date),
+    }));
 
   return {
     dialect: 'postgres',
@@ -72,14 +83,22 @@ export function postgresMigrationAdapter(pool: PostgresMigrationPool, schema: st
     },
     async inLockedTransaction(work) {
       const pooled = isPool(pool);
-      const client = (pooled ? await pool.connect!() : pool) as PostgresMigrationClient & { release?(error?: unknown): void };
+      const client = (pooled ? await pool.connect!() : pool) as PostgresMigrationClient & {
+        release?(error?: unknown): void;
+      };
       let failure: unknown;
       try {
         await client.query({ text: 'BEGIN' });
         try {
           // Held until COMMIT or ROLLBACK: a migrator that dies mid-way releases it with its connection.
-          await client.query({ text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(schema, trackingTable)] });
-          const { rows } = await client.query({ text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1', values: [schema] });
+          await client.query({
+            text: 'SELECT pg_advisory_xact_lock($1::bigint)',
+            values: [lockKey(schema, trackingTable)],
+          });
+          const { rows } = await client.query({
+            text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1',
+            values: [schema],
+          });
           // Checked first so that a role without CREATE on the database can migrate an existing schema.
           if (rows.length === 0) await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}` });
           await client.query({
@@ -90,7 +109,10 @@ export function postgresMigrationAdapter(pool: PostgresMigrationPool, schema: st
           const transaction: MigrationTransaction = {
             readApplied: async () => toApplied((await client.query({ text: selectApplied })).rows),
             record: async (migration) =>
-              void (await client.query({ text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`, values: [migration.id, migration.checksum] })),
+              void (await client.query({
+                text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`,
+                values: [migration.id, migration.checksum],
+              })),
             apply: async (migration) => void (await client.query({ text: migration.sql })),
           };
           const result = await work(transaction);

@@ -35,7 +35,11 @@ export function renderedMigrations(dialect: Dialect, names: ResolvedNames): Rend
 }
 
 /** {@link renderedMigrations} over the given templates. */
-export function renderTemplates(dialect: Dialect, templates: readonly MigrationTemplate[], names: ResolvedNames): RenderedMigration[] {
+export function renderTemplates(
+  dialect: Dialect,
+  templates: readonly MigrationTemplate[],
+  names: ResolvedNames,
+): RenderedMigration[] {
   return templates.map((migration) => {
     let sql = renderTemplate(migration.template, names);
     if (dialect === 'mssql') sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');

@@ -72,7 +72,11 @@ const short = (checksum: string): string => `${checksum.slice(0, 12)}…`;
  * Refuses a record that does not match the package: an unknown id (the database is ahead) or a
  * changed checksum.
  */
-export function checkRecorded(adapter: MigrationAdapter, recorded: readonly AppliedMigration[], migrations: readonly RenderedMigration[]): void {
+export function checkRecorded(
+  adapter: MigrationAdapter,
+  recorded: readonly AppliedMigration[],
+  migrations: readonly RenderedMigration[],
+): void {
   const byId = new Map(migrations.map((migration) => [migration.id, migration]));
   for (const row of recorded) {
     const packaged = byId.get(row.id);
@@ -115,7 +119,10 @@ function describe(error: unknown): string {
  * @throws MigrationError when the record does not match the package, or when a migration fails (it is
  *   rolled back with its record; the migrations before it stay applied).
  */
-export async function runMigrations(adapter: MigrationAdapter, migrations: readonly RenderedMigration[]): Promise<RunOutcome> {
+export async function runMigrations(
+  adapter: MigrationAdapter,
+  migrations: readonly RenderedMigration[],
+): Promise<RunOutcome> {
   const applied: MigrationInfo[] = [];
   let alreadyApplied: MigrationInfo[] | undefined;
   for (;;) {

@@ -57,7 +57,10 @@ const queues = new WeakMap<object, Promise<unknown>>();
 function serialised<T>(database: object, work: () => Promise<T>): Promise<T> {
   const previous = queues.get(database) ?? Promise.resolve();
   const result = previous.then(work, work);
-  queues.set(database, result.catch(() => undefined));
+  queues.set(
+    database,
+    result.catch(() => undefined),
+  );
   return result;
 }
 
@@ -78,7 +81,9 @@ export function sqliteMigrationAdapter(database: SqliteMigrationDatabase, tracki
     dialect: 'sqlite',
     trackingLabel: table,
     readApplied() {
-      const present = database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = @name").all({ name: trackingTable });
+      const present = database
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = @name")
+        .all({ name: trackingTable });
       return Promise.resolve(present.length === 0 ? [] : readRows());
     },
     inLockedTransaction(work) {
@@ -93,7 +98,9 @@ export function sqliteMigrationAdapter(database: SqliteMigrationDatabase, tracki
           const transaction: MigrationTransaction = {
             readApplied: () => Promise.resolve(readRows()),
             record(migration) {
-              database.prepare(`INSERT INTO ${table} (id, checksum) VALUES (@id, @checksum)`).run({ id: migration.id, checksum: migration.checksum });
+              database
+                .prepare(`INSERT INTO ${table} (id, checksum) VALUES (@id, @checksum)`)
+                .run({ id: migration.id, checksum: migration.checksum });
               return Promise.resolve();
             },
             apply(migration) {

@@ -57,7 +57,9 @@ function parseGuards(comments: string): SqliteGuard[] {
     const kind = match[1]!;
     const operands = match[2]!.split(/\s+/).filter((operand) => operand.length > 0);
     if (!GUARD_KINDS.has(kind) || operands.length !== 2) {
-      throw new Error(`Unknown guard "versioned-sessions:${kind} ${match[2]}"; expected skip-if-column-exists or skip-if-unique with <table> <column>.`);
+      throw new Error(
+        `Unknown guard "versioned-sessions:${kind} ${match[2]}"; expected skip-if-column-exists or skip-if-unique with <table> <column>.`,
+      );
     }
     guards.push({ kind: kind as SqliteGuard['kind'], table: operands[0]!, column: operands[1]! });
   }

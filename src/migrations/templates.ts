@@ -26,7 +26,8 @@ export interface MigrationTemplate {
 export function packageRoot(): string {
   let directory = dirname(fileURLToPath(import.meta.url));
   for (let depth = 0; depth < 5; depth++) {
-    if (existsSync(join(directory, 'migrations', 'postgres')) && existsSync(join(directory, 'package.json'))) return directory;
+    if (existsSync(join(directory, 'migrations', 'postgres')) && existsSync(join(directory, 'package.json')))
+      return directory;
     directory = dirname(directory);
   }
   throw new Error('The packaged migrations/ folder was not found next to versioned-sessions; reinstall the package.');
@@ -44,11 +45,18 @@ export function packageVersion(): string {
 }
 
 /** The dialect's migration files in id order. */
-export function loadMigrationTemplates(dialect: Dialect, folder = join(migrationsRoot(), dialect)): MigrationTemplate[] {
+export function loadMigrationTemplates(
+  dialect: Dialect,
+  folder = join(migrationsRoot(), dialect),
+): MigrationTemplate[] {
   return readdirSync(folder)
     .filter((name) => /^\d{4}_[a-z0-9_]+\.sql$/.test(name))
     .sort()
-    .map((name) => ({ id: name.slice(0, -'.sql'.length), dialect, template: readFileSync(join(folder, name), 'utf8') }));
+    .map((name) => ({
+      id: name.slice(0, -'.sql'.length),
+      dialect,
+      template: readFileSync(join(folder, name), 'utf8'),
+    }));
 }
 
 /** The value of every placeholder for a store's names. */

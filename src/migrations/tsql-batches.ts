@@ -104,7 +104,8 @@ export function splitTsqlBatches(script: string): TsqlBatch[] {
   for (const line of classifyLines(script)) {
     assertSessionOnly(line);
     if (line.classified.kind === 'go') {
-      if (line.classified.repeat < 1) throw new Error(`Line ${line.number}: "GO ${line.classified.repeat}" runs nothing; use a count of 1 or more.`);
+      if (line.classified.repeat < 1)
+        throw new Error(`Line ${line.number}: "GO ${line.classified.repeat}" runs nothing; use a count of 1 or more.`);
       flush(line.classified.repeat);
       firstLine = line.number + 1;
     } else if (line.classified.kind === 'code') {

@@ -72,7 +72,8 @@ export function classifyMssqlError(error: unknown): ErrorKind {
   const errors = relatedErrors(error);
   if (errors.some((inner) => UNIQUE_VIOLATION.has(numberOf(inner) ?? -1))) return 'unique-violation';
   // A missing column inside the user's trigger is not a missing migration of this library.
-  if (errors.some((inner) => SCHEMA_MISSING.has(numberOf(inner) ?? -1) && raisedByStatement(inner))) return 'schema-missing';
+  if (errors.some((inner) => SCHEMA_MISSING.has(numberOf(inner) ?? -1) && raisedByStatement(inner)))
+    return 'schema-missing';
   if (isTransientError(error)) return 'transient';
   return 'other';
 }

@@ -113,14 +113,18 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
   const q = quoteNames(names, quote);
   const byKey = `${q.key} = @key`;
   const versionIs = `COALESCE(${q.version}, 0) = @expected`;
-  const insertedColumns = [q.key, q.state, q.data, q.version, q.createdAt, q.updatedAt].map((column) => `inserted.${column}`).join(', ');
+  const insertedColumns = [q.key, q.state, q.data, q.version, q.createdAt, q.updatedAt]
+    .map((column) => `inserted.${column}`)
+    .join(', ');
   const outputRow = `OUTPUT ${insertedColumns} INTO @row (${ROW_COLUMNS})`;
   const observedOutput = `OUTPUT ${insertedColumns}, COALESCE(deleted.${q.version}, 0) INTO @row (${ROW_COLUMNS}, previous_version)`;
   // Registers a changed field's value as a typed parameter and returns its placeholder.
-  const changeBinder = (parameters: MssqlParameter[]) => (name: string, value: unknown): string => {
-    parameters.push({ name, type: name === 'data' ? DATA : STATE, value });
-    return `@${name}`;
-  };
+  const changeBinder =
+    (parameters: MssqlParameter[]) =>
+    (name: string, value: unknown): string => {
+      parameters.push({ name, type: name === 'data' ? DATA : STATE, value });
+      return `@${name}`;
+    };
   // A conditional write that touched nothing: one row saying whether the key is at another version
   // ('conflict', with that version) or absent ('missing').
   const classifyMiss = (extraColumns: string): string[] => [
@@ -130,7 +134,11 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     'END;',
   ];
   const keyParameter = (key: string): MssqlParameter => ({ name: 'key', type: KEY, value: key });
-  const expectedParameter = (expected: number): MssqlParameter => ({ name: 'expected', type: VERSION, value: expected });
+  const expectedParameter = (expected: number): MssqlParameter => ({
+    name: 'expected',
+    type: VERSION,
+    value: expected,
+  });
   const columnsOf = (table: string): MssqlStatement => ({
     text: 'SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table',
     parameters: [
@@ -140,7 +148,10 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
   });
 
   return {
-    select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, parameters: [keyParameter(key)] }),
+    select: (key) => ({
+      text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`,
+      parameters: [keyParameter(key)],
+    }),
     selectVersion: (key) => ({
       text: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
       parameters: [keyParameter(key)],
@@ -156,7 +167,11 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         `WHERE NOT EXISTS (SELECT 1 FROM ${q.table} WITH (UPDLOCK, HOLDLOCK) WHERE ${byKey});`,
         `SELECT ${ROW_COLUMNS} FROM @row;`,
       ),
-      parameters: [keyParameter(key), { name: 'state', type: STATE, value: state }, { name: 'data', type: DATA, value: dataJson }],
+      parameters: [
+        keyParameter(key),
+        { name: 'state', type: STATE, value: state },
+        { name: 'data', type: DATA, value: dataJson },
+      ],
     }),
     update: (key, changes, expectedVersion) => {
       const parameters: MssqlParameter[] = [keyParameter(key)];
@@ -204,7 +219,10 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     delete: (key, expectedVersion) => {
       const write = `DELETE FROM ${q.table} OUTPUT deleted.${q.key} INTO @written (written_key)`;
       if (expectedVersion === null) {
-        return { text: batch(DECLARE_WRITTEN, `${write} WHERE ${byKey};`, COUNT_WRITTEN), parameters: [keyParameter(key)] };
+        return {
+          text: batch(DECLARE_WRITTEN, `${write} WHERE ${byKey};`, COUNT_WRITTEN),
+          parameters: [keyParameter(key)],
+        };
       }
       return {
         text: batch(

@@ -147,7 +147,9 @@ function isPool(value: unknown): value is MssqlPool {
 
 function isTypes(value: unknown): value is MssqlTypes {
   const types = value as MssqlTypes | null | undefined;
-  return typeof types?.NVarChar === 'function' && typeof types.Int === 'function' && typeof types.DateTime2 === 'function';
+  return (
+    typeof types?.NVarChar === 'function' && typeof types.Int === 'function' && typeof types.DateTime2 === 'function'
+  );
 }
 
 /**
@@ -225,10 +227,16 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement> {
    */
   constructor(options: MssqlSessionStoreOptions) {
     if (typeof options !== 'object' || options === null || !isPool(options.pool)) {
-      throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool (an object with request and connect methods).');
+      throw new InvalidArgumentError(
+        'pool',
+        'expected an mssql.ConnectionPool (an object with request and connect methods).',
+      );
     }
     if (options.sql !== undefined && !isTypes(options.sql)) {
-      throw new InvalidArgumentError('sql', 'expected the mssql module (import sql from "mssql"), with NVarChar, Int and DateTime2.');
+      throw new InvalidArgumentError(
+        'sql',
+        'expected the mssql module (import sql from "mssql"), with NVarChar, Int and DateTime2.',
+      );
     }
     const names = resolveNames('mssql', options);
     const pool = options.pool;
@@ -241,7 +249,8 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement> {
       async execute(statement, transaction): Promise<ExecuteResult> {
         if (transaction === undefined && !pool.connected) await connect();
         const sql = await loadTypes();
-        const request = transaction === undefined ? pool.request() : (transaction as Pick<MssqlPool, 'request'>).request();
+        const request =
+          transaction === undefined ? pool.request() : (transaction as Pick<MssqlPool, 'request'>).request();
         for (const parameter of statement.parameters) {
           request.input(parameter.name, toDriverType(sql, parameter.type), parameter.value);
         }

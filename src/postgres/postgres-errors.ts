@@ -10,14 +10,25 @@ import type { ErrorKind } from '../core/sql-store.js';
 // which is what an adopted table without a key index gives.
 const SCHEMA_MISSING = new Set(['42P01', '42703', '3F000', '42P10']);
 // serialization_failure, deadlock_detected, admin/crash shutdown, cannot_connect_now, connection_exception class.
-const TRANSIENT_SQLSTATE = new Set(['40001', '40P01', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+const TRANSIENT_SQLSTATE = new Set([
+  '40001',
+  '40P01',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+]);
 const TRANSIENT_SOCKET = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function codeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' ? code : undefined;
 }
-
 
 /**
  * Whether a `pg` error is a passing fault worth retrying: a serialization failure, a deadlock, a

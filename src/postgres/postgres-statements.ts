@@ -36,7 +36,12 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
     values: [names.schema, table],
   });
-  const updateStatement = (key: string, changes: StoredChanges, expectedVersion: number | null, extraReturning: string): PostgresStatement => {
+  const updateStatement = (
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    extraReturning: string,
+  ): PostgresStatement => {
     const values: unknown[] = [key];
     const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
     const sets = setList(q, changes, bind, 'now()');

@@ -49,7 +49,10 @@ interface PostgresPool extends PostgresQueryable {
  * connection, on which the store must queue its work around its transactions.
  */
 function isPool(value: PostgresQueryable): value is PostgresPool {
-  return typeof (value as Partial<PostgresPool>).connect === 'function' && typeof (value as Partial<PostgresPool>).totalCount === 'number';
+  return (
+    typeof (value as Partial<PostgresPool>).connect === 'function' &&
+    typeof (value as Partial<PostgresPool>).totalCount === 'number'
+  );
 }
 
 /**
@@ -104,7 +107,10 @@ export class PostgresSessionStore extends SqlSessionStore<PostgresStatement> {
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     };
     const transactionOn = <T>(client: PostgresQueryable, work: (handle: unknown) => Promise<T>): Promise<T> =>
-      runTransaction(statementControl((statement) => query(client, statement), postgresTransactionStatements), () => work(client));
+      runTransaction(
+        statementControl((statement) => query(client, statement), postgresTransactionStatements),
+        () => work(client),
+      );
     // Only a single connection needs the queue; a pool gives each transaction a client of its own.
     const queue = isPool(pool) ? undefined : new ConnectionQueue();
     const driver: SqlDriver<PostgresStatement> = {
@@ -139,7 +145,7 @@ export class PostgresSessionStore extends SqlSessionStore<PostgresStatement> {
         if (!isQueryable(transaction) || isPool(transaction)) {
           throw new InvalidArgumentError(
             'options.transaction',
-            'expected the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query(\'BEGIN\')), ' +
+            "expected the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query('BEGIN')), " +
               'not a pool: a pool runs each statement on whichever connection is free, outside your transaction.',
           );
         }

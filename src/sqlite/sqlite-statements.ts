@@ -38,14 +38,22 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     sql: 'SELECT name AS column_name FROM pragma_table_info(@table)',
     params: { table },
   });
-  const updateStatement = (key: string, changes: StoredChanges, expectedVersion: number | null, extraReturning: string): SqliteStatement => {
+  const updateStatement = (
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    extraReturning: string,
+  ): SqliteStatement => {
     const params: Record<string, unknown> = { key };
     const bind = (name: string, value: unknown): string => {
       params[name] = value;
       return `@${name}`;
     };
     const sets = setList(q, changes, bind, NOW);
-    const where = expectedVersion === null ? byKey : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
+    const where =
+      expectedVersion === null
+        ? byKey
+        : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
     return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, params };
   };
   return {

@@ -143,7 +143,9 @@ export class SqliteSessionStore extends SqlSessionStore<SqliteStatement> {
       execute: (statement, transaction) =>
         transaction === undefined ? queue.run(() => executeNow(statement)) : executeNow(statement),
       transaction: (work) =>
-        queue.run(() => runTransaction(statementControl(executeNow, sqliteTransactionStatements), () => work(database))),
+        queue.run(() =>
+          runTransaction(statementControl(executeNow, sqliteTransactionStatements), () => work(database)),
+        ),
       adoptTransaction(transaction) {
         if (transaction !== database) {
           throw new InvalidArgumentError(

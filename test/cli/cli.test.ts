@@ -55,7 +55,9 @@ afterAll(async () => {
 
 describe('versioned-sessions CLI: help, version and usage errors', () => {
   it('--version prints the package version', async () => {
-    const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const version = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version;
     expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
@@ -78,7 +80,10 @@ describe('versioned-sessions CLI: help, version and usage errors', () => {
     [['migrate', '--url', 'x.db'], /--dialect is required/],
     [['migrate', '--dialect', 'sqlite'], /--url is required/],
     [['migrate', '--dialect', 'sqlite', '--url', 'x.db', '--colour'], /Unknown option '--colour'/],
-    [['print', '--dialect', 'postgres', '--table', 'sessions; DROP TABLE x'], /Invalid table: .* is not a plain postgres identifier/],
+    [
+      ['print', '--dialect', 'postgres', '--table', 'sessions; DROP TABLE x'],
+      /Invalid table: .* is not a plain postgres identifier/,
+    ],
     [['print', '--dialect', 'sqlite', '--schema', 'main'], /SQLite stores take no schema/],
     [['demo', '--instances', 'many'], /--instances expects a whole number/],
   ])('exits 2 on %j', async (args, message) => {
@@ -100,12 +105,16 @@ describe('versioned-sessions CLI on SQLite', () => {
     const target = file('migrate');
     const first = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\n3 applied, 0 already applied.');
+    expect(first.stdout).toContain(
+      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\n3 applied, 0 already applied.',
+    );
     const again = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(again.stdout).toContain('Up to date: 3 migrations already applied.');
     const status = await cli(['status', '--dialect', 'sqlite', '--url', target]);
     expect(status.code).toBe(0);
-    expect(status.stdout.match(/^applied {2}\d{4}_\w+ {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}sha256 [0-9a-f]{12}$/gm)).toHaveLength(3);
+    expect(
+      status.stdout.match(/^applied {2}\d{4}_\w+ {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}sha256 [0-9a-f]{12}$/gm),
+    ).toHaveLength(3);
     expect(status.stdout).toContain('3 applied, 0 pending.');
   });
 
@@ -141,7 +150,9 @@ describe('versioned-sessions CLI on SQLite', () => {
     database.close();
     const run = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/migration 0003_processed_operations: Migration 0003_processed_operations failed .*processed_at/);
+    expect(run.stderr).toMatch(
+      /migration 0003_processed_operations: Migration 0003_processed_operations failed .*processed_at/,
+    );
   });
 
   it('the command in MigrationRequiredError is one the CLI runs, and it fixes the schema', async () => {
@@ -151,7 +162,14 @@ describe('versioned-sessions CLI on SQLite', () => {
       database,
       table: 'SesionesChat',
       processedTable: 'Procesados',
-      columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp', version: 'Version', createdAt: 'Creado', updatedAt: 'Actualizado' },
+      columns: {
+        key: 'Telefono',
+        state: 'Estado',
+        data: 'DatosTemp',
+        version: 'Version',
+        createdAt: 'Creado',
+        updatedAt: 'Actualizado',
+      },
     });
     const repository = new SessionRepository({ store });
     const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
@@ -165,9 +183,21 @@ describe('versioned-sessions CLI on SQLite', () => {
   });
 
   it('print renders what renderMigrations renders', async () => {
-    const run = await cli(['print', '--dialect', 'postgres', '--schema', 'bot', '--table', 'SesionesChat', '--key-column', 'Telefono']);
+    const run = await cli([
+      'print',
+      '--dialect',
+      'postgres',
+      '--schema',
+      'bot',
+      '--table',
+      'SesionesChat',
+      '--key-column',
+      'Telefono',
+    ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(renderMigrations({ dialect: 'postgres', schema: 'bot', table: 'SesionesChat', columns: { key: 'Telefono' } }));
+    expect(run.stdout).toBe(
+      renderMigrations({ dialect: 'postgres', schema: 'bot', table: 'SesionesChat', columns: { key: 'Telefono' } }),
+    );
   });
 
   it('demo runs the naive and the versioned handler and shows the versioned one losing nothing', async () => {
@@ -178,7 +208,8 @@ describe('versioned-sessions CLI on SQLite', () => {
 });
 
 const mssqlShipped = existsSync(join(migrationsRoot(), 'mssql'));
-if (!mssqlShipped) console.warn('[versioned-sessions tests] skipping print --dialect mssql: migrations/mssql is not in this tree yet');
+if (!mssqlShipped)
+  console.warn('[versioned-sessions tests] skipping print --dialect mssql: migrations/mssql is not in this tree yet');
 
 describe('versioned-sessions CLI: print --dialect mssql', () => {
   it.skipIf(!mssqlShipped)('prints the T-SQL script for sqlcmd (pinned)', async () => {
@@ -186,7 +217,9 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
-    expect(createHash('sha256').update(run.stdout).digest('hex')).toBe('fe07d75e5947c9814219d30b4ff322b6facee09bc9220f09f727d8ec124af75f');
+    expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
+      'fe07d75e5947c9814219d30b4ff322b6facee09bc9220f09f727d8ec124af75f',
+    );
   });
 });
 
@@ -222,7 +255,13 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
     schemas.push(schema);
     const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
     try {
-      const store = new PostgresSessionStore({ pool, schema, table: 'SesionesChat', columns: { key: 'Telefono', version: 'Version' }, processedTable: 'procesados' });
+      const store = new PostgresSessionStore({
+        pool,
+        schema,
+        table: 'SesionesChat',
+        columns: { key: 'Telefono', version: 'Version' },
+        processedTable: 'procesados',
+      });
       const repository = new SessionRepository({ store });
       const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
       expect(error.command).toBe(
@@ -232,9 +271,26 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('3 applied, 0 already applied.');
       await repository.verifySchema();
-      const status = await cli(['status', '--dialect', 'postgres', '--schema', schema, '--table', 'SesionesChat', '--key-column', 'Telefono', '--version-column', 'Version', '--processed-table', 'procesados'], {
-        VERSIONED_SESSIONS_DATABASE_URL: PG_URL,
-      });
+      const status = await cli(
+        [
+          'status',
+          '--dialect',
+          'postgres',
+          '--schema',
+          schema,
+          '--table',
+          'SesionesChat',
+          '--key-column',
+          'Telefono',
+          '--version-column',
+          'Version',
+          '--processed-table',
+          'procesados',
+        ],
+        {
+          VERSIONED_SESSIONS_DATABASE_URL: PG_URL,
+        },
+      );
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('3 applied, 0 pending.');
     } finally {
@@ -247,7 +303,9 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       try {
-        const { rows } = await client.query<{ name: string }>("SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'versioned_sessions_demo_%'");
+        const { rows } = await client.query<{ name: string }>(
+          "SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'versioned_sessions_demo_%'",
+        );
         return rows.map((row) => row.name);
       } finally {
         await client.end();

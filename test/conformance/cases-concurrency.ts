@@ -10,7 +10,13 @@ export function describeConcurrencyCases(target: DialectTarget): void {
   describe('concurrency with real parallel workers', () => {
     it('getOrCreateSession: 20 concurrent callers for a new key get one row at version 0', async () => {
       const fixture = await target.createFixture();
-      const results = await runParallel({ connection: fixture.connection, workload: 'getOrCreate', key: PHONE, workers: 4, tasksPerWorker: 5 });
+      const results = await runParallel({
+        connection: fixture.connection,
+        workload: 'getOrCreate',
+        key: PHONE,
+        workers: 4,
+        tasksPerWorker: 5,
+      });
       expect(results.filter((result) => !result.ok)).toEqual([]);
       expect(results.map((result) => result.version)).toEqual(Array(20).fill(0));
       expect(new Set(results.map((result) => result.createdAt)).size).toBe(1);
@@ -39,7 +45,13 @@ export function describeConcurrencyCases(target: DialectTarget): void {
     it('negative control: the same workload read-then-write without the version check loses updates', async () => {
       const fixture = await target.createFixture();
       await fixture.repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
-      const results = await runParallel({ connection: fixture.connection, workload: 'naiveIncrement', key: PHONE, workers: 5, tasksPerWorker: 10 });
+      const results = await runParallel({
+        connection: fixture.connection,
+        workload: 'naiveIncrement',
+        key: PHONE,
+        workers: 5,
+        tasksPerWorker: 10,
+      });
       expect(results.filter((result) => !result.ok)).toEqual([]);
       const final = (await fixture.repository.getSession(PHONE)) as { data: Counter; version: number } | null;
       expect(final!.version).toBe(50);
@@ -93,7 +105,11 @@ export function describeConcurrencyCases(target: DialectTarget): void {
             // Another instance writes between this handler's read and its write.
             await repository.updateSession(PHONE, { data: { counter: 10 } });
           }
-          return repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, { expectedVersion: session.version });
+          return repository.updateSession(
+            PHONE,
+            { data: { counter: (session.data.counter ?? 0) + 1 } },
+            { expectedVersion: session.version },
+          );
         },
         { random: () => 0 },
       );
@@ -105,7 +121,10 @@ export function describeConcurrencyCases(target: DialectTarget): void {
     it('throws the last ConcurrencyError unchanged after the last attempt', async () => {
       const fixture = await target.createFixture();
       const lines: string[] = [];
-      const repository = new SessionRepository({ store: fixture.store, logger: suiteLog.tee({ warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) }) });
+      const repository = new SessionRepository({
+        store: fixture.store,
+        logger: suiteLog.tee({ warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) }),
+      });
       let calls = 0;
       const thrown: unknown[] = [];
       const error = await withSessionRetry(
@@ -114,10 +133,12 @@ export function describeConcurrencyCases(target: DialectTarget): void {
         async (session) => {
           calls++;
           await repository.updateSession(PHONE, { state: `INTRUSO_${calls}` });
-          return repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: session.version }).catch((e: unknown) => {
-            thrown.push(e);
-            throw e;
-          });
+          return repository
+            .updateSession(PHONE, { state: 'MIO' }, { expectedVersion: session.version })
+            .catch((e: unknown) => {
+              thrown.push(e);
+              throw e;
+            });
         },
         { baseDelayMs: 1 },
       ).catch((e: unknown) => e);
@@ -130,7 +151,9 @@ export function describeConcurrencyCases(target: DialectTarget): void {
 
     it('with createIfMissing false, a missing session is a SessionNotFoundError and nothing is created', async () => {
       const fixture = await target.createFixture();
-      const error = await withSessionRetry(fixture.repository, PHONE, async () => 'never', { createIfMissing: false }).catch((e: unknown) => e);
+      const error = await withSessionRetry(fixture.repository, PHONE, async () => 'never', {
+        createIfMissing: false,
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionNotFoundError);
       expect(await rowCount(fixture)).toBe(0);
     });

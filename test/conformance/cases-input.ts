@@ -53,7 +53,11 @@ export function describeInputCases(target: DialectTarget): void {
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).argument).toBe(argument);
-      expect(await fixture.repository.getSession(PHONE)).toMatchObject({ state: 'INICIO', data: { ok: true }, version: 0 });
+      expect(await fixture.repository.getSession(PHONE)).toMatchObject({
+        state: 'INICIO',
+        data: { ok: true },
+        version: 0,
+      });
     });
 
     const badVersions: [string, unknown][] = [
@@ -81,7 +85,9 @@ export function describeInputCases(target: DialectTarget): void {
     it('changes with an unknown field or a non-string state', async () => {
       const fixture = await target.createFixture();
       await fixture.repository.getOrCreateSession(PHONE);
-      const unknownField = await fixture.repository.updateSession(PHONE, { estado: 'X' } as never).catch((e: unknown) => e);
+      const unknownField = await fixture.repository
+        .updateSession(PHONE, { estado: 'X' } as never)
+        .catch((e: unknown) => e);
       expect(unknownField).toMatchObject({ name: 'InvalidArgumentError', argument: 'changes.estado' });
       const badState = await fixture.repository.updateSession(PHONE, { state: 42 as never }).catch((e: unknown) => e);
       expect(badState).toMatchObject({ name: 'InvalidArgumentError', argument: 'changes.state' });

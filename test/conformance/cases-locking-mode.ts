@@ -22,10 +22,19 @@ interface Observed {
   lines: string[];
 }
 
-function observedRepository(fixture: Fixture, lockingMode: LockingMode, extra: Partial<ConstructorParameters<typeof SessionRepository>[0]> = {}): Observed {
+function observedRepository(
+  fixture: Fixture,
+  lockingMode: LockingMode,
+  extra: Partial<ConstructorParameters<typeof SessionRepository>[0]> = {},
+): Observed {
   const conflicts: ConflictContext[] = [];
   const lines: string[] = [];
-  const local = { debug: (l: string) => lines.push(l), info: (l: string) => lines.push(l), warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
+  const local = {
+    debug: (l: string) => lines.push(l),
+    info: (l: string) => lines.push(l),
+    warn: (l: string) => lines.push(l),
+    error: (l: string) => lines.push(l),
+  };
   const repository = new SessionRepository({
     store: fixture.store,
     lockingMode,
@@ -58,8 +67,12 @@ export function describeLockingModeCases(target: DialectTarget): void {
       const { repository, conflicts } = observedRepository(fixture, 'enforce');
       await repository.getOrCreateSession(PHONE, { state: 'INICIO' });
       await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 });
-      await expect(repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
-      expect(conflicts).toMatchObject([{ lockingMode: 'enforce', enforced: true, expectedVersion: 0, actualVersion: 1 }]);
+      await expect(repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(
+        ConcurrencyError,
+      );
+      expect(conflicts).toMatchObject([
+        { lockingMode: 'enforce', enforced: true, expectedVersion: 0, actualVersion: 1 },
+      ]);
       expect(await repository.getSession(PHONE)).toMatchObject({ state: 'A', version: 1 });
     });
 
@@ -68,11 +81,19 @@ export function describeLockingModeCases(target: DialectTarget): void {
       const { repository, conflicts, lines } = observedRepository(fixture, 'off');
       await repository.getOrCreateSession(PHONE, { state: 'INICIO' });
       await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 });
-      expect(await repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).toMatchObject({ state: 'B', version: 2 });
-      expect(await repository.updateSession(PHONE, { state: 'C' }, { expectedVersion: 99 })).toMatchObject({ state: 'C', version: 3 });
+      expect(await repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).toMatchObject({
+        state: 'B',
+        version: 2,
+      });
+      expect(await repository.updateSession(PHONE, { state: 'C' }, { expectedVersion: 99 })).toMatchObject({
+        state: 'C',
+        version: 3,
+      });
       expect(await repository.deleteSession(PHONE, { expectedVersion: 0 })).toBe(true);
       expect(await repository.deleteSession(PHONE, { expectedVersion: 0 })).toBe(false);
-      await expect(repository.updateSession(PHONE, { state: 'D' }, { expectedVersion: 3 })).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(repository.updateSession(PHONE, { state: 'D' }, { expectedVersion: 3 })).rejects.toBeInstanceOf(
+        SessionNotFoundError,
+      );
       expect(conflicts).toEqual([]);
       expect(lines).toEqual([]);
       expect(await rowCount(fixture)).toBe(0);
@@ -81,7 +102,9 @@ export function describeLockingModeCases(target: DialectTarget): void {
     it("'observe' writes a stale update anyway and reports the conflict: hook, warn line, metric, channel", async () => {
       const fixture = await target.createFixture();
       const metrics = inMemoryMetrics();
-      const { repository, conflicts, lines } = observedRepository(fixture, 'observe', { metrics: { meterProvider: metrics.meterProvider } });
+      const { repository, conflicts, lines } = observedRepository(fixture, 'observe', {
+        metrics: { meterProvider: metrics.meterProvider },
+      });
       const published: unknown[] = [];
       const listener = (message: unknown): void => {
         published.push(message);
@@ -90,7 +113,11 @@ export function describeLockingModeCases(target: DialectTarget): void {
       try {
         await repository.getOrCreateSession(PHONE, { state: 'INICIO', data: { paso: 0 } });
         await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 }); // current: not a conflict
-        const written = await repository.updateSession(PHONE, { state: 'B', data: { paso: 2 } }, { expectedVersion: 0 });
+        const written = await repository.updateSession(
+          PHONE,
+          { state: 'B', data: { paso: 2 } },
+          { expectedVersion: 0 },
+        );
         expect(written).toMatchObject({ state: 'B', data: { paso: 2 }, version: 2 });
       } finally {
         unsubscribe(diagnosticsChannels.conflict, listener);
@@ -129,13 +156,21 @@ export function describeLockingModeCases(target: DialectTarget): void {
       const fixture = await target.createFixture();
       await insertLegacyRow(target, fixture, '{}');
       const { repository, conflicts, lines } = observedRepository(fixture, 'observe');
-      expect(await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 })).toMatchObject({ version: 1 });
+      expect(await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 })).toMatchObject({
+        version: 1,
+      });
       expect(await repository.updateSession(PHONE, { state: 'B' })).toMatchObject({ version: 2 });
-      expect(await repository.updateSession(PHONE, { state: 'C' }, { expectedVersion: null })).toMatchObject({ version: 3 });
-      expect(await repository.updateSession(PHONE, { state: 'D' }, { expectedVersion: 3 })).toMatchObject({ version: 4 });
+      expect(await repository.updateSession(PHONE, { state: 'C' }, { expectedVersion: null })).toMatchObject({
+        version: 3,
+      });
+      expect(await repository.updateSession(PHONE, { state: 'D' }, { expectedVersion: 3 })).toMatchObject({
+        version: 4,
+      });
       expect(conflicts).toEqual([]);
       expect(lines).toEqual([]);
-      await expect(repository.updateSession('+5215500000000', { state: 'X' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(SessionNotFoundError);
+      await expect(
+        repository.updateSession('+5215500000000', { state: 'X' }, { expectedVersion: 0 }),
+      ).rejects.toBeInstanceOf(SessionNotFoundError);
     });
 
     it("'observe' deletes a stale version anyway and reports it; a missing key deletes nothing and reports nothing", async () => {
@@ -147,7 +182,9 @@ export function describeLockingModeCases(target: DialectTarget): void {
       expect(await repository.deleteSession(PHONE, { expectedVersion: 0 })).toBe(true);
       expect(await rowCount(fixture)).toBe(0);
       expect(await repository.deleteSession(PHONE, { expectedVersion: 0 })).toBe(false);
-      expect(conflicts).toMatchObject([{ operation: 'deleteSession', expectedVersion: 0, actualVersion: 2, enforced: false }]);
+      expect(conflicts).toMatchObject([
+        { operation: 'deleteSession', expectedVersion: 0, actualVersion: 2, enforced: false },
+      ]);
     });
 
     /** 20 writers in 4 worker threads all write over version 1 of one session at once. */
@@ -156,7 +193,11 @@ export function describeLockingModeCases(target: DialectTarget): void {
       await fixture.repository.getOrCreateSession(PHONE);
       await fixture.repository.updateSession(PHONE, { state: 'INICIO' }, { expectedVersion: 0 });
       const run = { connection: fixture.connection, key: PHONE, workers: 4, tasksPerWorker: 5, expectedVersion: 1 };
-      const { results, conflicts } = await runParallelDetailed({ ...run, workload, repositoryOptions: { lockingMode } });
+      const { results, conflicts } = await runParallelDetailed({
+        ...run,
+        workload,
+        repositoryOptions: { lockingMode },
+      });
       expect(results.filter((result) => !result.ok)).toEqual([]);
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ version: 21 });
       return { results, conflicts };
@@ -164,11 +205,15 @@ export function describeLockingModeCases(target: DialectTarget): void {
 
     it("'observe' under 20 parallel writers on one version: all written, exactly 19 conflicts, each naming the version it replaced", async () => {
       const { results, conflicts } = await raceOverVersionOne('observeSameVersion', 'observe');
-      expect(results.map((result) => result.version).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect(results.map((result) => result.version).sort((a, b) => a! - b!)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 2),
+      );
       // The writes serialised: the first replaced version 1 (no conflict), each later one replaced the one before.
       expect(conflicts).toHaveLength(19);
       expect(conflicts.every((conflict) => conflict.expectedVersion === 1 && conflict.enforced === false)).toBe(true);
-      expect(conflicts.map((conflict) => conflict.actualVersion).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 19 }, (_, i) => i + 2));
+      expect(conflicts.map((conflict) => conflict.actualVersion).sort((a, b) => a! - b!)).toEqual(
+        Array.from({ length: 19 }, (_, i) => i + 2),
+      );
     });
 
     it('negative control: detecting by read-then-write under the same race misses conflicts', async () => {

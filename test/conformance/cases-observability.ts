@@ -22,11 +22,19 @@ type Recorded = { hook: string; context: SessionEventContext };
 
 function recordingHooks(into: Recorded[], tag = ''): SessionHooks {
   const push = (hook: string) => (context: SessionEventContext) => into.push({ hook: `${tag}${hook}`, context });
-  return { onConflict: push('onConflict'), onRetry: push('onRetry'), onExhausted: push('onExhausted'), onDuplicate: push('onDuplicate') };
+  return {
+    onConflict: push('onConflict'),
+    onRetry: push('onRetry'),
+    onExhausted: push('onExhausted'),
+    onDuplicate: push('onDuplicate'),
+  };
 }
 
 /** Runs withSessionRetry where another writer always gets in first: every attempt conflicts. */
-async function alwaysLosing(repository: SessionRepository, options: Parameters<typeof withSessionRetry>[3] = {}): Promise<unknown> {
+async function alwaysLosing(
+  repository: SessionRepository,
+  options: Parameters<typeof withSessionRetry>[3] = {},
+): Promise<unknown> {
   return withSessionRetry(
     repository,
     PHONE,
@@ -38,7 +46,10 @@ async function alwaysLosing(repository: SessionRepository, options: Parameters<t
   ).catch((error: unknown) => error);
 }
 
-function repositoryWith(fixture: Fixture, options: Partial<ConstructorParameters<typeof SessionRepository>[0]>): SessionRepository {
+function repositoryWith(
+  fixture: Fixture,
+  options: Partial<ConstructorParameters<typeof SessionRepository>[0]>,
+): SessionRepository {
   return new SessionRepository({ store: fixture.store, logger: suiteLog.logger, ...options });
 }
 
@@ -56,7 +67,9 @@ export function describeObservabilityCases(target: DialectTarget): void {
       await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 });
       subscribe(diagnosticsChannels.conflict, listener);
       try {
-        await expect(repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+        await expect(repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(
+          ConcurrencyError,
+        );
         await expect(repository.deleteSession(PHONE, { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
       } finally {
         unsubscribe(diagnosticsChannels.conflict, listener);
@@ -98,9 +111,18 @@ export function describeObservabilityCases(target: DialectTarget): void {
         subscribe(name, listener);
         return () => unsubscribe(name, listener);
       });
-      const error = await alwaysLosing(repository, { hooks: recordingHooks(recorded, 'call.') }).finally(() => listeners.forEach((stop) => stop()));
+      const error = await alwaysLosing(repository, { hooks: recordingHooks(recorded, 'call.') }).finally(() =>
+        listeners.forEach((stop) => stop()),
+      );
       expect(error).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 2, actualVersion: 3 });
-      const summary = recorded.map(({ hook, context }) => [hook, context.attempt, context.maxAttempts, context.delayMs, context.expectedVersion, context.actualVersion]);
+      const summary = recorded.map(({ hook, context }) => [
+        hook,
+        context.attempt,
+        context.maxAttempts,
+        context.delayMs,
+        context.expectedVersion,
+        context.actualVersion,
+      ]);
       expect(summary).toEqual([
         ['onConflict', 1, 3, 0, 0, 1],
         ['onRetry', 1, 3, 1, 0, 1],
@@ -112,9 +134,16 @@ export function describeObservabilityCases(target: DialectTarget): void {
         ['onExhausted', 3, 3, 0, 2, 3],
         ['call.onExhausted', 3, 3, 0, 2, 3],
       ]);
-      const exhausted = recorded.find((entry) => entry.hook === 'onExhausted')!.context as SessionEventContext & { error: unknown };
+      const exhausted = recorded.find((entry) => entry.hook === 'onExhausted')!.context as SessionEventContext & {
+        error: unknown;
+      };
       expect(exhausted.error).toBe(error);
-      expect(exhausted).toMatchObject({ operation: 'updateSession', key: PHONE, maskedKey: MASKED, dialect: target.dialect });
+      expect(exhausted).toMatchObject({
+        operation: 'updateSession',
+        key: PHONE,
+        maskedKey: MASKED,
+        dialect: target.dialect,
+      });
       // Elapsed time runs from the start of the retry loop, so it never goes down.
       const elapsed = recorded.map((entry) => entry.context.elapsedMs);
       expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
@@ -128,22 +157,34 @@ export function describeObservabilityCases(target: DialectTarget): void {
       await repository.getOrCreateSession(PHONE, { data: { n: 0 } });
       await alwaysLosing(repository); // 3 conflicts, 2 retries, 1 exhausted, 3 attempts
       let first = true;
-      await withSessionRetry(repository, PHONE, async (session) => {
-        if (first) {
-          first = false;
-          await repository.updateSession(PHONE, { state: 'INTRUSO' });
-        }
-        return repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: session.version });
-      }, { baseDelayMs: 1 }); // 1 conflict, 1 retry, 2 attempts
+      await withSessionRetry(
+        repository,
+        PHONE,
+        async (session) => {
+          if (first) {
+            first = false;
+            await repository.updateSession(PHONE, { state: 'INTRUSO' });
+          }
+          return repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: session.version });
+        },
+        { baseDelayMs: 1 },
+      ); // 1 conflict, 1 retry, 2 attempts
       const points = await metrics.collect();
       const attributes = { operation: 'updateSession', dialect: target.dialect };
-      expect(points.get('versioned_sessions.conflicts')).toEqual([{ attributes: { ...attributes, locking_mode: 'enforce' }, value: 4 }]);
+      expect(points.get('versioned_sessions.conflicts')).toEqual([
+        { attributes: { ...attributes, locking_mode: 'enforce' }, value: 4 },
+      ]);
       expect(points.get('versioned_sessions.retries')).toEqual([{ attributes, value: 3 }]);
       expect(points.get('versioned_sessions.retries.exhausted')).toEqual([{ attributes, value: 1 }]);
       const attempts = points.get('versioned_sessions.attempts')!;
       expect(attempts.map((point) => point.attributes)).toEqual([attributes]);
       const histogram = attempts[0]!.value as Histogram;
-      expect({ count: histogram.count, sum: histogram.sum, min: histogram.min, max: histogram.max }).toEqual({ count: 2, sum: 5, min: 2, max: 3 });
+      expect({ count: histogram.count, sum: histogram.sum, min: histogram.min, max: histogram.max }).toEqual({
+        count: 2,
+        sum: 5,
+        min: 2,
+        max: 3,
+      });
       expect(histogram.buckets.boundaries.slice(0, 3)).toEqual([1, 2, 3]);
       const everyValue = [...points.values()].flat().flatMap((point) => Object.values(point.attributes).map(String));
       expect(everyValue.filter((value) => E164_LIKE.test(value) || value.includes('5678'))).toEqual([]);
@@ -154,18 +195,31 @@ export function describeObservabilityCases(target: DialectTarget): void {
       const fixture = await target.createFixture();
       const recorded: Recorded[] = [];
       const metrics = inMemoryMetrics();
-      const repository = repositoryWith(fixture, { hooks: recordingHooks(recorded), metrics: { meterProvider: metrics.meterProvider } });
+      const repository = repositoryWith(fixture, {
+        hooks: recordingHooks(recorded),
+        metrics: { meterProvider: metrics.meterProvider },
+      });
       await repository.getOrCreateSession(PHONE);
       await repository.updateSession(PHONE, { state: 'PAGADO' }, { expectedVersion: 0, idempotencyKey: 'wamid.PAGO1' });
-      const error = await repository.updateSession(PHONE, { state: 'PAGADO' }, { expectedVersion: 0, idempotencyKey: 'wamid.PAGO1' }).catch((e: unknown) => e);
+      const error = await repository
+        .updateSession(PHONE, { state: 'PAGADO' }, { expectedVersion: 0, idempotencyKey: 'wamid.PAGO1' })
+        .catch((e: unknown) => e);
       expect(isDuplicateOperationError(error)).toBe(true);
       const result = await withSessionRetry(repository, PHONE, async () => 'never', { idempotencyKey: 'wamid.PAGO1' });
       expect(result).toMatchObject({ status: 'duplicate', committedVersion: 1 });
-      expect(recorded.map(({ hook, context }) => [hook, context.operation, context.expectedVersion, context.actualVersion])).toEqual([
+      expect(
+        recorded.map(({ hook, context }) => [hook, context.operation, context.expectedVersion, context.actualVersion]),
+      ).toEqual([
         ['onDuplicate', 'updateSession', 0, 1],
         ['onDuplicate', 'withSessionRetry', null, 1],
       ]);
-      expect(recorded[0]!.context).toMatchObject({ event: 'duplicate', key: PHONE, maskedKey: MASKED, idempotencyKey: 'wamid.PAGO1', dialect: target.dialect });
+      expect(recorded[0]!.context).toMatchObject({
+        event: 'duplicate',
+        key: PHONE,
+        maskedKey: MASKED,
+        idempotencyKey: 'wamid.PAGO1',
+        dialect: target.dialect,
+      });
       expect(Object.isFrozen(recorded[0]!.context)).toBe(true);
       const points = await metrics.collect();
       expect(points.get('versioned_sessions.duplicates')).toEqual([
@@ -193,11 +247,13 @@ export function describeObservabilityCases(target: DialectTarget): void {
       const error = await alwaysLosing(repository, { maxAttempts: 2 });
       expect(error).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 1, actualVersion: 2 });
       await new Promise((resolve) => setImmediate(resolve));
-      expect(lines).toEqual(expect.arrayContaining([
-        "[versioned-sessions] the onConflict hook failed (TypeError); the operation's outcome is unchanged.",
-        "[versioned-sessions] the onRetry hook failed (RangeError); the operation's outcome is unchanged.",
-        `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts`,
-      ]));
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          "[versioned-sessions] the onConflict hook failed (TypeError); the operation's outcome is unchanged.",
+          "[versioned-sessions] the onRetry hook failed (RangeError); the operation's outcome is unchanged.",
+          `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts`,
+        ]),
+      );
       expect(lines.filter((line) => line.includes('onConflict'))).toHaveLength(2);
       expect(await repository.getSession(PHONE)).toMatchObject({ state: 'INTRUSO_1', version: 2 });
     });
@@ -216,9 +272,21 @@ export function describeObservabilityCases(target: DialectTarget): void {
       await repository.getOrCreateSession(PHONE);
       await alwaysLosing(repository, { maxAttempts: 2 });
       expect(logged).toEqual([
-        ['debug', expect.stringMatching(new RegExp(`^\\[ConcurrencyError\\] Concurrency conflict detected for \\+52\\*+5678\\. Expected version: 0\\.`))],
+        [
+          'debug',
+          expect.stringMatching(
+            new RegExp(
+              `^\\[ConcurrencyError\\] Concurrency conflict detected for \\+52\\*+5678\\. Expected version: 0\\.`,
+            ),
+          ),
+        ],
         ['warning', `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/2 failed, retrying in 1ms`],
-        ['debug', expect.stringContaining('[ConcurrencyError] Concurrency conflict detected for +52*******5678. Expected version: 1.')],
+        [
+          'debug',
+          expect.stringContaining(
+            '[ConcurrencyError] Concurrency conflict detected for +52*******5678. Expected version: 1.',
+          ),
+        ],
         ['error', `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts`],
       ]);
     });
@@ -252,10 +320,16 @@ export function describeObservabilityCases(target: DialectTarget): void {
     it('negative control: with an identity masker the raw number reaches the log, and the PII check sees it', async () => {
       const fixture = await target.createFixture();
       const leaked: string[] = []; // deliberately not the suite's sink
-      const repository = new SessionRepository({ store: fixture.store, maskKey: (key) => key, logger: { warn: (line: string) => leaked.push(line) } });
+      const repository = new SessionRepository({
+        store: fixture.store,
+        maskKey: (key) => key,
+        logger: { warn: (line: string) => leaked.push(line) },
+      });
       await repository.getOrCreateSession(PHONE);
       await alwaysLosing(repository, { maxAttempts: 2 });
-      expect(leaked.filter((line) => E164_LIKE.test(line))).toEqual([`[ConcurrencyRetry] updateSession(${PHONE}) - attempt 1/2 failed, retrying in 1ms`]);
+      expect(leaked.filter((line) => E164_LIKE.test(line))).toEqual([
+        `[ConcurrencyRetry] updateSession(${PHONE}) - attempt 1/2 failed, retrying in 1ms`,
+      ]);
     });
   });
 }

@@ -1,6 +1,12 @@
 /** Reading, creating, updating, deleting and touching sessions; processed operations; the schema. */
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyError, MigrationRequiredError, SessionNotFoundError, isConcurrencyError, isVersionedSessionError } from '../../src/index.js';
+import {
+  ConcurrencyError,
+  MigrationRequiredError,
+  SessionNotFoundError,
+  isConcurrencyError,
+  isVersionedSessionError,
+} from '../../src/index.js';
 import { MASKED, PHONE, insertLegacyRow, rowCount } from './shared.js';
 import type { DialectTarget } from './target.js';
 
@@ -32,9 +38,18 @@ export function describeSessionCases(target: DialectTarget): void {
     it('round-trips unicode keys, states and nested data', async () => {
       const { repository } = await target.createFixture();
       const key = 'whatsapp:+52 155 ✓ 用户 🙂';
-      const data = { nombre: 'José Ñúñez', lista: [1, 2.5, -3e-7, true, null, 'ü'], anidado: { a: { b: { c: [] } } }, vacío: {} };
+      const data = {
+        nombre: 'José Ñúñez',
+        lista: [1, 2.5, -3e-7, true, null, 'ü'],
+        anidado: { a: { b: { c: [] } } },
+        vacío: {},
+      };
       const created = await repository.getOrCreateSession(key, { state: 'ESPERA_ÑANDÚ', data });
-      const updated = await repository.updateSession(key, { data: { ...data, extra: '🙂' } }, { expectedVersion: created.version });
+      const updated = await repository.updateSession(
+        key,
+        { data: { ...data, extra: '🙂' } },
+        { expectedVersion: created.version },
+      );
       const read = await repository.getSession(key);
       expect(read).toMatchObject({ key, state: 'ESPERA_ÑANDÚ', data: { ...data, extra: '🙂' }, version: 1 });
       expect(updated.data).toEqual(read!.data);
@@ -45,19 +60,34 @@ export function describeSessionCases(target: DialectTarget): void {
     it('with expectedVersion writes and returns version + 1', async () => {
       const { repository } = await target.createFixture();
       const session = await repository.getOrCreateSession(PHONE, { state: 'INICIO', data: { paso: 1 } });
-      const updated = await repository.updateSession(PHONE, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
+      const updated = await repository.updateSession(
+        PHONE,
+        { state: 'REFRI_ESPERA_SAP' },
+        { expectedVersion: session.version },
+      );
       expect(updated).toMatchObject({ key: PHONE, state: 'REFRI_ESPERA_SAP', data: { paso: 1 }, version: 1 });
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(session.updatedAt.getTime());
       const again = await repository.updateSession(PHONE, { data: { paso: 2 } }, { expectedVersion: 1 });
       expect(again).toMatchObject({ state: 'REFRI_ESPERA_SAP', data: { paso: 2 }, version: 2 });
-      expect(await repository.getSession(PHONE)).toMatchObject({ state: 'REFRI_ESPERA_SAP', data: { paso: 2 }, version: 2 });
+      expect(await repository.getSession(PHONE)).toMatchObject({
+        state: 'REFRI_ESPERA_SAP',
+        data: { paso: 2 },
+        version: 2,
+      });
     });
 
     it('can clear the state with null and bump the version with no field changed', async () => {
       const { repository } = await target.createFixture();
       await repository.getOrCreateSession(PHONE, { state: 'INICIO', data: { a: 1 } });
-      expect(await repository.updateSession(PHONE, { state: null }, { expectedVersion: 0 })).toMatchObject({ state: null, version: 1 });
-      expect(await repository.updateSession(PHONE, {}, { expectedVersion: 1 })).toMatchObject({ state: null, data: { a: 1 }, version: 2 });
+      expect(await repository.updateSession(PHONE, { state: null }, { expectedVersion: 0 })).toMatchObject({
+        state: null,
+        version: 1,
+      });
+      expect(await repository.updateSession(PHONE, {}, { expectedVersion: 1 })).toMatchObject({
+        state: null,
+        data: { a: 1 },
+        version: 2,
+      });
     });
 
     it('refuses a stale version with a ConcurrencyError and writes nothing', async () => {
@@ -79,7 +109,9 @@ export function describeSessionCases(target: DialectTarget): void {
         actualVersion: 1,
         operation: 'updateSession',
       });
-      expect(conflict.message.startsWith(`Concurrency conflict detected for ${MASKED}. Expected version: 0.`)).toBe(true);
+      expect(conflict.message.startsWith(`Concurrency conflict detected for ${MASKED}. Expected version: 0.`)).toBe(
+        true,
+      );
       expect(conflict.message).not.toContain(PHONE);
       expect(await repository.getSession(PHONE)).toMatchObject({ state: 'REFRI_ESPERA_SAP', version: 1 });
     });
@@ -102,7 +134,10 @@ export function describeSessionCases(target: DialectTarget): void {
       await repository.getOrCreateSession(PHONE);
       await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 });
       expect(await repository.updateSession(PHONE, { state: 'B' })).toMatchObject({ state: 'B', version: 2 });
-      expect(await repository.updateSession(PHONE, { state: 'C' }, { expectedVersion: null })).toMatchObject({ state: 'C', version: 3 });
+      expect(await repository.updateSession(PHONE, { state: 'C' }, { expectedVersion: null })).toMatchObject({
+        state: 'C',
+        version: 3,
+      });
       expect(await repository.updateSession(PHONE, { state: 'D' }, {})).toMatchObject({ state: 'D', version: 4 });
     });
 
@@ -111,9 +146,15 @@ export function describeSessionCases(target: DialectTarget): void {
       await insertLegacyRow(target, fixture, '{"legacy":true}');
       const legacy = await fixture.repository.getSessionWithVersion(PHONE);
       expect(legacy).toMatchObject({ state: 'INICIO', data: { legacy: true }, version: 0 });
-      const conflict = await fixture.repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 1 }).catch((e: unknown) => e);
+      const conflict = await fixture.repository
+        .updateSession(PHONE, { state: 'X' }, { expectedVersion: 1 })
+        .catch((e: unknown) => e);
       expect(conflict).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 1, actualVersion: 0 });
-      const updated = await fixture.repository.updateSession(PHONE, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: 0 });
+      const updated = await fixture.repository.updateSession(
+        PHONE,
+        { state: 'REFRI_ESPERA_SAP' },
+        { expectedVersion: 0 },
+      );
       expect(updated).toMatchObject({ state: 'REFRI_ESPERA_SAP', data: { legacy: true }, version: 1 });
     });
   });
@@ -133,7 +174,12 @@ export function describeSessionCases(target: DialectTarget): void {
       await repository.getOrCreateSession(PHONE);
       await repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0 });
       const stale = await repository.deleteSession(PHONE, { expectedVersion: 0 }).catch((e: unknown) => e);
-      expect(stale).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 0, actualVersion: 1, operation: 'deleteSession' });
+      expect(stale).toMatchObject({
+        name: 'ConcurrencyError',
+        expectedVersion: 0,
+        actualVersion: 1,
+        operation: 'deleteSession',
+      });
       expect(await rowCount(fixture)).toBe(1);
       expect(await repository.deleteSession(PHONE, { expectedVersion: 1 })).toBe(true);
       expect(await rowCount(fixture)).toBe(0);
@@ -152,7 +198,9 @@ export function describeSessionCases(target: DialectTarget): void {
       expect(touched!.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
       await repository.touchSession('+5215500000000');
       expect(await rowCount(fixture)).toBe(1);
-      expect(await repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).toMatchObject({ version: 1 });
+      expect(await repository.updateSession(PHONE, { state: 'B' }, { expectedVersion: 0 })).toMatchObject({
+        version: 1,
+      });
     });
   });
 
@@ -188,7 +236,9 @@ export function describeSessionCases(target: DialectTarget): void {
       expect(required.missing).toEqual([expect.stringContaining(`column "${fixture.names.columns.version}"`)]);
       expect(required.message).toContain(`npx versioned-sessions migrate --dialect ${target.dialect}`);
       expect(required.message).toContain(required.command);
-      const write = await fixture.repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0 }).catch((e: unknown) => e);
+      const write = await fixture.repository
+        .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0 })
+        .catch((e: unknown) => e);
       expect(write).toBeInstanceOf(MigrationRequiredError);
       expect((write as MigrationRequiredError).cause).toBeDefined();
     });
@@ -205,15 +255,24 @@ export function describeSessionCases(target: DialectTarget): void {
 
     it('maps onto an existing table with other names (SesionesChat / Telefono / Estado / DatosTemp)', async () => {
       const fixture = await target.createFixture({
-        tableOptions: { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp', version: 'Version' } },
+        tableOptions: {
+          table: 'SesionesChat',
+          columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp', version: 'Version' },
+        },
       });
       const { repository } = fixture;
       await repository.verifySchema();
       const session = await repository.getOrCreateSession(PHONE, { state: 'INICIO', data: { paso: 0 } });
-      const updated = await repository.updateSession(PHONE, { state: 'REFRI_ESPERA_SAP', data: { paso: 1 } }, { expectedVersion: session.version });
+      const updated = await repository.updateSession(
+        PHONE,
+        { state: 'REFRI_ESPERA_SAP', data: { paso: 1 } },
+        { expectedVersion: session.version },
+      );
       expect(updated).toMatchObject({ state: 'REFRI_ESPERA_SAP', data: { paso: 1 }, version: 1 });
       const q = fixture.quote;
-      const rows = await fixture.exec(`SELECT ${q('Telefono')} AS t, ${q('Estado')} AS e, ${q('Version')} AS v FROM ${fixture.table}`);
+      const rows = await fixture.exec(
+        `SELECT ${q('Telefono')} AS t, ${q('Estado')} AS e, ${q('Version')} AS v FROM ${fixture.table}`,
+      );
       expect(rows.map((row) => [row['t'], row['e'], Number(row['v'])])).toEqual([[PHONE, 'REFRI_ESPERA_SAP', 1]]);
     });
 
@@ -222,10 +281,16 @@ export function describeSessionCases(target: DialectTarget): void {
       const c = fixture.names.columns;
       if (target.dialect === 'postgres') {
         await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${fixture.quote(c.data)} DROP DEFAULT`);
-        await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${fixture.quote(c.data)} TYPE text USING ${fixture.quote(c.data)}::text`);
+        await fixture.exec(
+          `ALTER TABLE ${fixture.table} ALTER COLUMN ${fixture.quote(c.data)} TYPE text USING ${fixture.quote(c.data)}::text`,
+        );
       }
       const session = await fixture.repository.getOrCreateSession(PHONE, { data: { texto: 'sí', n: 1 } });
-      await fixture.repository.updateSession(PHONE, { data: { texto: 'no', n: 2 } }, { expectedVersion: session.version });
+      await fixture.repository.updateSession(
+        PHONE,
+        { data: { texto: 'no', n: 2 } },
+        { expectedVersion: session.version },
+      );
       const rows = await fixture.exec(`SELECT ${fixture.quote(c.data)} AS d FROM ${fixture.table}`);
       expect(typeof rows[0]!['d']).toBe('string');
       expect(JSON.parse(rows[0]!['d'] as string)).toEqual({ texto: 'no', n: 2 });

@@ -34,27 +34,39 @@ export async function processedRows(fixture: Fixture): Promise<Record<string, un
   return fixture.exec(`SELECT id, session_key, session_version FROM ${processedTable(fixture)} ORDER BY id`);
 }
 
-function recordingLogger(): { lines: string[]; logger: Record<'debug' | 'info' | 'warn' | 'error', (line: string) => void> } {
+function recordingLogger(): {
+  lines: string[];
+  logger: Record<'debug' | 'info' | 'warn' | 'error', (line: string) => void>;
+} {
   const lines: string[] = [];
   // Every line also goes to the suite's sink, for the PII check at the end of the suite.
-  const push = (level: string) => (line: string): void => {
-    lines.push(line);
-    suiteLog.add([{ level, line }]);
-  };
+  const push =
+    (level: string) =>
+    (line: string): void => {
+      lines.push(line);
+      suiteLog.add([{ level, line }]);
+    };
   return { lines, logger: { debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') } };
 }
 
 /** `count` concurrent deliveries of distinct messages to one session, each incrementing its counter once. */
-export function distinctDeliveries(repository: SessionRepository<Counter>, count: number): Promise<{ status: string }>[] {
+export function distinctDeliveries(
+  repository: SessionRepository<Counter>,
+  count: number,
+): Promise<{ status: string }>[] {
   return Array.from({ length: count }, (_, index) =>
     withSessionRetry(
       repository,
       PHONE,
       (session) =>
-        repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
-          expectedVersion: session.version,
-          idempotencyKey: `wamid.distinct.${index}`,
-        }),
+        repository.updateSession(
+          PHONE,
+          { data: { counter: (session.data.counter ?? 0) + 1 } },
+          {
+            expectedVersion: session.version,
+            idempotencyKey: `wamid.distinct.${index}`,
+          },
+        ),
       { idempotencyKey: `wamid.distinct.${index}`, maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5 },
     ),
   );
@@ -67,12 +79,20 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
       const { lines, logger } = recordingLogger();
       const repository = new SessionRepository<Counter>({ store: fixture.store, logger });
       await repository.getOrCreateSession(PHONE, { state: 'INICIO', data: { counter: 0 } });
-      const applied = await repository.updateSession(PHONE, { state: 'PAGADO', data: { counter: 1 } }, { expectedVersion: 0, idempotencyKey: MESSAGE_ID });
+      const applied = await repository.updateSession(
+        PHONE,
+        { state: 'PAGADO', data: { counter: 1 } },
+        { expectedVersion: 0, idempotencyKey: MESSAGE_ID },
+      );
       expect(applied).toMatchObject({ state: 'PAGADO', data: { counter: 1 }, version: 1 });
       // The session moves on; the repeat still gets the session as the first delivery committed it.
       await repository.updateSession(PHONE, { state: 'SIGUIENTE' }, { expectedVersion: 1 });
       const repeat = await repository
-        .updateSession(PHONE, { state: 'PAGADO', data: { counter: 2 } }, { expectedVersion: 1, idempotencyKey: MESSAGE_ID })
+        .updateSession(
+          PHONE,
+          { state: 'PAGADO', data: { counter: 2 } },
+          { expectedVersion: 1, idempotencyKey: MESSAGE_ID },
+        )
         .catch((e: unknown) => e);
       expect(repeat).toBeInstanceOf(DuplicateOperationError);
       expect(repeat).not.toBeInstanceOf(ConcurrencyError);
@@ -100,10 +120,14 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
         committedVersion: 1,
         processedAt: duplicate.processedAt,
       });
-      expect(await repository.getSession(PHONE)).toMatchObject({ state: 'SIGUIENTE', data: { counter: 1 }, version: 2 });
-      expect((await processedRows(fixture)).map((row) => [row['id'], row['session_key'], Number(row['session_version'])])).toEqual([
-        [MESSAGE_ID, PHONE, 1],
-      ]);
+      expect(await repository.getSession(PHONE)).toMatchObject({
+        state: 'SIGUIENTE',
+        data: { counter: 1 },
+        version: 2,
+      });
+      expect(
+        (await processedRows(fixture)).map((row) => [row['id'], row['session_key'], Number(row['session_version'])]),
+      ).toEqual([[MESSAGE_ID, PHONE, 1]]);
       // Neither the phone number nor the message id that embeds it appears raw in messages or logs.
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^\[DuplicateOperation\] Duplicate operation /);
@@ -119,12 +143,18 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
       const { repository } = fixture;
       await repository.getOrCreateSession(PHONE);
       await repository.updateSession(PHONE, { state: 'OTRO' }, { expectedVersion: 0 });
-      const conflict = await repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: 0, idempotencyKey: MESSAGE_ID }).catch((e: unknown) => e);
+      const conflict = await repository
+        .updateSession(PHONE, { state: 'MIO' }, { expectedVersion: 0, idempotencyKey: MESSAGE_ID })
+        .catch((e: unknown) => e);
       expect(conflict).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 0, actualVersion: 1 });
-      const missing = await repository.updateSession('+5215500000000', { state: 'X' }, { expectedVersion: 0, idempotencyKey: MESSAGE_ID }).catch((e: unknown) => e);
+      const missing = await repository
+        .updateSession('+5215500000000', { state: 'X' }, { expectedVersion: 0, idempotencyKey: MESSAGE_ID })
+        .catch((e: unknown) => e);
       expect(missing).toMatchObject({ name: 'SessionNotFoundError' });
       expect(await repository.isProcessed(MESSAGE_ID)).toBe(false);
-      expect(await repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: 1, idempotencyKey: MESSAGE_ID })).toMatchObject({ state: 'MIO', version: 2 });
+      expect(
+        await repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: 1, idempotencyKey: MESSAGE_ID }),
+      ).toMatchObject({ state: 'MIO', version: 2 });
       expect(await repository.isProcessed(MESSAGE_ID)).toBe(true);
     });
 
@@ -134,11 +164,29 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
       await repository.getOrCreateSession(PHONE);
       await repository.getOrCreateSession('+5215599999999');
       expect(await repository.markProcessed('wamid.MARKED')).toBe(true);
-      const marked = await repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, idempotencyKey: 'wamid.MARKED' }).catch((e: unknown) => e);
-      expect(marked).toMatchObject({ name: 'DuplicateOperationError', session: null, committedVersion: null, key: PHONE });
-      await repository.updateSession('+5215599999999', { state: 'Y' }, { expectedVersion: 0, idempotencyKey: 'wamid.OTHER' });
-      const other = await repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, idempotencyKey: 'wamid.OTHER' }).catch((e: unknown) => e);
-      expect(other).toMatchObject({ name: 'DuplicateOperationError', session: null, committedVersion: null, key: PHONE });
+      const marked = await repository
+        .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, idempotencyKey: 'wamid.MARKED' })
+        .catch((e: unknown) => e);
+      expect(marked).toMatchObject({
+        name: 'DuplicateOperationError',
+        session: null,
+        committedVersion: null,
+        key: PHONE,
+      });
+      await repository.updateSession(
+        '+5215599999999',
+        { state: 'Y' },
+        { expectedVersion: 0, idempotencyKey: 'wamid.OTHER' },
+      );
+      const other = await repository
+        .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, idempotencyKey: 'wamid.OTHER' })
+        .catch((e: unknown) => e);
+      expect(other).toMatchObject({
+        name: 'DuplicateOperationError',
+        session: null,
+        committedVersion: null,
+        key: PHONE,
+      });
       expect(await repository.getSession(PHONE)).toMatchObject({ state: null, version: 0 });
     });
 
@@ -146,8 +194,13 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
       const fixture = await target.createFixture();
       const { repository } = fixture;
       await repository.getOrCreateSession(PHONE);
-      expect(await repository.updateSession(PHONE, { state: 'A' }, { idempotencyKey: MESSAGE_ID })).toMatchObject({ state: 'A', version: 1 });
-      const repeat = await repository.updateSession(PHONE, { state: 'A' }, { idempotencyKey: MESSAGE_ID }).catch((e: unknown) => e);
+      expect(await repository.updateSession(PHONE, { state: 'A' }, { idempotencyKey: MESSAGE_ID })).toMatchObject({
+        state: 'A',
+        version: 1,
+      });
+      const repeat = await repository
+        .updateSession(PHONE, { state: 'A' }, { idempotencyKey: MESSAGE_ID })
+        .catch((e: unknown) => e);
       expect(repeat).toMatchObject({ name: 'DuplicateOperationError', committedVersion: 1 });
       expect(await repository.getSession(PHONE)).toMatchObject({ version: 1 });
     });
@@ -161,7 +214,9 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
           .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(InvalidArgumentError);
         expect((error as InvalidArgumentError).argument).toBe('options.idempotencyKey');
-        const viaRetry = await withSessionRetry(fixture.repository, PHONE, async () => 'never', { idempotencyKey: idempotencyKey as string }).catch((e: unknown) => e);
+        const viaRetry = await withSessionRetry(fixture.repository, PHONE, async () => 'never', {
+          idempotencyKey: idempotencyKey as string,
+        }).catch((e: unknown) => e);
         expect(viaRetry).toMatchObject({ name: 'InvalidArgumentError', argument: 'idempotencyKey' });
       }
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ state: null, version: 0 });
@@ -226,11 +281,19 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
         async (session) => {
           handlerRuns++;
           // Another instance, given the same message, commits between this handler's read and its write.
-          await repository.updateSession(PHONE, { data: { counter: 1 } }, { expectedVersion: session.version, idempotencyKey: MESSAGE_ID });
-          return repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
-            expectedVersion: session.version,
-            idempotencyKey: MESSAGE_ID,
-          });
+          await repository.updateSession(
+            PHONE,
+            { data: { counter: 1 } },
+            { expectedVersion: session.version, idempotencyKey: MESSAGE_ID },
+          );
+          return repository.updateSession(
+            PHONE,
+            { data: { counter: (session.data.counter ?? 0) + 1 } },
+            {
+              expectedVersion: session.version,
+              idempotencyKey: MESSAGE_ID,
+            },
+          );
         },
         { idempotencyKey: MESSAGE_ID },
       );
@@ -297,7 +360,12 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
       const losers = results.filter((result) => !result.ok);
       expect(losers).toHaveLength(49);
       for (const loser of losers) {
-        expect(loser.error).toMatchObject({ name: 'DuplicateOperationError', isDuplicateOperationError: true, isConcurrencyError: false, committedVersion: 1 });
+        expect(loser.error).toMatchObject({
+          name: 'DuplicateOperationError',
+          isDuplicateOperationError: true,
+          isConcurrencyError: false,
+          committedVersion: 1,
+        });
       }
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ data: { counter: 1 }, version: 1 });
     });

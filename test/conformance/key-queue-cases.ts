@@ -34,7 +34,11 @@ function increment(repository: SessionRepository<Counter>, seen: number[] = []) 
   return async (session: Session<Counter>): Promise<Session<Counter>> => {
     seen.push(session.version);
     await new Promise((resolve) => setImmediate(resolve));
-    return repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, { expectedVersion: session.version });
+    return repository.updateSession(
+      PHONE,
+      { data: { counter: (session.data.counter ?? 0) + 1 } },
+      { expectedVersion: session.version },
+    );
   };
 }
 
@@ -60,7 +64,9 @@ export function defineKeyQueueCases(target: DialectTarget): void {
       const seen: number[] = [];
       let retries = 0;
       const results = await Promise.all(
-        Array.from({ length: 30 }, () => withSessionRetry(repository, PHONE, increment(repository, seen), { onRetry: () => retries++ })),
+        Array.from({ length: 30 }, () =>
+          withSessionRetry(repository, PHONE, increment(repository, seen), { onRetry: () => retries++ }),
+        ),
       );
       expect(results.map((session) => session.version)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i)); // each handler ran once, on the version before it
@@ -76,7 +82,12 @@ export function defineKeyQueueCases(target: DialectTarget): void {
       let retries = 0;
       await Promise.all(
         Array.from({ length: 10 }, () =>
-          withSessionRetry(repository, PHONE, increment(repository), { maxAttempts: 100, baseDelayMs: 1, maxDelayMs: 5, onRetry: () => retries++ }),
+          withSessionRetry(repository, PHONE, increment(repository), {
+            maxAttempts: 100,
+            baseDelayMs: 1,
+            maxDelayMs: 5,
+            onRetry: () => retries++,
+          }),
         ),
       );
       expect(retries).toBeGreaterThan(0);
@@ -85,18 +96,31 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('a write by another instance between the cached read and the write is refused, and the session re-read', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger, perKeyQueue: true });
-      const otherInstance = new SessionRepository<Counter>({ store: fixture.newStore(fixture.tableOptions as Record<string, unknown>), logger: suiteLog.logger });
+      const repository = new SessionRepository<Counter>({
+        store: fixture.store,
+        logger: suiteLog.logger,
+        perKeyQueue: true,
+      });
+      const otherInstance = new SessionRepository<Counter>({
+        store: fixture.newStore(fixture.tableOptions as Record<string, unknown>),
+        logger: suiteLog.logger,
+      });
       const secondSeen: number[] = [];
       let retries = 0;
       const first = withSessionRetry(repository, PHONE, async (session) => {
         const written = await increment(repository)(session);
         // Another instance increments after this process cached version 1 for the queued handler.
         const current = (await otherInstance.getSession(PHONE))!;
-        await otherInstance.updateSession(PHONE, { data: { counter: current.data.counter! + 1 } }, { expectedVersion: current.version });
+        await otherInstance.updateSession(
+          PHONE,
+          { data: { counter: current.data.counter! + 1 } },
+          { expectedVersion: current.version },
+        );
         return written;
       });
-      const second = withSessionRetry(repository, PHONE, increment(repository, secondSeen), { onRetry: () => retries++ });
+      const second = withSessionRetry(repository, PHONE, increment(repository, secondSeen), {
+        onRetry: () => retries++,
+      });
       await Promise.all([first, second]);
       expect(secondSeen).toEqual([1, 2]); // the cached version 1 first, then version 2 read again
       expect(retries).toBe(0); // a stale cache costs a read, not a backoff
@@ -105,16 +129,31 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('negative control: the same stale cached session written without the version check loses the other write', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger, perKeyQueue: true });
-      const otherInstance = new SessionRepository<Counter>({ store: fixture.newStore(fixture.tableOptions as Record<string, unknown>), logger: suiteLog.logger });
+      const repository = new SessionRepository<Counter>({
+        store: fixture.store,
+        logger: suiteLog.logger,
+        perKeyQueue: true,
+      });
+      const otherInstance = new SessionRepository<Counter>({
+        store: fixture.newStore(fixture.tableOptions as Record<string, unknown>),
+        logger: suiteLog.logger,
+      });
       const first = withSessionRetry(repository, PHONE, async (session) => {
         const written = await increment(repository)(session);
         const current = (await otherInstance.getSession(PHONE))!;
-        await otherInstance.updateSession(PHONE, { data: { counter: current.data.counter! + 1 } }, { expectedVersion: current.version });
+        await otherInstance.updateSession(
+          PHONE,
+          { data: { counter: current.data.counter! + 1 } },
+          { expectedVersion: current.version },
+        );
         return written;
       });
       const second = withSessionRetry(repository, PHONE, (session) =>
-        repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, { expectedVersion: null }),
+        repository.updateSession(
+          PHONE,
+          { data: { counter: (session.data.counter ?? 0) + 1 } },
+          { expectedVersion: null },
+        ),
       );
       await Promise.all([first, second]);
       expect(await counterOf(fixture)).toEqual({ counter: 2, version: 3 }); // the other instance's increment is gone
@@ -138,7 +177,11 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('a handler that changes its session in place and writes nothing cannot change the cache', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger, perKeyQueue: true });
+      const repository = new SessionRepository<Counter>({
+        store: fixture.store,
+        logger: suiteLog.logger,
+        perKeyQueue: true,
+      });
       const first = withSessionRetry(repository, PHONE, increment(repository));
       const meddler = withSessionRetry(repository, PHONE, (session) => {
         session.data.counter = 100;
@@ -153,7 +196,15 @@ export function defineKeyQueueCases(target: DialectTarget): void {
     async function queuedIncrements(fixture: Fixture, workers: number, tasks: number) {
       await fixture.repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
       const retry = { maxAttempts: 500, baseDelayMs: 1, maxDelayMs: 20 };
-      const results = await runParallel({ connection: fixture.connection, workload: 'retryIncrement', key: PHONE, workers, tasksPerWorker: tasks, perKeyQueue: true, retry });
+      const results = await runParallel({
+        connection: fixture.connection,
+        workload: 'retryIncrement',
+        key: PHONE,
+        workers,
+        tasksPerWorker: tasks,
+        perKeyQueue: true,
+        retry,
+      });
       expect(results.filter((result) => !result.ok)).toEqual([]);
       return results;
     }

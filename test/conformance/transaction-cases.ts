@@ -10,13 +10,21 @@ import type { CallerTransaction, DialectTarget, Fixture } from './target.js';
 const PHONE = '+5215512345678';
 
 /** A report table next to the sessions table, and an insert of one row into it. */
-async function reportTable(fixture: Fixture): Promise<{ insert(tx: CallerTransaction, total: number): Promise<void>; count(): Promise<number> }> {
+async function reportTable(
+  fixture: Fixture,
+): Promise<{ insert(tx: CallerTransaction, total: number): Promise<void>; count(): Promise<number> }> {
   const name = uniqueName('reports');
-  const table = fixture.names.schema === null ? fixture.quote(name) : `${fixture.quote(fixture.names.schema)}.${fixture.quote(name)}`;
+  const table =
+    fixture.names.schema === null
+      ? fixture.quote(name)
+      : `${fixture.quote(fixture.names.schema)}.${fixture.quote(name)}`;
   await fixture.exec(`CREATE TABLE ${table} (phone varchar(255) NOT NULL, total integer NOT NULL)`);
   return {
     async insert(tx, total) {
-      await tx.exec(`INSERT INTO ${table} (phone, total) VALUES (${fixture.placeholder(1)}, ${fixture.placeholder(2)})`, [PHONE, total]);
+      await tx.exec(
+        `INSERT INTO ${table} (phone, total) VALUES (${fixture.placeholder(1)}, ${fixture.placeholder(2)})`,
+        [PHONE, total],
+      );
     },
     async count() {
       return Number((await fixture.exec(`SELECT COUNT(*) AS n FROM ${table}`))[0]!['n']);
@@ -33,9 +41,16 @@ export function defineTransactionCases(target: DialectTarget): void {
       const tx = await target.beginTransaction(fixture);
       try {
         await reports.insert(tx, 1200);
-        const updated = await fixture.repository.updateSession(PHONE, { state: 'CERRADO' }, { expectedVersion: session.version, transaction: tx.handle });
+        const updated = await fixture.repository.updateSession(
+          PHONE,
+          { state: 'CERRADO' },
+          { expectedVersion: session.version, transaction: tx.handle },
+        );
         expect(updated).toMatchObject({ state: 'CERRADO', version: 1 });
-        expect(await fixture.repository.getSessionWithVersion(PHONE, { transaction: tx.handle })).toMatchObject({ state: 'CERRADO', version: 1 });
+        expect(await fixture.repository.getSessionWithVersion(PHONE, { transaction: tx.handle })).toMatchObject({
+          state: 'CERRADO',
+          version: 1,
+        });
         await tx.commit();
       } catch (error) {
         await tx.rollback();
@@ -53,7 +68,11 @@ export function defineTransactionCases(target: DialectTarget): void {
       const tx = await target.beginTransaction(fixture);
       await reports.insert(tx, 1200);
       const error = await fixture.repository
-        .updateSession(PHONE, { state: 'CERRADO' }, { expectedVersion: session.version, transaction: tx.handle, idempotencyKey: 'wamid.REPORTE' })
+        .updateSession(
+          PHONE,
+          { state: 'CERRADO' },
+          { expectedVersion: session.version, transaction: tx.handle, idempotencyKey: 'wamid.REPORTE' },
+        )
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConcurrencyError);
       expect(error).toMatchObject({ expectedVersion: 0, actualVersion: 1 });
@@ -69,28 +88,42 @@ export function defineTransactionCases(target: DialectTarget): void {
       await fixture.repository.getOrCreateSession(PHONE);
       const rolledBack = await target.beginTransaction(fixture);
       await reports.insert(rolledBack, 1);
-      await fixture.repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0, idempotencyKey: 'wamid.X', transaction: rolledBack.handle });
+      await fixture.repository.updateSession(
+        PHONE,
+        { state: 'A' },
+        { expectedVersion: 0, idempotencyKey: 'wamid.X', transaction: rolledBack.handle },
+      );
       await rolledBack.rollback();
       expect(await fixture.repository.isProcessed('wamid.X')).toBe(false);
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ state: null, version: 0 });
       const committed = await target.beginTransaction(fixture);
       await reports.insert(committed, 2);
-      await fixture.repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 0, idempotencyKey: 'wamid.X', transaction: committed.handle });
+      await fixture.repository.updateSession(
+        PHONE,
+        { state: 'A' },
+        { expectedVersion: 0, idempotencyKey: 'wamid.X', transaction: committed.handle },
+      );
       await committed.commit();
       expect(await reports.count()).toBe(1);
       expect(await fixture.repository.getSession(PHONE)).toMatchObject({ state: 'A', version: 1 });
-      const repeat = await fixture.repository.updateSession(PHONE, { state: 'A' }, { expectedVersion: 1, idempotencyKey: 'wamid.X' }).catch((e: unknown) => e);
+      const repeat = await fixture.repository
+        .updateSession(PHONE, { state: 'A' }, { expectedVersion: 1, idempotencyKey: 'wamid.X' })
+        .catch((e: unknown) => e);
       expect(repeat).toMatchObject({ name: 'DuplicateOperationError', committedVersion: 1 });
     });
 
-    it('with the per-key queue, a write in a rolled-back transaction never serves the next handler\'s read', async () => {
+    it("with the per-key queue, a write in a rolled-back transaction never serves the next handler's read", async () => {
       const fixture = await target.createFixture();
       const repository = new SessionRepository({ store: fixture.store, perKeyQueue: true });
       await repository.getOrCreateSession(PHONE, { state: 'INICIO' });
       const seen: number[] = [];
       const first = withSessionRetry(repository, PHONE, async (session) => {
         const tx = await target.beginTransaction(fixture);
-        await repository.updateSession(PHONE, { state: 'DESHECHO' }, { expectedVersion: session.version, transaction: tx.handle });
+        await repository.updateSession(
+          PHONE,
+          { state: 'DESHECHO' },
+          { expectedVersion: session.version, transaction: tx.handle },
+        );
         await tx.rollback();
         return 'rolled back';
       });
@@ -103,13 +136,18 @@ export function defineTransactionCases(target: DialectTarget): void {
       expect(seen).toEqual([0]); // read from the database, not the uncommitted version 1
     });
 
-    it('something that is not a transaction of the store\'s driver is an InvalidArgumentError and nothing is written', async () => {
+    it("something that is not a transaction of the store's driver is an InvalidArgumentError and nothing is written", async () => {
       const fixture = await target.createFixture();
       await fixture.repository.getOrCreateSession(PHONE);
       for (const transaction of [{}, 'BEGIN', 42]) {
         for (const attempt of [
           () => fixture.repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction }),
-          () => fixture.repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction, idempotencyKey: 'wamid.Y' }),
+          () =>
+            fixture.repository.updateSession(
+              PHONE,
+              { state: 'X' },
+              { expectedVersion: 0, transaction, idempotencyKey: 'wamid.Y' },
+            ),
           () => fixture.repository.getSessionWithVersion(PHONE, { transaction }),
         ]) {
           const error = await attempt().catch((e: unknown) => e);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type * as library from '../../src/index.js';
-import { ConcurrencyError, DuplicateOperationError, isConcurrencyError, isDuplicateOperationError, isVersionedSessionError, maskKey } from '../../src/index.js';
+import {
+  ConcurrencyError,
+  DuplicateOperationError,
+  isConcurrencyError,
+  isDuplicateOperationError,
+  isVersionedSessionError,
+  maskKey,
+} from '../../src/index.js';
 
 const facts = {
   operation: 'updateSession',
@@ -16,7 +23,12 @@ const facts = {
 describe('DuplicateOperationError', () => {
   it('says what happened and what to do, with masked keys only', () => {
     const error = new DuplicateOperationError(facts);
-    expect(error).toMatchObject({ name: 'DuplicateOperationError', idempotencyKey: facts.idempotencyKey, key: facts.key, committedVersion: null });
+    expect(error).toMatchObject({
+      name: 'DuplicateOperationError',
+      idempotencyKey: facts.idempotencyKey,
+      key: facts.key,
+      committedVersion: null,
+    });
     expect(error.message).toBe(
       `Duplicate operation ${facts.maskedIdempotencyKey} for +52*******5678 (updateSession): it was already applied ` +
         '(recorded without a session update at 2026-01-02T03:04:05.678Z), so nothing was written. ' +
@@ -35,7 +47,17 @@ describe('DuplicateOperationError', () => {
     expect(isDuplicateOperationError(foreign)).toBe(true);
     expect(isVersionedSessionError(foreign)).toBe(true);
     expect(other.isDuplicateOperationError(new DuplicateOperationError(facts))).toBe(true);
-    expect(isDuplicateOperationError(new ConcurrencyError({ key: 'k', maskedKey: '*k', expectedVersion: 0, actualVersion: 1, operation: 'updateSession' }))).toBe(false);
+    expect(
+      isDuplicateOperationError(
+        new ConcurrencyError({
+          key: 'k',
+          maskedKey: '*k',
+          expectedVersion: 0,
+          actualVersion: 1,
+          operation: 'updateSession',
+        }),
+      ),
+    ).toBe(false);
     expect(isDuplicateOperationError(Object.assign(new Error('x'), { name: 'DuplicateOperationError' }))).toBe(false);
   });
 });

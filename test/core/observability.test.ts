@@ -23,7 +23,13 @@ const PHONE = '+5215512345678';
 const MASKED = '+52*******5678';
 
 function conflict(expectedVersion: number): ConcurrencyError {
-  return new ConcurrencyError({ key: PHONE, maskedKey: MASKED, expectedVersion, actualVersion: expectedVersion + 1, operation: 'updateSession' });
+  return new ConcurrencyError({
+    key: PHONE,
+    maskedKey: MASKED,
+    expectedVersion,
+    actualVersion: expectedVersion + 1,
+    operation: 'updateSession',
+  });
 }
 
 async function memoryStore(): Promise<SqliteSessionStore> {
@@ -59,7 +65,9 @@ describe('OpenTelemetry through the global provider', () => {
     await withRetry(failThenSucceed(1), { baseDelayMs: 0, metrics: false });
     expect((await metrics.collect()).size).toBe(0);
     let calls = 0;
-    const error = await withRetry(async () => ++calls, { metrics: { meterProvider: {} } as never }).catch((e: unknown) => e);
+    const error = await withRetry(async () => ++calls, { metrics: { meterProvider: {} } as never }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ name: 'InvalidArgumentError', argument: 'metrics' });
     expect(calls).toBe(0);
     const store = await memoryStore();
@@ -71,16 +79,35 @@ describe('OpenTelemetry through the global provider', () => {
 describe('hooks', () => {
   it('are checked at construction: unknown names and non-functions are InvalidArgumentErrors', async () => {
     const store = await memoryStore();
-    expect(() => new SessionRepository({ store, hooks: { onConflit: () => undefined } as never })).toThrow(/hooks\.onConflit: unknown hook/);
-    expect(() => new SessionRepository({ store, hooks: { onRetry: 'log' } as never })).toThrow(/hooks\.onRetry: expected a function/);
+    expect(() => new SessionRepository({ store, hooks: { onConflit: () => undefined } as never })).toThrow(
+      /hooks\.onConflit: unknown hook/,
+    );
+    expect(() => new SessionRepository({ store, hooks: { onRetry: 'log' } as never })).toThrow(
+      /hooks\.onRetry: expected a function/,
+    );
     await expect(withRetry(async () => 1, { hooks: 5 as never })).rejects.toMatchObject({ argument: 'hooks' });
   });
 
   it('withRetry hooks get a context without key or dialect', async () => {
     const contexts: unknown[] = [];
-    await withRetry(failThenSucceed(1), { baseDelayMs: 0, jitter: 'none', hooks: { onRetry: (context) => contexts.push(context) } });
+    await withRetry(failThenSucceed(1), {
+      baseDelayMs: 0,
+      jitter: 'none',
+      hooks: { onRetry: (context) => contexts.push(context) },
+    });
     expect(contexts).toEqual([
-      expect.objectContaining({ event: 'retry', operation: 'operation', key: undefined, maskedKey: undefined, dialect: undefined, attempt: 1, maxAttempts: 3, delayMs: 0, expectedVersion: 0, actualVersion: 1 }),
+      expect.objectContaining({
+        event: 'retry',
+        operation: 'operation',
+        key: undefined,
+        maskedKey: undefined,
+        dialect: undefined,
+        attempt: 1,
+        maxAttempts: 3,
+        delayMs: 0,
+        expectedVersion: 0,
+        actualVersion: 1,
+      }),
     ]);
   });
 
@@ -112,24 +139,44 @@ describe('hooks', () => {
       unsubscribe(diagnosticsChannels.duplicate, listener);
     }
     expect(contexts).toEqual([
-      expect.objectContaining({ event: 'duplicate', key: PHONE, maskedKey: MASKED, idempotencyKey: 'wamid.HBgM', maskedIdempotencyKey: 'wam***HBgM', dialect: 'sqlite', expectedVersion: 3, actualVersion: 4 }),
+      expect.objectContaining({
+        event: 'duplicate',
+        key: PHONE,
+        maskedKey: MASKED,
+        idempotencyKey: 'wamid.HBgM',
+        maskedIdempotencyKey: 'wam***HBgM',
+        dialect: 'sqlite',
+        expectedVersion: 3,
+        actualVersion: 4,
+      }),
     ]);
     expect(published[0]).toBe(contexts[0]);
     expect(lines).toEqual([]);
     return metrics.collect().then((points) => {
-      expect(points.get('versioned_sessions.duplicates')).toEqual([{ attributes: { operation: 'updateSession', dialect: 'sqlite' }, value: 1 }]);
+      expect(points.get('versioned_sessions.duplicates')).toEqual([
+        { attributes: { operation: 'updateSession', dialect: 'sqlite' }, value: 1 },
+      ]);
     });
   });
 });
 
 describe('loggers', () => {
   async function retryOnceWith(logger: Logger): Promise<void> {
-    await withRetry(failThenSucceed(3), { maxAttempts: 3, baseDelayMs: 0, jitter: 'none', logger, operationName: `updateSession(${MASKED})` }).catch(() => undefined);
+    await withRetry(failThenSucceed(3), {
+      maxAttempts: 3,
+      baseDelayMs: 0,
+      jitter: 'none',
+      logger,
+      operationName: `updateSession(${MASKED})`,
+    }).catch(() => undefined);
   }
 
   it('pino: each line at its level, as msg', async () => {
     const written: { level: number; msg: string }[] = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => written.push(JSON.parse(line) as { level: number; msg: string }) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => written.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
     await retryOnceWith(logger);
     expect(written.map(({ level, msg }) => [level, msg])).toEqual([
       [40, `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/3 failed, retrying in 0ms`],

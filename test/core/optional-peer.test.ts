@@ -46,10 +46,13 @@ describe('without @opentelemetry/api installed', () => {
     for (const file of readdirSync(built)) cpSync(join(built, file), join(lib, file));
     const modules = join(folder, 'node_modules');
     mkdirSync(modules);
-    for (const name of ['better-sqlite3', 'p-retry', 'is-network-error']) symlinkSync(resolve('node_modules', name), join(modules, name), 'dir');
+    for (const name of ['better-sqlite3', 'p-retry', 'is-network-error'])
+      symlinkSync(resolve('node_modules', name), join(modules, name), 'dir');
     writeFileSync(join(folder, 'package.json'), '{ "type": "module" }');
     writeFileSync(join(folder, 'run.mjs'), script);
-    const output = JSON.parse(execFileSync(process.execPath, [join(folder, 'run.mjs')], { cwd: folder, encoding: 'utf8' })) as Record<string, unknown>;
+    const output = JSON.parse(
+      execFileSync(process.execPath, [join(folder, 'run.mjs')], { cwd: folder, encoding: 'utf8' }),
+    ) as Record<string, unknown>;
     expect(output).toEqual({
       resolvable: false,
       version: 2,

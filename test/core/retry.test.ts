@@ -3,7 +3,13 @@ import { ConcurrencyError, InvalidArgumentError, withRetry } from '../../src/ind
 import { retryDelay } from '../../src/core/retry.js';
 
 function conflict(expectedVersion = 0): ConcurrencyError {
-  return new ConcurrencyError({ key: '+5215512345678', maskedKey: '+52*******5678', expectedVersion, actualVersion: expectedVersion + 1, operation: 'updateSession' });
+  return new ConcurrencyError({
+    key: '+5215512345678',
+    maskedKey: '+52*******5678',
+    expectedVersion,
+    actualVersion: expectedVersion + 1,
+    operation: 'updateSession',
+  });
 }
 
 describe('withRetry', () => {
@@ -17,11 +23,19 @@ describe('withRetry', () => {
         if (attempt < 3) throw conflict(attempt);
         return `done on ${attempt}`;
       },
-      { random: () => 0, onRetry: (attempt, delayMs) => waits.push([attempt, delayMs]), operationName: 'cerrarTicket', logger: { warn: (line: string) => lines.push(line) } },
+      {
+        random: () => 0,
+        onRetry: (attempt, delayMs) => waits.push([attempt, delayMs]),
+        operationName: 'cerrarTicket',
+        logger: { warn: (line: string) => lines.push(line) },
+      },
     );
     expect(result).toBe('done on 3');
     expect(calls).toBe(3);
-    expect(waits).toEqual([[1, 50], [2, 100]]);
+    expect(waits).toEqual([
+      [1, 50],
+      [2, 100],
+    ]);
     expect(lines).toEqual([
       '[ConcurrencyRetry] cerrarTicket - attempt 1/3 failed, retrying in 50ms',
       '[ConcurrencyRetry] cerrarTicket - attempt 2/3 failed, retrying in 100ms',
@@ -37,7 +51,11 @@ describe('withRetry', () => {
         thrown.push(next);
         throw next;
       },
-      { maxAttempts: 4, baseDelayMs: 1, logger: { warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) } },
+      {
+        maxAttempts: 4,
+        baseDelayMs: 1,
+        logger: { warn: (l: string) => lines.push(l), error: (l: string) => lines.push(l) },
+      },
     ).catch((e: unknown) => e);
     expect(thrown).toHaveLength(4);
     expect(error).toBe(thrown[3]);
@@ -71,7 +89,10 @@ describe('withRetry', () => {
 
   it('maxAttempts 1 runs once and never waits', async () => {
     let retries = 0;
-    const error = await withRetry(async () => Promise.reject(conflict()), { maxAttempts: 1, onRetry: () => retries++ }).catch((e: unknown) => e);
+    const error = await withRetry(async () => Promise.reject(conflict()), {
+      maxAttempts: 1,
+      onRetry: () => retries++,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConcurrencyError);
     expect(retries).toBe(0);
   });

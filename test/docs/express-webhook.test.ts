@@ -19,8 +19,11 @@ const MESSAGES_PER_PHONE = 15;
 async function defineWebhookSuite(target: DialectTarget): Promise<void> {
   const availability = await target.availability();
   if (!availability.available) {
-    if (isRequired(target.dialect)) throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
-    console.warn(`[versioned-sessions tests] skipping the Express example on ${target.dialect}: ${availability.reason}`);
+    if (isRequired(target.dialect))
+      throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
+    console.warn(
+      `[versioned-sessions tests] skipping the Express example on ${target.dialect}: ${availability.reason}`,
+    );
     describe.skip(`docs/examples/express-webhook.ts on ${target.dialect} (skipped: ${availability.reason})`, () => {
       it('needs a database', () => undefined);
     });
@@ -35,7 +38,10 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
 
     beforeAll(async () => {
       const fixture = await target.createFixture();
-      repository = new SessionRepository<ChatData>({ store: fixture.store, logger: { warn: (line: string) => warnings.push(line) } });
+      repository = new SessionRepository<ChatData>({
+        store: fixture.store,
+        logger: { warn: (line: string) => warnings.push(line) },
+      });
       const app = createWebhookApp(repository);
       await new Promise<void>((resolve) => {
         server = app.listen(0, '127.0.0.1', () => resolve());
@@ -51,7 +57,11 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
     /** Delivers like a webhook sender: a 503 is delivered again after a pause, a bounded number of times. */
     async function deliver(body: unknown): Promise<number> {
       for (let delivery = 0; delivery < 20; delivery++) {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         await response.arrayBuffer();
         if (response.status !== 503) return response.status;
         await sleep(20);
@@ -61,7 +71,11 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
 
     it('applies every message once under concurrent and duplicate delivery', async () => {
       const messages = PHONES.flatMap((from) =>
-        Array.from({ length: MESSAGES_PER_PHONE }, (_, index) => ({ id: `wamid.${from.slice(-4)}.${index}`, from, text: String(index % 3) })),
+        Array.from({ length: MESSAGES_PER_PHONE }, (_, index) => ({
+          id: `wamid.${from.slice(-4)}.${index}`,
+          from,
+          text: String(index % 3),
+        })),
       );
       const statuses = await Promise.all([...messages, ...messages].map((message) => deliver(message)));
       expect(statuses).toEqual(statuses.map(() => 200));
@@ -82,7 +96,11 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
     });
 
     it('rejects a body without id, from and text, writing nothing', async () => {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"from":"+5215512349999"}' });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"from":"+5215512349999"}',
+      });
       expect(response.status).toBe(400);
       expect(await repository.getSession('+5215512349999')).toBeNull();
     });

@@ -31,56 +31,74 @@ async function settle(runs: Promise<{ applied: readonly { id: string }[] }>[]): 
 function withoutLock(client: pg.Client): PostgresMigrationClient {
   return {
     query: (config) =>
-      config.text.includes('pg_advisory_xact_lock') ? Promise.resolve({ rows: [] }) : (client.query(config) as Promise<{ rows: Record<string, unknown>[] }>),
+      config.text.includes('pg_advisory_xact_lock')
+        ? Promise.resolve({ rows: [] })
+        : (client.query(config) as Promise<{ rows: Record<string, unknown>[] }>),
   };
 }
 
 const postgres = postgresMigrationTarget();
 const postgresAvailability = await postgres.availability();
 if (!postgresAvailability.available && !isRequired('postgres')) {
-  console.warn(`[versioned-sessions tests] skipping the PostgreSQL concurrent migrators: ${postgresAvailability.reason}`);
+  console.warn(
+    `[versioned-sessions tests] skipping the PostgreSQL concurrent migrators: ${postgresAvailability.reason}`,
+  );
 }
 
-describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))('PostgreSQL: 10 concurrent migrators', () => {
-  afterAll(() => postgres.close());
+describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))(
+  'PostgreSQL: 10 concurrent migrators',
+  () => {
+    afterAll(() => postgres.close());
 
-  async function tenClients(wrap: (client: pg.Client) => PostgresMigrationClient | pg.Client): Promise<{ outcomes: Outcome[]; ids: string[] }> {
-    if (!postgresAvailability.available) throw new Error(`postgres is required but unavailable: ${postgresAvailability.reason}`);
-    const place = await postgres.place();
-    const connections = await Promise.all(Array.from({ length: 10 }, () => place.connect()));
-    try {
-      // Every connection is open before any migrator starts, so they really race.
-      const outcomes = await settle(
-        connections.map((connection) => migrate({ ...connection.options, pool: wrap(connection.options.pool as pg.Client) } as MigrateOptions)),
-      );
-      const tracked = await place.exec(`SELECT id FROM ${place.qualified('versioned_sessions_migrations')} ORDER BY id`).catch(() => []);
-      return { outcomes, ids: tracked.map((row) => String(row['id'])) };
-    } finally {
-      await Promise.all(connections.map((connection) => connection.close()));
+    async function tenClients(
+      wrap: (client: pg.Client) => PostgresMigrationClient | pg.Client,
+    ): Promise<{ outcomes: Outcome[]; ids: string[] }> {
+      if (!postgresAvailability.available)
+        throw new Error(`postgres is required but unavailable: ${postgresAvailability.reason}`);
+      const place = await postgres.place();
+      const connections = await Promise.all(Array.from({ length: 10 }, () => place.connect()));
+      try {
+        // Every connection is open before any migrator starts, so they really race.
+        const outcomes = await settle(
+          connections.map((connection) =>
+            migrate({ ...connection.options, pool: wrap(connection.options.pool as pg.Client) } as MigrateOptions),
+          ),
+        );
+        const tracked = await place
+          .exec(`SELECT id FROM ${place.qualified('versioned_sessions_migrations')} ORDER BY id`)
+          .catch(() => []);
+        return { outcomes, ids: tracked.map((row) => String(row['id'])) };
+      } finally {
+        await Promise.all(connections.map((connection) => connection.close()));
+      }
     }
-  }
 
-  it('applies each migration once and all ten calls succeed (pg_advisory_xact_lock)', async () => {
-    const { outcomes, ids } = await tenClients((client) => client);
-    expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
-    expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
-    expect(ids).toEqual(IDS);
-  });
+    it('applies each migration once and all ten calls succeed (pg_advisory_xact_lock)', async () => {
+      const { outcomes, ids } = await tenClients((client) => client);
+      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+      expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
+      expect(ids).toEqual(IDS);
+    });
 
-  it('negative control: the same ten migrators without the lock fail', async () => {
-    // A race is not certain on any one round on a loaded machine; it must show within a few fresh rounds.
-    let failures: Outcome[] = [];
-    for (let round = 0; round < 5 && failures.length === 0; round++) {
-      const { outcomes } = await tenClients(withoutLock);
-      failures = outcomes.filter((outcome) => !outcome.ok);
-    }
-    expect(failures.length).toBeGreaterThan(0);
-    expect(failures[0]!.error).toMatch(/duplicate key|already exists|deadlock/);
-  });
-});
+    it('negative control: the same ten migrators without the lock fail', async () => {
+      // A race is not certain on any one round on a loaded machine; it must show within a few fresh rounds.
+      let failures: Outcome[] = [];
+      for (let round = 0; round < 5 && failures.length === 0; round++) {
+        const { outcomes } = await tenClients(withoutLock);
+        failures = outcomes.filter((outcome) => !outcome.ok);
+      }
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures[0]!.error).toMatch(/duplicate key|already exists|deadlock/);
+    });
+  },
+);
 
 function migrateInProcesses(file: string, processes: number, unlocked: boolean): Promise<Outcome[]> {
-  const children = Array.from({ length: processes }, () => fork(new URL('../support/migrate-worker.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: processes }, () =>
+    fork(new URL('../support/migrate-worker.mjs', import.meta.url), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   const ready = children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve())));
   const done = children.map(
     (child) =>
@@ -106,7 +124,9 @@ describe('SQLite: concurrent migrator processes on one file', () => {
   // serialise even unlocked migrators; an existing, empty tracking table leaves them the read-then-write race.
   async function placeWithTrackingTable(): Promise<Awaited<ReturnType<typeof sqlite.place>>> {
     const place = await sqlite.place();
-    await place.exec("CREATE TABLE versioned_sessions_migrations (id TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+    await place.exec(
+      "CREATE TABLE versioned_sessions_migrations (id TEXT NOT NULL PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+    );
     return place;
   }
 
@@ -115,7 +135,9 @@ describe('SQLite: concurrent migrator processes on one file', () => {
     const outcomes = await migrateInProcesses(place.location, 6, false);
     expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
     expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
-    expect((await place.exec('SELECT id FROM versioned_sessions_migrations ORDER BY id')).map((row) => row['id'])).toEqual(IDS);
+    expect(
+      (await place.exec('SELECT id FROM versioned_sessions_migrations ORDER BY id')).map((row) => row['id']),
+    ).toEqual(IDS);
   });
 
   it('negative control: the same processes with a deferred BEGIN fail', async () => {

@@ -63,7 +63,10 @@ export function postgresMigrationTarget(): MigrationTarget {
         qualified,
         runScript: async (sql) => void (await pool.query(sql)),
         async columns(table) {
-          const { rows } = await pool.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, table]);
+          const { rows } = await pool.query(
+            'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+            [schema, table],
+          );
           return rows.map((row: { column_name: string }) => row.column_name.toLowerCase()).sort();
         },
         async connect() {
@@ -111,11 +114,16 @@ export function sqliteMigrationTarget(): MigrationTarget {
         runScript: (sql) => Promise.resolve(void database.exec(sql)),
         columns: (table) =>
           Promise.resolve(
-            (database.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((row) => row.name.toLowerCase()).sort(),
+            (database.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[])
+              .map((row) => row.name.toLowerCase())
+              .sort(),
           ),
         connect() {
           const other = open(file);
-          return Promise.resolve({ options: { dialect: 'sqlite', database: other }, close: () => Promise.resolve(void other.close()) });
+          return Promise.resolve({
+            options: { dialect: 'sqlite', database: other },
+            close: () => Promise.resolve(void other.close()),
+          });
         },
       });
     },

@@ -31,19 +31,23 @@ describe('rendering T-SQL migrations (fixture in the packaged shape)', () => {
   });
 
   it('splits the rendered files into the batches sqlcmd would send', () => {
-    const batches = rendered.map((migration) => splitTsqlBatches(migration.sql).map((batch) => [batch.repeat, batch.text.trim().split('\n')[0]]));
+    const batches = rendered.map((migration) =>
+      splitTsqlBatches(migration.sql).map((batch) => [batch.repeat, batch.text.trim().split('\n')[0]]),
+    );
     expect(batches).toEqual([
       [
         [1, '-- Fixture: a T-SQL migration in the packaged shape (sqlcmd :setvar defaults, GO batches).'],
         [1, '/* A block comment that mentions'],
       ],
-      [[2, "-- A string literal that spans lines and holds GO and a sqlcmd command on lines of their own."]],
+      [[2, '-- A string literal that spans lines and holds GO and a sqlcmd command on lines of their own.']],
     ]);
   });
 
   it('prints one script with a header per migration and every file ending its batch (pinned)', () => {
     const script = migrationScript('mssql', rendered);
-    expect(script.match(/^-- ==== versioned-sessions migration (\S+) \(sha256 ([0-9a-f]{64})\) ====$/gm)).toHaveLength(2);
+    expect(script.match(/^-- ==== versioned-sessions migration (\S+) \(sha256 ([0-9a-f]{64})\) ====$/gm)).toHaveLength(
+      2,
+    );
     expect(script).toContain(`0001_create_sessions (sha256 ${rendered[0]!.checksum})`);
     expect(splitTsqlBatches(script)).toHaveLength(3);
     expect(sha256(script)).toBe('a0dbe3d417453361887c69df866c173884d27d39428681c17a2fc8fac90fbb6d');
@@ -61,7 +65,8 @@ describe('renderMigrations', () => {
   });
 
   it('keeps migration ids aligned across dialects', () => {
-    const ids = (dialect: 'postgres' | 'sqlite' | 'mssql'): string[] => loadMigrationTemplates(dialect).map((migration) => migration.id);
+    const ids = (dialect: 'postgres' | 'sqlite' | 'mssql'): string[] =>
+      loadMigrationTemplates(dialect).map((migration) => migration.id);
     expect(ids('postgres')).toEqual(['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations']);
     expect(ids('sqlite')).toEqual(ids('postgres'));
     if (existsSync(`${migrationsRoot()}/mssql`)) expect(ids('mssql')).toEqual(ids('postgres'));
@@ -104,6 +109,8 @@ describe('SQLite statements and guards', () => {
 
   it('refuses an unknown guard and a trigger', () => {
     expect(() => splitSqliteScript('-- versioned-sessions:skip-always t c\nSELECT 1;')).toThrow(/Unknown guard/);
-    expect(() => splitSqliteScript('CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;')).toThrow(/CREATE TRIGGER/);
+    expect(() => splitSqliteScript('CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END;')).toThrow(
+      /CREATE TRIGGER/,
+    );
   });
 });

@@ -5,25 +5,45 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { resolveNames } from '../../src/core/identifiers.js';
 import { SessionRepository } from '../../src/core/repository.js';
-import { MigrationError, isMigrationError, migrate, migrationStatus, renderMigrations, type MigrateOptions } from '../../src/migrations/index.js';
+import {
+  MigrationError,
+  isMigrationError,
+  migrate,
+  migrationStatus,
+  renderMigrations,
+  type MigrateOptions,
+} from '../../src/migrations/index.js';
 import { renderedMigrations } from '../../src/migrations/render.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import { isRequired } from '../support/environment.js';
-import { postgresMigrationTarget, sqliteMigrationTarget, type MigrationPlace, type MigrationTarget } from './migration-targets.js';
+import {
+  postgresMigrationTarget,
+  sqliteMigrationTarget,
+  type MigrationPlace,
+  type MigrationTarget,
+} from './migration-targets.js';
 
 const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations'];
 const TRACKING = 'versioned_sessions_migrations';
 
 function repositoryFor(options: MigrateOptions): SessionRepository {
   const { dialect, pool, database, trackingTable: _tracking, ...names } = options;
-  if (dialect === 'sqlite') return new SessionRepository({ store: new SqliteSessionStore({ database: database as never, ...names }) });
+  if (dialect === 'sqlite')
+    return new SessionRepository({ store: new SqliteSessionStore({ database: database as never, ...names }) });
   return new SessionRepository({ store: new PostgresSessionStore({ pool: pool as never, ...names }) });
 }
 
-async function trackingRows(place: MigrationPlace, table = TRACKING): Promise<{ id: string; checksum: string; applied_at: string }[]> {
+async function trackingRows(
+  place: MigrationPlace,
+  table = TRACKING,
+): Promise<{ id: string; checksum: string; applied_at: string }[]> {
   const rows = await place.exec(`SELECT id, checksum, applied_at FROM ${place.qualified(table)} ORDER BY id`);
-  return rows.map((row) => ({ id: String(row['id']), checksum: String(row['checksum']), applied_at: String(row['applied_at']) }));
+  return rows.map((row) => ({
+    id: String(row['id']),
+    checksum: String(row['checksum']),
+    applied_at: String(row['applied_at']),
+  }));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<MigrationError> {
@@ -45,7 +65,9 @@ for (const target of targets) {
         throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
       });
     } else {
-      console.warn(`[versioned-sessions tests] skipping the ${target.dialect} migration runner tests: ${availability.reason}`);
+      console.warn(
+        `[versioned-sessions tests] skipping the ${target.dialect} migration runner tests: ${availability.reason}`,
+      );
       describe.skip(`${target.dialect} migration runner (skipped: ${availability.reason})`, () => {
         it('needs a database', () => undefined);
       });
@@ -66,9 +88,14 @@ function defineRunnerSuite(target: MigrationTarget): void {
       expect(report.applied.map((migration) => migration.id)).toEqual(IDS);
       expect(report.alreadyApplied).toEqual([]);
       expect(report.trackingTable).toBe(place.qualified(TRACKING));
-      const expected = renderedMigrations(target.dialect, resolveNames(target.dialect, target.dialect === 'sqlite' ? {} : { schema: place.options.schema! }));
+      const expected = renderedMigrations(
+        target.dialect,
+        resolveNames(target.dialect, target.dialect === 'sqlite' ? {} : { schema: place.options.schema! }),
+      );
       const rows = await trackingRows(place);
-      expect(rows.map(({ id, checksum }) => ({ id, checksum: checksum.trim() }))).toEqual(expected.map(({ id, checksum }) => ({ id, checksum })));
+      expect(rows.map(({ id, checksum }) => ({ id, checksum: checksum.trim() }))).toEqual(
+        expected.map(({ id, checksum }) => ({ id, checksum })),
+      );
       for (const row of rows) expect(new Date(row.applied_at).getTime()).toBeGreaterThan(before - 60_000);
       const repository = repositoryFor(place.options);
       await repository.verifySchema();
@@ -103,10 +130,15 @@ function defineRunnerSuite(target: MigrationTarget): void {
 
     it('records the migrations after a DBA applied the printed SQL by hand, changing nothing', async () => {
       const place = await target.place();
-      const names = target.dialect === 'sqlite' ? { table: 'SesionesChat', columns: { key: 'Telefono' } } : { schema: place.options.schema!, table: 'SesionesChat', columns: { key: 'Telefono' } };
+      const names =
+        target.dialect === 'sqlite'
+          ? { table: 'SesionesChat', columns: { key: 'Telefono' } }
+          : { schema: place.options.schema!, table: 'SesionesChat', columns: { key: 'Telefono' } };
       await place.runScript(renderMigrations({ dialect: target.dialect, ...names }));
       const columns = await place.columns('SesionesChat');
-      await place.exec(`INSERT INTO ${place.qualified('SesionesChat')} ("Telefono", state, data, version) VALUES ('+521', 'INICIO', '{}', 4)`);
+      await place.exec(
+        `INSERT INTO ${place.qualified('SesionesChat')} ("Telefono", state, data, version) VALUES ('+521', 'INICIO', '{}', 4)`,
+      );
       const report = await migrate({ ...place.options, ...names });
       expect(report.applied.map((migration) => migration.id)).toEqual(IDS);
       expect(await place.columns('SesionesChat')).toEqual(columns);
@@ -119,9 +151,15 @@ function defineRunnerSuite(target: MigrationTarget): void {
       const legacy = place.qualified('SesionesChat');
       const json = target.dialect === 'postgres' ? 'jsonb' : 'TEXT';
       if (target.dialect === 'postgres') await place.exec(`CREATE SCHEMA "${place.options.schema}"`);
-      await place.exec(`CREATE TABLE ${legacy} ("Telefono" varchar(40) NOT NULL, "Estado" varchar(60), "DatosTemp" ${json})`);
+      await place.exec(
+        `CREATE TABLE ${legacy} ("Telefono" varchar(40) NOT NULL, "Estado" varchar(60), "DatosTemp" ${json})`,
+      );
       await place.exec(`INSERT INTO ${legacy} VALUES ('+5215512345678', 'REFRI_ESPERA_SAP', '{"paso":2}')`);
-      const options = { ...place.options, table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
+      const options = {
+        ...place.options,
+        table: 'SesionesChat',
+        columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
+      };
       await expect(repositoryFor(options).verifySchema()).rejects.toThrow(/npx versioned-sessions migrate --dialect/);
       expect((await migrate(options)).applied.map((migration) => migration.id)).toEqual(IDS);
       const repository = repositoryFor(options);
@@ -130,22 +168,40 @@ function defineRunnerSuite(target: MigrationTarget): void {
       expect(session).toMatchObject({ state: 'REFRI_ESPERA_SAP', data: { paso: 2 }, version: 0 });
       expect(session!.createdAt.getTime()).toBeGreaterThan(Date.now() - 600_000);
       // The unique key 0002 added is what makes the create race-free; a duplicate is refused.
-      await expect(place.exec(`INSERT INTO ${legacy} ("Telefono") VALUES ('+5215512345678')`)).rejects.toThrow(/unique/i);
+      await expect(place.exec(`INSERT INTO ${legacy} ("Telefono") VALUES ('+5215512345678')`)).rejects.toThrow(
+        /unique/i,
+      );
       expect((await repository.getOrCreateSession('+5215512345678')).version).toBe(0);
-      expect(await place.columns('SesionesChat')).toEqual(['created_at', 'datostemp', 'estado', 'telefono', 'updated_at', 'version']);
+      expect(await place.columns('SesionesChat')).toEqual([
+        'created_at',
+        'datostemp',
+        'estado',
+        'telefono',
+        'updated_at',
+        'version',
+      ]);
     });
 
     it('refuses a changed checksum with a sentence saying what to do, and applies nothing', async () => {
       const place = await target.place();
       await migrate(place.options);
-      await place.exec(`UPDATE ${place.qualified(TRACKING)} SET checksum = '${'0'.repeat(64)}' WHERE id = '0002_adopt_existing_table'`);
+      await place.exec(
+        `UPDATE ${place.qualified(TRACKING)} SET checksum = '${'0'.repeat(64)}' WHERE id = '0002_adopt_existing_table'`,
+      );
       await place.exec(`DELETE FROM ${place.qualified(TRACKING)} WHERE id = '0003_processed_operations'`);
       const error = await rejection(migrate(place.options));
       expect(error).toBeInstanceOf(MigrationError);
-      expect(error).toMatchObject({ name: 'MigrationError', reason: 'checksum-mismatch', migrationId: '0002_adopt_existing_table', dialect: target.dialect });
+      expect(error).toMatchObject({
+        name: 'MigrationError',
+        reason: 'checksum-mismatch',
+        migrationId: '0002_adopt_existing_table',
+        dialect: target.dialect,
+      });
       expect(error.message).toContain('Run migrate with the same schema, table, column and processed-table names');
       expect((await trackingRows(place)).map((row) => row.id)).toEqual(IDS.slice(0, 2));
-      expect((await migrationStatus(place.options)).changed.map((migration) => migration.id)).toEqual(['0002_adopt_existing_table']);
+      expect((await migrationStatus(place.options)).changed.map((migration) => migration.id)).toEqual([
+        '0002_adopt_existing_table',
+      ]);
     });
 
     it('refuses to migrate other names with the same tracking table, and accepts them with their own', async () => {
@@ -153,18 +209,24 @@ function defineRunnerSuite(target: MigrationTarget): void {
       await migrate(place.options);
       const other = { ...place.options, table: 'other_sessions', processedTable: 'other_processed' };
       expect((await rejection(migrate(other))).reason).toBe('checksum-mismatch');
-      expect((await migrate({ ...other, trackingTable: 'other_migrations' })).applied.map((migration) => migration.id)).toEqual(IDS);
+      expect(
+        (await migrate({ ...other, trackingTable: 'other_migrations' })).applied.map((migration) => migration.id),
+      ).toEqual(IDS);
       await repositoryFor(other).verifySchema();
     });
 
     it('refuses a database that is ahead of the package', async () => {
       const place = await target.place();
       await migrate(place.options);
-      await place.exec(`INSERT INTO ${place.qualified(TRACKING)} (id, checksum) VALUES ('0004_from_the_future', '${'f'.repeat(64)}')`);
+      await place.exec(
+        `INSERT INTO ${place.qualified(TRACKING)} (id, checksum) VALUES ('0004_from_the_future', '${'f'.repeat(64)}')`,
+      );
       const error = await rejection(migrate(place.options));
       expect(error).toMatchObject({ reason: 'unknown-migration', migrationId: '0004_from_the_future' });
       expect(error.message).toContain('Upgrade versioned-sessions');
-      expect((await migrationStatus(place.options)).unknown.map((migration) => migration.id)).toEqual(['0004_from_the_future']);
+      expect((await migrationStatus(place.options)).unknown.map((migration) => migration.id)).toEqual([
+        '0004_from_the_future',
+      ]);
     });
 
     it('rolls a failed migration back with its record, names it, and keeps the ones before it', async () => {
@@ -174,21 +236,33 @@ function defineRunnerSuite(target: MigrationTarget): void {
       await place.exec(`CREATE TABLE ${place.qualified('processed_operations')} (id varchar(255) PRIMARY KEY)`);
       const error = await rejection(migrate(place.options));
       expect(error).toMatchObject({ reason: 'failed', migrationId: '0003_processed_operations' });
-      expect(error.message).toMatch(/^Migration 0003_processed_operations failed and was rolled back, nothing of it recorded: .*processed_at/);
+      expect(error.message).toMatch(
+        /^Migration 0003_processed_operations failed and was rolled back, nothing of it recorded: .*processed_at/,
+      );
       expect(error.cause).toBeInstanceOf(Error);
       expect((await trackingRows(place)).map((row) => row.id)).toEqual(IDS.slice(0, 2));
-      expect((await migrationStatus(place.options)).pending.map((migration) => migration.id)).toEqual(['0003_processed_operations']);
+      expect((await migrationStatus(place.options)).pending.map((migration) => migration.id)).toEqual([
+        '0003_processed_operations',
+      ]);
       await place.exec(`DROP TABLE ${place.qualified('processed_operations')}`);
-      expect((await migrate(place.options)).applied.map((migration) => migration.id)).toEqual(['0003_processed_operations']);
+      expect((await migrate(place.options)).applied.map((migration) => migration.id)).toEqual([
+        '0003_processed_operations',
+      ]);
     });
 
     it('validates every option before touching the database', async () => {
       const place = await target.place();
-      const bad = (options: Partial<MigrateOptions>): Promise<unknown> => migrate({ ...place.options, ...options } as MigrateOptions).catch((e: unknown) => e);
-      expect(await bad({ trackingTable: 'x; DROP TABLE y' })).toMatchObject({ name: 'InvalidArgumentError', argument: 'trackingTable' });
+      const bad = (options: Partial<MigrateOptions>): Promise<unknown> =>
+        migrate({ ...place.options, ...options } as MigrateOptions).catch((e: unknown) => e);
+      expect(await bad({ trackingTable: 'x; DROP TABLE y' })).toMatchObject({
+        name: 'InvalidArgumentError',
+        argument: 'trackingTable',
+      });
       expect(await bad({ table: 'a-b' })).toMatchObject({ argument: 'table' });
       expect(await bad({ dialect: 'oracle' as never })).toMatchObject({ argument: 'dialect' });
-      expect(await bad(target.dialect === 'sqlite' ? { database: {} as never } : { pool: {} as never })).toBeInstanceOf(InvalidArgumentError);
+      expect(await bad(target.dialect === 'sqlite' ? { database: {} as never } : { pool: {} as never })).toBeInstanceOf(
+        InvalidArgumentError,
+      );
       expect(await place.columns(TRACKING)).toEqual([]);
       expect(await place.columns('sessions')).toEqual([]);
     });

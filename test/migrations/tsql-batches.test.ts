@@ -5,7 +5,11 @@ const texts = (script: string): string[] => splitTsqlBatches(script).map((batch)
 
 describe('T-SQL GO batches', () => {
   it('splits on GO alone on its line, in any case, with surrounding whitespace', () => {
-    expect(texts('SELECT 1;\nGO\nSELECT 2;\n  go  \nSELECT 3;\n\tGo\n')).toEqual(['SELECT 1;', 'SELECT 2;', 'SELECT 3;']);
+    expect(texts('SELECT 1;\nGO\nSELECT 2;\n  go  \nSELECT 3;\n\tGo\n')).toEqual([
+      'SELECT 1;',
+      'SELECT 2;',
+      'SELECT 3;',
+    ]);
   });
 
   it('reads the optional count of GO <n> and the line each batch starts on', () => {
@@ -44,7 +48,9 @@ describe('T-SQL GO batches', () => {
   });
 
   it('does not take words that merely start with GO, or GO followed by other text, as a separator', () => {
-    expect(texts('SELECT 1 AS GOAL\nGOTO label\nGO;\nGO x\nGOOD\n')).toEqual(['SELECT 1 AS GOAL\nGOTO label\nGO;\nGO x\nGOOD']);
+    expect(texts('SELECT 1 AS GOAL\nGOTO label\nGO;\nGO x\nGOOD\n')).toEqual([
+      'SELECT 1 AS GOAL\nGOTO label\nGO;\nGO x\nGOOD',
+    ]);
   });
 
   it('drops batches holding only comments and whitespace', () => {

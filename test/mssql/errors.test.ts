@@ -25,8 +25,16 @@ describe('classifyMssqlError', () => {
   });
 
   it.each([
-    [2627, "Violation of PRIMARY KEY constraint 'PK_Sessions'. Cannot insert duplicate key in object 'dbo.Sessions'.", 'unique-violation'],
-    [2601, "Cannot insert duplicate key row in object 'dbo.Sessions' with unique index 'UX_Sessions_SessionKey'.", 'unique-violation'],
+    [
+      2627,
+      "Violation of PRIMARY KEY constraint 'PK_Sessions'. Cannot insert duplicate key in object 'dbo.Sessions'.",
+      'unique-violation',
+    ],
+    [
+      2601,
+      "Cannot insert duplicate key row in object 'dbo.Sessions' with unique index 'UX_Sessions_SessionKey'.",
+      'unique-violation',
+    ],
     [207, "Invalid column name 'Version'.", 'schema-missing'],
     [208, "Invalid object name 'dbo.Sessions'.", 'schema-missing'],
     [1205, 'Transaction (Process ID 61) was deadlocked on lock resources with another process.', 'transient'],
@@ -36,46 +44,66 @@ describe('classifyMssqlError', () => {
   });
 
   it('finds a duplicate key among the batch\u2019s preceding errors', () => {
-    const last = withPreceding(serverError(3621, 'The statement has been terminated.'), serverError(2627, 'Violation of PRIMARY KEY constraint.'));
+    const last = withPreceding(
+      serverError(3621, 'The statement has been terminated.'),
+      serverError(2627, 'Violation of PRIMARY KEY constraint.'),
+    );
     expect(classifyMssqlError(last)).toBe('unique-violation');
     expect(classifyMssqlError(serverError(3621, 'The statement has been terminated.'))).toBe('other');
   });
 
   it('does not read an invalid column inside the table\u2019s own trigger as a missing migration', () => {
-    expect(classifyMssqlError(serverError(207, "Invalid column name 'Audit'.", 'trg_SesionesChat_Audit'))).toBe('other');
+    expect(classifyMssqlError(serverError(207, "Invalid column name 'Audit'.", 'trg_SesionesChat_Audit'))).toBe(
+      'other',
+    );
   });
 
   it('treats non-driver values as other', () => {
-    for (const value of [undefined, null, 'boom', 42, new Error('plain'), { number: '2627' }]) expect(classifyMssqlError(value)).toBe('other');
+    for (const value of [undefined, null, 'boom', 42, new Error('plain'), { number: '2627' }])
+      expect(classifyMssqlError(value)).toBe('other');
   });
 });
 
 describe('isTransientError', () => {
-  it.each([1205, 1222, 4060, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929])('server error %i is transient', (number) => {
-    expect(isTransientError(serverError(number, 'transient'))).toBe(true);
-  });
+  it.each([1205, 1222, 4060, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929])(
+    'server error %i is transient',
+    (number) => {
+      expect(isTransientError(serverError(number, 'transient'))).toBe(true);
+    },
+  );
 
   it.each([2627, 207, 208, 547, 8152, 50000])('server error %i is not', (number) => {
     expect(isTransientError(serverError(number, 'permanent'))).toBe(false);
   });
 
-  it.each(['ETIMEOUT', 'ESOCKET', 'ECONNCLOSED'])('driver code %s is transient, on a ConnectionError and a RequestError', (code) => {
-    expect(isTransientError(new sql.ConnectionError('lost', code as never))).toBe(true);
-    expect(isTransientError(new sql.RequestError('lost', code as never))).toBe(true);
-  });
+  it.each(['ETIMEOUT', 'ESOCKET', 'ECONNCLOSED'])(
+    'driver code %s is transient, on a ConnectionError and a RequestError',
+    (code) => {
+      expect(isTransientError(new sql.ConnectionError('lost', code as never))).toBe(true);
+      expect(isTransientError(new sql.RequestError('lost', code as never))).toBe(true);
+    },
+  );
 
   it.each(['ELOGIN', 'EINSTLOOKUP', 'ENOTOPEN', 'EINVALIDSTATE', 'EARGS'])('driver code %s is not', (code) => {
     expect(isTransientError(new sql.ConnectionError('no', code as never))).toBe(false);
   });
 
   it('looks through precedingErrors and originalError', () => {
-    expect(isTransientError(withPreceding(serverError(3621, 'terminated'), serverError(1205, 'deadlocked')))).toBe(true);
+    expect(isTransientError(withPreceding(serverError(3621, 'terminated'), serverError(1205, 'deadlocked')))).toBe(
+      true,
+    );
     const socket = Object.assign(new Error('read ECONNRESET'), { code: 'ESOCKET' });
     expect(isTransientError(new sql.ConnectionError(socket))).toBe(true);
     // A login error tedious marked transient (e.g. 40613 during an Azure SQL failover) carries no number.
-    const login = Object.assign(new Error("Database 'bot' on server 'sql1' is not currently available."), { code: 'ELOGIN', isTransient: true });
+    const login = Object.assign(new Error("Database 'bot' on server 'sql1' is not currently available."), {
+      code: 'ELOGIN',
+      isTransient: true,
+    });
     expect(isTransientError(new sql.ConnectionError(login))).toBe(true);
-    const multi = new AggregateError([Object.assign(new Error('refused'), { code: 'ESOCKET' })], 'all addresses failed');
+    const multi = new AggregateError(
+      [Object.assign(new Error('refused'), { code: 'ESOCKET' })],
+      'all addresses failed',
+    );
     expect(isTransientError(new sql.ConnectionError(multi))).toBe(true);
   });
 
@@ -89,7 +117,14 @@ describe('isTransientError', () => {
 
   it('recognises a real failed connection from the driver', async () => {
     // Port 1 on the loopback refuses at once: tedious reports it and mssql wraps it.
-    const pool = new sql.ConnectionPool({ server: '127.0.0.1', port: 1, user: 'sa', password: 'unused', connectionTimeout: 5000, options: { encrypt: false } });
+    const pool = new sql.ConnectionPool({
+      server: '127.0.0.1',
+      port: 1,
+      user: 'sa',
+      password: 'unused',
+      connectionTimeout: 5000,
+      options: { encrypt: false },
+    });
     const error = await pool.connect().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(sql.ConnectionError);
     expect(error).toMatchObject({ code: 'ESOCKET' });

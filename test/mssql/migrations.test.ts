@@ -30,52 +30,74 @@ function runAsSqlcmd(script: string): string {
 
 describe('SQL Server migrations', () => {
   it('are the three expected files, in order', () => {
-    expect(templates.map((t) => t.id)).toEqual(['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations']);
+    expect(templates.map((t) => t.id)).toEqual([
+      '0001_create_sessions',
+      '0002_adopt_existing_table',
+      '0003_processed_operations',
+    ]);
   });
 
-  it.each(templates.map((t) => [t.id, t.template] as const))('%s defines, with :setvar, exactly the variables it uses, set to the store defaults', (_id, template) => {
-    const used = new Set([...template.matchAll(/\$\(([A-Za-z]+)\)/g)].map((m) => m[1]!));
-    const defined = new Map([...template.matchAll(/^:setvar[ \t]+(\S+)[ \t]+(\S+)[ \t]*$/gm)].map((m) => [m[1]!, m[2]!]));
-    expect([...defined.keys()].sort()).toEqual([...used].sort());
-    const defaults = templateVariables(DEFAULT_NAMES.mssql);
-    for (const [name, value] of defined) expect(value).toBe(defaults[name]);
-  });
+  it.each(templates.map((t) => [t.id, t.template] as const))(
+    '%s defines, with :setvar, exactly the variables it uses, set to the store defaults',
+    (_id, template) => {
+      const used = new Set([...template.matchAll(/\$\(([A-Za-z]+)\)/g)].map((m) => m[1]!));
+      const defined = new Map(
+        [...template.matchAll(/^:setvar[ \t]+(\S+)[ \t]+(\S+)[ \t]*$/gm)].map((m) => [m[1]!, m[2]!]),
+      );
+      expect([...defined.keys()].sort()).toEqual([...used].sort());
+      const defaults = templateVariables(DEFAULT_NAMES.mssql);
+      for (const [name, value] of defined) expect(value).toBe(defaults[name]);
+    },
+  );
 
-  it.each(templates.map((t) => [t.id, t.template] as const))('%s run as-is by sqlcmd is the same T-SQL the renderer gives for the defaults', (_id, template) => {
-    expect(runAsSqlcmd(template)).toBe(renderTemplate(template, DEFAULT_NAMES.mssql));
-  });
+  it.each(templates.map((t) => [t.id, t.template] as const))(
+    '%s run as-is by sqlcmd is the same T-SQL the renderer gives for the defaults',
+    (_id, template) => {
+      expect(runAsSqlcmd(template)).toBe(renderTemplate(template, DEFAULT_NAMES.mssql));
+    },
+  );
 
-  it.each(templates.map((t) => [t.id, t.template] as const))('%s renders with no sqlcmd command or placeholder left', (_id, template) => {
-    for (const names of [DEFAULT_NAMES.mssql, ADOPTED]) {
-      const rendered = renderTemplate(template, names);
-      expect(rendered).not.toMatch(/^:/m);
-      expect(rendered).not.toContain('$(');
-      expect(rendered.trimEnd().endsWith('\nGO')).toBe(true);
-    }
-  });
+  it.each(templates.map((t) => [t.id, t.template] as const))(
+    '%s renders with no sqlcmd command or placeholder left',
+    (_id, template) => {
+      for (const names of [DEFAULT_NAMES.mssql, ADOPTED]) {
+        const rendered = renderTemplate(template, names);
+        expect(rendered).not.toMatch(/^:/m);
+        expect(rendered).not.toContain('$(');
+        expect(rendered.trimEnd().endsWith('\nGO')).toBe(true);
+      }
+    },
+  );
 
-  it.each(templates.map((t) => [t.id, t.template] as const))('%s guards every change with a catalog check (idempotent by construction)', (_id, template) => {
-    const batches = splitBatches(renderTemplate(template, DEFAULT_NAMES.mssql));
-    expect(batches.length).toBeGreaterThan(0);
-    for (const batch of batches) {
-      const code = batch.replace(/^--.*$/gm, '').trim();
-      expect(code).toMatch(/\b(CREATE|ALTER)\b/);
-      // One guarded statement per batch: the guard comes first and nothing follows the guarded change.
-      expect(code).toMatch(/^IF (SCHEMA_ID|OBJECT_ID|COL_LENGTH)\(|^IF NOT EXISTS \(\s*SELECT 1\s+FROM sys\.indexes/);
-      expect(code.match(/;/g)).toHaveLength(1);
-    }
-  });
+  it.each(templates.map((t) => [t.id, t.template] as const))(
+    '%s guards every change with a catalog check (idempotent by construction)',
+    (_id, template) => {
+      const batches = splitBatches(renderTemplate(template, DEFAULT_NAMES.mssql));
+      expect(batches.length).toBeGreaterThan(0);
+      for (const batch of batches) {
+        const code = batch.replace(/^--.*$/gm, '').trim();
+        expect(code).toMatch(/\b(CREATE|ALTER)\b/);
+        // One guarded statement per batch: the guard comes first and nothing follows the guarded change.
+        expect(code).toMatch(/^IF (SCHEMA_ID|OBJECT_ID|COL_LENGTH)\(|^IF NOT EXISTS \(\s*SELECT 1\s+FROM sys\.indexes/);
+        expect(code.match(/;/g)).toHaveLength(1);
+      }
+    },
+  );
 
   it('renders the adoption of SesionesChat / Telefono as reviewed', async () => {
     const rendered = templates.map((t) => `-- ==== ${t.id}\n${renderTemplate(t.template, ADOPTED)}`).join('\n');
     expect(rendered).toContain('ADD [Version] INT NOT NULL CONSTRAINT [DF_SesionesChat_Version] DEFAULT (0);');
-    expect(rendered).toContain('CREATE INDEX [IX_SesionesChat_Telefono_Version]\n        ON [dbo].[SesionesChat] ([Telefono], [Version]);');
+    expect(rendered).toContain(
+      'CREATE INDEX [IX_SesionesChat_Telefono_Version]\n        ON [dbo].[SesionesChat] ([Telefono], [Version]);',
+    );
     expect(rendered).toContain("COL_LENGTH(N'[dbo].[SesionesChat]', N'Version') IS NULL");
     await expect(rendered).toMatchFileSnapshot('./__snapshots__/migrations.sesioneschat.sql');
   });
 
   it('renders the default install as reviewed', async () => {
-    const rendered = templates.map((t) => `-- ==== ${t.id}\n${renderTemplate(t.template, DEFAULT_NAMES.mssql)}`).join('\n');
+    const rendered = templates
+      .map((t) => `-- ==== ${t.id}\n${renderTemplate(t.template, DEFAULT_NAMES.mssql)}`)
+      .join('\n');
     await expect(rendered).toMatchFileSnapshot('./__snapshots__/migrations.default.sql');
   });
 

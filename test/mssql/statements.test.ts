@@ -10,7 +10,10 @@ import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from '.
 
 const KEY = '+5215512345678';
 const HOSTILE = "x'; DROP TABLE [dbo].[Sessions]; --";
-const ADOPTED: TableOptions = { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
+const ADOPTED: TableOptions = {
+  table: 'SesionesChat',
+  columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
+};
 
 /** Every statement the store can send, with representative values. */
 function everyStatement(options: TableOptions, key = KEY): [string, MssqlStatement][] {
@@ -19,7 +22,10 @@ function everyStatement(options: TableOptions, key = KEY): [string, MssqlStateme
     ['select', s.select(key)],
     ['selectVersion', s.selectVersion(key)],
     ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
-    ['update (expectedVersion 3, state and data)', s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3)],
+    [
+      'update (expectedVersion 3, state and data)',
+      s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3),
+    ],
     ['update (expectedVersion 0, no field changed)', s.update(key, {}, 0)],
     ['update (unconditional, data only)', s.update(key, { dataJson: '{"paso":2}' }, null)],
     ['delete (expectedVersion 4)', s.delete(key, 4)],
@@ -64,16 +70,25 @@ describe('SQL Server statements', () => {
   });
 
   it('match the reviewed text for an adopted SesionesChat table in its own schema', async () => {
-    await expect(snapshotOf(everyStatement({ schema: 'bot', ...ADOPTED }))).toMatchFileSnapshot('./__snapshots__/statements.sesioneschat.sql');
+    await expect(snapshotOf(everyStatement({ schema: 'bot', ...ADOPTED }))).toMatchFileSnapshot(
+      './__snapshots__/statements.sesioneschat.sql',
+    );
   });
 
-  it.each(everyStatement({}, HOSTILE))('%s: values travel only as parameters, each one declared', (_label, statement) => {
-    expect(statement.text).not.toContain('DROP TABLE');
-    expect(statement.text).not.toContain('wamid');
-    expect(statement.text).not.toContain('2026');
-    const referenced = new Set([...statement.text.matchAll(/@([A-Za-z_]\w*)/g)].map((match) => match[1]!).filter((n) => !LOCAL_VARIABLES.has(n)));
-    expect([...referenced].sort()).toEqual(statement.parameters.map((p) => p.name).sort());
-  });
+  it.each(everyStatement({}, HOSTILE))(
+    '%s: values travel only as parameters, each one declared',
+    (_label, statement) => {
+      expect(statement.text).not.toContain('DROP TABLE');
+      expect(statement.text).not.toContain('wamid');
+      expect(statement.text).not.toContain('2026');
+      const referenced = new Set(
+        [...statement.text.matchAll(/@([A-Za-z_]\w*)/g)]
+          .map((match) => match[1]!)
+          .filter((n) => !LOCAL_VARIABLES.has(n)),
+      );
+      expect([...referenced].sort()).toEqual(statement.parameters.map((p) => p.name).sort());
+    },
+  );
 
   it('types every parameter: keys and states NVARCHAR(255), data and snapshots NVARCHAR(MAX), versions INT, times DATETIME2(3), names sysname, commit tokens NVARCHAR(36)', () => {
     const types = new Map<string, Set<string>>();
@@ -106,7 +121,9 @@ describe('SQL Server statements', () => {
       /UPDATE \[dbo\]\.\[SesionesChat\] SET [^;]*\nOUTPUT [^;]* INTO @row \([^)]*\)\nWHERE \[Telefono\] = @key AND COALESCE\(\[Version\], 0\) = @expected;/,
     );
     expect(update.parameters.find((p) => p.name === 'expected')?.value).toBe(7);
-    expect(s.delete(KEY, 7).text).toMatch(/DELETE FROM \[dbo\]\.\[SesionesChat\] OUTPUT [^;]*WHERE \[Telefono\] = @key AND COALESCE\(\[Version\], 0\) = @expected;/);
+    expect(s.delete(KEY, 7).text).toMatch(
+      /DELETE FROM \[dbo\]\.\[SesionesChat\] OUTPUT [^;]*WHERE \[Telefono\] = @key AND COALESCE\(\[Version\], 0\) = @expected;/,
+    );
     // Version 0 is a real version, not "no check" (the truthiness bug).
     expect(s.update(KEY, {}, 0).text).toContain('= @expected');
     expect(s.update(KEY, {}, 0).parameters.find((p) => p.name === 'expected')?.value).toBe(0);
@@ -115,7 +132,8 @@ describe('SQL Server statements', () => {
 
   it('never uses OUTPUT without INTO (refused on tables with triggers) nor @@ROWCOUNT', () => {
     for (const [, statement] of everyStatement(ADOPTED)) {
-      for (const output of statement.text.matchAll(/\bOUTPUT\b[^;]*/g)) expect(output[0]).toMatch(/ INTO @(row|written) \(/);
+      for (const output of statement.text.matchAll(/\bOUTPUT\b[^;]*/g))
+        expect(output[0]).toMatch(/ INTO @(row|written) \(/);
       expect(statement.text).not.toContain('@@ROWCOUNT');
     }
   });
@@ -134,7 +152,9 @@ describe('SQL Server statements', () => {
     const s = mssqlStatements(resolveNames('mssql', {}));
     for (const text of [s.update(KEY, {}, 1).text, s.delete(KEY, 1).text]) {
       expect(text).toContain("CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome");
-      expect(text).toContain('SELECT @current = COALESCE([Version], 0) FROM [dbo].[Sessions] WHERE [SessionKey] = @key;');
+      expect(text).toContain(
+        'SELECT @current = COALESCE([Version], 0) FROM [dbo].[Sessions] WHERE [SessionKey] = @key;',
+      );
     }
     expect(s.delete(KEY, 1).text).toContain('SELECT 0 AS affected_rows, @current AS session_version');
   });

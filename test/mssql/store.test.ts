@@ -10,7 +10,14 @@ import { InvalidArgumentError, SessionRepository } from '../../src/index.js';
 import { MssqlSessionStore, isTransientError } from '../../src/mssql/index.js';
 
 function unreachablePool(): sql.ConnectionPool {
-  return new sql.ConnectionPool({ server: '127.0.0.1', port: 1, user: 'sa', password: 'unused', connectionTimeout: 5000, options: { encrypt: false } });
+  return new sql.ConnectionPool({
+    server: '127.0.0.1',
+    port: 1,
+    user: 'sa',
+    password: 'unused',
+    connectionTimeout: 5000,
+    options: { encrypt: false },
+  });
 }
 
 function thrownBy(construct: () => unknown): unknown {
@@ -43,10 +50,26 @@ describe('MssqlSessionStore options', () => {
       schema: 'dbo',
       table: 'Sessions',
       processedTable: 'ProcessedOperations',
-      columns: { key: 'SessionKey', state: 'State', data: 'Data', version: 'Version', createdAt: 'CreatedAt', updatedAt: 'UpdatedAt' },
+      columns: {
+        key: 'SessionKey',
+        state: 'State',
+        data: 'Data',
+        version: 'Version',
+        createdAt: 'CreatedAt',
+        updatedAt: 'UpdatedAt',
+      },
     });
-    const adopted = new MssqlSessionStore({ pool: unreachablePool(), table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } });
-    expect(adopted.names.columns).toMatchObject({ key: 'Telefono', state: 'Estado', data: 'DatosTemp', version: 'Version' });
+    const adopted = new MssqlSessionStore({
+      pool: unreachablePool(),
+      table: 'SesionesChat',
+      columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
+    });
+    expect(adopted.names.columns).toMatchObject({
+      key: 'Telefono',
+      state: 'Estado',
+      data: 'DatosTemp',
+      version: 'Version',
+    });
     expect(adopted.dialect).toBe('mssql');
   });
 });
@@ -87,7 +110,9 @@ describe('MssqlSessionStore parameters', () => {
     };
     const store = new MssqlSessionStore({ pool });
     // The transaction was never begun, so mssql refuses the query after the parameters are bound.
-    const error = await store.update('+5215512345678', { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3, transaction).catch((e: unknown) => e);
+    const error = await store
+      .update('+5215512345678', { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3, transaction)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(sql.ConnectionError);
     expect(requests).toHaveLength(1);
     const parameters = requests[0]!.parameters;
@@ -102,7 +127,13 @@ describe('MssqlSessionStore parameters', () => {
     const pool = unreachablePool();
     const transaction = new sql.Transaction(pool);
     let built = 0;
-    const counting = { ...sql, MAX: sql.MAX, NVarChar: (length: number) => (built++, sql.NVarChar(length)), Int: () => sql.Int(), DateTime2: (scale: number) => sql.DateTime2(scale) };
+    const counting = {
+      ...sql,
+      MAX: sql.MAX,
+      NVarChar: (length: number) => (built++, sql.NVarChar(length)),
+      Int: () => sql.Int(),
+      DateTime2: (scale: number) => sql.DateTime2(scale),
+    };
     const store = new MssqlSessionStore({ pool, sql: counting });
     await store.read('+5215512345678', transaction).catch(() => undefined);
     expect(built).toBe(1);
@@ -115,8 +146,8 @@ describe('the versioned-sessions/mssql entry', () => {
     const script = [
       "import { createRequire } from 'node:module';",
       "const { MssqlSessionStore, isTransientError } = await import('./test/.tmp/lib/mssql.mjs');",
-      "const files = Object.keys(createRequire(import.meta.url).cache);",
-      "console.log(JSON.stringify({ store: typeof MssqlSessionStore, guard: typeof isTransientError, mssql: files.some((f) => /node_modules[\\\\/](mssql|tedious)[\\\\/]/.test(f)) }));",
+      'const files = Object.keys(createRequire(import.meta.url).cache);',
+      'console.log(JSON.stringify({ store: typeof MssqlSessionStore, guard: typeof isTransientError, mssql: files.some((f) => /node_modules[\\\\/](mssql|tedious)[\\\\/]/.test(f)) }));',
     ].join('\n');
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(output)).toEqual({ store: 'function', guard: 'function', mssql: false });
@@ -129,7 +160,12 @@ describe('MssqlSessionStore caller transactions', () => {
     const repository = new SessionRepository({ store: new MssqlSessionStore({ pool, sql }) });
     for (const attempt of [
       () => repository.updateSession('+5215512345678', { state: 'X' }, { expectedVersion: 0, transaction: pool }),
-      () => repository.updateSession('+5215512345678', { state: 'X' }, { expectedVersion: 0, transaction: pool, idempotencyKey: 'wamid.A' }),
+      () =>
+        repository.updateSession(
+          '+5215512345678',
+          { state: 'X' },
+          { expectedVersion: 0, transaction: pool, idempotencyKey: 'wamid.A' },
+        ),
       () => repository.getSessionWithVersion('+5215512345678', { transaction: pool }),
     ]) {
       const error = await attempt().catch((caught: unknown) => caught);

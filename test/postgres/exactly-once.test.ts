@@ -75,7 +75,11 @@ if (!availability.available) {
         await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
         const drops = proxy.drops;
         proxy.dropAfterReplyTo(COMMIT);
-        const updated = await repository.updateSession(PHONE, { state: 'PAGADO', data: { counter: 1 } }, { expectedVersion: 0, idempotencyKey: MESSAGE_ID });
+        const updated = await repository.updateSession(
+          PHONE,
+          { state: 'PAGADO', data: { counter: 1 } },
+          { expectedVersion: 0, idempotencyKey: MESSAGE_ID },
+        );
         expect(proxy.drops).toBe(drops + 1);
         expect(updated).toMatchObject({ key: PHONE, state: 'PAGADO', data: { counter: 1 }, version: 1 });
         expect(await stored(fixture)).toEqual({ counter: 1, version: 1 });
@@ -94,10 +98,14 @@ if (!availability.available) {
           PHONE,
           async (session) => {
             handlerRuns++;
-            return repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
-              expectedVersion: session.version,
-              idempotencyKey: MESSAGE_ID,
-            });
+            return repository.updateSession(
+              PHONE,
+              { data: { counter: (session.data.counter ?? 0) + 1 } },
+              {
+                expectedVersion: session.version,
+                idempotencyKey: MESSAGE_ID,
+              },
+            );
           },
           { idempotencyKey: MESSAGE_ID, baseDelayMs: 1 },
         );
@@ -114,17 +122,26 @@ if (!availability.available) {
         const updateText = `UPDATE "${fixture.names.schema}"."${fixture.names.table}"`;
 
         proxy.dropAfterReplyTo(updateText);
-        const lost = await repository.updateSession(PHONE, { data: { counter: 1 } }, { expectedVersion: 0 }).catch((e: unknown) => e);
+        const lost = await repository
+          .updateSession(PHONE, { data: { counter: 1 } }, { expectedVersion: 0 })
+          .catch((e: unknown) => e);
         expect(isTransientError(lost)).toBe(true);
         expect(await stored(fixture)).toEqual({ counter: 1, version: 1 }); // the server did commit it
-        const retried = await repository.updateSession(PHONE, { data: { counter: 1 } }, { expectedVersion: 0 }).catch((e: unknown) => e);
+        const retried = await repository
+          .updateSession(PHONE, { data: { counter: 1 } }, { expectedVersion: 0 })
+          .catch((e: unknown) => e);
         expect(isConcurrencyError(retried)).toBe(true); // a conflict with its own write
 
         proxy.dropAfterReplyTo(updateText);
         await withSessionRetry(
           repository,
           PHONE,
-          (session) => repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, { expectedVersion: session.version }),
+          (session) =>
+            repository.updateSession(
+              PHONE,
+              { data: { counter: (session.data.counter ?? 0) + 1 } },
+              { expectedVersion: session.version },
+            ),
           { shouldRetry: (e) => isConcurrencyError(e) || isTransientError(e), baseDelayMs: 1 },
         );
         expect(await stored(fixture)).toEqual({ counter: 3, version: 3 }); // one delivery, applied twice
@@ -139,32 +156,43 @@ if (!availability.available) {
         let handlerRuns = 0;
         const increment = (idempotencyKey?: string) => async (session: { version: number; data: Counter }) => {
           handlerRuns++;
-          return repository.updateSession(PHONE, { data: { counter: (session.data.counter ?? 0) + 1 } }, {
-            expectedVersion: session.version,
-            ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-          });
+          return repository.updateSession(
+            PHONE,
+            { data: { counter: (session.data.counter ?? 0) + 1 } },
+            {
+              expectedVersion: session.version,
+              ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+            },
+          );
         };
         proxy.dropAfterReplyTo('BEGIN\u0000');
-        const result = await withSessionRetry(repository, PHONE, increment(MESSAGE_ID), { idempotencyKey: MESSAGE_ID, baseDelayMs: 1 });
+        const result = await withSessionRetry(repository, PHONE, increment(MESSAGE_ID), {
+          idempotencyKey: MESSAGE_ID,
+          baseDelayMs: 1,
+        });
         expect(handlerRuns).toBe(2);
         expect(result).toMatchObject({ status: 'applied', value: { version: 1 } });
         expect(await stored(fixture)).toEqual({ counter: 1, version: 1 });
 
         handlerRuns = 0;
         proxy.dropAfterReplyTo(`UPDATE "${fixture.names.schema}"`);
-        const error = await withSessionRetry(repository, PHONE, increment(), { baseDelayMs: 1 }).catch((e: unknown) => e);
+        const error = await withSessionRetry(repository, PHONE, increment(), { baseDelayMs: 1 }).catch(
+          (e: unknown) => e,
+        );
         expect(handlerRuns).toBe(1);
         expect(isTransientError(error)).toBe(true);
       });
     });
 
     describe('a single pg.Client as the pool', () => {
-      it('queues the store\'s transactions: concurrent idempotent deliveries and reads on one client all apply', async () => {
+      it("queues the store's transactions: concurrent idempotent deliveries and reads on one client all apply", async () => {
         const fixture = await target.createFixture();
         const client = new pg.Client({ connectionString: fixture.connection.location });
         await client.connect();
         clients.push(client);
-        const repository = new SessionRepository<Counter>({ store: new PostgresSessionStore({ pool: client, ...fixture.tableOptions }) });
+        const repository = new SessionRepository<Counter>({
+          store: new PostgresSessionStore({ pool: client, ...fixture.tableOptions }),
+        });
         await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
         const deliveries = distinctDeliveries(repository, 20);
         const reads = Array.from({ length: 20 }, () => repository.getSession(PHONE));
@@ -175,7 +203,7 @@ if (!availability.available) {
         expect(await processedRows(fixture)).toHaveLength(20);
       });
 
-      it('negative control: without a queue, a statement issued during another\'s transaction on one client rolls back with it', async () => {
+      it("negative control: without a queue, a statement issued during another's transaction on one client rolls back with it", async () => {
         const fixture = await target.createFixture();
         const client = new pg.Client({ connectionString: fixture.connection.location });
         await client.connect();
@@ -193,12 +221,14 @@ if (!availability.available) {
         expect(Number((await client.query(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n)).toBe(0);
       });
 
-      it('a pool given as the caller\'s transaction is an InvalidArgumentError saying to pass the client', async () => {
+      it("a pool given as the caller's transaction is an InvalidArgumentError saying to pass the client", async () => {
         const fixture = await target.createFixture();
         const pool = new pg.Pool({ connectionString: fixture.connection.location, max: 1 });
         pools.push(pool);
         await fixture.repository.getOrCreateSession(PHONE);
-        const error = await fixture.repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: pool }).catch((e: unknown) => e);
+        const error = await fixture.repository
+          .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: pool })
+          .catch((e: unknown) => e);
         expect(error).toMatchObject({ name: 'InvalidArgumentError', argument: 'options.transaction' });
         expect((error as Error).message).toContain("client.query('BEGIN')");
         expect(await fixture.repository.getSession(PHONE)).toMatchObject({ state: null, version: 0 });

@@ -16,7 +16,10 @@ const injection = fc.constantFrom(']', '"', "'", ';', '\u0000', '--', '/*', ' ',
 export const hostileString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: codeUnit, maxLength: 20 }),
-  fc.string({ unit: fc.oneof(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), control, injection), maxLength: 20 }),
+  fc.string({
+    unit: fc.oneof(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }), control, injection),
+    maxLength: 20,
+  }),
   fc.constant(''),
   fc.integer({ min: MAX_KEY_LENGTH - 3, max: MAX_KEY_LENGTH + 3 }).map((length) => 'ñ'.repeat(length)),
   fc.integer({ min: 256, max: 5000 }).map((length) => '5'.repeat(length)),
@@ -25,7 +28,16 @@ export const hostileString = fc.oneof(
 /** Keys: hostile strings and values that are not strings at all. */
 export const anyKey: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: hostileString },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.constant(undefined), fc.constant({ toString: () => 'k' }), fc.constant(['k'])) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.constant({ toString: () => 'k' }),
+      fc.constant(['k']),
+    ),
+  },
 );
 
 /** The oracle for keys and operation ids. */
@@ -65,7 +77,10 @@ const notJson: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Plain objects whose own keys include `__proto__`, `constructor` and `toJSON`. */
 const prototypeKeys: fc.Arbitrary<Record<string, unknown>> = fc
-  .tuple(fc.constantFrom('__proto__', 'constructor', 'toJSON', 'prototype', 'hasOwnProperty'), fc.jsonValue({ maxDepth: 2 }))
+  .tuple(
+    fc.constantFrom('__proto__', 'constructor', 'toJSON', 'prototype', 'hasOwnProperty'),
+    fc.jsonValue({ maxDepth: 2 }),
+  )
   .map(([name, value]) => {
     // JSON.parse makes `__proto__` an own data property, which is how such a key reaches a handler.
     return JSON.parse(`{${JSON.stringify(name)}: ${JSON.stringify(value)}, "ok": 1}`) as Record<string, unknown>;
@@ -75,12 +90,34 @@ const prototypeKeys: fc.Arbitrary<Record<string, unknown>> = fc
 export const anyData: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 6 }) },
   { weight: 2, arbitrary: prototypeKeys },
-  { weight: 2, arbitrary: fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean()).map(([depth, asArray]) => ({ deep: nested(depth, 'x', asArray) })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean())
+      .map(([depth, asArray]) => ({ deep: nested(depth, 'x', asArray) })),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 6000 }).map((length) => ({ huge: 'a'.repeat(length) })) },
   { weight: 2, arbitrary: fc.tuple(hostileString, notJson).map(([name, value]) => ({ [name]: value, fine: true })) },
   { weight: 1, arbitrary: fc.tuple(hostileString, notJson).map(([name, value]) => ({ list: [1, { [name]: value }] })) },
-  { weight: 1, arbitrary: fc.constant(null).map(() => { const cyclic: Record<string, unknown> = { a: 1 }; cyclic['self'] = cyclic; return cyclic; }) },
-  { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.constant([]), fc.string(), fc.integer(), fc.constant(new Date(0)), fc.constant(Object.create({ inherited: 1 }))) },
+  {
+    weight: 1,
+    arbitrary: fc.constant(null).map(() => {
+      const cyclic: Record<string, unknown> = { a: 1 };
+      cyclic['self'] = cyclic;
+      return cyclic;
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.constant(null),
+      fc.constant([]),
+      fc.string(),
+      fc.integer(),
+      fc.constant(new Date(0)),
+      fc.constant(Object.create({ inherited: 1 })),
+    ),
+  },
 );
 
 function isPlain(value: object): boolean {
@@ -164,7 +201,19 @@ export const anyIdentifier: fc.Arbitrary<unknown> = fc.oneof(
       .tuple(fc.stringMatching(/^[a-z]{1,8}$/), injection, fc.stringMatching(/^[a-z]{0,8}$/))
       .map(([head, bad, tail]) => `${head}${bad}${tail}`),
   },
-  { weight: 1, arbitrary: fc.constantFrom('x"; DROP TABLE sessions; --', 'a]; DROP TABLE t; --', '1abc', '', ' ', 'ñame', 'a-b', 'a.b') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'x"; DROP TABLE sessions; --',
+      'a]; DROP TABLE t; --',
+      '1abc',
+      '',
+      ' ',
+      'ñame',
+      'a-b',
+      'a.b',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 60, max: 140 }).map((length) => 'a'.repeat(length)) },
   { weight: 1, arbitrary: fc.constantFrom(1, null, {}, ['a']) },
 );

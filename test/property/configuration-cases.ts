@@ -20,13 +20,18 @@ export function defineConfigurationCases(target: DialectTarget): void {
     const connection = await recordingConnection(fixture.connection);
     const maxLength = MAX_IDENTIFIER_LENGTH[target.dialect];
     const roles = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'] as const;
-    const plainName = fc.oneof(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/), fc.constantFrom('select', 'order', 'user', 'Key'));
+    const plainName = fc.oneof(
+      fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/),
+      fc.constantFrom('select', 'order', 'user', 'Key'),
+    );
     const fields = ['table', 'processedTable', 'schema', ...roles.map((role) => `columns.${role}`)];
     // Mostly plain names with one field replaced by a generated (often hostile) one, so that both
     // the refusals and the round trips happen often.
     const optionsArbitrary = fc
       .tuple(
-        fc.record(Object.fromEntries(fields.filter((field) => field !== 'schema').map((field) => [field, plainName])), { requiredKeys: [] }),
+        fc.record(Object.fromEntries(fields.filter((field) => field !== 'schema').map((field) => [field, plainName])), {
+          requiredKeys: [],
+        }),
         fc.constantFrom(...fields),
         anyIdentifier,
         fc.boolean(),
@@ -48,12 +53,19 @@ export function defineConfigurationCases(target: DialectTarget): void {
       await fc.assert(
         fc.asyncProperty(optionsArbitrary, async (options) => {
           const columns = (options['columns'] ?? {}) as Record<string, unknown>;
-          const names = [options['table'], options['processedTable'], ...Object.values(columns)].filter((name) => name !== undefined);
+          const names = [options['table'], options['processedTable'], ...Object.values(columns)].filter(
+            (name) => name !== undefined,
+          );
           const defaults = ['key', 'state', 'data', 'version', 'created_at', 'updated_at'];
-          const effective = roles.map((role, index) => (typeof columns[role] === 'string' ? (columns[role] as string).toLowerCase() : defaults[index]!));
+          const effective = roles.map((role, index) =>
+            typeof columns[role] === 'string' ? (columns[role] as string).toLowerCase() : defaults[index]!,
+          );
           const schemaValid =
-            options['schema'] === undefined || (target.dialect !== 'sqlite' && identifierIsValid(options['schema'], maxLength));
-          const tables = [options['table'] ?? 'sessions', options['processedTable'] ?? 'processed_operations'].map((name) => String(name).toLowerCase());
+            options['schema'] === undefined ||
+            (target.dialect !== 'sqlite' && identifierIsValid(options['schema'], maxLength));
+          const tables = [options['table'] ?? 'sessions', options['processedTable'] ?? 'processed_operations'].map(
+            (name) => String(name).toLowerCase(),
+          );
           const valid =
             schemaValid &&
             names.every((name) => identifierIsValid(name, maxLength)) &&
@@ -76,7 +88,11 @@ export function defineConfigurationCases(target: DialectTarget): void {
             const repository = new SessionRepository({ store: connection.newStore(ownOptions) });
             await repository.verifySchema();
             const created = await repository.getOrCreateSession('+5215512345678', { state: 'INICIO', data: { a: 1 } });
-            const updated = await repository.updateSession('+5215512345678', { data: { a: 2 } }, { expectedVersion: created.version });
+            const updated = await repository.updateSession(
+              '+5215512345678',
+              { data: { a: 2 } },
+              { expectedVersion: created.version },
+            );
             expect(updated).toMatchObject({ version: 1, state: 'INICIO', data: { a: 2 } });
             expect(await repository.markProcessed('wamid.1')).toBe(true);
             expect(await repository.isProcessed('wamid.1')).toBe(true);
@@ -96,34 +112,46 @@ export function defineConfigurationCases(target: DialectTarget): void {
   it('store options: a bad connection or option is refused at construction, before any statement', async () => {
     const fixture = await target.createFixture();
     const connection = await recordingConnection(fixture.connection);
-    const anyValue = fc.oneof(fc.integer({ min: -3, max: 10_000 }), fc.double(), fc.constantFrom(Number.NaN, '5', null, true, false, {}, undefined));
+    const anyValue = fc.oneof(
+      fc.integer({ min: -3, max: 10_000 }),
+      fc.double(),
+      fc.constantFrom(Number.NaN, '5', null, true, false, {}, undefined),
+    );
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])), anyValue, async (name, value) => {
-          connection.statements.length = 0;
-          const options = { ...fixture.tableOptions };
-          let constructed: unknown;
-          try {
-            constructed =
-              name === 'pool' ? new PostgresSessionStore({ ...options, pool: value } as never) : connection.newStore({ ...options, [name]: value });
-          } catch (error) {
-            constructed = error;
-          }
-          // null, like undefined, means the default.
-          const valid =
-            name === 'busyTimeoutMs'
-              ? value === undefined || value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
-              : name === 'wal'
-                ? value === undefined || typeof value === 'boolean'
-                : false;
-          if (valid) {
-            expect(constructed).not.toBeInstanceOf(Error);
-          } else {
-            expect(constructed).toBeInstanceOf(InvalidArgumentError);
-            expect((constructed as InvalidArgumentError).argument).toBe(name);
-            expect(connection.statements).toEqual([]);
-          }
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])),
+          anyValue,
+          async (name, value) => {
+            connection.statements.length = 0;
+            const options = { ...fixture.tableOptions };
+            let constructed: unknown;
+            try {
+              constructed =
+                name === 'pool'
+                  ? new PostgresSessionStore({ ...options, pool: value } as never)
+                  : connection.newStore({ ...options, [name]: value });
+            } catch (error) {
+              constructed = error;
+            }
+            // null, like undefined, means the default.
+            const valid =
+              name === 'busyTimeoutMs'
+                ? value === undefined ||
+                  value === null ||
+                  (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+                : name === 'wal'
+                  ? value === undefined || typeof value === 'boolean'
+                  : false;
+            if (valid) {
+              expect(constructed).not.toBeInstanceOf(Error);
+            } else {
+              expect(constructed).toBeInstanceOf(InvalidArgumentError);
+              expect((constructed as InvalidArgumentError).argument).toBe(name);
+              expect(connection.statements).toEqual([]);
+            }
+          },
+        ),
         { numRuns: RUNS },
       );
     } finally {
@@ -133,10 +161,24 @@ export function defineConfigurationCases(target: DialectTarget): void {
 
   it('options: bad retry, repository and store options are refused before anything runs or is written', async () => {
     const fixture = await target.createFixture();
-    const anyOption = fc.oneof(fc.integer({ min: -3, max: 5 }), fc.double(), fc.constantFrom(Number.NaN, '3', null, true, {}, () => 1, 2 ** 60));
+    const anyOption = fc.oneof(
+      fc.integer({ min: -3, max: 5 }),
+      fc.double(),
+      fc.constantFrom(Number.NaN, '3', null, true, {}, () => 1, 2 ** 60),
+    );
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('maxAttempts', 'baseDelayMs', 'maxDelayMs', 'jitter', 'operationName', 'onRetry', 'shouldRetry', 'random', 'signal'),
+        fc.constantFrom(
+          'maxAttempts',
+          'baseDelayMs',
+          'maxDelayMs',
+          'jitter',
+          'operationName',
+          'onRetry',
+          'shouldRetry',
+          'random',
+          'signal',
+        ),
         anyOption,
         fc.boolean(),
         async (name, value, session) => {
@@ -146,10 +188,15 @@ export function defineConfigurationCases(target: DialectTarget): void {
           const options = { [name]: value, baseDelayMs: name === 'baseDelayMs' ? value : 0 } as never;
           const result = await attempt(() =>
             session
-              ? withSessionRetry(fixture.repository, key, (current) => {
-                  calls++;
-                  return fixture.repository.updateSession(key, { state: 'X' }, { expectedVersion: current.version });
-                }, options)
+              ? withSessionRetry(
+                  fixture.repository,
+                  key,
+                  (current) => {
+                    calls++;
+                    return fixture.repository.updateSession(key, { state: 'X' }, { expectedVersion: current.version });
+                  },
+                  options,
+                )
               : withRetry(() => Promise.resolve(++calls), options),
           );
           if (!result.ok) {
@@ -167,7 +214,15 @@ export function defineConfigurationCases(target: DialectTarget): void {
     const olderThan = fc.oneof(
       fc.date({ noInvalidDate: false }),
       fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') }),
-      fc.constantFrom(undefined, null, 0, '2026-01-01', {}, new Date('+010000-01-01T00:00:00Z'), new Date('-004714-01-01T00:00:00Z')),
+      fc.constantFrom(
+        undefined,
+        null,
+        0,
+        '2026-01-01',
+        {},
+        new Date('+010000-01-01T00:00:00Z'),
+        new Date('-004714-01-01T00:00:00Z'),
+      ),
     );
     await fc.assert(
       fc.asyncProperty(olderThan, async (value) => {
@@ -203,7 +258,9 @@ export function defineConfigurationCases(target: DialectTarget): void {
           }
         })();
         // null, like undefined, means the default.
-        const valid = maxDataLength === null || (typeof maxDataLength === 'number' && Number.isSafeInteger(maxDataLength) && maxDataLength >= 2);
+        const valid =
+          maxDataLength === null ||
+          (typeof maxDataLength === 'number' && Number.isSafeInteger(maxDataLength) && maxDataLength >= 2);
         if (valid) expect(constructed).toBeInstanceOf(SessionRepository);
         else expect(constructed).toBeInstanceOf(InvalidArgumentError);
       }),

@@ -13,7 +13,8 @@ import type { WorkerConnection } from '../conformance/target.js';
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** A tracking table per sessions table name (SQLite folds case, so the name is lowered). */
-const trackingTableFor = (options: TableOptions): string => `vsm_track_${(options.table ?? 'sessions').slice(0, 90).toLowerCase()}`;
+const trackingTableFor = (options: TableOptions): string =>
+  `vsm_track_${(options.table ?? 'sessions').slice(0, 90).toLowerCase()}`;
 
 export interface RecordingConnection {
   readonly dialect: Dialect;

@@ -6,7 +6,6 @@ import { expect } from 'vitest';
 import { InvalidArgumentError, withSessionRetry, type SessionRepository } from '../../src/index.js';
 import type { Fixture } from '../conformance/target.js';
 
-
 /** Runs per property: bounded, because every run is a real round trip. */
 export const RUNS = Number(process.env['VERSIONED_SESSIONS_PROPERTY_RUNS'] ?? 40);
 
@@ -37,7 +36,9 @@ export function unwrap(result: Result): unknown {
 export async function snapshot(fixture: Fixture): Promise<string> {
   const sessions = await fixture.exec(`SELECT * FROM ${fixture.table}`);
   const processedTable =
-    fixture.names.schema === null ? fixture.quote(fixture.names.processedTable) : `${fixture.quote(fixture.names.schema)}.${fixture.quote(fixture.names.processedTable)}`;
+    fixture.names.schema === null
+      ? fixture.quote(fixture.names.processedTable)
+      : `${fixture.quote(fixture.names.schema)}.${fixture.quote(fixture.names.processedTable)}`;
   const processed = await fixture.exec(`SELECT * FROM ${processedTable}`);
   const sort = (rows: Record<string, unknown>[]): string[] => rows.map((row) => JSON.stringify(row)).sort();
   return JSON.stringify([sort(sessions), sort(processed)]);
@@ -46,7 +47,10 @@ export async function snapshot(fixture: Fixture): Promise<string> {
 /** The key column exactly as stored, read with raw SQL. */
 export async function storedKeys(fixture: Fixture, key: string): Promise<string[]> {
   const column = fixture.quote(fixture.names.columns.key);
-  const rows = await fixture.exec(`SELECT ${column} AS k FROM ${fixture.table} WHERE ${column} = ${fixture.placeholder(1)}`, [key]);
+  const rows = await fixture.exec(
+    `SELECT ${column} AS k FROM ${fixture.table} WHERE ${column} = ${fixture.placeholder(1)}`,
+    [key],
+  );
   return rows.map((row) => String(row['k']));
 }
 
@@ -62,7 +66,11 @@ export const KEY_ENTRY_POINTS = [
   'withSessionRetry',
 ] as const;
 
-export function callWithKey(repository: SessionRepository, entry: (typeof KEY_ENTRY_POINTS)[number], key: unknown): Promise<unknown> {
+export function callWithKey(
+  repository: SessionRepository,
+  entry: (typeof KEY_ENTRY_POINTS)[number],
+  key: unknown,
+): Promise<unknown> {
   const k = key as string;
   switch (entry) {
     case 'getSession':
@@ -82,6 +90,8 @@ export function callWithKey(repository: SessionRepository, entry: (typeof KEY_EN
     case 'isProcessed':
       return repository.isProcessed(k);
     case 'withSessionRetry':
-      return withSessionRetry(repository, k, (session) => repository.updateSession(k, { data: { paso: 2 } }, { expectedVersion: session.version }));
+      return withSessionRetry(repository, k, (session) =>
+        repository.updateSession(k, { data: { paso: 2 } }, { expectedVersion: session.version }),
+      );
   }
 }

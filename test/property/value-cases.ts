@@ -6,8 +6,26 @@ import fc from 'fast-check';
 import { it, expect } from 'vitest';
 import { SessionRepository, isConcurrencyError, withSessionRetry } from '../../src/index.js';
 import type { DialectTarget } from '../conformance/target.js';
-import { anyData, anyKey, anyVersion, canonicalJson, dataIsValid, hostileString, keyIsValid, versionIsValid } from './arbitraries.js';
-import { KEY_ENTRY_POINTS, RUNS, attempt, callWithKey, expectRefused, snapshot, storedKeys, unwrap } from './support.js';
+import {
+  anyData,
+  anyKey,
+  anyVersion,
+  canonicalJson,
+  dataIsValid,
+  hostileString,
+  keyIsValid,
+  versionIsValid,
+} from './arbitraries.js';
+import {
+  KEY_ENTRY_POINTS,
+  RUNS,
+  attempt,
+  callWithKey,
+  expectRefused,
+  snapshot,
+  storedKeys,
+  unwrap,
+} from './support.js';
 
 /** Registers the value cases for `target` (inside its describe block). */
 export function defineValueCases(target: DialectTarget): void {
@@ -49,28 +67,39 @@ export function defineValueCases(target: DialectTarget): void {
     const repository = new SessionRepository({ store: fixture.store, maxDataLength });
     let counter = 0;
     await fc.assert(
-      fc.asyncProperty(anyData, fc.constantFrom('updateSession', 'getOrCreateSession', 'withSessionRetry'), async (data, entry) => {
-        const key = `+52155${String(++counter).padStart(8, '0')}`;
-        if (entry !== 'getOrCreateSession') await repository.getOrCreateSession(key, { state: 'INICIO', data: { before: true } });
-        const before = await snapshot(fixture);
-        const write = (): Promise<unknown> => {
-          if (entry === 'getOrCreateSession') return repository.getOrCreateSession(key, { data: data as Record<string, unknown> });
-          if (entry === 'updateSession') return repository.updateSession(key, { data: data as Record<string, unknown> }, { expectedVersion: 0 });
-          return withSessionRetry(repository, key, (session) =>
-            repository.updateSession(key, { data: data as Record<string, unknown> }, { expectedVersion: session.version }),
-          );
-        };
-        const result = await attempt(write);
-        if (!dataIsValid(data, maxDataLength)) {
-          expectRefused(result, /^(changes|initial)\.data/);
-          expect(await snapshot(fixture)).toBe(before);
-          return;
-        }
-        unwrap(result);
-        const stored = await repository.getSession(key);
-        expect(canonicalJson(stored!.data)).toBe(canonicalJson(data));
-        expect(stored!.version).toBe(entry === 'getOrCreateSession' ? 0 : 1);
-      }),
+      fc.asyncProperty(
+        anyData,
+        fc.constantFrom('updateSession', 'getOrCreateSession', 'withSessionRetry'),
+        async (data, entry) => {
+          const key = `+52155${String(++counter).padStart(8, '0')}`;
+          if (entry !== 'getOrCreateSession')
+            await repository.getOrCreateSession(key, { state: 'INICIO', data: { before: true } });
+          const before = await snapshot(fixture);
+          const write = (): Promise<unknown> => {
+            if (entry === 'getOrCreateSession')
+              return repository.getOrCreateSession(key, { data: data as Record<string, unknown> });
+            if (entry === 'updateSession')
+              return repository.updateSession(key, { data: data as Record<string, unknown> }, { expectedVersion: 0 });
+            return withSessionRetry(repository, key, (session) =>
+              repository.updateSession(
+                key,
+                { data: data as Record<string, unknown> },
+                { expectedVersion: session.version },
+              ),
+            );
+          };
+          const result = await attempt(write);
+          if (!dataIsValid(data, maxDataLength)) {
+            expectRefused(result, /^(changes|initial)\.data/);
+            expect(await snapshot(fixture)).toBe(before);
+            return;
+          }
+          unwrap(result);
+          const stored = await repository.getSession(key);
+          expect(canonicalJson(stored!.data)).toBe(canonicalJson(data));
+          expect(stored!.version).toBe(entry === 'getOrCreateSession' ? 0 : 1);
+        },
+      ),
       { numRuns: RUNS * 2 },
     );
   });
@@ -83,13 +112,17 @@ export function defineValueCases(target: DialectTarget): void {
         const data = { huge: 'ü'.repeat(length - '{"huge":""}'.length) };
         const before = await snapshot(fixture);
         const current = await fixture.repository.getSession('+5215512345678');
-        const result = await attempt(() => fixture.repository.updateSession('+5215512345678', { data }, { expectedVersion: current!.version }));
+        const result = await attempt(() =>
+          fixture.repository.updateSession('+5215512345678', { data }, { expectedVersion: current!.version }),
+        );
         if (length > 1_000_000) {
           expectRefused(result, /^changes\.data$/);
           expect(await snapshot(fixture)).toBe(before);
         } else {
           unwrap(result);
-          expect(((await fixture.repository.getSession('+5215512345678'))!.data as { huge: string }).huge.length).toBe(data.huge.length);
+          expect(((await fixture.repository.getSession('+5215512345678'))!.data as { huge: string }).huge.length).toBe(
+            data.huge.length,
+          );
         }
       }),
       { numRuns: 4 },
@@ -103,8 +136,13 @@ export function defineValueCases(target: DialectTarget): void {
     await fc.assert(
       fc.asyncProperty(anyState, async (state) => {
         const before = await snapshot(fixture);
-        const result = await attempt(() => fixture.repository.updateSession('+5215512345678', { state: state as string }));
-        const valid = state === undefined || state === null || (typeof state === 'string' && state.length <= 255 && !state.includes('\u0000') && state.isWellFormed());
+        const result = await attempt(() =>
+          fixture.repository.updateSession('+5215512345678', { state: state as string }),
+        );
+        const valid =
+          state === undefined ||
+          state === null ||
+          (typeof state === 'string' && state.length <= 255 && !state.includes('\u0000') && state.isWellFormed());
         if (!valid) {
           expectRefused(result, /^changes\.state$/);
           expect(await snapshot(fixture)).toBe(before);
@@ -122,33 +160,41 @@ export function defineValueCases(target: DialectTarget): void {
     const fixture = await target.createFixture();
     let counter = 0;
     await fc.assert(
-      fc.asyncProperty(anyVersion, fc.integer({ min: 0, max: 3 }), fc.boolean(), async (expectedVersion, bumps, deleting) => {
-        const key = `+52155${String(++counter).padStart(8, '0')}`;
-        await fixture.repository.getOrCreateSession(key, { data: { n: 0 } });
-        for (let version = 0; version < bumps; version++) await fixture.repository.updateSession(key, { data: { n: version + 1 } }, { expectedVersion: version });
-        const before = await snapshot(fixture);
-        const options = { expectedVersion: expectedVersion as number };
-        const result = await attempt(() =>
-          deleting ? fixture.repository.deleteSession(key, options) : fixture.repository.updateSession(key, { data: { n: 99 } }, options),
-        );
-        if (!versionIsValid(expectedVersion)) {
-          expectRefused(result, /^options\.expectedVersion$/);
-          expect(await snapshot(fixture)).toBe(before);
-          return;
-        }
-        const matches = expectedVersion === null || expectedVersion === undefined || expectedVersion === bumps;
-        if (!matches) {
-          expect(result.ok).toBe(false);
-          expect(isConcurrencyError((result as { error: unknown }).error)).toBe(true);
-          expect((result as { error: { actualVersion: number } }).error.actualVersion).toBe(bumps);
-          expect(await snapshot(fixture)).toBe(before);
-          return;
-        }
-        unwrap(result);
-        const stored = await fixture.repository.getSession(key);
-        if (deleting) expect(stored).toBeNull();
-        else expect(stored).toMatchObject({ version: bumps + 1, data: { n: 99 } });
-      }),
+      fc.asyncProperty(
+        anyVersion,
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        async (expectedVersion, bumps, deleting) => {
+          const key = `+52155${String(++counter).padStart(8, '0')}`;
+          await fixture.repository.getOrCreateSession(key, { data: { n: 0 } });
+          for (let version = 0; version < bumps; version++)
+            await fixture.repository.updateSession(key, { data: { n: version + 1 } }, { expectedVersion: version });
+          const before = await snapshot(fixture);
+          const options = { expectedVersion: expectedVersion as number };
+          const result = await attempt(() =>
+            deleting
+              ? fixture.repository.deleteSession(key, options)
+              : fixture.repository.updateSession(key, { data: { n: 99 } }, options),
+          );
+          if (!versionIsValid(expectedVersion)) {
+            expectRefused(result, /^options\.expectedVersion$/);
+            expect(await snapshot(fixture)).toBe(before);
+            return;
+          }
+          const matches = expectedVersion === null || expectedVersion === undefined || expectedVersion === bumps;
+          if (!matches) {
+            expect(result.ok).toBe(false);
+            expect(isConcurrencyError((result as { error: unknown }).error)).toBe(true);
+            expect((result as { error: { actualVersion: number } }).error.actualVersion).toBe(bumps);
+            expect(await snapshot(fixture)).toBe(before);
+            return;
+          }
+          unwrap(result);
+          const stored = await fixture.repository.getSession(key);
+          if (deleting) expect(stored).toBeNull();
+          else expect(stored).toMatchObject({ version: bumps + 1, data: { n: 99 } });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -159,7 +205,9 @@ export function defineValueCases(target: DialectTarget): void {
     await fc.assert(
       fc.asyncProperty(phoneLike, async (key) => {
         const session = await fixture.repository.getOrCreateSession(key);
-        const result = await attempt(() => fixture.repository.updateSession(key, { state: 'X' }, { expectedVersion: session.version + 1 }));
+        const result = await attempt(() =>
+          fixture.repository.updateSession(key, { state: 'X' }, { expectedVersion: session.version + 1 }),
+        );
         expect(isConcurrencyError((result as { error: unknown }).error)).toBe(true);
         const error = (result as { error: Error & { maskedKey: string } }).error;
         expect(error.message).not.toContain(key);

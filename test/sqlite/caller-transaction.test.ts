@@ -25,14 +25,18 @@ afterAll(() => {
 });
 
 describe('sqlite caller transactions', () => {
-  it('the store\'s database outside a transaction, or another database, is refused and nothing is written', async () => {
+  it("the store's database outside a transaction, or another database, is refused and nothing is written", async () => {
     await repository.getOrCreateSession(PHONE);
-    const outside = await repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: database }).catch((e: unknown) => e);
+    const outside = await repository
+      .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: database })
+      .catch((e: unknown) => e);
     expect(outside).toBeInstanceOf(InvalidArgumentError);
     expect(outside).toMatchObject({ argument: 'options.transaction' });
     expect((outside as Error).message).toContain("database.exec('BEGIN IMMEDIATE')");
     other.exec('BEGIN');
-    const foreign = await repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: other }).catch((e: unknown) => e);
+    const foreign = await repository
+      .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: other })
+      .catch((e: unknown) => e);
     other.exec('ROLLBACK');
     expect(foreign).toMatchObject({ name: 'InvalidArgumentError', argument: 'options.transaction' });
     expect(await repository.getSession(PHONE)).toMatchObject({ state: null, version: 0 });

@@ -67,7 +67,9 @@ export async function sqliteBackend(): Promise<StressBackend> {
     connection: { dialect: 'sqlite', location: file, tableOptions },
     applicationName: 'sqlite',
     seedKeys(keys, startVersion) {
-      const insert = database.prepare(`INSERT INTO ${table} (${quote(c.key)}, ${quote(c.data)}, ${quote(c.version)}) VALUES (?, ?, ?)`);
+      const insert = database.prepare(
+        `INSERT INTO ${table} (${quote(c.key)}, ${quote(c.data)}, ${quote(c.version)}) VALUES (?, ?, ?)`,
+      );
       database.transaction(() => {
         for (const key of keys) insert.run(key, JSON.stringify({ list: [], counter: 0 }), startVersion);
       })();
@@ -77,7 +79,9 @@ export async function sqliteBackend(): Promise<StressBackend> {
       const rows = database
         .prepare(`SELECT ${quote(c.key)} AS k, ${quote(c.data)} AS d, ${quote(c.version)} AS v FROM ${table}`)
         .all() as { k: string; d: string; v: number }[];
-      return Promise.resolve(rows.map((row) => ({ key: row.k, version: Number(row.v), data: JSON.parse(row.d) as StoredKey['data'] })));
+      return Promise.resolve(
+        rows.map((row) => ({ key: row.k, version: Number(row.v), data: JSON.parse(row.d) as StoredKey['data'] })),
+      );
     },
     close() {
       database.close();
@@ -104,11 +108,10 @@ export async function postgresBackend(url: string): Promise<StressBackend> {
     applicationName,
     async seedKeys(keys, startVersion) {
       for (const key of keys) {
-        await pool.query(`INSERT INTO ${table} (${quote(c.key)}, ${quote(c.data)}, ${quote(c.version)}) VALUES ($1, $2::jsonb, $3)`, [
-          key,
-          JSON.stringify({ list: [], counter: 0 }),
-          startVersion,
-        ]);
+        await pool.query(
+          `INSERT INTO ${table} (${quote(c.key)}, ${quote(c.data)}, ${quote(c.version)}) VALUES ($1, $2::jsonb, $3)`,
+          [key, JSON.stringify({ list: [], counter: 0 }), startVersion],
+        );
       }
     },
     async readKeys() {
@@ -162,16 +165,21 @@ export async function mssqlBackend(connectionString: string): Promise<StressBack
     applicationName,
     async seedKeys(keys, startVersion) {
       for (const key of keys) {
-        await exec(`INSERT INTO ${table} (${bracket(c.key)}, ${bracket(c.data)}, ${bracket(c.version)}) VALUES (@p1, @p2, @p3)`, [
-          key,
-          JSON.stringify({ list: [], counter: 0 }),
-          startVersion,
-        ]);
+        await exec(
+          `INSERT INTO ${table} (${bracket(c.key)}, ${bracket(c.data)}, ${bracket(c.version)}) VALUES (@p1, @p2, @p3)`,
+          [key, JSON.stringify({ list: [], counter: 0 }), startVersion],
+        );
       }
     },
     async readKeys() {
-      const rows = await exec(`SELECT ${bracket(c.key)} AS k, ${bracket(c.data)} AS d, ${bracket(c.version)} AS v FROM ${table}`);
-      return rows.map((row) => ({ key: String(row['k']), version: Number(row['v']), data: JSON.parse(String(row['d'])) as StoredKey['data'] }));
+      const rows = await exec(
+        `SELECT ${bracket(c.key)} AS k, ${bracket(c.data)} AS d, ${bracket(c.version)} AS v FROM ${table}`,
+      );
+      return rows.map((row) => ({
+        key: String(row['k']),
+        version: Number(row['v']),
+        data: JSON.parse(String(row['d'])) as StoredKey['data'],
+      }));
     },
     async terminateBackend() {
       // KILL takes no variable, so the statement is built from the chosen session id (an integer).

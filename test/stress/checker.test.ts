@@ -44,7 +44,9 @@ describe('history checker', () => {
     expect(result.violations).toEqual([]);
     expect(result.valid).toBe(true);
     expect(result.operations).toEqual({ total: 6, ok: 3, fail: 1, info: 2, infoApplied: 1, incomplete: 0 });
-    expect(formatVerdict('sqlite hot', result)).toBe('VALID sqlite hot: 6 ops (3 ok, 1 fail, 2 info of which 1 applied) on 1 key(s), 0 violations');
+    expect(formatVerdict('sqlite hot', result)).toBe(
+      'VALID sqlite hot: 6 ops (3 ok, 1 fail, 2 info of which 1 applied) on 1 key(s), 0 violations',
+    );
   });
 
   it('treats an invoke with no completion as info', () => {
@@ -64,7 +66,10 @@ describe('history checker', () => {
 
   it('duplicate-token: an info token may be present, but at most once', () => {
     const history = validHistory();
-    history.events.push({ type: 'invoke', process: 1, index: 1, key: KEY, token: 201 }, { type: 'info', process: 1, index: 1 });
+    history.events.push(
+      { type: 'invoke', process: 1, index: 1, key: KEY, token: 201 },
+      { type: 'info', process: 1, index: 1 },
+    );
     history.keys[0] = { key: KEY, startVersion: START, version: 12, list: [100, 200, 101, 201, 201], counter: 5 };
     const result = checkHistory(history);
     expect(result.violations).toEqual([
@@ -82,7 +87,10 @@ describe('history checker', () => {
 
   it('failed-write-visible: a token whose operation failed is in the list', () => {
     const history = validHistory();
-    history.events.push({ type: 'invoke', process: 1, index: 1, key: KEY, token: 201 }, { type: 'fail', process: 1, index: 1, error: 'ConcurrencyError' });
+    history.events.push(
+      { type: 'invoke', process: 1, index: 1, key: KEY, token: 201 },
+      { type: 'fail', process: 1, index: 1, error: 'ConcurrencyError' },
+    );
     history.keys[0] = { key: KEY, startVersion: START, version: 11, list: [100, 200, 101, 201], counter: 4 };
     expect(kindsOf(history)).toEqual(['failed-write-visible']);
   });
@@ -132,7 +140,10 @@ describe('history checker', () => {
     const history = validHistory();
     history.events.push({ type: 'ok', process: 5, index: 0, versionRead: 1, versionWritten: 2 });
     history.events.push({ type: 'invoke', process: 0, index: 0, key: KEY, token: 100 });
-    history.events.push({ type: 'invoke', process: 3, index: 0, key: KEY, token: 400 }, { type: 'ok', process: 3, index: 0 });
+    history.events.push(
+      { type: 'invoke', process: 3, index: 0, key: KEY, token: 400 },
+      { type: 'ok', process: 3, index: 0 },
+    );
     history.keys[0] = { key: KEY, startVersion: START, version: 11, list: [100, 200, 101, 400], counter: 4 };
     const details = checkHistory(history).violations.map((violation) => `${violation.kind}: ${violation.detail}`);
     expect(details).toEqual([
@@ -145,15 +156,26 @@ describe('history checker', () => {
   it('every rule has a case above that makes it fire', () => {
     // Guards against adding a rule without a test: each kind name must appear in this file's cases.
     const covered: ViolationKind[] = [
-      'malformed-history', 'duplicate-token', 'lost-update', 'failed-write-visible', 'unknown-token',
-      'counter-mismatch', 'version-mismatch', 'duplicate-read', 'version-gap', 'order-mismatch',
+      'malformed-history',
+      'duplicate-token',
+      'lost-update',
+      'failed-write-visible',
+      'unknown-token',
+      'counter-mismatch',
+      'version-mismatch',
+      'duplicate-read',
+      'version-gap',
+      'order-mismatch',
     ];
     expect([...VIOLATION_KINDS].sort()).toEqual([...covered].sort());
   });
 
   it('checks each key on its own and prints an INVALID verdict with counts', () => {
     const history = validHistory();
-    history.events.push({ type: 'invoke', process: 2, index: 0, key: 'other', token: 500 }, { type: 'ok', process: 2, index: 0, versionRead: 0, versionWritten: 1 });
+    history.events.push(
+      { type: 'invoke', process: 2, index: 0, key: 'other', token: 500 },
+      { type: 'ok', process: 2, index: 0, versionRead: 0, versionWritten: 1 },
+    );
     history.keys.push({ key: 'other', startVersion: 0, version: 1, list: [], counter: 0 });
     const result = checkHistory(history);
     expect(result.violations.every((violation) => violation.key === 'other')).toBe(true);

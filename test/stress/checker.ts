@@ -48,22 +48,41 @@ export interface CheckResult {
 }
 
 /** Pairs each invoke with its completion; an invoke never completed is an `info` (outcome unknown). */
-export function assembleOperations(events: readonly HistoryEvent[]): { operations: Operation[]; incomplete: number; problems: Violation[] } {
+export function assembleOperations(events: readonly HistoryEvent[]): {
+  operations: Operation[];
+  incomplete: number;
+  problems: Violation[];
+} {
   const byId = new Map<string, Operation & { completed: boolean }>();
   const problems: Violation[] = [];
   for (const event of events) {
     const id = `${event.process}:${event.index}`;
     if (event.type === 'invoke') {
       if (byId.has(id)) {
-        problems.push({ kind: 'malformed-history', key: event.key, token: event.token, detail: `operation ${id} invoked twice` });
+        problems.push({
+          kind: 'malformed-history',
+          key: event.key,
+          token: event.token,
+          detail: `operation ${id} invoked twice`,
+        });
         continue;
       }
-      byId.set(id, { process: event.process, index: event.index, key: event.key, token: event.token, outcome: 'info', completed: false });
+      byId.set(id, {
+        process: event.process,
+        index: event.index,
+        key: event.key,
+        token: event.token,
+        outcome: 'info',
+        completed: false,
+      });
       continue;
     }
     const operation = byId.get(id);
     if (operation === undefined || operation.completed) {
-      problems.push({ kind: 'malformed-history', detail: `operation ${id} completed (${event.type}) without a pending invoke` });
+      problems.push({
+        kind: 'malformed-history',
+        detail: `operation ${id} completed (${event.type}) without a pending invoke`,
+      });
       continue;
     }
     operation.completed = true;
@@ -103,16 +122,25 @@ function checkKey(state: KeyState, operations: readonly Operation[], violations:
       report('unknown-token', `list entry ${JSON.stringify(entry)} was never invoked on this key`);
       continue;
     }
-    if (times > 1) report('duplicate-token', `token of a(n) ${operation.outcome} operation appears ${times} times`, operation.token);
+    if (times > 1)
+      report('duplicate-token', `token of a(n) ${operation.outcome} operation appears ${times} times`, operation.token);
     if (operation.outcome === 'fail') {
-      report('failed-write-visible', `a failed operation (${operation.error ?? 'no error'}) is in the list`, operation.token);
+      report(
+        'failed-write-visible',
+        `a failed operation (${operation.error ?? 'no error'}) is in the list`,
+        operation.token,
+      );
     }
   }
 
-  if (state.counter !== list.length) report('counter-mismatch', `counter ${JSON.stringify(state.counter)} ≠ list length ${list.length}`);
+  if (state.counter !== list.length)
+    report('counter-mismatch', `counter ${JSON.stringify(state.counter)} ≠ list length ${list.length}`);
   const advanced = state.version - state.startVersion;
   if (advanced !== list.length) {
-    report('version-mismatch', `version advanced ${advanced} (${state.startVersion} → ${state.version}) ≠ list length ${list.length}`);
+    report(
+      'version-mismatch',
+      `version advanced ${advanced} (${state.startVersion} → ${state.version}) ≠ list length ${list.length}`,
+    );
   }
 
   let infoApplied = 0;
@@ -121,7 +149,8 @@ function checkKey(state: KeyState, operations: readonly Operation[], violations:
   const readers = new Map<number, Operation>();
   for (const operation of operations) {
     if (operation.outcome !== 'ok') continue;
-    if (!seen.has(operation.token)) report('lost-update', `acknowledged at version ${operation.versionWritten} but absent`, operation.token);
+    if (!seen.has(operation.token))
+      report('lost-update', `acknowledged at version ${operation.versionWritten} but absent`, operation.token);
     const { versionRead, versionWritten } = operation;
     if (versionRead === undefined || versionWritten === undefined) {
       report('malformed-history', 'an acknowledged write without versionRead and versionWritten', operation.token);
@@ -129,17 +158,29 @@ function checkKey(state: KeyState, operations: readonly Operation[], violations:
     }
     const earlier = readers.get(versionRead);
     if (earlier !== undefined) {
-      report('duplicate-read', `tokens ${earlier.token} and ${operation.token} were both acknowledged after reading version ${versionRead}`, operation.token);
+      report(
+        'duplicate-read',
+        `tokens ${earlier.token} and ${operation.token} were both acknowledged after reading version ${versionRead}`,
+        operation.token,
+      );
     } else {
       readers.set(versionRead, operation);
     }
     if (versionWritten !== versionRead + 1 || versionWritten <= state.startVersion || versionWritten > state.version) {
-      report('version-gap', `read ${versionRead}, wrote ${versionWritten}; the key went ${state.startVersion} → ${state.version}`, operation.token);
+      report(
+        'version-gap',
+        `read ${versionRead}, wrote ${versionWritten}; the key went ${state.startVersion} → ${state.version}`,
+        operation.token,
+      );
       continue;
     }
     const atVersion = list[versionWritten - state.startVersion - 1];
     if (atVersion !== operation.token) {
-      report('order-mismatch', `written as version ${versionWritten}, but that list position holds ${JSON.stringify(atVersion)}`, operation.token);
+      report(
+        'order-mismatch',
+        `written as version ${versionWritten}, but that list position holds ${JSON.stringify(atVersion)}`,
+        operation.token,
+      );
     }
   }
   return infoApplied;
@@ -154,7 +195,12 @@ export function checkHistory(history: History): CheckResult {
   for (const operation of operations) {
     const forKey = byKey.get(operation.key);
     if (forKey === undefined) {
-      violations.push({ kind: 'malformed-history', key: operation.key, token: operation.token, detail: 'operation on a key with no recorded state' });
+      violations.push({
+        kind: 'malformed-history',
+        key: operation.key,
+        token: operation.token,
+        detail: 'operation on a key with no recorded state',
+      });
       continue;
     }
     forKey.push(operation);
@@ -162,7 +208,11 @@ export function checkHistory(history: History): CheckResult {
   const tokens = new Set<number>();
   for (const operation of operations) {
     if (tokens.has(operation.token)) {
-      violations.push({ kind: 'malformed-history', token: operation.token, detail: 'the same token was invoked twice' });
+      violations.push({
+        kind: 'malformed-history',
+        token: operation.token,
+        detail: 'the same token was invoked twice',
+      });
     }
     tokens.add(operation.token);
   }
@@ -176,7 +226,14 @@ export function checkHistory(history: History): CheckResult {
     valid: violations.length === 0,
     violations,
     counts,
-    operations: { total: operations.length, ok: tally('ok'), fail: tally('fail'), info: tally('info'), infoApplied, incomplete },
+    operations: {
+      total: operations.length,
+      ok: tally('ok'),
+      fail: tally('fail'),
+      info: tally('info'),
+      infoApplied,
+      incomplete,
+    },
     keys: history.keys.length,
   };
 }
@@ -186,6 +243,8 @@ export function formatVerdict(label: string, result: CheckResult): string {
   const { total, ok, fail, info, infoApplied } = result.operations;
   const ops = `${total} ops (${ok} ok, ${fail} fail, ${info} info of which ${infoApplied} applied) on ${result.keys} key(s)`;
   if (result.valid) return `VALID ${label}: ${ops}, 0 violations`;
-  const kinds = VIOLATION_KINDS.filter((kind) => result.counts[kind] > 0).map((kind) => `${kind}×${result.counts[kind]}`);
+  const kinds = VIOLATION_KINDS.filter((kind) => result.counts[kind] > 0).map(
+    (kind) => `${kind}×${result.counts[kind]}`,
+  );
   return `INVALID ${label}: ${ops}, ${result.violations.length} violations: ${kinds.join(', ')}`;
 }

@@ -10,7 +10,13 @@
  */
 import { parseArgs } from 'node:util';
 import { redactUrl } from '../support/environment.js';
-import { formatSummary, runScenario, type LibraryLocation, type ScenarioOptions, type ScenarioReport } from './run-scenario.js';
+import {
+  formatSummary,
+  runScenario,
+  type LibraryLocation,
+  type ScenarioOptions,
+  type ScenarioReport,
+} from './run-scenario.js';
 
 export interface StressCliContext {
   library: LibraryLocation;
@@ -24,7 +30,8 @@ const BACKENDS = ['sqlite', 'postgres', 'mssql'] as const;
 function integer(text: string | undefined, fallback: number, name: string, min = 1): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} expects an integer of at least ${min}, got ${text}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new Error(`--${name} expects an integer of at least ${min}, got ${text}`);
   return value;
 }
 
@@ -52,18 +59,23 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       seed: { type: 'string' },
     },
   });
-  const pgUrl = values['pg-url'] ?? process.env['VERSIONED_SESSIONS_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const pgUrl =
+    values['pg-url'] ?? process.env['VERSIONED_SESSIONS_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const mssqlUrl = values['mssql-url'] ?? process.env['VERSIONED_SESSIONS_MSSQL_URL'];
   // SQL Server joins the default run when a connection string is given.
-  const backends = (values.backends ?? (mssqlUrl === undefined || mssqlUrl === '' ? 'sqlite,postgres' : 'sqlite,postgres,mssql'))
+  const backends = (
+    values.backends ?? (mssqlUrl === undefined || mssqlUrl === '' ? 'sqlite,postgres' : 'sqlite,postgres,mssql')
+  )
     .split(',')
     .map((name) => name.trim());
   for (const name of backends) {
-    if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`--backends: unknown backend ${name}; known: ${BACKENDS.join(', ')}`);
+    if (!(BACKENDS as readonly string[]).includes(name))
+      throw new Error(`--backends: unknown backend ${name}; known: ${BACKENDS.join(', ')}`);
   }
   const keyModes = (values.keys ?? 'hot,spread').split(',').map((name) => name.trim()) as ScenarioOptions['keyMode'][];
   for (const mode of keyModes) {
-    if (mode !== 'hot' && mode !== 'spread') throw new Error(`--keys: unknown layout ${String(mode)}; known: hot, spread`);
+    if (mode !== 'hot' && mode !== 'spread')
+      throw new Error(`--keys: unknown layout ${String(mode)}; known: hot, spread`);
   }
   const seed = integer(values.seed, Date.now() % 1_000_000_007, 'seed', 0);
   const base: Omit<ScenarioOptions, 'backend' | 'keyMode' | 'versionCheck'> = {
@@ -100,7 +112,14 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
   };
   process.on('SIGINT', onInterrupt);
   try {
-    return await runScenarios(context, base, backends as ScenarioOptions['backend'][], keyModes, values['no-negative-control'] !== true, () => interrupted);
+    return await runScenarios(
+      context,
+      base,
+      backends as ScenarioOptions['backend'][],
+      keyModes,
+      values['no-negative-control'] !== true,
+      () => interrupted,
+    );
   } finally {
     process.off('SIGINT', onInterrupt);
   }
@@ -131,10 +150,20 @@ async function runScenarios(
     for (const backend of backends) {
       if (interrupted()) break;
       // The negative control runs without faults: its point is that the checker sees lost updates.
-      const report = await runScenario({ ...base, backend, keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0, opsPerWorker: Math.min(base.opsPerWorker, 200) });
+      const report = await runScenario({
+        ...base,
+        backend,
+        keyMode: 'hot',
+        versionCheck: false,
+        kills: 0,
+        cuts: 0,
+        opsPerWorker: Math.min(base.opsPerWorker, 200),
+      });
       print(report);
       const sawLostUpdates = report.result.counts['lost-update'] > 0;
-      context.write(`  negative control ${sawLostUpdates ? 'OK: the checker saw the lost updates' : 'FAILED: no lost update was seen'}`);
+      context.write(
+        `  negative control ${sawLostUpdates ? 'OK: the checker saw the lost updates' : 'FAILED: no lost update was seen'}`,
+      );
       if (!sawLostUpdates) failures++;
     }
   }

@@ -32,7 +32,10 @@ interface ArmedCut {
   match: (chunk: Buffer) => boolean;
 }
 
-export async function startCuttingProxy(target: { host: string; port: number }, random: () => number = Math.random): Promise<CuttingProxy> {
+export async function startCuttingProxy(
+  target: { host: string; port: number },
+  random: () => number = Math.random,
+): Promise<CuttingProxy> {
   if (target.host !== '127.0.0.1' && target.host !== 'localhost') {
     throw new Error(`the cutting proxy only forwards to this machine, not to ${target.host}`);
   }

@@ -87,7 +87,14 @@ function keysFor(options: ScenarioOptions): string[] {
   return Array.from({ length: options.spreadKeys }, (_, index) => `+52155${String(10_000_000 + index * 7919)}`);
 }
 
-function spawnWorker(options: ScenarioOptions, backend: StressBackend, location: string, keys: string[], historyFile: string, index: number): ChildProcess {
+function spawnWorker(
+  options: ScenarioOptions,
+  backend: StressBackend,
+  location: string,
+  keys: string[],
+  historyFile: string,
+  index: number,
+): ChildProcess {
   const config = {
     process: index,
     ops: options.opsPerWorker,
@@ -112,7 +119,12 @@ function spawnWorker(options: ScenarioOptions, backend: StressBackend, location:
 }
 
 /** Fires `fault` up to `count` times at jittered intervals until `done` resolves. */
-async function injectFaults(count: number, intervalMs: number, done: { finished: boolean }, fault: () => Promise<boolean>): Promise<number> {
+async function injectFaults(
+  count: number,
+  intervalMs: number,
+  done: { finished: boolean },
+  fault: () => Promise<boolean>,
+): Promise<number> {
   let made = 0;
   while (made < count && !done.finished) {
     await sleep(Math.round(intervalMs * (0.5 + Math.random())));
@@ -149,7 +161,10 @@ function topErrors(events: HistoryEvent[]): { text: string; count: number }[] {
     const text = event.error.replace(/\d+/g, 'N');
     counts.set(text, (counts.get(text) ?? 0) + 1);
   }
-  return [...counts].map(([text, count]) => ({ text, count })).sort((a, b) => b.count - a.count).slice(0, 4);
+  return [...counts]
+    .map(([text, count]) => ({ text, count }))
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 4);
 }
 
 /** Runs one scenario from set-up to verdict, and removes its table and files. */
@@ -179,15 +194,26 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
     const exits: Promise<void>[] = [];
     const ready: Promise<void>[] = [];
     for (let index = 0; index < options.workers; index++) {
-      const child = spawnWorker(options, backend, location, keys, join(folder, `worker-${String(index).padStart(3, '0')}.jsonl`), index);
+      const child = spawnWorker(
+        options,
+        backend,
+        location,
+        keys,
+        join(folder, `worker-${String(index).padStart(3, '0')}.jsonl`),
+        index,
+      );
       children.push(child);
-      ready.push(new Promise((resolve, reject) => {
-        child.once('message', (message: { idempotent?: boolean }) => {
-          idempotent = message.idempotent === true;
-          resolve();
-        });
-        child.once('exit', (code) => reject(new Error(`stress worker ${index} exited with code ${code} before it was ready`)));
-      }));
+      ready.push(
+        new Promise((resolve, reject) => {
+          child.once('message', (message: { idempotent?: boolean }) => {
+            idempotent = message.idempotent === true;
+            resolve();
+          });
+          child.once('exit', (code) =>
+            reject(new Error(`stress worker ${index} exited with code ${code} before it was ready`)),
+          );
+        }),
+      );
       exits.push(new Promise((resolve) => child.once('exit', () => resolve())));
     }
     // One worker failing to start rejects the run; the others' rejections (they are killed) are expected.
@@ -204,7 +230,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     }, options.timeLimitMs + 30_000);
     const faults = Promise.all([
-      backend.terminateBackend === undefined ? 0 : injectFaults(options.kills, options.faultIntervalMs, done, () => backend.terminateBackend!()),
+      backend.terminateBackend === undefined
+        ? 0
+        : injectFaults(options.kills, options.faultIntervalMs, done, () => backend.terminateBackend!()),
       proxy === undefined
         ? 0
         : injectFaults(options.cuts, options.faultIntervalMs, done, () => {
@@ -228,8 +256,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       counter: stored.get(key)?.data.counter,
     }));
     const result = checkHistory({ events, keys: states });
-    const attempts = events.reduce((sum, event) => sum + (event.type !== 'invoke' && event.attempts !== undefined ? event.attempts : 0), 0);
-    const transientRetries = events.reduce((sum, event) => sum + (event.type !== 'invoke' ? (event.transientRetries ?? 0) : 0), 0);
+    const attempts = events.reduce(
+      (sum, event) => sum + (event.type !== 'invoke' && event.attempts !== undefined ? event.attempts : 0),
+      0,
+    );
+    const transientRetries = events.reduce(
+      (sum, event) => sum + (event.type !== 'invoke' ? (event.transientRetries ?? 0) : 0),
+      0,
+    );
     return {
       label,
       verdict: formatVerdict(label, result),
@@ -264,7 +298,9 @@ export function formatSummary(report: ScenarioReport): string {
   ];
   for (const { text, count } of report.errors) lines.push(`  ${count}× ${text}`);
   for (const violation of report.result.violations.slice(0, 5)) {
-    lines.push(`  ! ${violation.kind} key=${violation.key === undefined ? '-' : maskKey(violation.key)} token=${violation.token ?? '-'}: ${violation.detail}`);
+    lines.push(
+      `  ! ${violation.kind} key=${violation.key === undefined ? '-' : maskKey(violation.key)} token=${violation.token ?? '-'}: ${violation.detail}`,
+    );
   }
   return lines.join('\n');
 }

@@ -28,7 +28,11 @@ async function openStore() {
   if (connection.dialect === 'sqlite') {
     const { default: Database } = await import('better-sqlite3');
     const database = new Database(connection.location);
-    const store = new dialectModule.SqliteSessionStore({ database, busyTimeoutMs: config.sqliteBusyTimeoutMs, ...connection.tableOptions });
+    const store = new dialectModule.SqliteSessionStore({
+      database,
+      busyTimeoutMs: config.sqliteBusyTimeoutMs,
+      ...connection.tableOptions,
+    });
     return { store, close: () => database.close() };
   }
   if (connection.dialect === 'postgres') {
@@ -70,7 +74,9 @@ const idempotencyKeyOf = (token) => `op-${token}`;
 /** The options of each write: the one place the idempotency key is (or, without support, is not) passed. */
 function writeOptions(session, token) {
   if (!versionCheck) return {};
-  return idempotent ? { expectedVersion: session.version, idempotencyKey: idempotencyKeyOf(token) } : { expectedVersion: session.version };
+  return idempotent
+    ? { expectedVersion: session.version, idempotencyKey: idempotencyKeyOf(token) }
+    : { expectedVersion: session.version };
 }
 
 const isTransient = (error) => dialectModule.isTransientError(error);
@@ -123,7 +129,11 @@ async function runOperation(repository, index) {
         versionRead = session.version;
         const list = Array.isArray(session.data.list) ? session.data.list : [];
         const counter = typeof session.data.counter === 'number' ? session.data.counter : 0;
-        return repository.updateSession(key, { data: { list: [...list, token], counter: counter + 1 } }, writeOptions(session, token));
+        return repository.updateSession(
+          key,
+          { data: { list: [...list, token], counter: counter + 1 } },
+          writeOptions(session, token),
+        );
       },
       { ...retryOptions(token, () => transientRetries++), initial: { data: { list: [], counter: 0 } } },
     );
@@ -135,10 +145,24 @@ async function runOperation(repository, index) {
       // An earlier attempt of this very operation committed and its reply was lost: the library found
       // the key and says at which version. The checker verifies that claim against the list.
       const committed = written.committedVersion;
-      record({ type: 'ok', index, versionRead: committed - 1, versionWritten: committed, attempts, transientRetries, duplicate: true });
+      record({
+        type: 'ok',
+        index,
+        versionRead: committed - 1,
+        versionWritten: committed,
+        attempts,
+        transientRetries,
+        duplicate: true,
+      });
     }
   } catch (error) {
-    record({ type: knownNotApplied(error) ? 'fail' : 'info', index, attempts, transientRetries, error: describeError(error) });
+    record({
+      type: knownNotApplied(error) ? 'fail' : 'info',
+      index,
+      attempts,
+      transientRetries,
+      error: describeError(error),
+    });
   }
 }
 

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { describeUnavailable } from '../support/environment.js';
 import { runScenario, type ScenarioOptions, type ScenarioReport } from './run-scenario.js';
 
-const lib = (name: string): string => pathToFileURL(fileURLToPath(new URL(`../.tmp/lib/${name}.mjs`, import.meta.url))).href;
+const lib = (name: string): string =>
+  pathToFileURL(fileURLToPath(new URL(`../.tmp/lib/${name}.mjs`, import.meta.url))).href;
 const pgUrl = process.env['VERSIONED_SESSIONS_PG_URL'];
 const mssqlUrl = process.env['VERSIONED_SESSIONS_MSSQL_URL'];
 
@@ -76,35 +77,42 @@ describe('stress: SQLite, worker processes contending for one WAL file', () => {
 
 const postgresTitle = 'stress: PostgreSQL with terminated backends and connections cut mid-statement';
 if (pgUrl === undefined) describeUnavailable('postgres', postgresTitle, 'VERSIONED_SESSIONS_PG_URL is not set');
-else describe(postgresTitle, () => {
-  it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
-    const report = await runScenario({ ...base, backend: 'postgres', keyMode });
-    expectValid(report);
-    expectContention(report);
-    expect(report.kills).toBeGreaterThan(0);
-    expect(report.cuts['before-statement'] + report.cuts['after-statement']).toBeGreaterThan(0);
-    // An operation whose connection died ends as info (outcome unknown), never as a failure; with
-    // idempotency keys it is retried instead, and the key resolves whether it had committed.
-    if (report.idempotent) expect(report.transientRetries).toBeGreaterThan(0);
-    else expect(report.result.operations.info).toBeGreaterThan(0);
-  });
+else
+  describe(postgresTitle, () => {
+    it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
+      const report = await runScenario({ ...base, backend: 'postgres', keyMode });
+      expectValid(report);
+      expectContention(report);
+      expect(report.kills).toBeGreaterThan(0);
+      expect(report.cuts['before-statement'] + report.cuts['after-statement']).toBeGreaterThan(0);
+      // An operation whose connection died ends as info (outcome unknown), never as a failure; with
+      // idempotency keys it is retried instead, and the key resolves whether it had committed.
+      if (report.idempotent) expect(report.transientRetries).toBeGreaterThan(0);
+      else expect(report.result.operations.info).toBeGreaterThan(0);
+    });
 
-  it('negative control: with the version check off the checker reports lost updates', async () => {
-    expectLostUpdates(await runScenario({ ...base, backend: 'postgres', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }));
+    it('negative control: with the version check off the checker reports lost updates', async () => {
+      expectLostUpdates(
+        await runScenario({ ...base, backend: 'postgres', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }),
+      );
+    });
   });
-});
 
 const mssqlTitle = 'stress: SQL Server with killed sessions';
-if (mssqlUrl === undefined || mssqlUrl === '') describeUnavailable('mssql', mssqlTitle, 'VERSIONED_SESSIONS_MSSQL_URL is not set');
-else describe(mssqlTitle, () => {
-  it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
-    const report = await runScenario({ ...base, backend: 'mssql', keyMode, cuts: 0 });
-    expectValid(report);
-    expectContention(report);
-    expect(report.kills).toBeGreaterThan(0);
-  });
+if (mssqlUrl === undefined || mssqlUrl === '')
+  describeUnavailable('mssql', mssqlTitle, 'VERSIONED_SESSIONS_MSSQL_URL is not set');
+else
+  describe(mssqlTitle, () => {
+    it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
+      const report = await runScenario({ ...base, backend: 'mssql', keyMode, cuts: 0 });
+      expectValid(report);
+      expectContention(report);
+      expect(report.kills).toBeGreaterThan(0);
+    });
 
-  it('negative control: with the version check off the checker reports lost updates', async () => {
-    expectLostUpdates(await runScenario({ ...base, backend: 'mssql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }));
+    it('negative control: with the version check off the checker reports lost updates', async () => {
+      expectLostUpdates(
+        await runScenario({ ...base, backend: 'mssql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }),
+      );
+    });
   });
-});

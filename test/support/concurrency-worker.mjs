@@ -75,9 +75,13 @@ const workloads = {
   },
   // Everyone writes against the same version read before the race.
   async sameVersion(repository, index) {
-    const session = await repository.updateSession(key, { state: `WRITER_${workerData.worker}_${index}` }, {
-      expectedVersion: workerData.expectedVersion,
-    });
+    const session = await repository.updateSession(
+      key,
+      { state: `WRITER_${workerData.worker}_${index}` },
+      {
+        expectedVersion: workerData.expectedVersion,
+      },
+    );
     return { ok: true, attempts: 1, version: session.version };
   },
   // One delivery of a webhook message: withSessionRetry with the message id as idempotency key.
@@ -109,7 +113,11 @@ const workloads = {
       async (current) => {
         handlerRuns++;
         await yieldToOthers();
-        return repository.updateSession(key, { data: { counter: (current.data.counter ?? 0) + 1 } }, { expectedVersion: current.version });
+        return repository.updateSession(
+          key,
+          { data: { counter: (current.data.counter ?? 0) + 1 } },
+          { expectedVersion: current.version },
+        );
       },
       retry,
     );
@@ -117,18 +125,26 @@ const workloads = {
   },
   // A bare updateSession with the idempotency key against the version read before the race.
   async updateOnce(repository) {
-    const session = await repository.updateSession(key, { data: { counter: 1 } }, {
-      expectedVersion: workerData.expectedVersion,
-      idempotencyKey: messageId,
-    });
+    const session = await repository.updateSession(
+      key,
+      { data: { counter: 1 } },
+      {
+        expectedVersion: workerData.expectedVersion,
+        idempotencyKey: messageId,
+      },
+    );
     return { ok: true, attempts: 1, version: session.version };
   },
   // lockingMode 'observe': everyone writes over the version read before the race; the write itself
   // says which version it replaced, and the repository's onConflict hook reports each stale one.
   async observeSameVersion(repository) {
-    const session = await repository.updateSession(key, { state: `WRITER_${workerData.worker}` }, {
-      expectedVersion: workerData.expectedVersion,
-    });
+    const session = await repository.updateSession(
+      key,
+      { state: `WRITER_${workerData.worker}` },
+      {
+        expectedVersion: workerData.expectedVersion,
+      },
+    );
     return { ok: true, attempts: 1, version: session.version };
   },
   // The racy way to observe: read the version, compare, then write unconditionally.
@@ -153,17 +169,30 @@ const conflicts = [];
 const capture = (level) => (line) => logs.push({ level, line: String(line) });
 const logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
 const hooks = {
-  onConflict: (context) => conflicts.push({ expectedVersion: context.expectedVersion, actualVersion: context.actualVersion, enforced: context.enforced }),
+  onConflict: (context) =>
+    conflicts.push({
+      expectedVersion: context.expectedVersion,
+      actualVersion: context.actualVersion,
+      enforced: context.enforced,
+    }),
 };
 
 const { store, close } = await openStore();
-const repository = new core.SessionRepository({ store, logger, hooks, perKeyQueue: workerData.perKeyQueue === true, ...repositoryOptions });
+const repository = new core.SessionRepository({
+  store,
+  logger,
+  hooks,
+  perKeyQueue: workerData.perKeyQueue === true,
+  ...repositoryOptions,
+});
 const run = workloads[workload];
 // All workers start their tasks together once the parent says go, so the operations really overlap.
 parentPort.postMessage({ type: 'ready' });
 await new Promise((resolve) => parentPort.once('message', resolve));
 const results = await Promise.all(
-  Array.from({ length: tasks }, (_, index) => run(repository, index).catch((error) => ({ ok: false, error: describeError(error) }))),
+  Array.from({ length: tasks }, (_, index) =>
+    run(repository, index).catch((error) => ({ ok: false, error: describeError(error) })),
+  ),
 );
 await close();
 parentPort.postMessage({ type: 'done', results, logs, conflicts });

@@ -25,7 +25,12 @@ function record(level: string): (line: string) => void {
 export const suiteLog = {
   lines: lines as readonly LoggedLine[],
   /** A logger that writes every level into the sink. */
-  logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') } satisfies Logger,
+  logger: {
+    debug: record('debug'),
+    info: record('info'),
+    warn: record('warn'),
+    error: record('error'),
+  } satisfies Logger,
   /** A logger that writes into the sink and into `local` (each level `local` has). */
   tee(local: Logger): Logger {
     const both = (level: 'debug' | 'info' | 'warn' | 'error') => (line: string) => {

@@ -35,7 +35,10 @@ export function inMemoryMetrics(): InMemoryMetrics {
       for (const resourceMetrics of exporter.getMetrics()) {
         for (const scope of resourceMetrics.scopeMetrics) {
           for (const metric of scope.metrics) {
-            const points = metric.dataPoints.map((point) => ({ attributes: { ...point.attributes }, value: point.value as number | Histogram }));
+            const points = metric.dataPoints.map((point) => ({
+              attributes: { ...point.attributes },
+              value: point.value as number | Histogram,
+            }));
             byName.set(metric.descriptor.name, points);
           }
         }

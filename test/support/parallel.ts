@@ -72,7 +72,9 @@ export async function runParallel(run: ParallelRun): Promise<OperationResult[]> 
 }
 
 /** Like {@link runParallel}, with the conflicts the workers saw; their log lines go to the suite's sink. */
-export async function runParallelDetailed(run: ParallelRun): Promise<{ results: OperationResult[]; conflicts: SeenConflict[] }> {
+export async function runParallelDetailed(
+  run: ParallelRun,
+): Promise<{ results: OperationResult[]; conflicts: SeenConflict[] }> {
   const workerUrl = new URL('./concurrency-worker.mjs', import.meta.url);
   const workers = Array.from(
     { length: run.workers },
@@ -101,7 +103,8 @@ export async function runParallelDetailed(run: ParallelRun): Promise<{ results: 
         const done = new Promise<WorkerReport>((resolve, reject) => {
           worker.on('message', (message: { type: string } & Partial<WorkerReport>) => {
             if (message.type === 'ready') markReady();
-            if (message.type === 'done') resolve({ results: message.results!, logs: message.logs!, conflicts: message.conflicts! });
+            if (message.type === 'done')
+              resolve({ results: message.results!, logs: message.logs!, conflicts: message.conflicts! });
           });
           worker.on('error', reject);
           worker.on('exit', (code) => {
@@ -116,5 +119,8 @@ export async function runParallelDetailed(run: ParallelRun): Promise<{ results: 
   for (const worker of workers) worker.postMessage('go');
   const reports = await Promise.all(handles.map((handle) => handle.done));
   for (const report of reports) suiteLog.add(report.logs);
-  return { results: reports.flatMap((report) => report.results), conflicts: reports.flatMap((report) => report.conflicts) };
+  return {
+    results: reports.flatMap((report) => report.results),
+    conflicts: reports.flatMap((report) => report.conflicts),
+  };
 }

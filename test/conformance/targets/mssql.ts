@@ -63,16 +63,22 @@ export function mssqlTarget(): DialectTarget {
         connectionString = configured;
       } else {
         const runtime = await containerRuntimeAvailable();
-        if (!runtime.ok) return { available: false, reason: `VERSIONED_SESSIONS_MSSQL_URL is not set and ${runtime.reason}` };
+        if (!runtime.ok)
+          return { available: false, reason: `VERSIONED_SESSIONS_MSSQL_URL is not set and ${runtime.reason}` };
         const { MSSQLServerContainer } = await import('@testcontainers/mssqlserver');
-        const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest').acceptLicense().start();
+        const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest')
+          .acceptLicense()
+          .start();
         stopContainer = () => container.stop();
         connectionString = `${container.getConnectionUri()};TrustServerCertificate=true`;
       }
       try {
         await exec('SELECT 1 AS ok');
       } catch (error) {
-        return { available: false, reason: `cannot connect to ${redactUrl(connectionString)}: ${(error as Error).message}` };
+        return {
+          available: false,
+          reason: `cannot connect to ${redactUrl(connectionString)}: ${(error as Error).message}`,
+        };
       }
       return { available: true, url: redactUrl(connectionString) };
     },
@@ -130,7 +136,7 @@ export function mssqlTarget(): DialectTarget {
       if (pool !== undefined) {
         for (const schema of schemas.splice(0)) {
           await exec(
-            'DECLARE @drop NVARCHAR(MAX) = N\'\'; ' +
+            "DECLARE @drop NVARCHAR(MAX) = N''; " +
               "SELECT @drop += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' " +
               'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1; ' +
               "EXEC (@drop); SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);",

@@ -31,7 +31,8 @@ export function postgresTarget(): DialectTarget {
         url = configured;
       } else {
         const runtime = await containerRuntimeAvailable();
-        if (!runtime.ok) return { available: false, reason: `VERSIONED_SESSIONS_PG_URL is not set and ${runtime.reason}` };
+        if (!runtime.ok)
+          return { available: false, reason: `VERSIONED_SESSIONS_PG_URL is not set and ${runtime.reason}` };
         const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
         const container = await new PostgreSqlContainer('postgres:15-alpine').start();
         stopContainer = () => container.stop();
@@ -70,7 +71,9 @@ export function postgresTarget(): DialectTarget {
       };
     },
     async makeVersionNullable(fixture) {
-      await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${quote(fixture.names.columns.version)} DROP NOT NULL`);
+      await fixture.exec(
+        `ALTER TABLE ${fixture.table} ALTER COLUMN ${quote(fixture.names.columns.version)} DROP NOT NULL`,
+      );
     },
     async beginTransaction() {
       const client = await (await connect()).connect();

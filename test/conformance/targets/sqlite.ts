@@ -25,7 +25,11 @@ export function sqliteTarget(): DialectTarget {
       const file = join(folder, 'sessions.db');
       const database = new Database(file);
       databases.push(database);
-      const tableOptions = { table: uniqueName('sessions'), processedTable: uniqueName('processed'), ...options.tableOptions };
+      const tableOptions = {
+        table: uniqueName('sessions'),
+        processedTable: uniqueName('processed'),
+        ...options.tableOptions,
+      };
       const names = resolveNames('sqlite', tableOptions);
       if (options.migrate !== false) await migrate({ dialect: 'sqlite', database, ...tableOptions });
       const store = new SqliteSessionStore({ database, ...tableOptions });
