@@ -2,6 +2,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The folders that hold one SQL dialect each: they build on core/sql and nothing above it.
+const DIALECT_FOLDERS = ['mssql', 'mysql', 'postgres', 'sqlite'];
+
+/** Core is the bottom layer: it never imports a dialect, the migrations, the CLI or the demo. */
+const LEAVES_CORE = (pattern) => ({
+  group: [pattern],
+  message: 'src/core imports nothing outside src/core: no dialect, migrations, CLI or demo (see docs/architecture.md).',
+});
+
 export default tseslint.config(
   { ignores: ['dist/', 'docs/api/', 'node_modules/', 'test/.tmp/', 'coverage/', 'bench/node_modules/'] },
   js.configs.recommended,
@@ -49,6 +58,54 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-for-in-array': 'error',
       '@typescript-eslint/restrict-plus-operands': 'error',
+    },
+  },
+  // Layer rules (docs/architecture.md): the picture reads bottom-up and nothing lower imports anything
+  // higher. A later block replaces the rule for the files it matches, so each block lists every pattern
+  // that applies to its files.
+  {
+    files: ['src/core/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [LEAVES_CORE('../**')] }] },
+  },
+  {
+    files: ['src/core/*/**/*.ts'],
+    ignores: ['src/core/sql/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [LEAVES_CORE('../../**')] }] },
+  },
+  {
+    files: ['src/core/sql/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            LEAVES_CORE('../../**'),
+            {
+              group: ['../repository/**', '../retry/**', '../observability/**'],
+              message:
+                'core/sql is the shared SQL store under the repository: it never imports core/repository, core/retry or core/observability.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: DIALECT_FOLDERS.map((dialect) => `src/${dialect}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // Anything outside the dialect's own folder but these four.
+              regex: '^\\.\\./(?!core/(sql/|session-store\\.js$|dialect\\.js$|errors\\.js$))',
+              message:
+                'A dialect folder imports only core/sql/**, core/session-store, core/dialect and core/errors (see docs/architecture.md).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

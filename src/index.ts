@@ -17,18 +17,18 @@ export {
   VersionedSessionError,
   isConcurrencyError,
   isVersionedSessionError,
-  type Dialect,
   type SessionOperation,
 } from './core/errors.js';
+export { type Dialect } from './core/dialect.js';
 export {
   DuplicateOperationError,
   isDuplicateOperationError,
   type DuplicateOperation,
   type IdempotentOperation,
   type IdempotentResult,
-} from './core/duplicate.js';
-export { hmacKeyMasker, maskKey, type HmacKeyMaskerOptions, type KeyMasker } from './core/mask.js';
-export { diagnosticsChannels } from './core/diagnostics.js';
+} from './core/repository/duplicate-operation.js';
+export { hmacKeyMasker, maskKey, type HmacKeyMaskerOptions, type KeyMasker } from './core/observability/key-mask.js';
+export { diagnosticsChannels } from './core/observability/diagnostics.js';
 export type {
   ConflictContext,
   DuplicateContext,
@@ -37,8 +37,8 @@ export type {
   SessionEvent,
   SessionEventContext,
   SessionHooks,
-} from './core/hooks.js';
-export type { LockingMode } from './core/locking-mode.js';
+} from './core/observability/hooks.js';
+export type { LockingMode } from './core/repository/locking-mode.js';
 export {
   metricNames,
   type CounterLike,
@@ -47,14 +47,14 @@ export {
   type MeterProviderLike,
   type MetricAttributes,
   type MetricsOption,
-} from './core/metrics.js';
+} from './core/observability/metrics.js';
 export {
   SessionRepository,
   type DeleteSessionOptions,
   type ReadSessionOptions,
   type SessionRepositoryOptions,
   type UpdateSessionOptions,
-} from './core/repository.js';
+} from './core/repository/repository.js';
 export {
   withRetry,
   withSessionRetry,
@@ -62,21 +62,18 @@ export {
   type JitterStrategy,
   type RetryOptions,
   type SessionRetryOptions,
-} from './core/retry.js';
-export type { LevelLogger } from './core/logger.js';
+} from './core/retry/retry.js';
+export type { LevelLogger } from './core/observability/logger.js';
+export type { ColumnMap, ResolvedNames, TableOptions } from './core/sql/table-names.js';
 export type {
-  ColumnMap,
   IdempotentWrite,
   IdempotentWriteOutcome,
-  Logger,
   ObservedWriteOutcome,
   ProcessedRecord,
-  ResolvedNames,
-  Session,
-  SessionChanges,
   SessionRecord,
   SessionStore,
   StoredChanges,
-  TableOptions,
   WriteOutcome,
-} from './core/types.js';
+} from './core/session-store.js';
+export type { Logger } from './core/observability/logger.js';
+export type { Session, SessionChanges } from './core/session.js';

@@ -4,6 +4,9 @@
  * @module
  */
 import type { ParseArgsConfig } from 'node:util';
+import { DIALECTS } from '../core/dialect.js';
+
+const DIALECT_CHOICES = DIALECTS.join('|');
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -36,7 +39,7 @@ Names (defaults: the dialect's conventions; use the names your store is configur
 
 const CONNECTION_HELP = `
 Connection:
-  --dialect <mssql|postgres|sqlite>   the database (required)
+  --dialect <${DIALECT_CHOICES}>   the database (required)
   --url <connection>                  postgres://user@host:5432/db, mssql://user:password@host:1433/db
                                       (or an ADO connection string), or a SQLite file path.
                                       Defaults to $VERSIONED_SESSIONS_DATABASE_URL. Never echoed.
@@ -58,7 +61,7 @@ export const COMMANDS = {
       url: { type: 'string' },
       'tracking-table': { type: 'string' },
     },
-    help: `Usage: versioned-sessions migrate --dialect <mssql|postgres|sqlite> --url <connection> [names]
+    help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
 records them in the tracking table. Running it again is a no-op.
@@ -77,7 +80,7 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
       url: { type: 'string' },
       'tracking-table': { type: 'string' },
     },
-    help: `Usage: versioned-sessions status --dialect <mssql|postgres|sqlite> --url <connection> [names]
+    help: `Usage: versioned-sessions status --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.
 ${CONNECTION_HELP}
@@ -89,14 +92,14 @@ version; 2 usage error.
   },
   print: {
     options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' } },
-    help: `Usage: versioned-sessions print --dialect <mssql|postgres|sqlite> [names]
+    help: `Usage: versioned-sessions print --dialect <${DIALECT_CHOICES}> [names]
 
 Writes the migrations rendered for these names to stdout, for a DBA to review and apply:
   versioned-sessions print --dialect mssql > sessions.sql && sqlcmd -i sessions.sql
   versioned-sessions print --dialect postgres | psql "$DATABASE_URL" -v ON_ERROR_STOP=1
 Every file is idempotent; a later "migrate" records them without changing anything.
 
-  --dialect <mssql|postgres|sqlite>   the database (required)
+  --dialect <${DIALECT_CHOICES}>   the database (required)
 ${NAMES_HELP}
 
 Exit codes: 0 printed; 2 usage error.

@@ -5,7 +5,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import type { Dialect } from '../core/errors.js';
+import type { Dialect } from '../core/dialect.js';
 import type { MigrateOptions } from '../migrations/index.js';
 
 /** An open connection and how to close it. */

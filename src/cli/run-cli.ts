@@ -5,8 +5,9 @@
  * @module
  */
 import { parseArgs } from 'node:util';
-import { InvalidArgumentError, isVersionedSessionError, type Dialect } from '../core/errors.js';
-import type { ColumnMap } from '../core/types.js';
+import { InvalidArgumentError, isVersionedSessionError } from '../core/errors.js';
+import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
+import type { ColumnMap } from '../core/sql/table-names.js';
 import {
   isMigrationError,
   migrate,
@@ -33,7 +34,6 @@ class UsageError extends Error {
 
 type Values = Record<string, string | boolean | undefined>;
 
-const DIALECTS: readonly string[] = ['mssql', 'postgres', 'sqlite'];
 const COLUMN_FLAGS: readonly [keyof ColumnMap, string][] = [
   ['key', 'key-column'],
   ['state', 'state-column'],
@@ -50,9 +50,9 @@ function text(values: Values, name: string): string | undefined {
 
 function dialectOf(values: Values): Dialect {
   const dialect = text(values, 'dialect');
-  if (dialect === undefined) throw new UsageError('--dialect is required: mssql, postgres or sqlite.');
-  if (!DIALECTS.includes(dialect)) throw new UsageError(`unknown dialect "${dialect}": use mssql, postgres or sqlite.`);
-  return dialect as Dialect;
+  if (dialect === undefined) throw new UsageError(`--dialect is required: ${listDialects()}.`);
+  if (!isDialect(dialect)) throw new UsageError(`unknown dialect "${dialect}": use ${listDialects()}.`);
+  return dialect;
 }
 
 function renderOptions(values: Values): RenderOptions {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Dialect } from './dialect.js';
 
 /**
  * The operations that can report a conflict or a missing row; {@link ConcurrencyError.operation} holds one.
@@ -14,16 +15,6 @@
  * ```
  */
 export type SessionOperation = 'updateSession' | 'deleteSession';
-
-/**
- * The SQL dialects the library speaks; {@link MigrationRequiredError.dialect} holds one.
- *
- * @example
- * ```ts
- * const dialect: Dialect = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
- * ```
- */
-export type Dialect = 'mssql' | 'postgres' | 'sqlite';
 
 const BRAND = Symbol.for('versioned-sessions.error');
 

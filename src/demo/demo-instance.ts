@@ -6,8 +6,8 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SessionRepository } from '../core/repository.js';
-import { withSessionRetry } from '../core/retry.js';
+import { SessionRepository } from '../core/repository/repository.js';
+import { withSessionRetry } from '../core/retry/retry.js';
 import { openDemoStore, type DemoConnection } from './demo-store.js';
 
 /** The data each demo session keeps: a counter and the ids of the messages applied. */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SessionStore } from '../core/types.js';
+import type { SessionStore } from '../core/session-store.js';
 
 /** Where the demo keeps its sessions. */
 export type DemoConnection =
@@ -65,7 +65,7 @@ export async function openDemoStore(connection: DemoConnection): Promise<OpenedS
  */
 export async function dropDemoSchema(url: string, schema: string): Promise<void> {
   const { default: pg } = await import('pg');
-  const { validateIdentifier } = await import('../core/identifiers.js');
+  const { validateIdentifier } = await import('../core/sql/table-names.js');
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await pool.query(`DROP SCHEMA IF EXISTS "${validateIdentifier('postgres', 'schema', schema)}" CASCADE`);

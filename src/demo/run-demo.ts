@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { maskKey } from '../core/mask.js';
+import { maskKey } from '../core/observability/key-mask.js';
 import type { DemoData } from './demo-instance.js';
 import { dropDemoSchema, openDemoStore, type DemoConnection } from './demo-store.js';
 

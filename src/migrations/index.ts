@@ -14,9 +14,10 @@
  * ```
  * @module versioned-sessions/migrations
  */
-import { InvalidArgumentError, type Dialect } from '../core/errors.js';
-import { resolveNames, validateIdentifier } from '../core/identifiers.js';
-import type { TableOptions } from '../core/types.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
+import { resolveNames, validateIdentifier } from '../core/sql/table-names.js';
+import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
 import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
@@ -28,7 +29,7 @@ export type { MigrationInfo } from './runner.js';
 export type { MssqlMigrationPool, MssqlMigrationRequest, MssqlMigrationTransaction } from './mssql-migrations.js';
 export type { PostgresMigrationClient, PostgresMigrationPool } from './postgres-migrations.js';
 export type { SqliteMigrationDatabase, SqliteMigrationStatement } from './sqlite-migrations.js';
-export type { Dialect } from '../core/errors.js';
+export type { Dialect } from '../core/dialect.js';
 
 /**
  * The tracking table's name when `trackingTable` is not given, per dialect.
@@ -125,23 +126,15 @@ export interface MigrationStatus {
   readonly unknown: readonly MigrationInfo[];
 }
 
-const DIALECTS: readonly Dialect[] = ['mssql', 'postgres', 'sqlite'];
-
 function validateDialect(options: unknown): Dialect {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(
-      'options',
-      "expected an object with at least a `dialect` ('mssql', 'postgres' or 'sqlite').",
-    );
+    throw new InvalidArgumentError('options', `expected an object with at least a \`dialect\` (${listDialects("'")}).`);
   }
   const dialect = (options as { dialect?: unknown }).dialect;
-  if (typeof dialect !== 'string' || !(DIALECTS as readonly string[]).includes(dialect)) {
-    throw new InvalidArgumentError(
-      'dialect',
-      `expected 'mssql', 'postgres' or 'sqlite', got ${JSON.stringify(dialect)}.`,
-    );
+  if (!isDialect(dialect)) {
+    throw new InvalidArgumentError('dialect', `expected ${listDialects("'")}, got ${JSON.stringify(dialect)}.`);
   }
-  return dialect as Dialect;
+  return dialect;
 }
 
 function tableOptions(options: RenderOptions): TableOptions {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { VersionedSessionError, isVersionedSessionError, type Dialect } from '../core/errors.js';
+import { VersionedSessionError, isVersionedSessionError } from '../core/errors.js';
+import { type Dialect } from '../core/dialect.js';
 
 /**
  * Why {@link MigrationError} was thrown.

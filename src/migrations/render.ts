@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import type { Dialect } from '../core/errors.js';
-import type { ResolvedNames } from '../core/types.js';
+import type { Dialect } from '../core/dialect.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
 import { loadMigrationTemplates, renderTemplate, type MigrationTemplate } from './templates.js';
 import { splitSqliteScript } from './sqlite-script.js';
 import { stripSqlcmdCommands } from './tsql-batches.js';

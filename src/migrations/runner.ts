@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Dialect } from '../core/errors.js';
+import type { Dialect } from '../core/dialect.js';
 import { MigrationError } from './migration-error.js';
 import type { RenderedMigration } from './render.js';
 

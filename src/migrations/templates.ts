@@ -7,8 +7,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dialect } from '../core/errors.js';
-import type { ResolvedNames } from '../core/types.js';
+import type { Dialect } from '../core/dialect.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
 
 /** One packaged migration file, unrendered. */
 export interface MigrationTemplate {

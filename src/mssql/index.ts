@@ -7,13 +7,7 @@
  * ```
  * @module versioned-sessions/mssql
  */
-export {
-  MssqlSessionStore,
-  type MssqlPool,
-  type MssqlRequest,
-  type MssqlSessionStoreOptions,
-  type MssqlTransaction,
-  type MssqlTypes,
-} from './mssql-store.js';
+export { MssqlSessionStore, type MssqlSessionStoreOptions } from './mssql-store.js';
+export type { MssqlPool, MssqlRequest, MssqlTransaction, MssqlTypes } from './mssql-driver.js';
 export { isTransientError } from './mssql-errors.js';
 export type { MssqlParameter, MssqlParameterType, MssqlStatement } from './mssql-statements.js';

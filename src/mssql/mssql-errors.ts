@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ErrorKind } from '../core/sql-store.js';
+import type { ErrorKind } from '../core/sql/dialect-contract.js';
 
 // Violation of PRIMARY KEY / UNIQUE constraint, and duplicate key in a unique index.
 const UNIQUE_VIOLATION = new Set([2627, 2601]);

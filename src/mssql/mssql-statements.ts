@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { SessionStatements } from '../core/sql-store.js';
-import { quoteNames, quoteWith, setList } from '../core/sql-text.js';
-import type { ResolvedNames } from '../core/types.js';
-import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/validation.js';
+import type { SessionStatements } from '../core/sql/dialect-contract.js';
+import { quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
+import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/session-store.js';
 
 /**
  * A parameter's SQL Server type, independent of the driver module that builds it.

@@ -7,6 +7,7 @@
  * ```
  * @module versioned-sessions/postgres
  */
-export { PostgresSessionStore, type PostgresQueryable, type PostgresSessionStoreOptions } from './postgres-store.js';
+export { PostgresSessionStore, type PostgresSessionStoreOptions } from './postgres-store.js';
+export type { PostgresQueryable } from './postgres-driver.js';
 export { isTransientError } from './postgres-errors.js';
 export type { PostgresStatement } from './postgres-statements.js';

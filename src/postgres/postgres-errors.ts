@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ErrorKind } from '../core/sql-store.js';
+import type { ErrorKind } from '../core/sql/dialect-contract.js';
 
 // undefined_table, undefined_column, invalid_schema_name, and "no unique constraint for ON CONFLICT",
 // which is what an adopted table without a key index gives.

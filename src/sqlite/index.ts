@@ -7,11 +7,7 @@
  * ```
  * @module versioned-sessions/sqlite
  */
-export {
-  SqliteSessionStore,
-  type SqliteDatabase,
-  type SqlitePrepared,
-  type SqliteSessionStoreOptions,
-} from './sqlite-store.js';
+export { SqliteSessionStore, type SqliteSessionStoreOptions } from './sqlite-store.js';
+export type { SqliteDatabase, SqlitePrepared } from './sqlite-driver.js';
 export { isTransientError } from './sqlite-errors.js';
 export type { SqliteStatement } from './sqlite-statements.js';

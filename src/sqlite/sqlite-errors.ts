@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ErrorKind } from '../core/sql-store.js';
+import type { ErrorKind } from '../core/sql/dialect-contract.js';
 
 function codeOf(error: unknown): string | undefined {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;

@@ -5,10 +5,11 @@
  *
  * @module
  */
-import type { SessionStatements } from '../core/sql-store.js';
-import type { TransactionStatements } from '../core/transaction.js';
-import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql-text.js';
-import type { ResolvedNames, StoredChanges } from '../core/types.js';
+import type { SessionStatements } from '../core/sql/dialect-contract.js';
+import type { TransactionStatements } from '../core/sql/transaction.js';
+import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
+import type { StoredChanges } from '../core/session-store.js';
 
 /**
  * A statement in the shape `better-sqlite3` executes: the type parameter of the SQLite store's SQL

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MigrationRequiredError } from '../../src/core/errors.js';
-import { SessionRepository } from '../../src/core/repository.js';
+import { SessionRepository } from '../../src/core/repository/repository.js';
 import { renderMigrations } from '../../src/migrations/index.js';
 import { migrationsRoot } from '../../src/migrations/templates.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';

@@ -3,8 +3,8 @@
  * conformance suite: real databases, real worker threads for the cross-process cases.
  */
 import { describe, expect, it } from 'vitest';
-import { keyQueueOf } from '../../src/core/key-queue.js';
-import type { SessionStore } from '../../src/core/types.js';
+import { keyQueueOf } from '../../src/core/repository/key-queue.js';
+import type { SessionStore } from '../../src/core/session-store.js';
 import { SessionRepository, withSessionRetry, type Session } from '../../src/index.js';
 import { suiteLog } from '../support/log-sink.js';
 import { runParallel } from '../support/parallel.js';

@@ -3,9 +3,10 @@
  * few raw statements to set up states the library itself never produces (legacy NULL versions, a
  * dropped column).
  */
-import type { Dialect } from '../../src/core/errors.js';
-import type { SessionRepository } from '../../src/core/repository.js';
-import type { ResolvedNames, SessionStore, TableOptions } from '../../src/core/types.js';
+import type { Dialect } from '../../src/core/dialect.js';
+import type { SessionRepository } from '../../src/core/repository/repository.js';
+import type { ResolvedNames, TableOptions } from '../../src/core/sql/table-names.js';
+import type { SessionStore } from '../../src/core/session-store.js';
 import type { Availability } from '../support/environment.js';
 
 /** How a worker thread or process opens its own connection to the fixture's database. */

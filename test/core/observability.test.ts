@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { observerOf, reportDuplicate } from '../../src/core/observer.js';
+import { observerOf, reportDuplicate } from '../../src/core/observability/reporter.js';
 import {
   ConcurrencyError,
   InvalidArgumentError,

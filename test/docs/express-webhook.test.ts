@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookApp, type ChatData } from '../../docs/examples/express-webhook.js';
-import { SessionRepository } from '../../src/core/repository.js';
+import { SessionRepository } from '../../src/core/repository/repository.js';
 import type { DialectTarget } from '../conformance/target.js';
 import { postgresTarget } from '../conformance/targets/postgres.js';
 import { sqliteTarget } from '../conformance/targets/sqlite.js';

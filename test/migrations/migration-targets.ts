@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Dialect } from '../../src/core/errors.js';
+import type { Dialect } from '../../src/core/dialect.js';
 import type { MigrateOptions } from '../../src/migrations/index.js';
 import { redactUrl, type Availability } from '../support/environment.js';
 import { uniqueName } from '../support/names.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { resolveNames } from '../../src/core/identifiers.js';
+import { resolveNames } from '../../src/core/sql/table-names.js';
 import { renderMigrations } from '../../src/migrations/index.js';
 import { migrationScript, renderTemplates } from '../../src/migrations/render.js';
 import { splitSqliteScript } from '../../src/migrations/sqlite-script.js';

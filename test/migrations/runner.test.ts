@@ -3,8 +3,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { resolveNames } from '../../src/core/identifiers.js';
-import { SessionRepository } from '../../src/core/repository.js';
+import { resolveNames } from '../../src/core/sql/table-names.js';
+import { SessionRepository } from '../../src/core/repository/repository.js';
 import {
   MigrationError,
   isMigrationError,

@@ -4,7 +4,7 @@
  * names, and guards every change with a catalog check so running it again changes nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NAMES, resolveNames } from '../../src/core/identifiers.js';
+import { DEFAULT_NAMES, resolveNames } from '../../src/core/sql/table-names.js';
 import { loadMigrationTemplates, renderTemplate, templateVariables } from '../../src/migrations/templates.js';
 import { splitBatches } from '../conformance/targets/mssql.js';
 

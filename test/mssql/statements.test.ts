@@ -4,8 +4,8 @@
  * documentation; see the notes of the mssql statements module) and its properties are asserted here.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveNames } from '../../src/core/identifiers.js';
-import type { TableOptions } from '../../src/core/types.js';
+import { resolveNames } from '../../src/core/sql/table-names.js';
+import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from '../../src/mssql/mssql-statements.js';
 
 const KEY = '+5215512345678';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { it, expect } from 'vitest';
-import { MAX_IDENTIFIER_LENGTH } from '../../src/core/identifiers.js';
+import { MAX_IDENTIFIER_LENGTH } from '../../src/core/sql/table-names.js';
 import { InvalidArgumentError, SessionRepository, withRetry, withSessionRetry } from '../../src/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { uniqueName } from '../support/names.js';

@@ -2,9 +2,10 @@
  * A second connection to a fixture's database that records every statement a store sends through
  * it, so a property can assert that a refused configuration sent nothing at all.
  */
-import type { Dialect } from '../../src/core/errors.js';
-import { resolveNames } from '../../src/core/identifiers.js';
-import type { SessionStore, TableOptions } from '../../src/core/types.js';
+import type { Dialect } from '../../src/core/dialect.js';
+import { resolveNames } from '../../src/core/sql/table-names.js';
+import type { SessionStore } from '../../src/core/session-store.js';
+import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { migrate } from '../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';

@@ -42,6 +42,17 @@ describe('sqlite caller transactions', () => {
     expect(await repository.getSession(PHONE)).toMatchObject({ state: null, version: 0 });
   });
 
+  it("in observe mode too, the store's database outside a transaction is refused and nothing is written", async () => {
+    const observing = new SessionRepository({ store: new SqliteSessionStore({ database }), lockingMode: 'observe' });
+    const key = `${PHONE}-observe`;
+    await observing.getOrCreateSession(key);
+    const outside = await observing
+      .updateSession(key, { state: 'X' }, { expectedVersion: 0, transaction: database })
+      .catch((e: unknown) => e);
+    expect(outside).toMatchObject({ name: 'InvalidArgumentError', argument: 'options.transaction' });
+    expect(await observing.getSession(key)).toMatchObject({ state: null, version: 0 });
+  });
+
   it('why the docs say BEGIN explicitly: an async function in database.transaction() runs its statements after it ended', async () => {
     let pending: Promise<unknown> | undefined;
     const attempt = database.transaction(() => {

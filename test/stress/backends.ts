@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Dialect } from '../../src/core/errors.js';
-import { resolveNames } from '../../src/core/identifiers.js';
-import type { TableOptions } from '../../src/core/types.js';
+import type { Dialect } from '../../src/core/dialect.js';
+import { resolveNames } from '../../src/core/sql/table-names.js';
+import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { migrate } from '../../src/migrations/index.js';
 
 /** How a worker process reaches the backend. */

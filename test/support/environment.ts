@@ -3,7 +3,7 @@
  * reason, or fail when `VERSIONED_SESSIONS_REQUIRE` names the dialect.
  */
 import { describe, it } from 'vitest';
-import type { Dialect } from '../../src/core/errors.js';
+import type { Dialect } from '../../src/core/dialect.js';
 
 export type Availability = { available: true; url: string } | { available: false; reason: string };
 

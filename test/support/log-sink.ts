@@ -3,7 +3,7 @@
  * number ever reached a log line. Fixtures log into it; tests with a sink of their own tee into it;
  * worker threads send their lines back to it.
  */
-import type { Logger } from '../../src/core/types.js';
+import type { Logger } from '../../src/core/observability/logger.js';
 
 export interface LoggedLine {
   readonly level: string;

@@ -1,6 +1,6 @@
 import sql from 'mssql';
-import { resolveNames } from '../../../src/core/identifiers.js';
-import { SessionRepository } from '../../../src/core/repository.js';
+import { resolveNames } from '../../../src/core/sql/table-names.js';
+import { SessionRepository } from '../../../src/core/repository/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
 import { MssqlSessionStore } from '../../../src/mssql/index.js';

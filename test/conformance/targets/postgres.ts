@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { resolveNames } from '../../../src/core/identifiers.js';
-import { SessionRepository } from '../../../src/core/repository.js';
+import { resolveNames } from '../../../src/core/sql/table-names.js';
+import { SessionRepository } from '../../../src/core/repository/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../../src/postgres/index.js';
 import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';

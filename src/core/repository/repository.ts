@@ -4,29 +4,30 @@
  *
  * @module
  */
-import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from './errors.js';
-import { DuplicateOperationError, duplicateOperation } from './duplicate.js';
+import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from '../errors.js';
+import { DuplicateOperationError, duplicateOperation } from './duplicate-operation.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
-import { validateHooks } from './hooks.js';
+import { validateHooks } from '../observability/hooks.js';
 import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode } from './locking-mode.js';
-import { toLevelLogger, type LevelLogger } from './logger.js';
-import { maskKey as defaultMaskKey, type KeyMasker } from './mask.js';
-import { resolveMetrics } from './metrics.js';
+import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
+import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
+import { resolveMetrics } from '../observability/metrics.js';
 import {
   registerObserver,
   reportConflict,
   reportDuplicate,
   reportObservedConflict,
   type Observer,
-} from './observer.js';
+} from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
   ReadSessionOptions,
   SessionRepositoryOptions,
   UpdateSessionOptions,
 } from './repository-options.js';
-import type { Session, SessionChanges, SessionRecord, SessionStore, StoredChanges } from './types.js';
-import { serializeData, validateExpectedVersion, validateKey, validateState } from './validation.js';
+import type { Session, SessionChanges } from '../session.js';
+import { isSessionStore, type SessionRecord, type SessionStore, type StoredChanges } from '../session-store.js';
+import { serializeData, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
 
 export type {
   DeleteSessionOptions,
@@ -69,8 +70,8 @@ export class SessionRepository<TData = Record<string, unknown>> {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');
     }
-    const store = options.store as SessionStore | undefined;
-    if (typeof store !== 'object' || store === null || typeof store.update !== 'function') {
+    const store: unknown = options.store;
+    if (!isSessionStore(store)) {
       throw new InvalidArgumentError('store', 'expected a session store, e.g. new SqliteSessionStore({ database }).');
     }
     if (options.maskKey !== undefined && typeof options.maskKey !== 'function') {

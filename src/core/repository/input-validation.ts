@@ -4,14 +4,8 @@
  *
  * @module
  */
-import { InvalidArgumentError } from './errors.js';
-
-/** The longest key accepted, in UTF-16 code units (fits NVARCHAR(255), VARCHAR(255) and TEXT alike). */
-export const MAX_KEY_LENGTH = 255;
-/** The longest state accepted, in UTF-16 code units. */
-export const MAX_STATE_LENGTH = 255;
-/** The largest version accepted: the top of a 32-bit INT column. */
-export const MAX_VERSION = 2_147_483_647;
+import { InvalidArgumentError } from '../errors.js';
+import { MAX_KEY_LENGTH, MAX_STATE_LENGTH, MAX_VERSION } from '../session-store.js';
 
 // C0 controls and DEL: PostgreSQL cannot store NUL in text, and the others are never part of a chat id.
 // eslint-disable-next-line no-control-regex

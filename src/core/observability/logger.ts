@@ -4,7 +4,27 @@
  *
  * @module
  */
-import type { Logger } from './types.js';
+/**
+ * A console-compatible logger. `console`, pino, winston and an Azure Functions v4 `InvocationContext`
+ * fit as they are; a method that is missing falls back to `log`, then to nothing.
+ *
+ * @example
+ * ```ts
+ * new SessionRepository({ store, logger: context }); // Azure Functions v4
+ * ```
+ */
+export interface Logger {
+  /** Debug lines, e.g. each refused conditional write. */
+  debug?(message: string, ...meta: unknown[]): void;
+  /** Informational lines. */
+  info?(message: string, ...meta: unknown[]): void;
+  /** Retries after a conflict (`[ConcurrencyRetry] …`). */
+  warn?(message: string, ...meta: unknown[]): void;
+  /** Retries given up. */
+  error?(message: string, ...meta: unknown[]): void;
+  /** The fallback for any level the logger lacks. */
+  log?(message: string, ...meta: unknown[]): void;
+}
 
 /**
  * A logger with every level present: what {@link SessionRepository.logger} exposes, whatever logger

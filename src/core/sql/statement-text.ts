@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { ResolvedNames, StoredChanges } from './types.js';
+import type { ResolvedNames } from './table-names.js';
+import type { StoredChanges } from '../session-store.js';
 
 /** Quotes a validated identifier with `open`/`close`, doubling any closing character. */
 export function quoteWith(open: string, close: string): (name: string) => string {

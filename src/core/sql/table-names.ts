@@ -1,11 +1,75 @@
 /**
- * Validation of configured identifiers (schema, table and column names). A configured name is never
- * interpolated as given: it must be a plain name, and each dialect then quotes it.
+ * The names a store reads and writes: the configuration shapes, each dialect's default names, the
+ * validation of configured identifiers (schema, table and column names), and the migrate command
+ * that names the ones that differ. A configured name is never interpolated as given: it must be a
+ * plain name, and each dialect then quotes it.
  *
  * @module
  */
-import { InvalidArgumentError, type Dialect } from './errors.js';
-import type { ColumnMap, ResolvedNames, TableOptions } from './types.js';
+import { InvalidArgumentError } from '../errors.js';
+import { type Dialect } from '../dialect.js';
+
+/**
+ * Maps the library's logical columns onto the names of an existing table.
+ *
+ * @example
+ * ```ts
+ * const columns: ColumnMap = { key: 'Telefono', state: 'Estado', data: 'DatosTemp' };
+ * ```
+ */
+export interface ColumnMap {
+  /** The primary key column (the phone number or chat id). */
+  key?: string;
+  /** The flow state column. */
+  state?: string;
+  /** The JSON data column (JSON text, or the dialect's JSON type). */
+  data?: string;
+  /** The integer version column added by the migration. */
+  version?: string;
+  /** The creation time column. */
+  createdAt?: string;
+  /** The last-activity column. */
+  updatedAt?: string;
+}
+
+/**
+ * Where a store finds its tables. Every name is validated (letters, digits, underscore) and quoted.
+ *
+ * @example
+ * ```ts
+ * const tables: TableOptions = { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
+ * ```
+ */
+export interface TableOptions {
+  /** The schema (PostgreSQL, SQL Server). @defaultValue `public` / `dbo` */
+  schema?: string;
+  /** The sessions table. @defaultValue `sessions` (PostgreSQL, SQLite) / `Sessions` (SQL Server) */
+  table?: string;
+  /** Column names of an existing table. Defaults follow the dialect's conventions. */
+  columns?: ColumnMap;
+  /** The table of processed operation ids. @defaultValue `processed_operations` / `ProcessedOperations` */
+  processedTable?: string;
+}
+
+/**
+ * Every name a store uses, validated and resolved against the dialect's defaults; a store's `names`.
+ *
+ * @example
+ * ```ts
+ * const { table, columns } = store.names;
+ * console.log(`sessions in ${table}, version in ${columns.version}`);
+ * ```
+ */
+export interface ResolvedNames {
+  /** The schema, or `null` for SQLite, which has none. */
+  readonly schema: string | null;
+  /** The sessions table. */
+  readonly table: string;
+  /** The table of processed operation ids. */
+  readonly processedTable: string;
+  /** Every column name, configured or the dialect's default. */
+  readonly columns: Readonly<Required<ColumnMap>>;
+}
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { InvalidArgumentError } from './errors.js';
-import type { SessionRecord, SessionStore, StoredChanges, WriteOutcome } from './types.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { SessionRecord, SessionStore, StoredChanges, WriteOutcome } from '../session-store.js';
 
 /**
  * How a repository treats `expectedVersion`, for rolling optimistic locking out gradually.

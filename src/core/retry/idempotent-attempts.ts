@@ -6,10 +6,14 @@
  *
  * @module
  */
-import { isDuplicateOperationError, duplicateOperation, type IdempotentResult } from './duplicate.js';
-import { isConcurrencyError } from './errors.js';
-import type { SessionRepository } from './repository.js';
-import { validateKey } from './validation.js';
+import {
+  isDuplicateOperationError,
+  duplicateOperation,
+  type IdempotentResult,
+} from '../repository/duplicate-operation.js';
+import { isConcurrencyError } from '../errors.js';
+import type { SessionRepository } from '../repository/repository.js';
+import { validateKey } from '../repository/input-validation.js';
 
 /** How one idempotent `withSessionRetry` call treats its attempts. */
 export interface IdempotentAttempts<T, TData> {

@@ -7,7 +7,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { isVersionedSessionError } from './errors.js';
+import { isVersionedSessionError } from '../errors.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
@@ -15,29 +15,29 @@ import type {
   SessionRecord,
   StoredChanges,
   WriteOutcome,
-} from './types.js';
+} from '../session-store.js';
 
 /** The store's single steps, each run on the given transaction handle. */
-export interface IdempotencySteps {
+export interface IdempotencySteps<THandle> {
   /** Runs `work` in a transaction of the store's own; `work` gets the handle to run its steps on. */
-  transaction<T>(work: (handle: unknown) => Promise<T>): Promise<T>;
+  transaction<T>(work: (handle: THandle) => Promise<T>): Promise<T>;
   /** Turns the caller's transaction into a handle, or throws `InvalidArgumentError` when it is unusable. */
-  adoptTransaction(transaction: unknown): unknown;
+  adoptTransaction(transaction: unknown): THandle;
   /** Records `id` for `key` unless it is recorded; `true` when this call recorded it. */
-  claim(id: string, key: string, commitToken: string, handle: unknown): Promise<boolean>;
+  claim(id: string, key: string, commitToken: string, handle: THandle): Promise<boolean>;
   /** The versioned update itself. */
   write(
     key: string,
     changes: StoredChanges,
     expectedVersion: number | null,
-    handle: unknown,
+    handle: THandle,
   ): Promise<WriteOutcome<SessionRecord>>;
   /** Stores the committed session with the claim, so a duplicate can be answered with it. */
-  record(id: string, commitToken: string, session: SessionRecord, handle: unknown): Promise<void>;
+  record(id: string, commitToken: string, session: SessionRecord, handle: THandle): Promise<void>;
   /** Removes this call's claim after a refused write, inside a transaction that will still commit. */
-  release(id: string, commitToken: string, handle: unknown): Promise<void>;
+  release(id: string, commitToken: string, handle: THandle): Promise<void>;
   /** The record of `id`, read on `handle` or, without one, on a connection of its own. */
-  find(id: string, handle?: unknown): Promise<ProcessedRecord | null>;
+  find(id: string, handle?: THandle): Promise<ProcessedRecord | null>;
 }
 
 /** The committed session as stored with its idempotency key (its key and version have columns of their own). */
@@ -85,11 +85,11 @@ export function processedRecord(row: Record<string, unknown>, toVersion: (value:
 // A claim that is neither ours nor readable was pruned between the two statements: claim again.
 const CLAIM_ATTEMPTS = 3;
 
-async function writeOnce(
-  steps: IdempotencySteps,
+async function writeOnce<THandle>(
+  steps: IdempotencySteps<THandle>,
   write: IdempotentWrite,
   commitToken: string,
-  handle: unknown,
+  handle: THandle,
 ): Promise<IdempotentWriteOutcome> {
   for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
     // The claim comes first: a concurrent delivery of the same key waits on it (PostgreSQL's unique
@@ -121,7 +121,10 @@ async function writeOnce(
  * the record is read back on a fresh connection: this call's token there means its commit went through
  * and the committed session is returned; another token means another delivery applied it first.
  */
-export async function updateOnce(steps: IdempotencySteps, write: IdempotentWrite): Promise<IdempotentWriteOutcome> {
+export async function updateOnce<THandle>(
+  steps: IdempotencySteps<THandle>,
+  write: IdempotentWrite,
+): Promise<IdempotentWriteOutcome> {
   const commitToken = randomUUID();
   if (write.transaction !== undefined) {
     return writeOnce(steps, write, commitToken, steps.adoptTransaction(write.transaction));

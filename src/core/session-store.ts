@@ -1,133 +1,19 @@
 /**
- * The shapes shared by the repository, the retry combinators and the dialect stores.
+ * The store contract: the seam between the repository and a database ({@link SessionStore}), the
+ * shapes that cross it, the runtime check that a value is a store, and the input size limits every
+ * store's columns are sized for.
  *
  * @module
  */
-import type { Dialect } from './errors.js';
+import type { Dialect } from './dialect.js';
+import type { ResolvedNames } from './sql/table-names.js';
 
-/**
- * One chat's session as stored: its flow state, its JSON data and the version that guards it.
- *
- * @typeParam TData - the shape of `data`, a JSON object.
- * @example
- * ```ts
- * const session: Session<{ intentos: number }> | null = await repository.getSession('+5215512345678');
- * console.log(session?.state, session?.version);
- * ```
- */
-export interface Session<TData = Record<string, unknown>> {
-  /** The session key, e.g. a phone number `"+5215512345678"`. */
-  key: string;
-  /** The flow state, e.g. `"REFRI_ESPERA_SAP"`, or `null` when none was set. */
-  state: string | null;
-  /** The session's JSON object. */
-  data: TData;
-  /** `0` for a new row and for legacy rows whose version is `NULL`; `+1` on every update. */
-  version: number;
-  /** When the row was created (the database's clock). */
-  createdAt: Date;
-  /** When the row was last written or touched (the database's clock). */
-  updatedAt: Date;
-}
-
-/**
- * The fields an update writes. A field left out is left unchanged.
- *
- * @example
- * ```ts
- * const changes: SessionChanges<{ paso: number }> = { state: 'REFRI_ESPERA_SAP', data: { paso: 2 } };
- * ```
- */
-export interface SessionChanges<TData = Record<string, unknown>> {
-  /** The new flow state; `null` clears it. */
-  state?: string | null;
-  /** The new JSON object; it replaces the stored one as a whole. */
-  data?: TData;
-}
-
-/**
- * A console-compatible logger. `console`, pino, winston and an Azure Functions v4 `InvocationContext`
- * fit as they are; a method that is missing falls back to `log`, then to nothing.
- *
- * @example
- * ```ts
- * new SessionRepository({ store, logger: context }); // Azure Functions v4
- * ```
- */
-export interface Logger {
-  /** Debug lines, e.g. each refused conditional write. */
-  debug?(message: string, ...meta: unknown[]): void;
-  /** Informational lines. */
-  info?(message: string, ...meta: unknown[]): void;
-  /** Retries after a conflict (`[ConcurrencyRetry] …`). */
-  warn?(message: string, ...meta: unknown[]): void;
-  /** Retries given up. */
-  error?(message: string, ...meta: unknown[]): void;
-  /** The fallback for any level the logger lacks. */
-  log?(message: string, ...meta: unknown[]): void;
-}
-
-/**
- * Maps the library's logical columns onto the names of an existing table.
- *
- * @example
- * ```ts
- * const columns: ColumnMap = { key: 'Telefono', state: 'Estado', data: 'DatosTemp' };
- * ```
- */
-export interface ColumnMap {
-  /** The primary key column (the phone number or chat id). */
-  key?: string;
-  /** The flow state column. */
-  state?: string;
-  /** The JSON data column (JSON text, or the dialect's JSON type). */
-  data?: string;
-  /** The integer version column added by the migration. */
-  version?: string;
-  /** The creation time column. */
-  createdAt?: string;
-  /** The last-activity column. */
-  updatedAt?: string;
-}
-
-/**
- * Where a store finds its tables. Every name is validated (letters, digits, underscore) and quoted.
- *
- * @example
- * ```ts
- * const tables: TableOptions = { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
- * ```
- */
-export interface TableOptions {
-  /** The schema (PostgreSQL, SQL Server). @defaultValue `public` / `dbo` */
-  schema?: string;
-  /** The sessions table. @defaultValue `sessions` (PostgreSQL, SQLite) / `Sessions` (SQL Server) */
-  table?: string;
-  /** Column names of an existing table. Defaults follow the dialect's conventions. */
-  columns?: ColumnMap;
-  /** The table of processed operation ids. @defaultValue `processed_operations` / `ProcessedOperations` */
-  processedTable?: string;
-}
-
-/**
- * Every name a store uses, validated and resolved against the dialect's defaults; a store's `names`.
- *
- * @example
- * ```ts
- * const { table, columns } = store.names;
- * console.log(`sessions in ${table}, version in ${columns.version}`);
- * ```
- */
-export interface ResolvedNames {
-  /** The schema, or `null` for SQLite, which has none. */
-  readonly schema: string | null;
-  /** The sessions table. */
-  readonly table: string;
-  /** The table of processed operation ids. */
-  readonly processedTable: string;
-  /** Every column name, configured or the dialect's default. */
-  readonly columns: Readonly<Required<ColumnMap>>;
-}
+/** The longest key accepted, in UTF-16 code units (fits NVARCHAR(255), VARCHAR(255) and TEXT alike). */
+export const MAX_KEY_LENGTH = 255;
+/** The longest state accepted, in UTF-16 code units. */
+export const MAX_STATE_LENGTH = 255;
+/** The largest version accepted: the top of a 32-bit INT column. */
+export const MAX_VERSION = 2_147_483_647;
 
 /**
  * A session row as a store returns it, with `data` already parsed but not yet typed; the repository
@@ -340,4 +226,12 @@ export interface SessionStore {
   isProcessed(id: string): Promise<boolean>;
   /** Forgets ids recorded before `olderThan`; returns how many. */
   pruneProcessed(olderThan: Date): Promise<number>;
+}
+
+/**
+ * Whether `value` can serve as a store: an object with the contract's methods. A runtime check of a
+ * caller's configuration, not a proof that every method behaves.
+ */
+export function isSessionStore(value: unknown): value is SessionStore {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<SessionStore>).update === 'function';
 }

@@ -6,10 +6,10 @@
  * @module
  */
 import pRetry from 'p-retry';
-import type { IdempotentResult } from './duplicate.js';
-import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from './errors.js';
-import { idempotentAttempts } from './idempotent-retry.js';
-import { keyQueueOf } from './key-queue.js';
+import type { IdempotentResult } from '../repository/duplicate-operation.js';
+import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from '../errors.js';
+import { idempotentAttempts } from './idempotent-attempts.js';
+import { keyQueueOf } from '../repository/key-queue.js';
 import {
   observerForRetry,
   observerForSession,
@@ -20,11 +20,11 @@ import {
   runAttempt,
   type Observer,
   type RetryDetails,
-} from './observer.js';
-import type { SessionRepository } from './repository.js';
+} from '../observability/reporter.js';
+import type { SessionRepository } from '../repository/repository.js';
 import { resolvePolicy, retryDelay, sleep, type RetryOptions, type RetryPolicy } from './retry-policy.js';
-import type { Session, SessionChanges } from './types.js';
-import { validateKey } from './validation.js';
+import type { Session, SessionChanges } from '../session.js';
+import { validateKey } from '../repository/input-validation.js';
 
 export { retryDelay, type JitterStrategy, type RetryOptions } from './retry-policy.js';
 

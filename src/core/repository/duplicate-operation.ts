@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { VersionedSessionError, isVersionedSessionError } from './errors.js';
-import type { LevelLogger } from './logger.js';
-import type { ProcessedRecord, Session } from './types.js';
+import { VersionedSessionError, isVersionedSessionError } from '../errors.js';
+import type { LevelLogger } from '../observability/logger.js';
+import type { ProcessedRecord } from '../session-store.js';
+import type { Session } from '../session.js';
 
 /**
  * The operations that can meet an idempotency key that was already used.

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { Session } from './types.js';
+import type { Session } from '../session.js';
 
 interface KeyEntry {
   /** Settles when the last queued operation for the key has finished. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { createRequire } from 'node:module';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * The attributes the library records: `operation`, `dialect` and, on conflicts, `locking_mode`.

@@ -3,11 +3,12 @@
  *
  * @module
  */
-import type { SessionHooks } from './hooks.js';
+import type { SessionHooks } from '../observability/hooks.js';
 import type { LockingMode } from './locking-mode.js';
-import type { KeyMasker } from './mask.js';
-import type { MetricsOption } from './metrics.js';
-import type { Logger, SessionStore } from './types.js';
+import type { KeyMasker } from '../observability/key-mask.js';
+import type { MetricsOption } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { SessionStore } from '../session-store.js';
 
 /**
  * Options of {@link SessionRepository}.

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { InvalidArgumentError, isConcurrencyError } from './errors.js';
-import { validateHooks, type SessionHooks } from './hooks.js';
-import type { MetricsOption } from './metrics.js';
-import type { Logger } from './types.js';
+import { InvalidArgumentError, isConcurrencyError } from '../errors.js';
+import { validateHooks, type SessionHooks } from '../observability/hooks.js';
+import type { MetricsOption } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * How the wait before each retry is randomised.

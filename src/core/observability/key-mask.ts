@@ -4,7 +4,7 @@
  * @module
  */
 import { createHmac } from 'node:crypto';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * A function that turns a session key into the text shown in messages and logs.

@@ -6,13 +6,13 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hasSubscribers, publish } from './diagnostics.js';
-import type { Dialect } from './errors.js';
+import type { Dialect } from '../dialect.js';
 import { callHooks, hasHook, type SessionEvent, type SessionEventContext, type SessionHooks } from './hooks.js';
-import type { LockingMode } from './locking-mode.js';
+import type { LockingMode } from '../repository/locking-mode.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
-import { maskKey, type KeyMasker } from './mask.js';
+import { maskKey, type KeyMasker } from './key-mask.js';
 import { resolveMetrics, type MetricAttributes, type SessionMetrics } from './metrics.js';
-import type { Logger } from './types.js';
+import type { Logger } from './logger.js';
 
 /** Everything a report needs: who to tell and how to name things. */
 export interface Observer {

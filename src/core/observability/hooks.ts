@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { InvalidArgumentError, type Dialect } from './errors.js';
-import type { LockingMode } from './locking-mode.js';
+import { InvalidArgumentError } from '../errors.js';
+import { type Dialect } from '../dialect.js';
+import type { LockingMode } from '../repository/locking-mode.js';
 import type { LevelLogger } from './logger.js';
 
 /**

@@ -1,127 +1,26 @@
 /**
  * The concurrency core shared by every SQL dialect: how a conditional write is classified as done, a
  * conflict or a missing row, how rows are normalised, and how a missing table or column becomes a
- * `MigrationRequiredError`. A dialect contributes only its statements and its error classification.
+ * `MigrationRequiredError`. A dialect contributes only what `dialect-contract.ts` asks for: its
+ * statements, its driver and its error classification.
  *
  * @module
  */
-import { MigrationRequiredError, type Dialect } from './errors.js';
-import { processedRecord, sessionSnapshot, updateOnce, type IdempotencySteps } from './idempotency.js';
-import { migrateCommand } from './identifiers.js';
+import type { Dialect } from '../dialect.js';
+import { MigrationRequiredError } from '../errors.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
   ObservedWriteOutcome,
   ProcessedRecord,
-  ResolvedNames,
   SessionRecord,
   SessionStore,
   StoredChanges,
   WriteOutcome,
-} from './types.js';
-
-/**
- * A session row as every dialect's statements return it: the columns aliased to these names.
- * A statement that classifies a failed write in the same batch (SQL Server) also returns `outcome`.
- */
-export interface SessionRow {
-  session_key: string;
-  session_state: string | null;
-  session_data: unknown;
-  session_version: number | string | null;
-  created_at: Date | string | number;
-  updated_at: Date | string | number;
-  outcome?: 'done' | 'conflict' | 'missing';
-}
-
-/** The result of executing one statement. */
-export interface ExecuteResult {
-  readonly rows: readonly Record<string, unknown>[];
-  readonly rowCount: number;
-}
-
-/**
- * How a driver error is understood by the core. `transient` is a passing fault (a dropped connection,
- * a deadlock, a busy database) that an idempotent operation may retry.
- */
-export type ErrorKind = 'unique-violation' | 'schema-missing' | 'transient' | 'other';
-
-/**
- * The SQL of one dialect, built once per store from its validated, quoted names. Each method returns
- * a statement in the dialect's own shape (`TStatement`), which only its driver executes.
- */
-export interface SessionStatements<TStatement> {
-  /** One session row, or none. */
-  select(key: string): TStatement;
-  /** The stored version (`session_version`) of one key, or no row. */
-  selectVersion(key: string): TStatement;
-  /** Inserts the key unless it exists and returns the stored row (or no row when it existed). */
-  insertIfAbsent(key: string, state: string | null, dataJson: string): TStatement;
-  /**
-   * Writes the changes and bumps the version, with the version predicate in the UPDATE's own WHERE
-   * when `expectedVersion` is a number. Returns the written row; a dialect that classifies in the same
-   * batch returns a row with `outcome` instead when nothing was written.
-   */
-  update(key: string, changes: StoredChanges, expectedVersion: number | null): TStatement;
-  /**
-   * Deletes the key, conditionally on `expectedVersion` unless it is `null`; `rowCount` says whether it
-   * did. A dialect that classifies a refused delete in the same batch returns a row with `outcome`.
-   */
-  delete(key: string, expectedVersion: number | null): TStatement;
-  /**
-   * `lockingMode: 'observe'`: writes the changes unconditionally and bumps the version, returning the
-   * written row plus `previous_version`, the version this very statement replaced (no row when the
-   * key is missing). Read by the write itself, never by a separate SELECT, so a concurrent writer
-   * cannot slip between the read and the write and make the detection wrong.
-   */
-  observedUpdate(key: string, changes: StoredChanges): TStatement;
-  /** `lockingMode: 'observe'`: deletes unconditionally, returning `previous_version` of the deleted row. */
-  observedDelete(key: string): TStatement;
-  /** Sets the last-activity time only; `rowCount` says whether the key existed. */
-  touch(key: string): TStatement;
-  /** The names of the sessions table's columns (`column_name`); no rows when the table is missing. */
-  sessionColumns(): TStatement;
-  /** The names of the processed-operations table's columns (`column_name`). */
-  processedColumns(): TStatement;
-  /** Records an operation id unless present; `rowCount` 1 when it was new. */
-  insertProcessed(id: string): TStatement;
-  /** One row when the operation id is recorded. */
-  selectProcessed(id: string): TStatement;
-  /**
-   * The processed-operations row of `id` (`id`, `session_key`, `session_version`, `session_snapshot`,
-   * `commit_token`, `processed_at`), or none.
-   */
-  selectProcessedRecord(id: string): TStatement;
-  /** Records `id` for `key` with `commitToken` unless present; `rowCount` 1 when it was new. */
-  claimProcessed(id: string, key: string, commitToken: string): TStatement;
-  /** Stores the committed version and snapshot with the claim `id`/`commitToken`. */
-  recordProcessed(id: string, commitToken: string, version: number, snapshotJson: string): TStatement;
-  /** Deletes the claim `id`/`commitToken`. */
-  releaseProcessed(id: string, commitToken: string): TStatement;
-  /** Deletes operation ids recorded before `olderThan`; `rowCount` says how many. */
-  deleteProcessedBefore(olderThan: Date): TStatement;
-}
-
-/**
- * What a dialect provides to the core: a way to run its statements, alone or in one transaction, and
- * to classify its errors.
- */
-export interface SqlDriver<TStatement> {
-  readonly dialect: Dialect;
-  /** Runs one statement, on the transaction handle when one is given. */
-  execute(statement: TStatement, transaction?: unknown): Promise<ExecuteResult>;
-  /**
-   * Runs `work` in a transaction of the store's own on one connection and commits when it resolves;
-   * `work` passes the handle it gets to `execute`.
-   */
-  transaction<T>(work: (handle: unknown) => Promise<T>): Promise<T>;
-  /**
-   * Checks a transaction the caller began with the driver itself and returns the handle `execute`
-   * takes; throws `InvalidArgumentError` saying what to pass instead when it cannot be used.
-   */
-  adoptTransaction(transaction: unknown): unknown;
-  classifyError(error: unknown): ErrorKind;
-}
+} from '../session-store.js';
+import type { ExecuteResult, SessionRow, SessionStatements, SqlDriver } from './dialect-contract.js';
+import { migrateCommand, type ResolvedNames } from './table-names.js';
+import { processedRecord, sessionSnapshot, updateOnce, type IdempotencySteps } from './update-once.js';
 
 function toDate(value: Date | string | number): Date {
   return value instanceof Date ? value : new Date(value);
@@ -162,15 +61,15 @@ const REQUIRED_PROCESSED_COLUMNS = [
 /**
  * A {@link SessionStore} over SQL: the dialect stores extend it and hand it their statements and driver.
  */
-export abstract class SqlSessionStore<TStatement> implements SessionStore {
+export abstract class SqlSessionStore<TStatement, THandle> implements SessionStore {
   readonly dialect: Dialect;
-  private readonly idempotency: IdempotencySteps;
+  private readonly idempotency: IdempotencySteps<THandle>;
 
   protected constructor(
     /** The validated names this store reads and writes. */
     readonly names: ResolvedNames,
-    protected readonly statements: SessionStatements<TStatement>,
-    protected readonly driver: SqlDriver<TStatement>,
+    private readonly statements: SessionStatements<TStatement>,
+    private readonly driver: SqlDriver<TStatement, THandle>,
   ) {
     this.dialect = driver.dialect;
     this.idempotency = {
@@ -200,12 +99,12 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
   }
 
   /** The handle of a caller's transaction, checked by the driver; `undefined` when there is none. */
-  private adopt(transaction: unknown): unknown {
+  private adopt(transaction: unknown): THandle | undefined {
     return transaction === undefined ? undefined : this.driver.adoptTransaction(transaction);
   }
 
   /** Runs one statement; a missing table or column becomes a `MigrationRequiredError`. */
-  protected async run(statement: TStatement, transaction?: unknown): Promise<ExecuteResult> {
+  private async run(statement: TStatement, transaction?: THandle): Promise<ExecuteResult> {
     try {
       return await this.driver.execute(statement, transaction);
     } catch (error) {
@@ -265,7 +164,7 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     key: string,
     changes: StoredChanges,
     expectedVersion: number | null,
-    transaction: unknown,
+    transaction: THandle | undefined,
   ): Promise<WriteOutcome<SessionRecord>> {
     const { rows } = await this.run(this.statements.update(key, changes, expectedVersion), transaction);
     const row = rows[0] as SessionRow | undefined;
@@ -286,7 +185,7 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     changes: StoredChanges,
     transaction?: unknown,
   ): Promise<ObservedWriteOutcome<SessionRecord>> {
-    const { rows } = await this.run(this.statements.observedUpdate(key, changes), transaction);
+    const { rows } = await this.run(this.statements.observedUpdate(key, changes), this.adopt(transaction));
     const row = rows[0];
     if (row === undefined) return { status: 'missing' };
     return { status: 'done', value: toRecord(row), previousVersion: toVersion(row['previous_version']) };
@@ -307,7 +206,7 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
     key: string,
     row: Pick<SessionRow, 'outcome' | 'session_version'> | undefined,
     expectedVersion: number | null,
-    transaction?: unknown,
+    transaction?: THandle,
   ): Promise<WriteOutcome<never>> {
     if (row?.outcome === 'conflict') return { status: 'conflict', actualVersion: toVersion(row.session_version) };
     if (row?.outcome === 'missing' || expectedVersion === null) return { status: 'missing' };
@@ -371,7 +270,7 @@ export abstract class SqlSessionStore<TStatement> implements SessionStore {
   }
 
   /** The error that says which migration command completes this store's schema. */
-  protected migrationRequired(missing: string[], cause?: unknown): MigrationRequiredError {
+  private migrationRequired(missing: string[], cause?: unknown): MigrationRequiredError {
     return new MigrationRequiredError({
       dialect: this.dialect,
       missing,

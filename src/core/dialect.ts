@@ -1,0 +1,36 @@
+/**
+ * The SQL dialects the library speaks, as a type and as the one list that code iterating over them
+ * (the migrations entry, the CLI) reads.
+ *
+ * @module
+ */
+
+/**
+ * The SQL dialects the library speaks; {@link MigrationRequiredError.dialect} holds one.
+ *
+ * @example
+ * ```ts
+ * const dialect: Dialect = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
+ * ```
+ */
+export type Dialect = 'mssql' | 'postgres' | 'sqlite';
+
+// A record over the type: adding a dialect to `Dialect` fails to compile until it is listed here too.
+const EVERY_DIALECT: Readonly<Record<Dialect, true>> = { mssql: true, postgres: true, sqlite: true };
+
+/** Every dialect, in the order messages list them. */
+export const DIALECTS: readonly Dialect[] = Object.freeze(Object.keys(EVERY_DIALECT) as Dialect[]);
+
+/** Whether `value` names a dialect the library speaks. */
+export function isDialect(value: unknown): value is Dialect {
+  return typeof value === 'string' && (DIALECTS as readonly string[]).includes(value);
+}
+
+/**
+ * The dialects as a sentence names them: `mssql, postgres or sqlite`, each wrapped in `quote` when
+ * one is given (`'mssql', 'postgres' or 'sqlite'`).
+ */
+export function listDialects(quote = ''): string {
+  const quoted = DIALECTS.map((dialect) => `${quote}${dialect}${quote}`);
+  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}

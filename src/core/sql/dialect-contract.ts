@@ -1,0 +1,118 @@
+/**
+ * What a SQL dialect provides to the shared store ({@link SqlSessionStore}): its statements
+ * ({@link SessionStatements}), a driver that runs them alone or in a transaction ({@link SqlDriver}),
+ * and a classification of its errors ({@link ErrorKind}). Everything else (conditional writes,
+ * conflict vs missing, exactly-once, schema checks) is the shared store's; see docs/architecture.md.
+ *
+ * @module
+ */
+import type { Dialect } from '../dialect.js';
+import type { StoredChanges } from '../session-store.js';
+
+/**
+ * A session row as every dialect's statements return it: the columns aliased to these names.
+ * A statement that classifies a failed write in the same batch (SQL Server) also returns `outcome`.
+ */
+export interface SessionRow {
+  session_key: string;
+  session_state: string | null;
+  session_data: unknown;
+  session_version: number | string | null;
+  created_at: Date | string | number;
+  updated_at: Date | string | number;
+  outcome?: 'done' | 'conflict' | 'missing';
+}
+
+/** The result of executing one statement. */
+export interface ExecuteResult {
+  readonly rows: readonly Record<string, unknown>[];
+  readonly rowCount: number;
+}
+
+/**
+ * How a driver error is understood by the core. `transient` is a passing fault (a dropped connection,
+ * a deadlock, a busy database) that an idempotent operation may retry.
+ */
+export type ErrorKind = 'unique-violation' | 'schema-missing' | 'transient' | 'other';
+
+/**
+ * The SQL of one dialect, built once per store from its validated, quoted names. Each method returns
+ * a statement in the dialect's own shape (`TStatement`), which only its driver executes.
+ */
+export interface SessionStatements<TStatement> {
+  /** One session row, or none. */
+  select(key: string): TStatement;
+  /** The stored version (`session_version`) of one key, or no row. */
+  selectVersion(key: string): TStatement;
+  /** Inserts the key unless it exists and returns the stored row (or no row when it existed). */
+  insertIfAbsent(key: string, state: string | null, dataJson: string): TStatement;
+  /**
+   * Writes the changes and bumps the version, with the version predicate in the UPDATE's own WHERE
+   * when `expectedVersion` is a number. Returns the written row; a dialect that classifies in the same
+   * batch returns a row with `outcome` instead when nothing was written.
+   */
+  update(key: string, changes: StoredChanges, expectedVersion: number | null): TStatement;
+  /**
+   * Deletes the key, conditionally on `expectedVersion` unless it is `null`; `rowCount` says whether it
+   * did. A dialect that classifies a refused delete in the same batch returns a row with `outcome`.
+   */
+  delete(key: string, expectedVersion: number | null): TStatement;
+  /**
+   * `lockingMode: 'observe'`: writes the changes unconditionally and bumps the version, returning the
+   * written row plus `previous_version`, the version this very statement replaced (no row when the
+   * key is missing). Read by the write itself, never by a separate SELECT, so a concurrent writer
+   * cannot slip between the read and the write and make the detection wrong.
+   */
+  observedUpdate(key: string, changes: StoredChanges): TStatement;
+  /** `lockingMode: 'observe'`: deletes unconditionally, returning `previous_version` of the deleted row. */
+  observedDelete(key: string): TStatement;
+  /** Sets the last-activity time only; `rowCount` says whether the key existed. */
+  touch(key: string): TStatement;
+  /** The names of the sessions table's columns (`column_name`); no rows when the table is missing. */
+  sessionColumns(): TStatement;
+  /** The names of the processed-operations table's columns (`column_name`). */
+  processedColumns(): TStatement;
+  /** Records an operation id unless present; `rowCount` 1 when it was new. */
+  insertProcessed(id: string): TStatement;
+  /** One row when the operation id is recorded. */
+  selectProcessed(id: string): TStatement;
+  /**
+   * The processed-operations row of `id` (`id`, `session_key`, `session_version`, `session_snapshot`,
+   * `commit_token`, `processed_at`), or none.
+   */
+  selectProcessedRecord(id: string): TStatement;
+  /** Records `id` for `key` with `commitToken` unless present; `rowCount` 1 when it was new. */
+  claimProcessed(id: string, key: string, commitToken: string): TStatement;
+  /** Stores the committed version and snapshot with the claim `id`/`commitToken`. */
+  recordProcessed(id: string, commitToken: string, version: number, snapshotJson: string): TStatement;
+  /** Deletes the claim `id`/`commitToken`. */
+  releaseProcessed(id: string, commitToken: string): TStatement;
+  /** Deletes operation ids recorded before `olderThan`; `rowCount` says how many. */
+  deleteProcessedBefore(olderThan: Date): TStatement;
+}
+
+/**
+ * What a dialect provides to the core: a way to run its statements, alone or in one transaction, and
+ * to classify its errors. Each dialect implements it as a class in `<dialect>-driver.ts`.
+ *
+ * @typeParam TStatement - the dialect's statement shape, as its {@link SessionStatements} build it.
+ * @typeParam THandle - what a statement runs on inside a transaction: the driver's own transaction
+ *   object or the one connection that holds the transaction.
+ */
+export interface SqlDriver<TStatement, THandle> {
+  readonly dialect: Dialect;
+  /** Runs one statement, on the transaction handle when one is given. */
+  execute(statement: TStatement, transaction?: THandle): Promise<ExecuteResult>;
+  /**
+   * Runs `work` in a transaction of the store's own on one connection and commits when it resolves;
+   * `work` passes the handle it gets to `execute`.
+   */
+  transaction<T>(work: (handle: THandle) => Promise<T>): Promise<T>;
+  /**
+   * Checks a transaction the caller began with the driver itself and returns the handle `execute`
+   * takes; throws `InvalidArgumentError` saying what to pass instead when it cannot be used.
+   */
+  adoptTransaction(transaction: unknown): THandle;
+  /** How the core should understand one of the driver's errors. */
+  classifyError(error: unknown): ErrorKind;
+}
