@@ -1,6 +1,7 @@
 // Samples of docs/exactly-once.md and the README's idempotency sample. Type-checked with the project;
 // the guide's code blocks are checked to appear here.
 /* eslint-disable @typescript-eslint/no-unused-vars -- the guide's samples name results they would go on to use */
+import { MAX_BODY_BYTES, isSignedByMeta, parseDelivery, secretFromEnvironment } from './meta-webhook.js';
 import { isDuplicateOperationError, type Session, type SessionStore } from 'versioned-sessions';
 
 declare const store: SessionStore;
@@ -26,6 +27,18 @@ export async function onMessage(message: { id: string; from: string; text: strin
     return { status: 200 };
   }
   await sendReply(message.from, result.value.state); // result.value is what the handler returned
+  return { status: 200 };
+}
+
+const APP_SECRET = secretFromEnvironment('META_APP_SECRET');
+
+export async function onDelivery(rawBody: Buffer, signature: string | undefined): Promise<{ status: number }> {
+  if (rawBody.length > MAX_BODY_BYTES) return { status: 413 };
+  if (signature === undefined) return { status: 401 };
+  if (!isSignedByMeta(rawBody, signature, APP_SECRET)) return { status: 403 }; // forged: no session is read
+  const messages = parseDelivery(rawBody);
+  if (messages === null) return { status: 400 };
+  for (const message of messages) await onMessage(message); // the message id is the idempotency key
   return { status: 200 };
 }
 
