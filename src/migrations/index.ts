@@ -21,7 +21,7 @@ import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
 import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
-import { runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
+import { readRecorded, runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
 import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-migrations.js';
 
 export { MigrationError, isMigrationError, type MigrationErrorReason } from './migration-error.js';
@@ -195,7 +195,9 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
  *
  * @throws InvalidArgumentError for a bad option (nothing is touched).
  * @throws {@link MigrationError} when a recorded checksum differs, when the database records a
- *   migration this package does not ship, or when a migration fails (it is rolled back).
+ *   migration this package does not ship, when a migration fails (it is rolled back), or when the login
+ *   lacks a right the migrations need (`reason: 'insufficient-privilege'`, naming the right: run
+ *   migrations under the schema owner's login, not the application's).
  * @example
  * ```ts
  * import Database from 'better-sqlite3';
@@ -214,6 +216,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
  * Reads which packaged migrations are applied and which are pending, without taking the lock or
  * creating anything.
  *
+ * @throws {@link MigrationError} with `reason: 'insufficient-privilege'` when the login cannot read the
+ *   tracking table.
  * @example
  * ```ts
  * const status = await migrationStatus({ dialect: 'postgres', pool, schema: 'bot' });
@@ -222,7 +226,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
  */
 export async function migrationStatus(options: MigrateOptions): Promise<MigrationStatus> {
   const { adapter, migrations } = prepare(options);
-  const recorded = await adapter.readApplied();
+  const recorded = await readRecorded(adapter);
   const recordedIds = new Set(recorded.map((row) => row.id));
   const packaged = new Map(migrations.map((migration) => [migration.id, migration]));
   const applied = recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));

@@ -12,13 +12,15 @@ import { type Dialect } from '../core/dialect.js';
  * - `checksum-mismatch`: an applied migration renders to other SQL now (other names, or an edited file).
  * - `unknown-migration`: the database records a migration this package does not have (the database is ahead).
  * - `failed`: a migration's SQL failed; nothing of it was recorded.
+ * - `insufficient-privilege`: the login lacks a right the migrations need (DDL, or reading the tracking
+ *   table); {@link MigrationError.missingRight} names it. Nothing was recorded.
  *
  * @example
  * ```ts
  * if (isMigrationError(error) && error.reason === 'unknown-migration') console.error('upgrade versioned-sessions first');
  * ```
  */
-export type MigrationErrorReason = 'checksum-mismatch' | 'unknown-migration' | 'failed';
+export type MigrationErrorReason = 'checksum-mismatch' | 'unknown-migration' | 'failed' | 'insufficient-privilege';
 
 /**
  * A migration could not be applied, or the database's record of applied migrations does not match
@@ -39,10 +41,18 @@ export class MigrationError extends VersionedSessionError {
   override name = 'MigrationError' as const;
   /** The dialect being migrated. */
   readonly dialect: Dialect;
-  /** The migration concerned, e.g. `0002_adopt_existing_table`. */
+  /**
+   * The migration concerned, e.g. `0002_adopt_existing_table`; empty when the run stopped before it
+   * reached one (reading or creating the tracking table).
+   */
   readonly migrationId: string;
   /** Why the run stopped. */
   readonly reason: MigrationErrorReason;
+  /**
+   * For `insufficient-privilege`: the right the login lacks, e.g. `CREATE on schema "bot" and ownership
+   * of its tables`. Absent for the other reasons.
+   */
+  readonly missingRight?: string;
 
   /** Built by the runner; the fields are copied from `details`, and `message` says what to do. */
   constructor(details: {
@@ -50,12 +60,14 @@ export class MigrationError extends VersionedSessionError {
     migrationId: string;
     reason: MigrationErrorReason;
     message: string;
+    missingRight?: string;
     cause?: unknown;
   }) {
     super(details.message, details.cause === undefined ? undefined : { cause: details.cause });
     this.dialect = details.dialect;
     this.migrationId = details.migrationId;
     this.reason = details.reason;
+    if (details.missingRight !== undefined) this.missingRight = details.missingRight;
   }
 }
 

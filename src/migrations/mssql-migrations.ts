@@ -4,8 +4,13 @@
  *
  * @module
  */
+import { hasErrorNumber } from '../mssql/mssql-errors.js';
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { splitTsqlBatches } from './tsql-batches.js';
+
+// The permission was denied on an object (229) or column (230), CREATE TABLE permission denied (262),
+// the user does not have permission to perform this action (297, 15247).
+const PERMISSION_DENIED: ReadonlySet<number> = new Set([229, 230, 262, 297, 15247]);
 
 /**
  * The result shape of `mssql`'s `query`.
@@ -114,6 +119,14 @@ IF OBJECT_ID(@table, N'U') IS NULL
   return {
     dialect: 'mssql',
     trackingLabel: table,
+    missingRight(error, stage) {
+      // apply() wraps a batch's error with the batch's line; the driver's error is its cause.
+      const inner = error instanceof Error && error.cause !== undefined ? error.cause : error;
+      if (!hasErrorNumber(inner, PERMISSION_DENIED)) return undefined;
+      return stage === 'read'
+        ? `SELECT on ${table}`
+        : `CREATE TABLE in the database and ALTER on schema [${schema}] (or db_ddladmin), as the schema's owner has`;
+    },
     async readApplied() {
       await ready();
       const present = await pool.request().input('table', table).query("SELECT OBJECT_ID(@table, N'U') AS id");

@@ -58,6 +58,13 @@ function lockKey(schema: string, trackingTable: string): string {
 
 const quote = (name: string): string => `"${name}"`;
 
+/** SQLSTATE insufficient_privilege: "permission denied for …", "must be owner of …". */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+function isInsufficientPrivilege(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE;
+}
+
 /** The PostgreSQL adapter over the caller's pool; names are validated identifiers. */
 export function postgresMigrationAdapter(
   pool: PostgresMigrationPool,
@@ -65,6 +72,7 @@ export function postgresMigrationAdapter(
   trackingTable: string,
 ): MigrationAdapter {
   const table = `${quote(schema)}.${quote(trackingTable)}`;
+  const createSchema = `CREATE SCHEMA IF NOT EXISTS ${quote(schema)};`;
   const selectApplied = `SELECT id, checksum, applied_at FROM ${table} ORDER BY id`;
   const toApplied = (rows: Record<string, unknown>[]): AppliedMigration[] =>
     rows.map((row) => ({
@@ -76,6 +84,12 @@ export function postgresMigrationAdapter(
   return {
     dialect: 'postgres',
     trackingLabel: table,
+    missingRight(error, stage) {
+      if (!isInsufficientPrivilege(error)) return undefined;
+      return stage === 'read'
+        ? `SELECT on ${table}`
+        : `CREATE on schema ${quote(schema)} (CREATE on the database too if the schema does not exist yet) and ownership of its tables`;
+    },
     async readApplied() {
       const { rows } = await pool.query({ text: 'SELECT to_regclass($1) IS NOT NULL AS present', values: [table] });
       if (rows[0]?.['present'] !== true) return [];
@@ -91,16 +105,11 @@ export function postgresMigrationAdapter(
         await client.query({ text: 'BEGIN' });
         try {
           // Held until COMMIT or ROLLBACK: a migrator that dies mid-way releases it with its connection.
-          await client.query({
-            text: 'SELECT pg_advisory_xact_lock($1::bigint)',
-            values: [lockKey(schema, trackingTable)],
-          });
-          const { rows } = await client.query({
-            text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1',
-            values: [schema],
-          });
+          await client.query({ text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(schema, trackingTable)] });
+          const { rows } = await client.query({ text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1', values: [schema] });
+          const schemaExists = rows.length > 0;
           // Checked first so that a role without CREATE on the database can migrate an existing schema.
-          if (rows.length === 0) await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}` });
+          if (!schemaExists) await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}` });
           await client.query({
             text:
               `CREATE TABLE IF NOT EXISTS ${table} (id varchar(255) NOT NULL PRIMARY KEY, checksum char(64) NOT NULL, ` +
@@ -109,11 +118,11 @@ export function postgresMigrationAdapter(
           const transaction: MigrationTransaction = {
             readApplied: async () => toApplied((await client.query({ text: selectApplied })).rows),
             record: async (migration) =>
-              void (await client.query({
-                text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`,
-                values: [migration.id, migration.checksum],
-              })),
-            apply: async (migration) => void (await client.query({ text: migration.sql })),
+              void (await client.query({ text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`, values: [migration.id, migration.checksum] })),
+            // PostgreSQL checks CREATE on the database before it sees that the schema exists: leave out the
+            // migration's no-op CREATE SCHEMA IF NOT EXISTS, so the schema's owner can migrate without that right.
+            apply: async (migration) =>
+              void (await client.query({ text: schemaExists ? migration.sql.replace(createSchema, '') : migration.sql })),
           };
           const result = await work(transaction);
           await client.query({ text: 'COMMIT' });

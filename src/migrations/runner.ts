@@ -38,6 +38,12 @@ export interface MigrationAdapter {
    * table exists; commits when `work` resolves, rolls back when it throws.
    */
   inLockedTransaction<T>(work: (transaction: MigrationTransaction) => Promise<T>): Promise<T>;
+  /**
+   * When `error` is the database refusing a right (not a failure of the SQL itself): the right, named
+   * for a person, for reading the tracking table (`read`) or for migrating (`migrate`); otherwise
+   * `undefined`.
+   */
+  missingRight?(error: unknown, stage: 'read' | 'migrate'): string | undefined;
 }
 
 /**
@@ -112,12 +118,44 @@ function describe(error: unknown): string {
 }
 
 /**
+ * The error for a login that lacks a right, or `undefined` when `error` is something else. Migrations
+ * are meant to run under the schema owner's login; the application's login has no DDL rights.
+ */
+function privilegeError(adapter: MigrationAdapter, error: unknown, stage: 'read' | 'migrate', migrationId = ''): MigrationError | undefined {
+  const right = adapter.missingRight?.(error, stage);
+  if (right === undefined) return undefined;
+  const what = stage === 'read' ? `Reading ${adapter.trackingLabel}` : migrationId === '' ? 'Migrating' : `Migration ${migrationId}`;
+  return new MigrationError({
+    dialect: adapter.dialect,
+    migrationId,
+    reason: 'insufficient-privilege',
+    missingRight: right,
+    cause: error,
+    message:
+      `${what} needs ${right}, which the login running it lacks (${describe(error)}); nothing was recorded. ` +
+      'Run migrations under the login that owns the schema (or as a DBA: `versioned-sessions print` renders the SQL to apply), ' +
+      "not the application's login, which needs only SELECT, INSERT, UPDATE and DELETE on the sessions and processed-operations " +
+      'tables (see docs/security.md in the package).',
+  });
+}
+
+/** The recorded migrations read outside the lock, a refused right reported as {@link MigrationError}. */
+export async function readRecorded(adapter: MigrationAdapter): Promise<AppliedMigration[]> {
+  try {
+    return await adapter.readApplied();
+  } catch (error) {
+    throw privilegeError(adapter, error, 'read') ?? error;
+  }
+}
+
+/**
  * Applies every pending migration in id order, each in its own transaction holding the migration
  * lock, its tracking row written first. Concurrent runners wait for the lock and then find the
  * migration recorded, so each migration is applied once.
  *
- * @throws MigrationError when the record does not match the package, or when a migration fails (it is
- *   rolled back with its record; the migrations before it stay applied).
+ * @throws MigrationError when the record does not match the package, when a migration fails (it is
+ *   rolled back with its record; the migrations before it stay applied), or when the login lacks a
+ *   right the migrations need (`insufficient-privilege`).
  */
 export async function runMigrations(
   adapter: MigrationAdapter,
@@ -126,6 +164,7 @@ export async function runMigrations(
   const applied: MigrationInfo[] = [];
   let alreadyApplied: MigrationInfo[] | undefined;
   for (;;) {
+    let current = '';
     const next = await adapter.inLockedTransaction(async (transaction) => {
       const recorded = await transaction.readApplied();
       checkRecorded(adapter, recorded, migrations);
@@ -135,11 +174,12 @@ export async function runMigrations(
       if (pending === undefined) return undefined;
       // The record comes first: a runner that got past the lock without seeing it would fail on the
       // tracking table's primary key instead of applying the migration a second time.
+      current = pending.id;
       await transaction.record(pending);
       try {
         await transaction.apply(pending);
       } catch (error) {
-        throw new MigrationError({
+        throw privilegeError(adapter, error, 'migrate', pending.id) ?? new MigrationError({
           dialect: adapter.dialect,
           migrationId: pending.id,
           reason: 'failed',
@@ -148,6 +188,9 @@ export async function runMigrations(
         });
       }
       return pending;
+    }).catch((error: unknown) => {
+      // A refused right before the migration's own SQL (taking the lock, creating or writing the tracking table).
+      throw error instanceof MigrationError ? error : (privilegeError(adapter, error, 'migrate', current) ?? error);
     });
     if (next === undefined) break;
     applied.push({ id: next.id, checksum: next.checksum, appliedAt: new Date() });

@@ -80,6 +80,13 @@ export function sqliteMigrationAdapter(database: SqliteMigrationDatabase, tracki
   return {
     dialect: 'sqlite',
     trackingLabel: table,
+    missingRight(error, stage) {
+      const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+      if (typeof code !== 'string' || !/^SQLITE_(READONLY|PERM|AUTH|CANTOPEN)/.test(code)) return undefined;
+      return stage === 'read'
+        ? 'read access to the database file'
+        : 'a read-write connection, and write access to the database file and the folder it is in (for the journal)';
+    },
     readApplied() {
       const present = database
         .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = @name")

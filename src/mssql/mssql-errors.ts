@@ -54,6 +54,18 @@ function numberOf(error: DriverErrorShape): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
+/**
+ * Whether the error, or one it carries, has one of `numbers` (`number` or `info.number`).
+ *
+ * @example
+ * ```ts
+ * hasErrorNumber(error, new Set([229, 262])); // a permission was denied
+ * ```
+ */
+export function hasErrorNumber(error: unknown, numbers: ReadonlySet<number>): boolean {
+  return relatedErrors(error).some((inner) => numbers.has(numberOf(inner) ?? -1));
+}
+
 /** A server error raised inside a trigger or procedure names it; the store's own statements do not. */
 function raisedByStatement(error: DriverErrorShape): boolean {
   const procName = error.procName ?? error.info?.procName;

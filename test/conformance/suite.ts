@@ -15,15 +15,18 @@ import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget } from './target.js';
 import { defineTransactionCases } from './transaction-cases.js';
 
-/** Registers the suite for `target`, or a skip with its reason (a failure when the dialect is required). */
-export async function defineConformanceSuite(target: DialectTarget): Promise<void> {
+/**
+ * Registers the suite for `target`, or a skip with its reason (a failure when the dialect is required).
+ * `title` tells apart two runs of one dialect (another login, say).
+ */
+export async function defineConformanceSuite(target: DialectTarget, title = `${target.dialect} conformance`): Promise<void> {
   const availability = await target.availability();
   if (!availability.available) {
-    describeUnavailable(target.dialect, `${target.dialect} conformance`, availability.reason);
+    describeUnavailable(target.dialect, title, availability.reason);
     return;
   }
 
-  describe(`${target.dialect} conformance`, () => {
+  describe(title, () => {
     afterAll(() => target.close());
     defineKeyQueueCases(target);
     defineExactlyOnceCases(target);
