@@ -227,12 +227,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
     if (isMigrationError(error)) {
-      const cause = error.cause === undefined ? '' : ` (${describeError(error.cause)})`;
-      io.stderr(
-        safe(
-          `versioned-sessions ${command}: migration ${error.migrationId}: ${error.message}${error.reason === 'failed' ? '' : cause}\n`,
-        ),
-      );
+      // 'failed' and 'insufficient-privilege' messages already quote the database's error.
+      const quotesCause = error.reason === 'failed' || error.reason === 'insufficient-privilege';
+      const cause = error.cause === undefined || quotesCause ? '' : ` (${describeError(error.cause)})`;
+      const migration = error.migrationId === '' ? '' : `migration ${error.migrationId}: `;
+      io.stderr(safe(`versioned-sessions ${command}: ${migration}${error.message}${cause}\n`));
       return 1;
     }
     const label = error instanceof ConnectionFailure || isVersionedSessionError(error) ? '' : 'failed: ';

@@ -135,7 +135,7 @@ function privilegeError(adapter: MigrationAdapter, error: unknown, stage: 'read'
       `${what} needs ${right}, which the login running it lacks (${describe(error)}); nothing was recorded. ` +
       'Run migrations under the login that owns the schema (or as a DBA: `versioned-sessions print` renders the SQL to apply), ' +
       "not the application's login, which needs only SELECT, INSERT, UPDATE and DELETE on the sessions and processed-operations " +
-      'tables (see docs/security.md in the package).',
+      "tables (the grants per database are in the library's security guide, docs/security.md).",
   });
 }
 

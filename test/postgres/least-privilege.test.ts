@@ -12,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, DuplicateOperationError, SessionRepository, withSessionRetry } from '../../src/index.js';
 import { MigrationError, migrate, migrationStatus } from '../../src/migrations/index.js';
+import { runCli } from '../../src/cli/run-cli.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import type { Fixture } from '../conformance/target.js';
 import { APPLICATION_TABLE_RIGHTS, postgresTarget, type LeastPrivilegeLogins } from '../conformance/targets/postgres.js';
@@ -145,6 +146,21 @@ if (!availability.available) {
       // Nothing was created.
       const { rows } = await ownerPool.query('SELECT to_regclass($1) AS found', [`${q(fixture.names.schema!)}.lp_tracking`]);
       expect(rows).toEqual([{ found: null }]);
+    });
+
+    it('the CLI under the application login prints that sentence once, without the password, and exits 1', async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(['migrate', '--dialect', 'postgres', '--schema', fixture.names.schema!, '--tracking-table', 'lp_cli'], {
+        stdout: (text) => out.push(text),
+        stderr: (text) => err.push(text),
+        env: { VERSIONED_SESSIONS_DATABASE_URL: logins.app.url },
+      });
+      expect(code).toBe(1);
+      const printed = err.join('');
+      expect(printed).toMatch(/^versioned-sessions migrate: Migrating needs CREATE on schema "[^"]+" .* which the login running it lacks \(permission denied for schema [^)]+\); nothing was recorded\. Run migrations under the login that owns the schema/);
+      expect(printed.match(/permission denied/g)).toHaveLength(1);
+      expect(printed).not.toContain(new URL(logins.app.url).password);
     });
 
     it('migrationStatus() under the application login names the tracking table it cannot read', async () => {
