@@ -7,67 +7,21 @@
  * - a signed delivery that is not a WhatsApp payload: 400 before any session is read;
  * - the GET verification handshake, and the body size limit.
  */
-import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWebhookApp, type ChatData } from '../../docs/examples/express-webhook.js';
 import { MAX_BODY_BYTES } from '../../docs/examples/meta-webhook.js';
 import { SessionRepository } from '../../src/core/repository.js';
-import type { SessionStore } from '../../src/core/types.js';
 import type { DialectTarget, Fixture } from '../conformance/target.js';
 import { postgresTarget } from '../conformance/targets/postgres.js';
 import { sqliteTarget } from '../conformance/targets/sqlite.js';
 import { isRequired } from '../support/environment.js';
+import { recordingStore } from '../support/recording-store.js';
+import { APP_SECRET, VERIFY_TOKEN, delivery, sign, type TextMessage } from '../support/meta-delivery.js';
 
 const PHONES = ['+5215512340001', '+5215512340002'];
 const MESSAGES_PER_PHONE = 15;
-const APP_SECRET = 'test-app-secret-0123456789abcdef';
-const VERIFY_TOKEN = 'test-verify-token';
-
-interface TextMessage {
-  id: string;
-  from: string;
-  text: string;
-}
-
-/** A WhatsApp Cloud API delivery carrying `messages`, as Meta posts it. */
-function delivery(messages: TextMessage[]): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              messages: messages.map(({ id, from, text }) => ({ from, id, timestamp: '1749416383', type: 'text', text: { body: text } })),
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
-
-const sign = (body: string, secret = APP_SECRET): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-
-/** Wraps a store so the test sees every call the repository makes to it. */
-function recording(store: SessionStore, calls: string[]): SessionStore {
-  return new Proxy(store, {
-    get(target, property) {
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return (value as (...parameters: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
 
 async function defineWebhookSuite(target: DialectTarget): Promise<void> {
   const availability = await target.availability();
@@ -91,7 +45,7 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
     beforeAll(async () => {
       fixture = await target.createFixture();
       repository = new SessionRepository<ChatData>({
-        store: recording(fixture.store, storeCalls),
+        store: recordingStore(fixture.store, storeCalls),
         logger: { warn: (line: string) => warnings.push(line) },
       });
       const app = createWebhookApp(repository, { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
