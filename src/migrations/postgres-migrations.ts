@@ -105,8 +105,14 @@ export function postgresMigrationAdapter(
         await client.query({ text: 'BEGIN' });
         try {
           // Held until COMMIT or ROLLBACK: a migrator that dies mid-way releases it with its connection.
-          await client.query({ text: 'SELECT pg_advisory_xact_lock($1::bigint)', values: [lockKey(schema, trackingTable)] });
-          const { rows } = await client.query({ text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1', values: [schema] });
+          await client.query({
+            text: 'SELECT pg_advisory_xact_lock($1::bigint)',
+            values: [lockKey(schema, trackingTable)],
+          });
+          const { rows } = await client.query({
+            text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1',
+            values: [schema],
+          });
           const schemaExists = rows.length > 0;
           // Checked first so that a role without CREATE on the database can migrate an existing schema.
           if (!schemaExists) await client.query({ text: `CREATE SCHEMA IF NOT EXISTS ${quote(schema)}` });
@@ -118,11 +124,16 @@ export function postgresMigrationAdapter(
           const transaction: MigrationTransaction = {
             readApplied: async () => toApplied((await client.query({ text: selectApplied })).rows),
             record: async (migration) =>
-              void (await client.query({ text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`, values: [migration.id, migration.checksum] })),
+              void (await client.query({
+                text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`,
+                values: [migration.id, migration.checksum],
+              })),
             // PostgreSQL checks CREATE on the database before it sees that the schema exists: leave out the
             // migration's no-op CREATE SCHEMA IF NOT EXISTS, so the schema's owner can migrate without that right.
             apply: async (migration) =>
-              void (await client.query({ text: schemaExists ? migration.sql.replace(createSchema, '') : migration.sql })),
+              void (await client.query({
+                text: schemaExists ? migration.sql.replace(createSchema, '') : migration.sql,
+              })),
           };
           const result = await work(transaction);
           await client.query({ text: 'COMMIT' });

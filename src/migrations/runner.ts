@@ -121,10 +121,20 @@ function describe(error: unknown): string {
  * The error for a login that lacks a right, or `undefined` when `error` is something else. Migrations
  * are meant to run under the schema owner's login; the application's login has no DDL rights.
  */
-function privilegeError(adapter: MigrationAdapter, error: unknown, stage: 'read' | 'migrate', migrationId = ''): MigrationError | undefined {
+function privilegeError(
+  adapter: MigrationAdapter,
+  error: unknown,
+  stage: 'read' | 'migrate',
+  migrationId = '',
+): MigrationError | undefined {
   const right = adapter.missingRight?.(error, stage);
   if (right === undefined) return undefined;
-  const what = stage === 'read' ? `Reading ${adapter.trackingLabel}` : migrationId === '' ? 'Migrating' : `Migration ${migrationId}`;
+  const what =
+    stage === 'read'
+      ? `Reading ${adapter.trackingLabel}`
+      : migrationId === ''
+        ? 'Migrating'
+        : `Migration ${migrationId}`;
   return new MigrationError({
     dialect: adapter.dialect,
     migrationId,
@@ -165,33 +175,38 @@ export async function runMigrations(
   let alreadyApplied: MigrationInfo[] | undefined;
   for (;;) {
     let current = '';
-    const next = await adapter.inLockedTransaction(async (transaction) => {
-      const recorded = await transaction.readApplied();
-      checkRecorded(adapter, recorded, migrations);
-      alreadyApplied ??= recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
-      const done = new Set(recorded.map((row) => row.id));
-      const pending = migrations.find((migration) => !done.has(migration.id));
-      if (pending === undefined) return undefined;
-      // The record comes first: a runner that got past the lock without seeing it would fail on the
-      // tracking table's primary key instead of applying the migration a second time.
-      current = pending.id;
-      await transaction.record(pending);
-      try {
-        await transaction.apply(pending);
-      } catch (error) {
-        throw privilegeError(adapter, error, 'migrate', pending.id) ?? new MigrationError({
-          dialect: adapter.dialect,
-          migrationId: pending.id,
-          reason: 'failed',
-          message: `Migration ${pending.id} failed and was rolled back, nothing of it recorded: ${describe(error)}. Fix the cause and run migrate again.`,
-          cause: error,
-        });
-      }
-      return pending;
-    }).catch((error: unknown) => {
-      // A refused right before the migration's own SQL (taking the lock, creating or writing the tracking table).
-      throw error instanceof MigrationError ? error : (privilegeError(adapter, error, 'migrate', current) ?? error);
-    });
+    const next = await adapter
+      .inLockedTransaction(async (transaction) => {
+        const recorded = await transaction.readApplied();
+        checkRecorded(adapter, recorded, migrations);
+        alreadyApplied ??= recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
+        const done = new Set(recorded.map((row) => row.id));
+        const pending = migrations.find((migration) => !done.has(migration.id));
+        if (pending === undefined) return undefined;
+        // The record comes first: a runner that got past the lock without seeing it would fail on the
+        // tracking table's primary key instead of applying the migration a second time.
+        current = pending.id;
+        await transaction.record(pending);
+        try {
+          await transaction.apply(pending);
+        } catch (error) {
+          throw (
+            privilegeError(adapter, error, 'migrate', pending.id) ??
+            new MigrationError({
+              dialect: adapter.dialect,
+              migrationId: pending.id,
+              reason: 'failed',
+              message: `Migration ${pending.id} failed and was rolled back, nothing of it recorded: ${describe(error)}. Fix the cause and run migrate again.`,
+              cause: error,
+            })
+          );
+        }
+        return pending;
+      })
+      .catch((error: unknown) => {
+        // A refused right before the migration's own SQL (taking the lock, creating or writing the tracking table).
+        throw error instanceof MigrationError ? error : (privilegeError(adapter, error, 'migrate', current) ?? error);
+      });
     if (next === undefined) break;
     applied.push({ id: next.id, checksum: next.checksum, appliedAt: new Date() });
   }

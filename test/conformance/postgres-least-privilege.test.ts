@@ -8,4 +8,7 @@
 import { defineConformanceSuite } from './suite.js';
 import { postgresTarget } from './targets/postgres.js';
 
-await defineConformanceSuite(postgresTarget({ leastPrivilege: true }), 'postgres conformance as the least-privilege login');
+await defineConformanceSuite(
+  postgresTarget({ leastPrivilege: true }),
+  'postgres conformance as the least-privilege login',
+);

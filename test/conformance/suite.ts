@@ -19,7 +19,10 @@ import { defineTransactionCases } from './transaction-cases.js';
  * Registers the suite for `target`, or a skip with its reason (a failure when the dialect is required).
  * `title` tells apart two runs of one dialect (another login, say).
  */
-export async function defineConformanceSuite(target: DialectTarget, title = `${target.dialect} conformance`): Promise<void> {
+export async function defineConformanceSuite(
+  target: DialectTarget,
+  title = `${target.dialect} conformance`,
+): Promise<void> {
   const availability = await target.availability();
   if (!availability.available) {
     describeUnavailable(target.dialect, title, availability.reason);

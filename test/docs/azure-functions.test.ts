@@ -10,7 +10,11 @@ import { APP_SECRET, VERIFY_TOKEN, delivery, sign } from '../support/meta-delive
 
 const PHONE = '+5215512340001';
 
-const state = vi.hoisted(() => ({ storeCalls: [] as string[], rows: (): unknown[] => [], close: (): void => undefined }));
+const state = vi.hoisted(() => ({
+  storeCalls: [] as string[],
+  rows: (): unknown[] => [],
+  close: (): void => undefined,
+}));
 
 // The guide's src/sessions.ts, on a SQLite file: the same repository type, a store whose calls are counted.
 vi.mock('../../docs/examples/azure-functions/sessions.js', async () => {
@@ -24,7 +28,10 @@ vi.mock('../../docs/examples/azure-functions/sessions.js', async () => {
   const store = new SqliteSessionStore({ database, ...names });
   const { recordingStore } = await import('../support/recording-store.js');
   const counted = recordingStore(store, state.storeCalls);
-  state.rows = () => database.prepare('SELECT Telefono, Estado, version AS Version, DatosTemp FROM SesionesChat ORDER BY Telefono').all();
+  state.rows = () =>
+    database
+      .prepare('SELECT Telefono, Estado, version AS Version, DatosTemp FROM SesionesChat ORDER BY Telefono')
+      .all();
   state.close = () => database.close();
   return { sessions: new SessionRepository({ store: counted }) };
 });
@@ -35,7 +42,9 @@ let whatsapp: Handler;
 beforeAll(async () => {
   vi.stubEnv('META_APP_SECRET', APP_SECRET);
   vi.stubEnv('META_VERIFY_TOKEN', VERIFY_TOKEN);
-  ({ whatsapp } = (await import('../../docs/examples/azure-functions/functions/whatsapp.js')) as unknown as { whatsapp: Handler });
+  ({ whatsapp } = (await import('../../docs/examples/azure-functions/functions/whatsapp.js')) as unknown as {
+    whatsapp: Handler;
+  });
 });
 
 afterAll(() => {
@@ -46,7 +55,10 @@ afterAll(() => {
 const context = (): InvocationContext => new InvocationContext({ functionName: 'whatsapp', invocationId: 'test' });
 
 function post(body: string, headers: Record<string, string>): Promise<{ status?: number }> {
-  return whatsapp(new HttpRequest({ method: 'POST', url: 'http://localhost/api/whatsapp', body: { string: body }, headers }), context());
+  return whatsapp(
+    new HttpRequest({ method: 'POST', url: 'http://localhost/api/whatsapp', body: { string: body }, headers }),
+    context(),
+  );
 }
 
 describe('docs/examples/azure-functions/functions/whatsapp.ts', () => {
@@ -54,18 +66,30 @@ describe('docs/examples/azure-functions/functions/whatsapp.ts', () => {
 
   it.each([
     ['no X-Hub-Signature-256 header', 401, () => ({ body: delivery([message]), headers: {} })],
-    ['a signature made with another secret', 403, () => {
-      const body = delivery([message]);
-      return { body, headers: { 'x-hub-signature-256': sign(body, 'not-the-app-secret') } };
-    }],
-    ['a body changed after signing', 403, () => ({
-      body: delivery([message]),
-      headers: { 'x-hub-signature-256': sign(delivery([{ ...message, text: 'adios' }])) },
-    })],
-    ['a signed body that is not a WhatsApp delivery', 400, () => {
-      const body = JSON.stringify(message);
-      return { body, headers: { 'x-hub-signature-256': sign(body) } };
-    }],
+    [
+      'a signature made with another secret',
+      403,
+      () => {
+        const body = delivery([message]);
+        return { body, headers: { 'x-hub-signature-256': sign(body, 'not-the-app-secret') } };
+      },
+    ],
+    [
+      'a body changed after signing',
+      403,
+      () => ({
+        body: delivery([message]),
+        headers: { 'x-hub-signature-256': sign(delivery([{ ...message, text: 'adios' }])) },
+      }),
+    ],
+    [
+      'a signed body that is not a WhatsApp delivery',
+      400,
+      () => {
+        const body = JSON.stringify(message);
+        return { body, headers: { 'x-hub-signature-256': sign(body) } };
+      },
+    ],
   ] as const)('%s → %i, no session read, no row written', async (_name, status, request) => {
     const { body, headers } = request();
     state.storeCalls.length = 0;
@@ -83,7 +107,10 @@ describe('docs/examples/azure-functions/functions/whatsapp.ts', () => {
   it('answers the GET handshake only for the verify token', async () => {
     const get = (token: string) =>
       whatsapp(
-        new HttpRequest({ method: 'GET', url: `http://localhost/api/whatsapp?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=42` }),
+        new HttpRequest({
+          method: 'GET',
+          url: `http://localhost/api/whatsapp?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=42`,
+        }),
         context(),
       );
     expect(await get(VERIFY_TOKEN)).toMatchObject({ status: 200, body: '42' });
@@ -93,6 +120,8 @@ describe('docs/examples/azure-functions/functions/whatsapp.ts', () => {
   it('a correctly signed delivery is applied', async () => {
     const body = delivery([message]);
     expect((await post(body, { 'x-hub-signature-256': sign(body) })).status).toBe(200);
-    expect(state.rows()).toEqual([{ Telefono: PHONE, Estado: 'REFRI_ESPERA_SAP', Version: 1, DatosTemp: '{"ultimoMensaje":"hola"}' }]);
+    expect(state.rows()).toEqual([
+      { Telefono: PHONE, Estado: 'REFRI_ESPERA_SAP', Version: 1, DatosTemp: '{"ultimoMensaje":"hola"}' },
+    ]);
   });
 });

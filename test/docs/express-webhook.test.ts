@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWebhookApp, type ChatData } from '../../docs/examples/express-webhook.js';
 import { MAX_BODY_BYTES } from '../../docs/examples/meta-webhook.js';
-import { SessionRepository } from '../../src/core/repository.js';
+import { SessionRepository } from '../../src/core/repository/repository.js';
 import type { DialectTarget, Fixture } from '../conformance/target.js';
 import { postgresTarget } from '../conformance/targets/postgres.js';
 import { sqliteTarget } from '../conformance/targets/sqlite.js';
@@ -26,8 +26,11 @@ const MESSAGES_PER_PHONE = 15;
 async function defineWebhookSuite(target: DialectTarget): Promise<void> {
   const availability = await target.availability();
   if (!availability.available) {
-    if (isRequired(target.dialect)) throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
-    console.warn(`[versioned-sessions tests] skipping the Express example on ${target.dialect}: ${availability.reason}`);
+    if (isRequired(target.dialect))
+      throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
+    console.warn(
+      `[versioned-sessions tests] skipping the Express example on ${target.dialect}: ${availability.reason}`,
+    );
     describe.skip(`docs/examples/express-webhook.ts on ${target.dialect} (skipped: ${availability.reason})`, () => {
       it('needs a database', () => undefined);
     });
@@ -74,7 +77,11 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
     }
 
     async function post(body: string, headers: Record<string, string>): Promise<number> {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
       await response.arrayBuffer();
       return response.status;
     }
@@ -92,7 +99,11 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
 
     it('applies every signed message once under concurrent and duplicate delivery', async () => {
       const messages = PHONES.flatMap((from) =>
-        Array.from({ length: MESSAGES_PER_PHONE }, (_, index) => ({ id: `wamid.${from.slice(-4)}.${index}`, from, text: String(index % 3) })),
+        Array.from({ length: MESSAGES_PER_PHONE }, (_, index) => ({
+          id: `wamid.${from.slice(-4)}.${index}`,
+          from,
+          text: String(index % 3),
+        })),
       );
       const statuses = await Promise.all([...messages, ...messages].map((message) => deliver([message])));
       expect(statuses).toEqual(statuses.map(() => 200));
@@ -119,26 +130,46 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
 
       it.each([
         ['no X-Hub-Signature-256 header', 401, () => ({ body: delivery([forgedMessage]), headers: {} })],
-        ['a signature made with another secret', 403, () => {
-          const body = delivery([forgedMessage]);
-          return { body, headers: { 'x-hub-signature-256': sign(body, 'not-the-app-secret') } };
-        }],
-        ['a body changed after signing', 403, () => {
-          const signed = delivery([{ ...forgedMessage, text: '1' }]);
-          return { body: delivery([forgedMessage]), headers: { 'x-hub-signature-256': sign(signed) } };
-        }],
-        ['a signature without the sha256= prefix', 403, () => {
-          const body = delivery([forgedMessage]);
-          return { body, headers: { 'x-hub-signature-256': sign(body).slice('sha256='.length) } };
-        }],
-        ['a signature with text after the digest', 403, () => {
-          const body = delivery([forgedMessage]);
-          return { body, headers: { 'x-hub-signature-256': `${sign(body)}00` } };
-        }],
-        ['a new chat in a forged delivery', 403, () => {
-          const body = delivery([{ id: 'wamid.forged.2', from: stranger, text: '1' }]);
-          return { body, headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } };
-        }],
+        [
+          'a signature made with another secret',
+          403,
+          () => {
+            const body = delivery([forgedMessage]);
+            return { body, headers: { 'x-hub-signature-256': sign(body, 'not-the-app-secret') } };
+          },
+        ],
+        [
+          'a body changed after signing',
+          403,
+          () => {
+            const signed = delivery([{ ...forgedMessage, text: '1' }]);
+            return { body: delivery([forgedMessage]), headers: { 'x-hub-signature-256': sign(signed) } };
+          },
+        ],
+        [
+          'a signature without the sha256= prefix',
+          403,
+          () => {
+            const body = delivery([forgedMessage]);
+            return { body, headers: { 'x-hub-signature-256': sign(body).slice('sha256='.length) } };
+          },
+        ],
+        [
+          'a signature with text after the digest',
+          403,
+          () => {
+            const body = delivery([forgedMessage]);
+            return { body, headers: { 'x-hub-signature-256': `${sign(body)}00` } };
+          },
+        ],
+        [
+          'a new chat in a forged delivery',
+          403,
+          () => {
+            const body = delivery([{ id: 'wamid.forged.2', from: stranger, text: '1' }]);
+            return { body, headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } };
+          },
+        ],
       ] as const)('%s → %i, no row touched', async (_name, status, request) => {
         await deliver([{ id: 'wamid.setup', from: victim, text: '0' }]); // the victim's session exists
         const before = await rows();
@@ -168,7 +199,10 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
     it.each([
       ['not JSON', '{"object":'],
       ['not a WhatsApp delivery', '{"from":"+5215512349999","id":"wamid.x","text":"1"}'],
-      ['a text message without a body', delivery([{ id: 'wamid.x', from: '+5215512349999', text: '1' }]).replace('"text":{"body":"1"}', '"text":{}')],
+      [
+        'a text message without a body',
+        delivery([{ id: 'wamid.x', from: '+5215512349999', text: '1' }]).replace('"text":{"body":"1"}', '"text":{}'),
+      ],
     ])('a signed body that is %s → 400, no session read', async (_name, body) => {
       const before = await rows();
       expect(await post(body, { 'x-hub-signature-256': sign(body) })).toBe(400);
@@ -184,7 +218,11 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
 
     it('answers the GET verification handshake only for the verify token', async () => {
       const handshake = async (token: string): Promise<[number, string]> => {
-        const query = new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': '1158201444' });
+        const query = new URLSearchParams({
+          'hub.mode': 'subscribe',
+          'hub.verify_token': token,
+          'hub.challenge': '1158201444',
+        });
         const response = await fetch(`${url}?${query}`);
         return [response.status, await response.text()];
       };

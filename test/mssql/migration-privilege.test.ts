@@ -21,7 +21,8 @@ function pool(fails: (text: string) => Error | undefined): unknown {
       if (++statements > 100) return Promise.reject(new Error('the fake pool ran more than 100 statements'));
       const error = fails(text);
       if (error !== undefined) return Promise.reject(error);
-      if (text.startsWith('INSERT INTO')) recorded.push({ id: inputs.get('id'), checksum: inputs.get('checksum'), applied_at: new Date() });
+      if (text.startsWith('INSERT INTO'))
+        recorded.push({ id: inputs.get('id'), checksum: inputs.get('checksum'), applied_at: new Date() });
       if (text.startsWith('SELECT Id AS id')) return Promise.resolve({ recordset: [...recorded] });
       return Promise.resolve({ recordset: [] });
     };
@@ -38,7 +39,12 @@ function pool(fails: (text: string) => Error | undefined): unknown {
   return {
     connected: true,
     request,
-    transaction: () => ({ begin: () => Promise.resolve(), commit: () => Promise.resolve(), rollback: () => Promise.resolve(), request }),
+    transaction: () => ({
+      begin: () => Promise.resolve(),
+      commit: () => Promise.resolve(),
+      rollback: () => Promise.resolve(),
+      request,
+    }),
   };
 }
 
@@ -48,19 +54,30 @@ async function migrateWith(fails: (text: string) => Error | undefined): Promise<
   return error as MigrationError;
 }
 
-const RIGHT = 'CREATE TABLE in the database and ALTER on schema [bot] (or db_ddladmin), as the schema\'s owner has';
+const RIGHT = "CREATE TABLE in the database and ALTER on schema [bot] (or db_ddladmin), as the schema's owner has";
 
 describe('SQL Server migrations under a login without DDL rights', () => {
   it('CREATE TABLE permission denied (262) on the tracking table → insufficient-privilege, before any migration', async () => {
-    const error = await migrateWith((text) => (text.includes('CREATE TABLE') ? serverError(262, "CREATE TABLE permission denied in database 'bots'.") : undefined));
-    expect(error).toMatchObject({ reason: 'insufficient-privilege', dialect: 'mssql', migrationId: '', missingRight: RIGHT });
+    const error = await migrateWith((text) =>
+      text.includes('CREATE TABLE')
+        ? serverError(262, "CREATE TABLE permission denied in database 'bots'.")
+        : undefined,
+    );
+    expect(error).toMatchObject({
+      reason: 'insufficient-privilege',
+      dialect: 'mssql',
+      migrationId: '',
+      missingRight: RIGHT,
+    });
     expect(error.message).toContain("CREATE TABLE permission denied in database 'bots'.");
     expect(error.message).toContain('Run migrations under the login that owns the schema');
   });
 
   it('ALTER permission denied (229) in a migration batch → insufficient-privilege naming that migration', async () => {
     const error = await migrateWith((text) =>
-      text.includes('ALTER TABLE') ? serverError(229, "The ALTER permission was denied on the object 'Sessions', database 'bots', schema 'bot'.") : undefined,
+      text.includes('ALTER TABLE')
+        ? serverError(229, "The ALTER permission was denied on the object 'Sessions', database 'bots', schema 'bot'.")
+        : undefined,
     );
     expect(error).toMatchObject({ reason: 'insufficient-privilege', missingRight: RIGHT });
     expect(error.migrationId).toMatch(/^000[1-3]_/);
@@ -68,8 +85,14 @@ describe('SQL Server migrations under a login without DDL rights', () => {
 
   it('control: without errors the fake pool migrates; an error that is not about rights stays a failed migration', async () => {
     const report = await migrate({ dialect: 'mssql', pool: pool(() => undefined) as never, schema: 'bot' });
-    expect(report.applied.map((migration) => migration.id)).toEqual(['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations']);
-    const error = await migrateWith((text) => (text.includes('ALTER TABLE') ? serverError(102, "Incorrect syntax near 'x'.") : undefined));
+    expect(report.applied.map((migration) => migration.id)).toEqual([
+      '0001_create_sessions',
+      '0002_adopt_existing_table',
+      '0003_processed_operations',
+    ]);
+    const error = await migrateWith((text) =>
+      text.includes('ALTER TABLE') ? serverError(102, "Incorrect syntax near 'x'.") : undefined,
+    );
     expect(error.reason).toBe('failed');
     expect(error.missingRight).toBeUndefined();
   });

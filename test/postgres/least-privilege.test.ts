@@ -15,7 +15,11 @@ import { MigrationError, migrate, migrationStatus } from '../../src/migrations/i
 import { runCli } from '../../src/cli/run-cli.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import type { Fixture } from '../conformance/target.js';
-import { APPLICATION_TABLE_RIGHTS, postgresTarget, type LeastPrivilegeLogins } from '../conformance/targets/postgres.js';
+import {
+  APPLICATION_TABLE_RIGHTS,
+  postgresTarget,
+  type LeastPrivilegeLogins,
+} from '../conformance/targets/postgres.js';
 import { describeUnavailable } from '../support/environment.js';
 
 const PHONE = '+5215512345678';
@@ -59,7 +63,9 @@ if (!availability.available) {
     });
 
     it('the application login has exactly USAGE on the schema and SELECT, INSERT, UPDATE, DELETE on the two tables', async () => {
-      const { rows: who } = await appPool.query('SELECT current_user AS login, usesuper FROM pg_user WHERE usename = current_user');
+      const { rows: who } = await appPool.query(
+        'SELECT current_user AS login, usesuper FROM pg_user WHERE usename = current_user',
+      );
       expect(who).toEqual([{ login: logins.app.role, usesuper: false }]);
       const { rows: tableRights } = await appPool.query(
         'SELECT table_schema, table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = current_user ORDER BY 1, 2, 3',
@@ -67,7 +73,11 @@ if (!availability.available) {
       const schema = fixture.names.schema!;
       const expected = [fixture.names.processedTable, fixture.names.table]
         .sort()
-        .flatMap((table) => [...APPLICATION_TABLE_RIGHTS].sort().map((privilege) => ({ table_schema: schema, table_name: table, privilege_type: privilege })));
+        .flatMap((table) =>
+          [...APPLICATION_TABLE_RIGHTS]
+            .sort()
+            .map((privilege) => ({ table_schema: schema, table_name: table, privilege_type: privilege })),
+        );
       expect(tableRights).toEqual(expected);
       const { rows: schemaRights } = await appPool.query(
         "SELECT has_schema_privilege($1, 'USAGE') AS usage, has_schema_privilege($1, 'CREATE') AS create, " +
@@ -84,27 +94,44 @@ if (!availability.available) {
       expect(created.version).toBe(0);
       const updated = await sessions.updateSession(PHONE, { state: 'MENU', data: { step: 1 } }, { expectedVersion: 0 });
       expect(updated.version).toBe(1);
-      await expect(sessions.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(sessions.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0 })).rejects.toBeInstanceOf(
+        ConcurrencyError,
+      );
       expect((await sessions.getSessionWithVersion(PHONE))?.version).toBe(1);
       await expect(sessions.touchSession(PHONE)).resolves.toBeUndefined();
 
       // Idempotent updates: the claim, the record and the duplicate answer all run as this login.
-      const applied = await sessions.updateSession(PHONE, { data: { step: 2 } }, { expectedVersion: 1, idempotencyKey: 'wamid.lp.1' });
+      const applied = await sessions.updateSession(
+        PHONE,
+        { data: { step: 2 } },
+        { expectedVersion: 1, idempotencyKey: 'wamid.lp.1' },
+      );
       expect(applied.version).toBe(2);
-      const duplicate = await sessions.updateSession(PHONE, { data: { step: 9 } }, { expectedVersion: 2, idempotencyKey: 'wamid.lp.1' }).catch((e: unknown) => e);
+      const duplicate = await sessions
+        .updateSession(PHONE, { data: { step: 9 } }, { expectedVersion: 2, idempotencyKey: 'wamid.lp.1' })
+        .catch((e: unknown) => e);
       expect(duplicate).toBeInstanceOf(DuplicateOperationError);
       expect((duplicate as DuplicateOperationError).session?.version).toBe(2);
       // A refused idempotent write releases its claim (DELETE on the processed table).
-      await expect(sessions.updateSession(PHONE, { data: { step: 9 } }, { expectedVersion: 0, idempotencyKey: 'wamid.lp.2' })).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(
+        sessions.updateSession(PHONE, { data: { step: 9 } }, { expectedVersion: 0, idempotencyKey: 'wamid.lp.2' }),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await sessions.isProcessed('wamid.lp.2')).toBe(false);
       const viaRetry = await withSessionRetry(
         sessions,
         PHONE,
-        (session) => sessions.updateSession(PHONE, { data: { step: 3 } }, { expectedVersion: session.version, idempotencyKey: 'wamid.lp.3' }),
+        (session) =>
+          sessions.updateSession(
+            PHONE,
+            { data: { step: 3 } },
+            { expectedVersion: session.version, idempotencyKey: 'wamid.lp.3' },
+          ),
         { idempotencyKey: 'wamid.lp.3' },
       );
       expect(viaRetry.status).toBe('applied');
-      const again = await withSessionRetry(sessions, PHONE, () => Promise.reject(new Error('must not run')), { idempotencyKey: 'wamid.lp.3' });
+      const again = await withSessionRetry(sessions, PHONE, () => Promise.reject(new Error('must not run')), {
+        idempotencyKey: 'wamid.lp.3',
+      });
       expect(again).toMatchObject({ status: 'duplicate', committedVersion: 3 });
 
       expect(await sessions.markProcessed('wamid.lp.4')).toBe(true);
@@ -134,37 +161,53 @@ if (!availability.available) {
     });
 
     it('migrate() under the application login is a MigrationError that names the right and says to use the owner', async () => {
-      const error = await migrate({ dialect: 'postgres', pool: appPool, ...fixture.tableOptions, trackingTable: 'lp_tracking' }).catch((e: unknown) => e);
+      const error = await migrate({
+        dialect: 'postgres',
+        pool: appPool,
+        ...fixture.tableOptions,
+        trackingTable: 'lp_tracking',
+      }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
       const migrationError = error as MigrationError;
       expect(migrationError).toMatchObject({ reason: 'insufficient-privilege', dialect: 'postgres', migrationId: '' });
-      expect(migrationError.missingRight).toBe(`CREATE on schema ${q(fixture.names.schema!)} (CREATE on the database too if the schema does not exist yet) and ownership of its tables`);
+      expect(migrationError.missingRight).toBe(
+        `CREATE on schema ${q(fixture.names.schema!)} (CREATE on the database too if the schema does not exist yet) and ownership of its tables`,
+      );
       expect(migrationError.message).toContain('which the login running it lacks (permission denied for schema');
       expect(migrationError.message).toContain('Run migrations under the login that owns the schema');
       expect(migrationError.message).toContain('versioned-sessions print');
       expect((migrationError.cause as { code?: unknown }).code).toBe('42501');
       // Nothing was created.
-      const { rows } = await ownerPool.query('SELECT to_regclass($1) AS found', [`${q(fixture.names.schema!)}.lp_tracking`]);
+      const { rows } = await ownerPool.query('SELECT to_regclass($1) AS found', [
+        `${q(fixture.names.schema!)}.lp_tracking`,
+      ]);
       expect(rows).toEqual([{ found: null }]);
     });
 
     it('the CLI under the application login prints that sentence once, without the password, and exits 1', async () => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await runCli(['migrate', '--dialect', 'postgres', '--schema', fixture.names.schema!, '--tracking-table', 'lp_cli'], {
-        stdout: (text) => out.push(text),
-        stderr: (text) => err.push(text),
-        env: { VERSIONED_SESSIONS_DATABASE_URL: logins.app.url },
-      });
+      const code = await runCli(
+        ['migrate', '--dialect', 'postgres', '--schema', fixture.names.schema!, '--tracking-table', 'lp_cli'],
+        {
+          stdout: (text) => out.push(text),
+          stderr: (text) => err.push(text),
+          env: { VERSIONED_SESSIONS_DATABASE_URL: logins.app.url },
+        },
+      );
       expect(code).toBe(1);
       const printed = err.join('');
-      expect(printed).toMatch(/^versioned-sessions migrate: Migrating needs CREATE on schema "[^"]+" .* which the login running it lacks \(permission denied for schema [^)]+\); nothing was recorded\. Run migrations under the login that owns the schema/);
+      expect(printed).toMatch(
+        /^versioned-sessions migrate: Migrating needs CREATE on schema "[^"]+" .* which the login running it lacks \(permission denied for schema [^)]+\); nothing was recorded\. Run migrations under the login that owns the schema/,
+      );
       expect(printed.match(/permission denied/g)).toHaveLength(1);
       expect(printed).not.toContain(new URL(logins.app.url).password);
     });
 
     it('migrationStatus() under the application login names the tracking table it cannot read', async () => {
-      const error = await migrationStatus({ dialect: 'postgres', pool: appPool, ...fixture.tableOptions }).catch((e: unknown) => e);
+      const error = await migrationStatus({ dialect: 'postgres', pool: appPool, ...fixture.tableOptions }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toMatchObject({
         name: 'MigrationError',
         reason: 'insufficient-privilege',
@@ -173,12 +216,27 @@ if (!availability.available) {
     });
 
     it('the owner migrates its schema without CREATE on the database (control: it cannot create a schema)', async () => {
-      const { rows } = await ownerPool.query("SELECT has_database_privilege(current_database(), 'CREATE') AS create_schema");
+      const { rows } = await ownerPool.query(
+        "SELECT has_database_privilege(current_database(), 'CREATE') AS create_schema",
+      );
       expect(rows).toEqual([{ create_schema: false }]);
-      await expect(ownerPool.query(`CREATE SCHEMA IF NOT EXISTS ${q(fixture.names.schema!)}`)).rejects.toMatchObject({ code: '42501' });
-      const report = await migrate({ dialect: 'postgres', pool: ownerPool, ...fixture.tableOptions, trackingTable: 'lp_owner_tracking' });
-      expect(report.applied.map((migration) => migration.id)).toEqual(['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations']);
-      expect((await migrationStatus({ dialect: 'postgres', pool: ownerPool, ...fixture.tableOptions })).pending).toEqual([]);
+      await expect(ownerPool.query(`CREATE SCHEMA IF NOT EXISTS ${q(fixture.names.schema!)}`)).rejects.toMatchObject({
+        code: '42501',
+      });
+      const report = await migrate({
+        dialect: 'postgres',
+        pool: ownerPool,
+        ...fixture.tableOptions,
+        trackingTable: 'lp_owner_tracking',
+      });
+      expect(report.applied.map((migration) => migration.id)).toEqual([
+        '0001_create_sessions',
+        '0002_adopt_existing_table',
+        '0003_processed_operations',
+      ]);
+      expect(
+        (await migrationStatus({ dialect: 'postgres', pool: ownerPool, ...fixture.tableOptions })).pending,
+      ).toEqual([]);
     });
   });
 }

@@ -19,7 +19,9 @@ const migratedFile = join(folder, 'sessions.db');
 const emptyFile = join(folder, 'empty.db');
 const writer = new Database(migratedFile);
 await migrate({ dialect: 'sqlite', database: writer });
-await new SessionRepository({ store: new SqliteSessionStore({ database: writer }) }).getOrCreateSession(PHONE, { state: 'MENU' });
+await new SessionRepository({ store: new SqliteSessionStore({ database: writer }) }).getOrCreateSession(PHONE, {
+  state: 'MENU',
+});
 new Database(emptyFile).close();
 const readOnly = new Database(migratedFile, { readonly: true });
 const readOnlyEmpty = new Database(emptyFile, { readonly: true });
@@ -36,20 +38,23 @@ describe('sqlite on a file the process may only read', () => {
     expect(error).toMatchObject({
       reason: 'insufficient-privilege',
       dialect: 'sqlite',
-      missingRight: 'a read-write connection, and write access to the database file and the folder it is in (for the journal)',
+      missingRight:
+        'a read-write connection, and write access to the database file and the folder it is in (for the journal)',
     });
     expect((error as Error).message).toContain('attempt to write a readonly database');
     expect((error as Error).message).toContain('Run migrations under the login that owns the schema');
     expect(readOnlyEmpty.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([]);
   });
 
-  it('migrationStatus() and the store\'s reads work; a write is refused by SQLite and changes nothing', async () => {
+  it("migrationStatus() and the store's reads work; a write is refused by SQLite and changes nothing", async () => {
     expect((await migrationStatus({ dialect: 'sqlite', database: readOnly })).pending).toEqual([]);
     const sessions = new SessionRepository({ store: new SqliteSessionStore({ database: readOnly }) });
     await sessions.verifySchema();
     expect(await sessions.getSession(PHONE)).toMatchObject({ state: 'MENU', version: 0 });
     // Not a library error: the driver's SqliteError, whose code says why.
-    await expect(sessions.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0 })).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
+    await expect(sessions.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0 })).rejects.toMatchObject({
+      code: 'SQLITE_READONLY',
+    });
     await expect(sessions.markProcessed('wamid.ro.1')).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
     const fromWriter = new SessionRepository({ store: new SqliteSessionStore({ database: writer }) });
     expect(await fromWriter.getSession(PHONE)).toMatchObject({ state: 'MENU', version: 0 });

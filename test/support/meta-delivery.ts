@@ -26,7 +26,13 @@ export function delivery(messages: TextMessage[]): string {
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              messages: messages.map(({ id, from, text }) => ({ from, id, timestamp: '1749416383', type: 'text', text: { body: text } })),
+              messages: messages.map(({ id, from, text }) => ({
+                from,
+                id,
+                timestamp: '1749416383',
+                type: 'text',
+                text: { body: text },
+              })),
             },
           },
         ],
@@ -35,4 +41,5 @@ export function delivery(messages: TextMessage[]): string {
   });
 }
 
-export const sign = (body: string, secret = APP_SECRET): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+export const sign = (body: string, secret = APP_SECRET): string =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

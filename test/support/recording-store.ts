@@ -1,4 +1,4 @@
-import type { SessionStore } from '../../src/core/types.js';
+import type { SessionStore } from '../../src/core/session-store.js';
 
 /** Wraps a store so a test sees every call the repository makes to it, by method name, in order. */
 export function recordingStore<TStore extends SessionStore>(store: TStore, calls: string[]): TStore {

@@ -116,7 +116,8 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
       const owner = ownerPool ?? superuser;
       const client = appPool ?? superuser;
       const authorization = logins === undefined ? '' : ` AUTHORIZATION ${quote(logins.owner.role)}`;
-      for (const created of new Set([schema, names.schema!])) await superuser.query(`CREATE SCHEMA IF NOT EXISTS ${quote(created)}${authorization}`);
+      for (const created of new Set([schema, names.schema!]))
+        await superuser.query(`CREATE SCHEMA IF NOT EXISTS ${quote(created)}${authorization}`);
       if (fixtureOptions.migrate !== false) await migrate({ dialect: 'postgres', pool: owner, ...tableOptions });
       if (logins !== undefined) {
         const app = quote(logins.app.role);
@@ -127,7 +128,9 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
           await owner.query(`GRANT ${APPLICATION_TABLE_RIGHTS.join(', ')} ON ${tables} TO ${app}`);
         }
         // Tables the bot creates next to the sessions (a report table), as a deployment would grant them.
-        await owner.query(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${inSchema} GRANT ${APPLICATION_TABLE_RIGHTS.join(', ')} ON TABLES TO ${app}`);
+        await owner.query(
+          `ALTER DEFAULT PRIVILEGES IN SCHEMA ${inSchema} GRANT ${APPLICATION_TABLE_RIGHTS.join(', ')} ON TABLES TO ${app}`,
+        );
       }
       const store = new PostgresSessionStore({ pool: client, ...tableOptions });
       return {
@@ -177,7 +180,8 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
       if (pool !== undefined) {
         for (const schema of schemas.splice(0)) await pool.query(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
         if (logins !== undefined) {
-          for (const { role } of [logins.app, logins.owner]) await pool.query(`DROP OWNED BY ${quote(role)}; DROP ROLE ${quote(role)}`);
+          for (const { role } of [logins.app, logins.owner])
+            await pool.query(`DROP OWNED BY ${quote(role)}; DROP ROLE ${quote(role)}`);
           logins = undefined;
         }
         await pool.end();
