@@ -40,6 +40,13 @@ export type {
 } from './core/observability/hooks.js';
 export type { LockingMode } from './core/repository/locking-mode.js';
 export {
+  parseDuration,
+  type ChangesOf,
+  type Duration,
+  type ExpireIdleSessionsOptions,
+  type ExpireIdleSessionsResult,
+} from './core/repository/lifecycle.js';
+export {
   metricNames,
   type CounterLike,
   type HistogramLike,

@@ -105,6 +105,33 @@ ${NAMES_HELP}
 Exit codes: 0 printed; 2 usage error.
 `,
   },
+  expire: {
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      idle: { type: 'string' },
+      state: { type: 'string' },
+      'from-state': { type: 'string', multiple: true },
+      limit: { type: 'string' },
+    },
+    help: `Usage: versioned-sessions expire --dialect <${DIALECT_CHOICES}> --url <connection> --idle <duration> --state <state> [names]
+
+Closes the sessions idle for longer than --idle: each gets --state, written conditionally on the
+version the sweep read, so a message that arrives meanwhile wins and that session is skipped.
+Run it from a scheduler (cron, an Azure Functions timer) or by hand.
+
+  --idle <duration>        how long without a write or touch: 45s, 30m, 12h, 7d (required)
+  --state <state>          the state an expired session gets, e.g. CANCELADA (required)
+  --from-state <state>     only sessions in this state; repeat for several (default: any state)
+  --limit <n>              the most sessions this run writes or skips (default 1000)
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 swept (the counts are printed); 1 the database failed; 2 usage error.
+`,
+  },
   demo: {
     options: {
       ...HELP,
@@ -133,6 +160,7 @@ Commands:
   migrate   apply the packaged migrations to a database
   status    list applied and pending migrations
   print     write the rendered migrations to stdout (for psql, sqlcmd or sqlite3)
+  expire    close the sessions idle for longer than a duration (a timeout sweep)
   demo      show lost updates without versioning, and none with it
 
 Options:

@@ -32,7 +32,7 @@ class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 const COLUMN_FLAGS: readonly [keyof ColumnMap, string][] = [
   ['key', 'key-column'],
@@ -133,6 +133,21 @@ async function runCommand(command: CommandName, values: Values, io: CliIo): Prom
       write: io.stdout,
     });
     return 0;
+  }
+  if (command === 'expire') {
+    const { checkExpireFlags, openStore, runExpire } = await import('./session-commands.js');
+    const from = values['from-state'];
+    const flags = {
+      idle: text(values, 'idle'),
+      state: text(values, 'state'),
+      fromState: Array.isArray(from) ? from : undefined,
+      limit: text(values, 'limit'),
+    };
+    checkExpireFlags(flags);
+    return withDatabase(values, io, true, async (options) => {
+      await runExpire(await openStore(options), flags, io.stdout);
+      return 0;
+    });
   }
   if (command === 'migrate') {
     return withDatabase(values, io, false, async (options, where) => {

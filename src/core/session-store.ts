@@ -226,6 +226,11 @@ export interface SessionStore {
   isProcessed(id: string): Promise<boolean>;
   /** Forgets ids recorded before `olderThan`; returns how many. */
   pruneProcessed(olderThan: Date): Promise<number>;
+  /**
+   * Up to `limit` sessions last written or touched before `idleBefore`, oldest first, optionally only
+   * those in `states`. Optional for custom stores; `expireIdleSessions` requires it.
+   */
+  findIdle?(idleBefore: Date, states: readonly string[] | null, limit: number): Promise<SessionRecord[]>;
 }
 
 /**

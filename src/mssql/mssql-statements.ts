@@ -12,7 +12,7 @@
  * @module
  */
 import type { SessionStatements } from '../core/sql/dialect-contract.js';
-import { quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import { idleWhere, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/session-store.js';
 
@@ -306,5 +306,17 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
       ),
       parameters: [{ name: 'olderThan', type: TIME, value: olderThan }],
     }),
+    selectIdle: (idleBefore, states, limit) => {
+      const parameters: MssqlParameter[] = [{ name: 'limit', type: VERSION, value: limit }];
+      const bind = (name: string, value: unknown): string => {
+        parameters.push({ name, type: name === 'idleBefore' ? TIME : STATE, value });
+        return `@${name}`;
+      };
+      const where = idleWhere(q, idleBefore, states, bind);
+      return {
+        text: `SELECT TOP (@limit) ${q.selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key}`,
+        parameters,
+      };
+    },
   };
 }

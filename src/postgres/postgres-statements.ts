@@ -6,7 +6,7 @@
  */
 import type { SessionStatements } from '../core/sql/dialect-contract.js';
 import type { TransactionStatements } from '../core/sql/transaction.js';
-import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import { idleWhere, previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
 
@@ -103,6 +103,15 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
       text: `DELETE FROM ${q.processedTable} WHERE processed_at < $1`,
       values: [olderThan],
     }),
+    selectIdle: (idleBefore, states, limit) => {
+      const values: unknown[] = [];
+      const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
+      const where = idleWhere(q, idleBefore, states, bind);
+      return {
+        text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', limit)}`,
+        values,
+      };
+    },
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import type { SessionStatements } from '../core/sql/dialect-contract.js';
 import type { TransactionStatements } from '../core/sql/transaction.js';
-import { previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import { idleWhere, previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
 
@@ -111,6 +111,18 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       sql: `DELETE FROM ${q.processedTable} WHERE processed_at < @olderThan`,
       params: { olderThan: olderThan.toISOString() },
     }),
+    selectIdle: (idleBefore, states, limit) => {
+      const params: Record<string, unknown> = {};
+      const bind = (name: string, value: unknown): string => {
+        params[name] = value;
+        return `@${name}`;
+      };
+      const where = idleWhere(q, idleBefore.toISOString(), states, bind);
+      return {
+        sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', limit)}`,
+        params,
+      };
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import { describeUnavailable } from '../support/environment.js';
 import { E164_LIKE, suiteLog } from '../support/log-sink.js';
 import { describeConcurrencyCases } from './cases-concurrency.js';
 import { describeInputCases } from './cases-input.js';
+import { describeLifecycleCases } from './cases-lifecycle.js';
 import { describeLockingModeCases } from './cases-locking-mode.js';
 import { describeObservabilityCases } from './cases-observability.js';
 import { describeSessionCases } from './cases-sessions.js';
@@ -40,6 +41,7 @@ export async function defineConformanceSuite(
     describeConcurrencyCases(target);
     describeObservabilityCases(target);
     describeLockingModeCases(target);
+    describeLifecycleCases(target);
 
     // Runs last (vitest runs a file's tests in order): everything the cases above logged, in this
     // process and in their worker threads, went through one sink.

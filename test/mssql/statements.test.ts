@@ -42,6 +42,8 @@ function everyStatement(options: TableOptions, key = KEY): [string, MssqlStateme
     ['claimProcessed', s.claimProcessed('wamid.A', '+5215512345678', '00000000-0000-4000-8000-000000000000')],
     ['recordProcessed', s.recordProcessed('wamid.A', '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}')],
     ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
+    ['selectIdle (any state)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), null, 100)],
+    ['selectIdle (two states)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), ['MENU', key], 100)],
   ];
 }
 
@@ -111,6 +113,10 @@ describe('SQL Server statements', () => {
       token: ['NVarChar(36)'],
       version: ['Int'],
       snapshot: ['NVarChar(MAX)'],
+      idleBefore: ['DateTime2(3)'],
+      limit: ['Int'],
+      state0: ['NVarChar(255)'],
+      state1: ['NVarChar(255)'],
     });
   });
 

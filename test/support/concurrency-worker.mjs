@@ -157,6 +157,32 @@ const workloads = {
     }
     return { ok: true, attempts: 1, version: session.version };
   },
+  // A message handler on many chats: every key once per round (each task starting at another key),
+  // each message read-modify-written through withSessionRetry.
+  async handleMessages(repository, index) {
+    const { keys, rounds } = workerData;
+    let attempts = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (let offset = 0; offset < keys.length; offset++) {
+        const chat = keys[(index + offset) % keys.length];
+        await core.withSessionRetry(
+          repository,
+          chat,
+          async (current) => {
+            attempts++;
+            await yieldToOthers();
+            return repository.updateSession(
+              chat,
+              { state: 'EN_CURSO', data: { ...current.data, counter: (current.data.counter ?? 0) + 1 } },
+              { expectedVersion: current.version },
+            );
+          },
+          retry,
+        );
+      }
+    }
+    return { ok: true, attempts };
+  },
   async getOrCreate(repository) {
     const session = await repository.getOrCreateSession(key, { state: 'INICIO', data: { counter: 0 } });
     return { ok: true, attempts: 1, version: session.version, createdAt: session.createdAt.toISOString() };

@@ -38,7 +38,8 @@ export interface ParallelRun {
     | 'deliverWithoutKey'
     | 'updateOnce'
     | 'observeSameVersion'
-    | 'naiveObserve';
+    | 'naiveObserve'
+    | 'handleMessages';
   key: string;
   workers: number;
   tasksPerWorker: number;
@@ -50,6 +51,10 @@ export interface ParallelRun {
   retry?: Record<string, unknown>;
   /** Give each worker's repository the per-key queue. */
   perKeyQueue?: boolean;
+  /** The keys the `handleMessages` workload writes, each once per round. */
+  keys?: string[];
+  /** Rounds of `handleMessages` over `keys` (default 1). */
+  rounds?: number;
   /** Options of each worker's repository, e.g. `{ lockingMode: 'observe' }`. */
   repositoryOptions?: Record<string, unknown>;
 }
@@ -91,6 +96,8 @@ export async function runParallelDetailed(
           retry: run.retry ?? {},
           perKeyQueue: run.perKeyQueue ?? false,
           repositoryOptions: run.repositoryOptions ?? {},
+          keys: run.keys ?? [],
+          rounds: run.rounds ?? 1,
           worker,
         },
       }),

@@ -28,6 +28,7 @@ import type {
 import type { Session, SessionChanges } from '../session.js';
 import { isSessionStore, type SessionRecord, type SessionStore, type StoredChanges } from '../session-store.js';
 import { serializeData, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
+import { expireIdleSessions, type ExpireIdleSessionsOptions, type ExpireIdleSessionsResult } from './lifecycle.js';
 
 export type {
   DeleteSessionOptions,
@@ -333,6 +334,35 @@ export class SessionRepository<TData = Record<string, unknown>> {
       );
     }
     return this.store.pruneProcessed(olderThan);
+  }
+
+  /**
+   * Closes the sessions idle for longer than `idleFor` (a timeout): each is written with `changes`
+   * conditionally on the version the sweep read, so a message that arrives between the sweep's read
+   * and its write wins, and that session is counted as skipped, never overwritten or retried. The
+   * body of a timer-triggered function; see docs/session-lifecycle.md.
+   *
+   * @throws InvalidArgumentError for a bad duration, state list, limit or changes, before any statement.
+   * @example
+   * ```ts
+   * const { expired, skipped } = await repository.expireIdleSessions({
+   *   idleFor: '30m',
+   *   changes: (session) => ({ state: 'CANCELADA', data: { ...session.data, closedBy: 'timeout' } }),
+   *   states: ['MENU', 'ESPERA_DATOS'],
+   * });
+   * ```
+   */
+  async expireIdleSessions(options: ExpireIdleSessionsOptions<TData>): Promise<ExpireIdleSessionsResult> {
+    return expireIdleSessions(
+      {
+        store: this.store,
+        logger: this.logger,
+        toStoredChanges: (changes, argument) => this.toStoredChanges(changes, argument),
+        toSession: (record) => this.toSession(record),
+        forget: (key) => keyQueueOf(this)?.forget(key),
+      },
+      options,
+    );
   }
 
   private conflict(

@@ -89,6 +89,11 @@ export interface SessionStatements<TStatement> {
   releaseProcessed(id: string, commitToken: string): TStatement;
   /** Deletes operation ids recorded before `olderThan`; `rowCount` says how many. */
   deleteProcessedBefore(olderThan: Date): TStatement;
+  /**
+   * Up to `limit` session rows whose last-activity time is before `idleBefore`, in the state list when
+   * one is given (each state its own parameter), ordered by last-activity time, then key.
+   */
+  selectIdle(idleBefore: Date, states: readonly string[] | null, limit: number): TStatement;
 }
 
 /**

@@ -269,6 +269,11 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     return rowCount;
   }
 
+  async findIdle(idleBefore: Date, states: readonly string[] | null, limit: number): Promise<SessionRecord[]> {
+    const { rows } = await this.run(this.statements.selectIdle(idleBefore, states, limit));
+    return rows.map(toRecord);
+  }
+
   /** The error that says which migration command completes this store's schema. */
   private migrationRequired(missing: string[], cause?: unknown): MigrationRequiredError {
     return new MigrationRequiredError({

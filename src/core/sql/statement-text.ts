@@ -83,3 +83,18 @@ export function setList(
 export function previousVersionAfterBump(q: QuotedNames, prefix = ''): string {
   return `${prefix}${q.version} - 1 AS previous_version`;
 }
+
+/**
+ * The WHERE clause of an idle-session read: last activity before `idleBefore`, and the state one of
+ * `states` when given, each state bound as its own parameter (`state0`, `state1` …).
+ */
+export function idleWhere(
+  q: QuotedNames,
+  idleBefore: unknown,
+  states: readonly string[] | null,
+  bind: (name: string, value: unknown) => string,
+): string {
+  const before = `${q.updatedAt} < ${bind('idleBefore', idleBefore)}`;
+  if (states === null) return before;
+  return `${before} AND ${q.state} IN (${states.map((state, index) => bind(`state${index}`, state)).join(', ')})`;
+}

@@ -151,3 +151,15 @@ UPDATE [dbo].[ProcessedOperations] SET session_version = @version, session_snaps
 -- @id NVarChar(255)
 -- @token NVarChar(36)
 DELETE FROM [dbo].[ProcessedOperations] WHERE id = @id AND commit_token = @token;
+
+-- selectIdle (any state)
+-- @limit Int
+-- @idleBefore DateTime2(3)
+SELECT TOP (@limit) [SessionKey] AS session_key, [State] AS session_state, [Data] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [dbo].[Sessions] WHERE [UpdatedAt] < @idleBefore ORDER BY [UpdatedAt], [SessionKey]
+
+-- selectIdle (two states)
+-- @limit Int
+-- @idleBefore DateTime2(3)
+-- @state0 NVarChar(255)
+-- @state1 NVarChar(255)
+SELECT TOP (@limit) [SessionKey] AS session_key, [State] AS session_state, [Data] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [dbo].[Sessions] WHERE [UpdatedAt] < @idleBefore AND [State] IN (@state0, @state1) ORDER BY [UpdatedAt], [SessionKey]

@@ -151,3 +151,15 @@ UPDATE [bot].[ProcessedOperations] SET session_version = @version, session_snaps
 -- @id NVarChar(255)
 -- @token NVarChar(36)
 DELETE FROM [bot].[ProcessedOperations] WHERE id = @id AND commit_token = @token;
+
+-- selectIdle (any state)
+-- @limit Int
+-- @idleBefore DateTime2(3)
+SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [bot].[SesionesChat] WHERE [UpdatedAt] < @idleBefore ORDER BY [UpdatedAt], [Telefono]
+
+-- selectIdle (two states)
+-- @limit Int
+-- @idleBefore DateTime2(3)
+-- @state0 NVarChar(255)
+-- @state1 NVarChar(255)
+SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [bot].[SesionesChat] WHERE [UpdatedAt] < @idleBefore AND [Estado] IN (@state0, @state1) ORDER BY [UpdatedAt], [Telefono]
