@@ -45,6 +45,7 @@ export {
   type Duration,
   type ExpireIdleSessionsOptions,
   type ExpireIdleSessionsResult,
+  type SessionHistoryOptions,
 } from './core/repository/lifecycle.js';
 export {
   metricNames,
@@ -79,6 +80,7 @@ export type {
   ProcessedRecord,
   SessionRecord,
   SessionStore,
+  SessionTransition,
   StoredChanges,
   WriteOutcome,
 } from './core/session-store.js';

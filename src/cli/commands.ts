@@ -21,6 +21,7 @@ export const NAME_OPTIONS = {
   'created-at-column': { type: 'string' },
   'updated-at-column': { type: 'string' },
   'processed-table': { type: 'string' },
+  'history-table': { type: 'string' },
 } as const satisfies Options;
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
@@ -35,7 +36,8 @@ Names (defaults: the dialect's conventions; use the names your store is configur
   --version-column <name>      version column (version / Version)
   --created-at-column <name>   creation time column (created_at / CreatedAt)
   --updated-at-column <name>   last activity column (updated_at / UpdatedAt)
-  --processed-table <name>     processed-operations table (processed_operations / ProcessedOperations)`;
+  --processed-table <name>     processed-operations table (processed_operations / ProcessedOperations)
+  --history-table <name>       transition history table (session_history / SessionHistory)`;
 
 const CONNECTION_HELP = `
 Connection:
@@ -132,6 +134,30 @@ ${NAMES_HELP}
 Exit codes: 0 swept (the counts are printed); 1 the database failed; 2 usage error.
 `,
   },
+  inspect: {
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      limit: { type: 'string' },
+      'show-key': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    help: `Usage: versioned-sessions inspect <key> --dialect <${DIALECT_CHOICES}> --url <connection> [--limit 10] [--show-key] [--json] [names]
+
+Prints one session (state, version, times, data) and its last recorded transitions: version, time,
+previous and new state, origin and reason. The key is masked unless --show-key. Changes nothing.
+
+  --limit <n>      how many transitions, newest first (default 10, at most 999)
+  --show-key       print the key as stored instead of masked
+  --json           one JSON document instead of text
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 printed; 1 no such session, or the database failed; 2 usage error.
+`,
+  },
   demo: {
     options: {
       ...HELP,
@@ -161,6 +187,7 @@ Commands:
   status    list applied and pending migrations
   print     write the rendered migrations to stdout (for psql, sqlcmd or sqlite3)
   expire    close the sessions idle for longer than a duration (a timeout sweep)
+  inspect   print a session and its last transitions (key masked unless --show-key)
   demo      show lost updates without versioning, and none with it
 
 Options:

@@ -70,6 +70,7 @@ function renderOptions(values: Values): RenderOptions {
     ...optional('schema', 'schema'),
     ...optional('table', 'table'),
     ...optional('processedTable', 'processed-table'),
+    ...optional('historyTable', 'history-table'),
     ...(Object.keys(columns).length === 0 ? {} : { columns }),
   };
 }
@@ -114,7 +115,26 @@ async function withDatabase<T>(
   }
 }
 
-async function runCommand(command: CommandName, values: Values, io: CliIo): Promise<number> {
+async function runCommand(
+  command: CommandName,
+  values: Values,
+  io: CliIo,
+  positionals: readonly string[] = [],
+): Promise<number> {
+  if (command === 'inspect') {
+    const { checkInspectFlags, openStore, runInspect } = await import('./session-commands.js');
+    if (positionals.length > 1) throw new UsageError('inspect takes one key.');
+    const flags = {
+      key: positionals[0],
+      limit: text(values, 'limit'),
+      showKey: values['show-key'] === true,
+      json: values['json'] === true,
+    };
+    checkInspectFlags(flags);
+    return withDatabase(values, io, true, async (options) =>
+      runInspect(await openStore(options), flags, io.stdout, io.stderr),
+    );
+  }
   if (command === 'print') {
     io.stdout(renderMigrations(renderOptions(values)));
     return 0;
@@ -214,20 +234,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const secrets = connectionSecrets([...rest, io.env['VERSIONED_SESSIONS_DATABASE_URL'] ?? ''].join(';'));
   const safe = (message: string): string => redact(message, secrets);
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: [...rest],
       options: COMMANDS[command].options,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command === 'inspect',
     });
     if (values['help'] === true) {
       io.stdout(COMMANDS[command].help);
       return 0;
     }
-    return await runCommand(command, values as Values, {
-      ...io,
-      stdout: (output) => io.stdout(command === 'print' ? output : safe(output)),
-    });
+    return await runCommand(
+      command,
+      values as Values,
+      {
+        ...io,
+        stdout: (output) => io.stdout(command === 'print' ? output : safe(output)),
+      },
+      positionals,
+    );
   } catch (error) {
     if (
       error instanceof UsageError ||

@@ -5,10 +5,12 @@
  * @module
  */
 import type { Dialect } from '../core/dialect.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, MigrationRequiredError } from '../core/errors.js';
 import { SessionRepository } from '../core/repository/repository.js';
 import { parseDuration } from '../core/repository/lifecycle.js';
-import type { SessionStore } from '../core/session-store.js';
+import type { SessionStore, SessionTransition } from '../core/session-store.js';
+import { maskKey } from '../core/observability/key-mask.js';
+import { validateKey } from '../core/repository/input-validation.js';
 import type { MigrateOptions } from '../migrations/index.js';
 
 /** The dialect's store over the connection the CLI opened. */
@@ -62,4 +64,82 @@ export async function runExpire(store: SessionStore, flags: ExpireFlags, write: 
     `expired ${expired} session${expired === 1 ? '' : 's'} idle for more than ${flags.idle} (state ${state}); ` +
       `skipped ${skipped} written since the sweep read them.\n`,
   );
+}
+
+/** The flags of `inspect`, as parsed. */
+export interface InspectFlags {
+  readonly key: string | undefined;
+  readonly limit: string | undefined;
+  readonly showKey: boolean;
+  readonly json: boolean;
+}
+
+/** Checks `inspect`'s own arguments before any connection is opened. */
+export function checkInspectFlags(flags: InspectFlags): { key: string; limit: number } {
+  if (flags.key === undefined) throw new InvalidArgumentError('<key>', 'is required: the session key to inspect.');
+  const key = validateKey(flags.key, '<key>');
+  if (flags.limit !== undefined && !/^[1-9]\d{0,2}$/.test(flags.limit)) {
+    throw new InvalidArgumentError(
+      '--limit',
+      `expects a whole number from 1 to 999, got "${flags.limit.slice(0, 20)}".`,
+    );
+  }
+  return { key, limit: flags.limit === undefined ? 10 : Number(flags.limit) };
+}
+
+/** Outcome of `inspect`: 0 printed, 1 no such session. */
+export async function runInspect(
+  store: SessionStore,
+  flags: InspectFlags,
+  write: (text: string) => void,
+  fail: (text: string) => void,
+): Promise<number> {
+  const { key, limit } = checkInspectFlags(flags);
+  const repository = new SessionRepository({ store, metrics: false });
+  const shown = flags.showKey ? key : maskKey(key);
+  const session = await repository.getSession(key);
+  if (session === null) {
+    fail(`no session with key ${shown}.\n`);
+    return 1;
+  }
+  let transitions: SessionTransition[] | null;
+  try {
+    transitions = await repository.getSessionHistory(key, { limit });
+  } catch (error) {
+    if (!(error instanceof MigrationRequiredError)) throw error;
+    transitions = null;
+  }
+  if (flags.json) {
+    write(
+      `${JSON.stringify({ session: { ...session, key: shown }, transitions: transitions?.map((t) => ({ ...t, key: shown })) ?? null }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  const lines = [
+    `session  ${shown}`,
+    `state    ${session.state ?? '(null)'}`,
+    `version  ${session.version}`,
+    `created  ${session.createdAt.toISOString()}`,
+    `updated  ${session.updatedAt.toISOString()}`,
+    `data     ${JSON.stringify(session.data)}`,
+    '',
+  ];
+  if (transitions === null) {
+    lines.push(
+      'no history table: apply the migrations (versioned-sessions migrate) and turn history on (history: true).',
+    );
+  } else if (transitions.length === 0) {
+    lines.push('no transitions recorded (the store records them with history: true).');
+  } else {
+    lines.push(`last ${transitions.length} transition${transitions.length === 1 ? '' : 's'}, newest first:`);
+    for (const t of transitions) {
+      const origin = t.origin ?? '-';
+      const reason = t.reason === null ? '' : `  ${JSON.stringify(t.reason)}`;
+      lines.push(
+        `  v${String(t.version).padEnd(5)} ${t.changedAt.toISOString()}  ${t.previousState ?? '(null)'} -> ${t.state ?? '(null)'}  by ${origin}${reason}`,
+      );
+    }
+  }
+  write(`${lines.join('\n')}\n`);
+  return 0;
 }

@@ -165,6 +165,36 @@ export interface StoredChanges {
   state?: string | null;
   /** The new data as JSON text; left out, unchanged. */
   dataJson?: string;
+  /** Who made the change (`'bot'`, `'user'`, `'timeout'` …), recorded in the history when it is on. */
+  origin?: string;
+  /** Why, in a few words, recorded in the history when it is on. */
+  reason?: string;
+}
+
+/**
+ * One recorded transition of a session: a versioned write as the history table keeps it.
+ *
+ * @example
+ * ```ts
+ * const [last]: SessionTransition[] = await repository.getSessionHistory(phone, { limit: 1 });
+ * console.log(`${last?.previousState} -> ${last?.state} by ${last?.origin}`);
+ * ```
+ */
+export interface SessionTransition {
+  /** The session key. */
+  readonly key: string;
+  /** The version the write produced. */
+  readonly version: number;
+  /** The state before the write. */
+  readonly previousState: string | null;
+  /** The state the write left. */
+  readonly state: string | null;
+  /** Who made the change, as passed to the write, or `null`. */
+  readonly origin: string | null;
+  /** Why, as passed to the write, or `null`. */
+  readonly reason: string | null;
+  /** When the write happened (the database's clock). */
+  readonly changedAt: Date;
 }
 
 /**
@@ -231,6 +261,10 @@ export interface SessionStore {
    * those in `states`. Optional for custom stores; `expireIdleSessions` requires it.
    */
   findIdle?(idleBefore: Date, states: readonly string[] | null, limit: number): Promise<SessionRecord[]>;
+  /** A key's transitions, newest first, those with a version below `before` when given. Optional. */
+  readHistory?(key: string, limit: number, before: number | null): Promise<SessionTransition[]>;
+  /** Deletes transitions recorded before `olderThan`; returns how many. Optional. */
+  pruneHistory?(olderThan: Date): Promise<number>;
 }
 
 /**

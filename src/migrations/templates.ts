@@ -66,6 +66,7 @@ export function templateVariables(names: ResolvedNames): Record<string, string> 
     ...(names.schema === null ? {} : { Schema: names.schema }),
     SessionsTable: names.table,
     ProcessedTable: names.processedTable,
+    HistoryTable: names.historyTable,
     KeyColumn: c.key,
     StateColumn: c.state,
     DataColumn: c.data,

@@ -12,7 +12,14 @@
  * @module
  */
 import type { SessionStatements } from '../core/sql/dialect-contract.js';
-import { idleWhere, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import {
+  HISTORY_COLUMNS,
+  HISTORY_INSERT_COLUMNS,
+  idleWhere,
+  quoteNames,
+  quoteWith,
+  setList,
+} from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import { MAX_KEY_LENGTH, MAX_STATE_LENGTH } from '../core/session-store.js';
 
@@ -83,6 +90,8 @@ const STATE: MssqlParameterType = { type: 'NVarChar', length: MAX_STATE_LENGTH }
 const DATA: MssqlParameterType = { type: 'NVarChar', length: 'MAX' };
 const VERSION: MssqlParameterType = { type: 'Int' };
 const TIME: MssqlParameterType = { type: 'DateTime2', scale: 3 };
+// An origin ('bot', 'user', 'timeout' …) fits the history table's NVARCHAR(32).
+const ORIGIN: MssqlParameterType = { type: 'NVarChar', length: 32 };
 // A commit token is a UUID in its 36-character text form.
 const TOKEN: MssqlParameterType = { type: 'NVarChar', length: 36 };
 
@@ -318,5 +327,41 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         parameters,
       };
     },
+    // UPDLOCK holds the row until the transaction ends, so the state read is the one the write replaces.
+    lockRow: (key) => ({
+      text: `SELECT ${q.state} AS session_state, COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WITH (UPDLOCK, ROWLOCK) WHERE ${byKey}`,
+      parameters: [keyParameter(key)],
+    }),
+    insertHistory: (row) => ({
+      text: `INSERT INTO ${q.historyTable} (${HISTORY_INSERT_COLUMNS}, changed_at) VALUES (@key, @version, @previous, @state, @origin, @reason, ${NOW});`,
+      parameters: [
+        keyParameter(row.key),
+        { name: 'version', type: VERSION, value: row.version },
+        { name: 'previous', type: STATE, value: row.previousState },
+        { name: 'state', type: STATE, value: row.state },
+        { name: 'origin', type: ORIGIN, value: row.origin },
+        { name: 'reason', type: STATE, value: row.reason },
+      ],
+    }),
+    selectHistory: (key, limit, before) => ({
+      text:
+        `SELECT TOP (@limit) ${HISTORY_COLUMNS} FROM ${q.historyTable} WHERE session_key = @key` +
+        (before === null ? '' : ' AND session_version < @before') +
+        ' ORDER BY session_version DESC, id DESC',
+      parameters: [
+        keyParameter(key),
+        { name: 'limit', type: VERSION, value: limit },
+        ...(before === null ? [] : [{ name: 'before', type: VERSION, value: before }]),
+      ],
+    }),
+    deleteHistoryBefore: (olderThan) => ({
+      text: batch(
+        DECLARE_WRITTEN,
+        `DELETE FROM ${q.historyTable} OUTPUT deleted.session_key INTO @written (written_key) WHERE changed_at < @olderThan;`,
+        COUNT_WRITTEN,
+      ),
+      parameters: [{ name: 'olderThan', type: TIME, value: olderThan }],
+    }),
+    historyColumns: () => columnsOf(names.historyTable),
   };
 }

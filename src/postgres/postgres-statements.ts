@@ -6,7 +6,15 @@
  */
 import type { SessionStatements } from '../core/sql/dialect-contract.js';
 import type { TransactionStatements } from '../core/sql/transaction.js';
-import { idleWhere, previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import {
+  HISTORY_COLUMNS,
+  HISTORY_INSERT_COLUMNS,
+  idleWhere,
+  previousVersionAfterBump,
+  quoteNames,
+  quoteWith,
+  setList,
+} from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
 
@@ -112,6 +120,29 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
         values,
       };
     },
+    lockRow: (key) => ({
+      text: `SELECT ${q.state} AS session_state, COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey} FOR UPDATE`,
+      values: [key],
+    }),
+    insertHistory: (row) => ({
+      text: `INSERT INTO ${q.historyTable} (${HISTORY_INSERT_COLUMNS}, changed_at) VALUES ($1, $2, $3, $4, $5, $6, now())`,
+      values: [row.key, row.version, row.previousState, row.state, row.origin, row.reason],
+    }),
+    selectHistory: (key, limit, before) =>
+      before === null
+        ? {
+            text: `SELECT ${HISTORY_COLUMNS} FROM ${q.historyTable} WHERE session_key = $1 ORDER BY session_version DESC, id DESC LIMIT $2`,
+            values: [key, limit],
+          }
+        : {
+            text: `SELECT ${HISTORY_COLUMNS} FROM ${q.historyTable} WHERE session_key = $1 AND session_version < $3 ORDER BY session_version DESC, id DESC LIMIT $2`,
+            values: [key, limit, before],
+          },
+    deleteHistoryBefore: (olderThan) => ({
+      text: `DELETE FROM ${q.historyTable} WHERE changed_at < $1`,
+      values: [olderThan],
+    }),
+    historyColumns: () => columnsOf(names.historyTable),
   };
 }
 

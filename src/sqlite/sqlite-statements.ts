@@ -7,7 +7,15 @@
  */
 import type { SessionStatements } from '../core/sql/dialect-contract.js';
 import type { TransactionStatements } from '../core/sql/transaction.js';
-import { idleWhere, previousVersionAfterBump, quoteNames, quoteWith, setList } from '../core/sql/statement-text.js';
+import {
+  HISTORY_COLUMNS,
+  HISTORY_INSERT_COLUMNS,
+  idleWhere,
+  previousVersionAfterBump,
+  quoteNames,
+  quoteWith,
+  setList,
+} from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
 
@@ -123,6 +131,35 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
         params,
       };
     },
+    // A transaction's writes are serialised by SQLite's one write lock (BEGIN IMMEDIATE), so a plain
+    // read inside it already sees the row no other writer can change.
+    lockRow: (key) => ({
+      sql: `SELECT ${q.state} AS session_state, COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
+      params: { key },
+    }),
+    insertHistory: (row) => ({
+      sql: `INSERT INTO ${q.historyTable} (${HISTORY_INSERT_COLUMNS}, changed_at) VALUES (@key, @version, @previous, @state, @origin, @reason, ${NOW})`,
+      params: {
+        key: row.key,
+        version: row.version,
+        previous: row.previousState,
+        state: row.state,
+        origin: row.origin,
+        reason: row.reason,
+      },
+    }),
+    selectHistory: (key, limit, before) => ({
+      sql:
+        `SELECT ${HISTORY_COLUMNS} FROM ${q.historyTable} WHERE session_key = @key` +
+        (before === null ? '' : ' AND session_version < @before') +
+        ' ORDER BY session_version DESC, id DESC LIMIT @limit',
+      params: before === null ? { key, limit } : { key, limit, before },
+    }),
+    deleteHistoryBefore: (olderThan) => ({
+      sql: `DELETE FROM ${q.historyTable} WHERE changed_at < @olderThan`,
+      params: { olderThan: olderThan.toISOString() },
+    }),
+    historyColumns: () => columnsOf(names.historyTable),
   };
 }
 

@@ -106,16 +106,16 @@ describe('versioned-sessions CLI on SQLite', () => {
     const first = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\n3 applied, 0 already applied.',
+      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\n4 applied, 0 already applied.',
     );
     const again = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
-    expect(again.stdout).toContain('Up to date: 3 migrations already applied.');
+    expect(again.stdout).toContain('Up to date: 4 migrations already applied.');
     const status = await cli(['status', '--dialect', 'sqlite', '--url', target]);
     expect(status.code).toBe(0);
     expect(
       status.stdout.match(/^applied {2}\d{4}_\w+ {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}sha256 [0-9a-f]{12}$/gm),
-    ).toHaveLength(3);
-    expect(status.stdout).toContain('3 applied, 0 pending.');
+    ).toHaveLength(4);
+    expect(status.stdout).toContain('4 applied, 0 pending.');
   });
 
   it('takes the connection from VERSIONED_SESSIONS_DATABASE_URL', async () => {
@@ -123,7 +123,7 @@ describe('versioned-sessions CLI on SQLite', () => {
     const run = await cli(['migrate', '--dialect', 'sqlite'], { VERSIONED_SESSIONS_DATABASE_URL: target });
     expect(run.code).toBe(0);
     const database = new Database(target);
-    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 3 });
+    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 4 });
     database.close();
   });
 
@@ -218,7 +218,7 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
     expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
-      'fe07d75e5947c9814219d30b4ff322b6facee09bc9220f09f727d8ec124af75f',
+      'd94bfd9c0f6ebea45fbe81634dbb1be862e8ec57dfe67c7f393b3ea2597778a2',
     );
   });
 });
@@ -269,7 +269,7 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
       );
       const run = await cli(error.command.replace('<connection>', PG_URL).split(' ').slice(2));
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('3 applied, 0 already applied.');
+      expect(run.stdout).toContain('4 applied, 0 already applied.');
       await repository.verifySchema();
       const status = await cli(
         [
@@ -292,7 +292,7 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
         },
       );
       expect(status.code).toBe(0);
-      expect(status.stdout).toContain('3 applied, 0 pending.');
+      expect(status.stdout).toContain('4 applied, 0 pending.');
     } finally {
       await pool.end();
     }

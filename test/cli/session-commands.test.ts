@@ -107,3 +107,71 @@ describe('versioned-sessions expire', () => {
     expect(states(file).map((row) => row['version'])).toEqual([0, 0, 0]);
   });
 });
+
+describe('versioned-sessions inspect', () => {
+  async function withHistory(name: string): Promise<string> {
+    const file = join(folder, `${name}.db`);
+    const database = new Database(file);
+    await migrate({ dialect: 'sqlite', database });
+    const repository = new SessionRepository({ store: new SqliteSessionStore({ database, history: true }) });
+    await repository.getOrCreateSession(PHONES[0]!, { state: 'INICIO' });
+    await repository.updateSession(PHONES[0]!, { state: 'MENU' }, { expectedVersion: 0, origin: 'bot' });
+    await repository.updateSession(
+      PHONES[0]!,
+      { state: 'EQUIPO_CONFIRMADO', data: { equipo: 'refri' } },
+      { expectedVersion: 1, origin: 'user', reason: 'Equipo confirmado' },
+    );
+    database.close();
+    return file;
+  }
+
+  it('prints the session and its transitions, newest first, with the key masked', async () => {
+    const file = await withHistory('inspect');
+    const run = await cli(['inspect', PHONES[0]!, '--dialect', 'sqlite', '--url', file]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const lines = run.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual(['session  +52*******0001', 'state    EQUIPO_CONFIRMADO', 'version  2']);
+    expect(lines[5]).toBe('data     {"equipo":"refri"}');
+    expect(lines[7]).toBe('last 2 transitions, newest first:');
+    expect(lines[8]).toMatch(
+      /^ {2}v2 {5}\d{4}-\d\d-\d\dT[\d:.]+Z {2}MENU -> EQUIPO_CONFIRMADO {2}by user {2}"Equipo confirmado"$/,
+    );
+    expect(lines[9]).toMatch(/^ {2}v1 {5}\S+ {2}INICIO -> MENU {2}by bot$/);
+    expect(run.stdout).not.toContain(PHONES[0]);
+  });
+
+  it('--show-key prints the key; --json is one document; --limit pages', async () => {
+    const file = await withHistory('inspect-json');
+    const shown = await cli(['inspect', PHONES[0]!, '--show-key', '--dialect', 'sqlite', '--url', file]);
+    expect(shown.stdout.split('\n')[0]).toBe(`session  ${PHONES[0]}`);
+    const json = await cli(['inspect', PHONES[0]!, '--json', '--limit', '1', '--dialect', 'sqlite', '--url', file]);
+    expect(json.code).toBe(0);
+    const document = JSON.parse(json.stdout) as {
+      session: Record<string, unknown>;
+      transitions: Record<string, unknown>[];
+    };
+    expect(document.session).toMatchObject({ key: '+52*******0001', state: 'EQUIPO_CONFIRMADO', version: 2 });
+    expect(document.transitions).toHaveLength(1);
+    expect(document.transitions[0]).toMatchObject({
+      key: '+52*******0001',
+      version: 2,
+      previousState: 'MENU',
+      state: 'EQUIPO_CONFIRMADO',
+      origin: 'user',
+      reason: 'Equipo confirmado',
+    });
+  });
+
+  it('exits 1 for a key with no session, 2 without a key or with a bad limit', async () => {
+    const file = await withHistory('inspect-missing');
+    const missing = await cli(['inspect', '+5215599999999', '--dialect', 'sqlite', '--url', file]);
+    expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'no session with key +52*******9999.\n' });
+    const noKey = await cli(['inspect', '--dialect', 'sqlite', '--url', file]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('Invalid <key>: is required');
+    const badLimit = await cli(['inspect', PHONES[0]!, '--limit', '0', '--dialect', 'sqlite', '--url', file]);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('Invalid --limit');
+  });
+});

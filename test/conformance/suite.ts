@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeUnavailable } from '../support/environment.js';
 import { E164_LIKE, suiteLog } from '../support/log-sink.js';
 import { describeConcurrencyCases } from './cases-concurrency.js';
+import { describeHistoryCases } from './cases-history.js';
 import { describeInputCases } from './cases-input.js';
 import { describeLifecycleCases } from './cases-lifecycle.js';
 import { describeLockingModeCases } from './cases-locking-mode.js';
@@ -42,6 +43,7 @@ export async function defineConformanceSuite(
     describeObservabilityCases(target);
     describeLockingModeCases(target);
     describeLifecycleCases(target);
+    describeHistoryCases(target);
 
     // Runs last (vitest runs a file's tests in order): everything the cases above logged, in this
     // process and in their worker threads, went through one sink.

@@ -10,7 +10,7 @@ import { migrate, type MigrateOptions, type PostgresMigrationClient } from '../.
 import { isRequired } from '../support/environment.js';
 import { postgresMigrationTarget, sqliteMigrationTarget } from './migration-targets.js';
 
-const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations'];
+const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations', '0005_session_history'];
 
 interface Outcome {
   ok: boolean;

@@ -67,7 +67,12 @@ describe('renderMigrations', () => {
   it('keeps migration ids aligned across dialects', () => {
     const ids = (dialect: 'postgres' | 'sqlite' | 'mssql'): string[] =>
       loadMigrationTemplates(dialect).map((migration) => migration.id);
-    expect(ids('postgres')).toEqual(['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations']);
+    expect(ids('postgres')).toEqual([
+      '0001_create_sessions',
+      '0002_adopt_existing_table',
+      '0003_processed_operations',
+      '0005_session_history',
+    ]);
     expect(ids('sqlite')).toEqual(ids('postgres'));
     if (existsSync(`${migrationsRoot()}/mssql`)) expect(ids('mssql')).toEqual(ids('postgres'));
   });

@@ -34,6 +34,7 @@ describe('SQL Server migrations', () => {
       '0001_create_sessions',
       '0002_adopt_existing_table',
       '0003_processed_operations',
+      '0005_session_history',
     ]);
   });
 

@@ -44,6 +44,22 @@ function everyStatement(options: TableOptions, key = KEY): [string, MssqlStateme
     ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
     ['selectIdle (any state)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), null, 100)],
     ['selectIdle (two states)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), ['MENU', key], 100)],
+    ['lockRow', s.lockRow(key)],
+    [
+      'insertHistory',
+      s.insertHistory({
+        key,
+        version: 4,
+        previousState: 'MENU',
+        state: 'EQUIPO_CONFIRMADO',
+        origin: 'user',
+        reason: 'Equipo confirmado',
+      }),
+    ],
+    ['selectHistory (first page)', s.selectHistory(key, 20, null)],
+    ['selectHistory (before version 9)', s.selectHistory(key, 20, 9)],
+    ['deleteHistoryBefore', s.deleteHistoryBefore(new Date('2026-01-01T00:00:00.000Z'))],
+    ['historyColumns', s.historyColumns()],
   ];
 }
 
@@ -117,6 +133,10 @@ describe('SQL Server statements', () => {
       limit: ['Int'],
       state0: ['NVarChar(255)'],
       state1: ['NVarChar(255)'],
+      previous: ['NVarChar(255)'],
+      origin: ['NVarChar(32)'],
+      reason: ['NVarChar(255)'],
+      before: ['Int'],
     });
   });
 

@@ -50,6 +50,8 @@ describe('MssqlSessionStore options', () => {
       schema: 'dbo',
       table: 'Sessions',
       processedTable: 'ProcessedOperations',
+      historyTable: 'SessionHistory',
+      history: false,
       columns: {
         key: 'SessionKey',
         state: 'State',

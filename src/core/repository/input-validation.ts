@@ -146,3 +146,39 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
   }
   return json;
 }
+
+/** The longest `origin` accepted: the history table's origin column. */
+export const MAX_ORIGIN_LENGTH = 32;
+/** The longest `reason` accepted: the history table's reason column. */
+export const MAX_REASON_LENGTH = 255;
+
+/** Validates an optional short text recorded in the history (`origin`, `reason`): refused, never truncated. */
+export function validateLabel(value: unknown, maxLength: number, argument: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidArgumentError(argument, `expected a non-empty string, got ${describe(value)}.`);
+  }
+  if (value.length > maxLength) {
+    throw new InvalidArgumentError(argument, `is ${value.length} characters long; the limit is ${maxLength}.`);
+  }
+  if (CONTROL_CHARACTERS.test(value) || !value.isWellFormed()) {
+    throw new InvalidArgumentError(argument, 'contains a control character or a lone surrogate; remove it.');
+  }
+  return value;
+}
+
+/**
+ * Validates a cut-off Date: valid, and from year 1 to 9999, the range every dialect stores and
+ * compares faithfully (PostgreSQL's timestamptz ends before 4713 BC, SQL Server's datetime2 at year 1,
+ * and SQLite's ISO text sorts wrongly past year 9999).
+ */
+export function validateCutoff(value: unknown, argument = 'olderThan'): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new InvalidArgumentError(argument, 'expected a valid Date.');
+  }
+  const year = value.getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    throw new InvalidArgumentError(argument, `expected a Date from year 1 to 9999, got ${value.toISOString()}.`);
+  }
+  return value;
+}

@@ -80,6 +80,36 @@ export interface ExpireIdleSessionsOptions<TData = Record<string, unknown>> {
    * @defaultValue 1000
    */
   readonly limit?: number;
+  /** The origin recorded in the history for each expired session. @defaultValue 'timeout' */
+  readonly origin?: string;
+  /** The reason recorded in the history for each expired session, e.g. `'30 min sin respuesta'`. */
+  readonly reason?: string;
+}
+
+/**
+ * Options of {@link SessionRepository.getSessionHistory}.
+ *
+ * @example
+ * ```ts
+ * const options: SessionHistoryOptions = { limit: 10, before: 42 };
+ * ```
+ */
+export interface SessionHistoryOptions {
+  /** The most transitions returned, 1 to 1000. @defaultValue 20 */
+  readonly limit?: number;
+  /** Only transitions with a version below this one: the next page after a page ending at `before`. */
+  readonly before?: number;
+}
+
+/** The longest page of history one call returns. */
+export const MAX_HISTORY_PAGE = 1000;
+
+/** The store, checked to have the optional history method `method`. */
+export function requireHistory(store: SessionStore, method: 'readHistory' | 'pruneHistory'): SessionStore {
+  if (typeof store[method] !== 'function') {
+    throw new InvalidArgumentError('store', `needs ${method}(); the library's stores have it.`);
+  }
+  return store;
 }
 
 /**
@@ -122,6 +152,8 @@ export interface SweepContext<TData> {
   readonly logger: LevelLogger;
   /** Validates and serialises changes as `updateSession` does. */
   toStoredChanges(changes: SessionChanges<TData>, argument: string): StoredChanges;
+  /** Validates an origin or reason as `updateSession` does. */
+  validateLabel(value: unknown, argument: 'origin' | 'reason'): string | undefined;
   toSession(record: SessionRecord): Session<TData>;
   /** Called for every key the sweep wrote or found written, so no cached copy outlives it. */
   forget(key: string): void;
@@ -167,7 +199,14 @@ export async function expireIdleSessions<TData>(
   const states = validateStates(options.states);
   const limit = validateLimit(options.limit, 1000, MAX_SWEEP_LIMIT);
   const { changes } = options;
-  const fixed = typeof changes === 'function' ? null : context.toStoredChanges(changes, 'changes');
+  const origin = context.validateLabel(options.origin ?? 'timeout', 'origin')!;
+  const reason = context.validateLabel(options.reason, 'reason');
+  const label = (stored: StoredChanges): StoredChanges => ({
+    ...stored,
+    origin,
+    ...(reason === undefined ? {} : { reason }),
+  });
+  const fixed = typeof changes === 'function' ? null : label(context.toStoredChanges(changes, 'changes'));
   const { store } = context;
   if (typeof store.findIdle !== 'function') {
     throw new InvalidArgumentError(

@@ -110,6 +110,18 @@ export interface UpdateSessionOptions {
    * ```
    */
   readonly transaction?: unknown;
+  /**
+   * Who made the change: a short string such as `'bot'`, `'user'`, `'agent'` or `'timeout'` (at most
+   * 32 characters; longer is refused, not truncated). Recorded in the transition history when the
+   * store has `history: true`; never logged.
+   * @example
+   * ```ts
+   * await repository.updateSession(phone, { state: 'EQUIPO_CONFIRMADO' }, { expectedVersion: session.version, origin: 'user', reason: 'Equipo confirmado' });
+   * ```
+   */
+  readonly origin?: string | undefined;
+  /** Why, in a few words (at most 255 characters; longer is refused). Recorded like `origin`; never logged. */
+  readonly reason?: string | undefined;
 }
 
 /**

@@ -26,9 +26,32 @@ import type {
   UpdateSessionOptions,
 } from './repository-options.js';
 import type { Session, SessionChanges } from '../session.js';
-import { isSessionStore, type SessionRecord, type SessionStore, type StoredChanges } from '../session-store.js';
-import { serializeData, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
-import { expireIdleSessions, type ExpireIdleSessionsOptions, type ExpireIdleSessionsResult } from './lifecycle.js';
+import {
+  isSessionStore,
+  type SessionRecord,
+  type SessionStore,
+  type SessionTransition,
+  type StoredChanges,
+} from '../session-store.js';
+import {
+  MAX_ORIGIN_LENGTH,
+  MAX_REASON_LENGTH,
+  serializeData,
+  validateCutoff,
+  validateExpectedVersion,
+  validateKey,
+  validateLabel,
+  validateState,
+} from './input-validation.js';
+import {
+  MAX_HISTORY_PAGE,
+  expireIdleSessions,
+  requireHistory,
+  validateLimit,
+  type ExpireIdleSessionsOptions,
+  type ExpireIdleSessionsResult,
+  type SessionHistoryOptions,
+} from './lifecycle.js';
 
 export type {
   DeleteSessionOptions,
@@ -180,6 +203,10 @@ export class SessionRepository<TData = Record<string, unknown>> {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
+    const origin = validateLabel(options.origin, MAX_ORIGIN_LENGTH, 'options.origin');
+    const reason = validateLabel(options.reason, MAX_REASON_LENGTH, 'options.reason');
+    if (origin !== undefined) stored.origin = origin;
+    if (reason !== undefined) stored.reason = reason;
     const { idempotencyKey, transaction } = options;
     const startedAt = performance.now();
     const { outcome, observed } =
@@ -320,20 +347,39 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * ```
    */
   async pruneProcessed(options: { olderThan: Date }): Promise<number> {
-    const olderThan = (options as { olderThan?: unknown } | undefined)?.olderThan;
-    if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) {
-      throw new InvalidArgumentError('olderThan', 'expected a valid Date.');
-    }
-    // The range every dialect stores and compares faithfully: PostgreSQL's timestamptz ends before
-    // 4713 BC, SQL Server's datetime2 at year 1, and SQLite's ISO text sorts wrongly past year 9999.
-    const year = olderThan.getUTCFullYear();
-    if (year < 1 || year > 9999) {
-      throw new InvalidArgumentError(
-        'olderThan',
-        `expected a Date from year 1 to 9999, got ${olderThan.toISOString()}.`,
-      );
-    }
-    return this.store.pruneProcessed(olderThan);
+    return this.store.pruneProcessed(validateCutoff((options as { olderThan?: unknown } | undefined)?.olderThan));
+  }
+
+  /**
+   * The transitions recorded for `key`, newest first (highest version first): who moved the chat from
+   * which state to which, and why. Needs a store with `history: true`. Page with `before`: the lowest
+   * version of the page just read.
+   *
+   * @throws InvalidArgumentError for a bad key, limit (1 to 1000) or `before`.
+   * @example
+   * ```ts
+   * const last = await repository.getSessionHistory(phone, { limit: 10 });
+   * const older = await repository.getSessionHistory(phone, { limit: 10, before: last.at(-1)!.version });
+   * ```
+   */
+  async getSessionHistory(key: string, options: SessionHistoryOptions = {}): Promise<SessionTransition[]> {
+    validateKey(key);
+    const limit = validateLimit(options.limit, 20, MAX_HISTORY_PAGE, 'options.limit');
+    const before = validateExpectedVersion(options.before, 'options.before');
+    return requireHistory(this.store, 'readHistory').readHistory!(key, limit, before);
+  }
+
+  /**
+   * Deletes the transitions recorded before `olderThan` (a Date from year 1 to 9999); returns how many.
+   *
+   * @example
+   * ```ts
+   * await repository.pruneHistory({ olderThan: new Date(Date.now() - 90 * 24 * 3600_000) });
+   * ```
+   */
+  async pruneHistory(options: { olderThan: Date }): Promise<number> {
+    const olderThan = validateCutoff((options as { olderThan?: unknown } | undefined)?.olderThan);
+    return requireHistory(this.store, 'pruneHistory').pruneHistory!(olderThan);
   }
 
   /**
@@ -358,6 +404,8 @@ export class SessionRepository<TData = Record<string, unknown>> {
         store: this.store,
         logger: this.logger,
         toStoredChanges: (changes, argument) => this.toStoredChanges(changes, argument),
+        validateLabel: (value, argument) =>
+          validateLabel(value, argument === 'origin' ? MAX_ORIGIN_LENGTH : MAX_REASON_LENGTH, argument),
         toSession: (record) => this.toSession(record),
         forget: (key) => keyQueueOf(this)?.forget(key),
       },

@@ -94,6 +94,33 @@ export interface SessionStatements<TStatement> {
    * one is given (each state its own parameter), ordered by last-activity time, then key.
    */
   selectIdle(idleBefore: Date, states: readonly string[] | null, limit: number): TStatement;
+  /**
+   * History on: the key's `session_state` and `session_version`, read so that no other writer can
+   * change the row until the transaction ends (`FOR UPDATE`, `UPDLOCK`; SQLite's write lock is the
+   * transaction's own).
+   */
+  lockRow(key: string): TStatement;
+  /** History on: records one transition. */
+  insertHistory(transition: HistoryRow): TStatement;
+  /**
+   * Up to `limit` transitions of `key` (`session_key`, `session_version`, `previous_state`, `state`,
+   * `origin`, `reason`, `changed_at`), highest version first, below `before` when it is a number.
+   */
+  selectHistory(key: string, limit: number, before: number | null): TStatement;
+  /** Deletes transitions recorded before `olderThan`; `rowCount` says how many. */
+  deleteHistoryBefore(olderThan: Date): TStatement;
+  /** The names of the history table's columns (`column_name`). */
+  historyColumns(): TStatement;
+}
+
+/** A transition as `insertHistory` writes it. */
+export interface HistoryRow {
+  readonly key: string;
+  readonly version: number;
+  readonly previousState: string | null;
+  readonly state: string | null;
+  readonly origin: string | null;
+  readonly reason: string | null;
 }
 
 /**

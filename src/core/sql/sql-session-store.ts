@@ -15,6 +15,7 @@ import type {
   ProcessedRecord,
   SessionRecord,
   SessionStore,
+  SessionTransition,
   StoredChanges,
   WriteOutcome,
 } from '../session-store.js';
@@ -166,6 +167,48 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     expectedVersion: number | null,
     transaction: THandle | undefined,
   ): Promise<WriteOutcome<SessionRecord>> {
+    return this.recorded(key, changes, transaction, (handle) => this.writeRow(key, changes, expectedVersion, handle));
+  }
+
+  /**
+   * Runs a write; with history on, inside a transaction (the caller's, or one of the store's own)
+   * that first locks the row to read the state it replaces and, when the write is done, records the
+   * transition, so the write and its record commit or roll back together.
+   */
+  private async recorded<T extends { status: string; value?: SessionRecord | true }>(
+    key: string,
+    changes: StoredChanges,
+    transaction: THandle | undefined,
+    work: (handle: THandle | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (!this.names.history) return work(transaction);
+    const inTransaction = async (handle: THandle): Promise<T> => {
+      const { rows } = await this.run(this.statements.lockRow(key), handle);
+      const outcome = await work(handle);
+      if (outcome.status === 'done' && typeof outcome.value === 'object') {
+        await this.run(
+          this.statements.insertHistory({
+            key,
+            version: outcome.value.version,
+            previousState: (rows[0]?.['session_state'] as string | null | undefined) ?? null,
+            state: outcome.value.state,
+            origin: changes.origin ?? null,
+            reason: changes.reason ?? null,
+          }),
+          handle,
+        );
+      }
+      return outcome;
+    };
+    return transaction === undefined ? this.driver.transaction(inTransaction) : inTransaction(transaction);
+  }
+
+  private async writeRow(
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    transaction: THandle | undefined,
+  ): Promise<WriteOutcome<SessionRecord>> {
     const { rows } = await this.run(this.statements.update(key, changes, expectedVersion), transaction);
     const row = rows[0] as SessionRow | undefined;
     if (row !== undefined && (row.outcome === undefined || row.outcome === 'done')) {
@@ -185,10 +228,12 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     changes: StoredChanges,
     transaction?: unknown,
   ): Promise<ObservedWriteOutcome<SessionRecord>> {
-    const { rows } = await this.run(this.statements.observedUpdate(key, changes), this.adopt(transaction));
-    const row = rows[0];
-    if (row === undefined) return { status: 'missing' };
-    return { status: 'done', value: toRecord(row), previousVersion: toVersion(row['previous_version']) };
+    return this.recorded(key, changes, this.adopt(transaction), async (handle) => {
+      const { rows } = await this.run(this.statements.observedUpdate(key, changes), handle);
+      const row = rows[0];
+      if (row === undefined) return { status: 'missing' } as const;
+      return { status: 'done', value: toRecord(row), previousVersion: toVersion(row['previous_version']) } as const;
+    });
   }
 
   async deleteObserved(key: string): Promise<ObservedWriteOutcome<true>> {
@@ -241,6 +286,10 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
           missing.push(`column "${column}" of table ${this.tableLabel(this.names.processedTable)}`);
       }
     }
+    if (this.names.history) {
+      const history = await this.columnNames(this.statements.historyColumns());
+      if (history.size === 0) missing.push(`table ${this.tableLabel(this.names.historyTable)}`);
+    }
     if (missing.length > 0) throw this.migrationRequired(missing);
   }
 
@@ -272,6 +321,24 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
   async findIdle(idleBefore: Date, states: readonly string[] | null, limit: number): Promise<SessionRecord[]> {
     const { rows } = await this.run(this.statements.selectIdle(idleBefore, states, limit));
     return rows.map(toRecord);
+  }
+
+  async readHistory(key: string, limit: number, before: number | null): Promise<SessionTransition[]> {
+    const { rows } = await this.run(this.statements.selectHistory(key, limit, before));
+    return rows.map((row) => ({
+      key: String(row['session_key']),
+      version: toVersion(row['session_version']),
+      previousState: (row['previous_state'] as string | null) ?? null,
+      state: (row['state'] as string | null) ?? null,
+      origin: (row['origin'] as string | null) ?? null,
+      reason: (row['reason'] as string | null) ?? null,
+      changedAt: toDate(row['changed_at'] as Date | string),
+    }));
+  }
+
+  async pruneHistory(olderThan: Date): Promise<number> {
+    const { rowCount } = await this.run(this.statements.deleteHistoryBefore(olderThan));
+    return rowCount;
   }
 
   /** The error that says which migration command completes this store's schema. */

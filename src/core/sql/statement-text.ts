@@ -16,6 +16,7 @@ export function quoteWith(open: string, close: string): (name: string) => string
 export interface QuotedNames {
   table: string;
   processedTable: string;
+  historyTable: string;
   key: string;
   state: string;
   data: string;
@@ -48,6 +49,7 @@ export function quoteNames(names: ResolvedNames, quote: (name: string) => string
   return {
     table: qualify(names.table),
     processedTable: qualify(names.processedTable),
+    historyTable: qualify(names.historyTable),
     key,
     state,
     data,
@@ -98,3 +100,8 @@ export function idleWhere(
   if (states === null) return before;
   return `${before} AND ${q.state} IN (${states.map((state, index) => bind(`state${index}`, state)).join(', ')})`;
 }
+
+/** The columns of a history row as every dialect's `selectHistory` returns them. */
+export const HISTORY_COLUMNS = 'session_key, session_version, previous_state, state, origin, reason, changed_at';
+/** The columns `insertHistory` writes, in the order of its values (then the time). */
+export const HISTORY_INSERT_COLUMNS = 'session_key, session_version, previous_state, state, origin, reason';

@@ -49,6 +49,14 @@ export interface TableOptions {
   columns?: ColumnMap;
   /** The table of processed operation ids. @defaultValue `processed_operations` / `ProcessedOperations` */
   processedTable?: string;
+  /**
+   * Record every versioned write's transition (key, version, previous state, state, origin, reason,
+   * time) in the history table, atomically with the write. Needs migration 0005.
+   * @defaultValue false
+   */
+  history?: boolean;
+  /** The transition history table. @defaultValue `session_history` / `SessionHistory` */
+  historyTable?: string;
 }
 
 /**
@@ -67,6 +75,10 @@ export interface ResolvedNames {
   readonly table: string;
   /** The table of processed operation ids. */
   readonly processedTable: string;
+  /** The transition history table (created by migration 0005 whether or not `history` is on). */
+  readonly historyTable: string;
+  /** Whether versioned writes record their transitions in `historyTable`. */
+  readonly history: boolean;
   /** Every column name, configured or the dialect's default. */
   readonly columns: Readonly<Required<ColumnMap>>;
 }
@@ -86,6 +98,8 @@ export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.fr
     schema: 'public',
     table: 'sessions',
     processedTable: 'processed_operations',
+    historyTable: 'session_history',
+    history: false,
     columns: {
       key: 'key',
       state: 'state',
@@ -99,6 +113,8 @@ export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.fr
     schema: null,
     table: 'sessions',
     processedTable: 'processed_operations',
+    historyTable: 'session_history',
+    history: false,
     columns: {
       key: 'key',
       state: 'state',
@@ -112,6 +128,8 @@ export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.fr
     schema: 'dbo',
     table: 'Sessions',
     processedTable: 'ProcessedOperations',
+    historyTable: 'SessionHistory',
+    history: false,
     columns: {
       key: 'SessionKey',
       state: 'State',
@@ -196,8 +214,22 @@ export function resolveNames(dialect: Dialect, options: TableOptions = {}): Reso
       `"${processedTable}" is also the sessions table; give the processed-operations table a name of its own.`,
     );
   }
+  const historyTable =
+    options.historyTable === undefined
+      ? defaults.historyTable
+      : validateIdentifier(dialect, 'historyTable', options.historyTable);
+  if ([table, processedTable].some((other) => other.toLowerCase() === historyTable.toLowerCase())) {
+    throw new InvalidArgumentError(
+      'historyTable',
+      `"${historyTable}" is already used; give the history table a name of its own.`,
+    );
+  }
+  if (options.history !== undefined && typeof options.history !== 'boolean') {
+    throw new InvalidArgumentError('history', `expected a boolean, got ${typeof options.history}.`);
+  }
+  const history = options.history === true;
   const schema = options.schema === undefined ? defaults.schema : validateIdentifier(dialect, 'schema', options.schema);
-  return Object.freeze({ schema, table, processedTable, columns: Object.freeze(columns) });
+  return Object.freeze({ schema, table, processedTable, historyTable, history, columns: Object.freeze(columns) });
 }
 
 /**
@@ -221,5 +253,6 @@ export function migrateCommand(dialect: Dialect, names: ResolvedNames): string {
     if (names.columns[role] !== defaults.columns[role]) flags.push(`${flag} ${names.columns[role]}`);
   }
   if (names.processedTable !== defaults.processedTable) flags.push(`--processed-table ${names.processedTable}`);
+  if (names.historyTable !== defaults.historyTable) flags.push(`--history-table ${names.historyTable}`);
   return flags.join(' ');
 }

@@ -163,3 +163,38 @@ SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [Datos
 -- @state0 NVarChar(255)
 -- @state1 NVarChar(255)
 SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [bot].[SesionesChat] WHERE [UpdatedAt] < @idleBefore AND [Estado] IN (@state0, @state1) ORDER BY [UpdatedAt], [Telefono]
+
+-- lockRow
+-- @key NVarChar(255)
+SELECT [Estado] AS session_state, COALESCE([Version], 0) AS session_version FROM [bot].[SesionesChat] WITH (UPDLOCK, ROWLOCK) WHERE [Telefono] = @key
+
+-- insertHistory
+-- @key NVarChar(255)
+-- @version Int
+-- @previous NVarChar(255)
+-- @state NVarChar(255)
+-- @origin NVarChar(32)
+-- @reason NVarChar(255)
+INSERT INTO [bot].[SessionHistory] (session_key, session_version, previous_state, state, origin, reason, changed_at) VALUES (@key, @version, @previous, @state, @origin, @reason, SYSUTCDATETIME());
+
+-- selectHistory (first page)
+-- @key NVarChar(255)
+-- @limit Int
+SELECT TOP (@limit) session_key, session_version, previous_state, state, origin, reason, changed_at FROM [bot].[SessionHistory] WHERE session_key = @key ORDER BY session_version DESC, id DESC
+
+-- selectHistory (before version 9)
+-- @key NVarChar(255)
+-- @limit Int
+-- @before Int
+SELECT TOP (@limit) session_key, session_version, previous_state, state, origin, reason, changed_at FROM [bot].[SessionHistory] WHERE session_key = @key AND session_version < @before ORDER BY session_version DESC, id DESC
+
+-- deleteHistoryBefore
+-- @olderThan DateTime2(3)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+DELETE FROM [bot].[SessionHistory] OUTPUT deleted.session_key INTO @written (written_key) WHERE changed_at < @olderThan;
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- historyColumns
+-- @schema NVarChar(128)
+-- @table NVarChar(128)
+SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table
