@@ -124,7 +124,9 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
         const inSchema = quote(names.schema!);
         await owner.query(`GRANT USAGE ON SCHEMA ${inSchema} TO ${app}`);
         if (fixtureOptions.migrate !== false) {
-          const tables = [names.table, names.processedTable].map((table) => `${inSchema}.${quote(table)}`).join(', ');
+          // The history table is granted like the others by a deployment that turns history on.
+          const granted = [names.table, names.processedTable, ...(names.history ? [names.historyTable] : [])];
+          const tables = granted.map((table) => `${inSchema}.${quote(table)}`).join(', ');
           await owner.query(`GRANT ${APPLICATION_TABLE_RIGHTS.join(', ')} ON ${tables} TO ${app}`);
         }
         // Tables the bot creates next to the sessions (a report table), as a deployment would grant them.
