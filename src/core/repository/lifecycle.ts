@@ -122,6 +122,7 @@ export function requireHistory(store: SessionStore, method: 'readHistory' | 'pru
  * ```
  */
 export type ChangesOf<TData = Record<string, unknown>> = {
+  /** The changes for `session`. */
   bivariant(session: Session<TData>): SessionChanges<TData>;
 }['bivariant'];
 
