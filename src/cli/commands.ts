@@ -165,13 +165,14 @@ Exit codes: 0 printed; 1 no such session, or the database failed; 2 usage error.
       instances: { type: 'string' },
       phones: { type: 'string' },
       messages: { type: 'string' },
+      keep: { type: 'boolean' },
     },
-    help: `Usage: versioned-sessions demo [--url postgres://…] [--instances 4] [--phones 3] [--messages 40]
+    help: `Usage: versioned-sessions demo [--url postgres://…] [--instances 4] [--phones 3] [--messages 40] [--keep]
 
 Child processes act as function instances and receive a burst of messages for a few phone numbers,
 first through a naive read-then-write handler, then through withSessionRetry; the tables show what
 each lost. Runs on a temporary SQLite file unless --url (or $VERSIONED_SESSIONS_DATABASE_URL) names
-a PostgreSQL database.
+a PostgreSQL database. --keep keeps the SQLite file and prints its path.
 
 Exit codes: 0 done; 1 the demo failed; 2 usage error.
 `,

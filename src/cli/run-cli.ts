@@ -150,6 +150,7 @@ async function runCommand(
       ...(instances === undefined ? {} : { instances }),
       ...(phones === undefined ? {} : { phones }),
       ...(messagesPerPhone === undefined ? {} : { messagesPerPhone }),
+      ...(values['keep'] === true ? { keep: true } : {}),
       write: io.stdout,
     });
     return 0;

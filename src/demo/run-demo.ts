@@ -24,6 +24,8 @@ export interface DemoOptions {
   readonly phones?: number;
   /** Messages per phone number in each run. @defaultValue 40 */
   readonly messagesPerPhone?: number;
+  /** Keep the SQLite file (its path is printed) to look at afterwards, e.g. with `inspect`. @defaultValue false */
+  readonly keep?: boolean;
   /** Where the tables are printed. @defaultValue process.stdout.write */
   readonly write?: (text: string) => void;
 }
@@ -48,7 +50,7 @@ function instanceEntry(): string {
 async function runMode(
   mode: DemoRunReport['mode'],
   connection: DemoConnection,
-  options: Required<Omit<DemoOptions, 'url' | 'write'>>,
+  options: Required<Omit<DemoOptions, 'url' | 'write' | 'keep'>>,
 ): Promise<DemoRunReport> {
   const opened = await openDemoStore(connection);
   await opened.migrate();
@@ -167,9 +169,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoRunReport[
       `\nnaive lost ${naive.lost} of ${naive.delivered} updates; versioned lost ${versioned.lost} ` +
         `(${versioned.retries} retries absorbed the conflicts).\n`,
     );
+    if (folder !== undefined && options.keep === true) {
+      write(`kept ${join(folder, 'demo.db')} (tables demo_naive_${stamp}, demo_versioned_${stamp})\n`);
+    }
     return reports;
   } finally {
-    if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+    if (folder !== undefined && options.keep !== true) rmSync(folder, { recursive: true, force: true });
     if (options.url !== undefined) await dropDemoSchema(options.url, schema);
   }
 }
