@@ -233,6 +233,7 @@ if (!availability.available) {
         '0001_create_sessions',
         '0002_adopt_existing_table',
         '0003_processed_operations',
+        '0005_session_history',
       ]);
       expect(
         (await migrationStatus({ dialect: 'postgres', pool: ownerPool, ...fixture.tableOptions })).pending,
