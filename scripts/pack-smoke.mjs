@@ -94,7 +94,7 @@ try {
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
   check(
     'npx versioned-sessions migrate --dialect sqlite',
-    sqlite.code === 0 && sqlite.stdout.includes('3 applied'),
+    sqlite.code === 0 && sqlite.stdout.includes('4 applied'),
     sqlite.output,
   );
 
@@ -116,7 +116,7 @@ try {
     );
     check(
       'npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)',
-      postgres.code === 0 && postgres.stdout.includes('3 applied'),
+      postgres.code === 0 && postgres.stdout.includes('4 applied'),
       postgres.output,
     );
     check(
@@ -168,7 +168,7 @@ try {
   const update = run('node', ['-e', versioned]);
   check(
     'a versioned update on SQLite through require(), migrated by the CommonJS build',
-    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 3, version: 1, conflict: true, actual: 1 }),
+    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 4, version: 1, conflict: true, actual: 1 }),
     update.output,
   );
 } catch (error) {
