@@ -27,7 +27,8 @@ const HELP = { help: { type: 'boolean', short: 'h' } } as const satisfies Option
 
 const NAMES_HELP = `
 Names (defaults: the dialect's conventions; use the names your store is configured with):
-  --schema <name>              schema (postgres: public, mssql: dbo; not for sqlite)
+  --schema <name>              schema (postgres: public, mssql: dbo; mysql: the database,
+                               by default the one in the URL; not for sqlite)
   --table <name>               sessions table (sessions / Sessions)
   --key-column <name>          key column (key / SessionKey)
   --state-column <name>        state column (state / State)
@@ -39,9 +40,10 @@ Names (defaults: the dialect's conventions; use the names your store is configur
 
 const CONNECTION_HELP = `
 Connection:
-  --dialect <${DIALECT_CHOICES}>   the database (required)
+  --dialect <mssql|postgres|sqlite|mysql>   the database (required)
   --url <connection>                  postgres://user@host:5432/db, mssql://user:password@host:1433/db
-                                      (or an ADO connection string), or a SQLite file path.
+                                      (or an ADO connection string), mysql://user:password@host:3306/db
+                                      (MySQL or MariaDB), or a SQLite file path.
                                       Defaults to $VERSIONED_SESSIONS_DATABASE_URL. Never echoed.
   --tracking-table <name>             the table recording applied migrations
                                       (versioned_sessions_migrations / VersionedSessionsMigrations)`;
@@ -54,14 +56,8 @@ export interface CommandSpec {
 
 export const COMMANDS = {
   migrate: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
-    help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
+    help: `Usage: versioned-sessions migrate --dialect <mssql|postgres|sqlite|mysql> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
 records them in the tracking table. Running it again is a no-op.
@@ -73,14 +69,8 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
 `,
   },
   status: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
-    help: `Usage: versioned-sessions status --dialect <${DIALECT_CHOICES}> --url <connection> [names]
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
+    help: `Usage: versioned-sessions status --dialect <mssql|postgres|sqlite|mysql> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.
 ${CONNECTION_HELP}
@@ -92,14 +82,15 @@ version; 2 usage error.
   },
   print: {
     options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' } },
-    help: `Usage: versioned-sessions print --dialect <${DIALECT_CHOICES}> [names]
+    help: `Usage: versioned-sessions print --dialect <mssql|postgres|sqlite|mysql> [names]
 
 Writes the migrations rendered for these names to stdout, for a DBA to review and apply:
   versioned-sessions print --dialect mssql > sessions.sql && sqlcmd -i sessions.sql
   versioned-sessions print --dialect postgres | psql "$DATABASE_URL" -v ON_ERROR_STOP=1
+  versioned-sessions print --dialect mysql | mysql --user=bot --password bot
 Every file is idempotent; a later "migrate" records them without changing anything.
 
-  --dialect <${DIALECT_CHOICES}>   the database (required)
+  --dialect <mssql|postgres|sqlite|mysql>   the database (required)
 ${NAMES_HELP}
 
 Exit codes: 0 printed; 2 usage error.
@@ -132,7 +123,7 @@ export const GENERAL_HELP = `Usage: versioned-sessions <command> [options]
 Commands:
   migrate   apply the packaged migrations to a database
   status    list applied and pending migrations
-  print     write the rendered migrations to stdout (for psql, sqlcmd or sqlite3)
+  print     write the rendered migrations to stdout (for psql, sqlcmd, mysql or sqlite3)
   demo      show lost updates without versioning, and none with it
 
 Options:

@@ -34,6 +34,7 @@ class UsageError extends Error {
 
 type Values = Record<string, string | boolean | undefined>;
 
+const DIALECTS: readonly string[] = ['mssql', 'postgres', 'sqlite', 'mysql'];
 const COLUMN_FLAGS: readonly [keyof ColumnMap, string][] = [
   ['key', 'key-column'],
   ['state', 'state-column'],
@@ -50,9 +51,9 @@ function text(values: Values, name: string): string | undefined {
 
 function dialectOf(values: Values): Dialect {
   const dialect = text(values, 'dialect');
-  if (dialect === undefined) throw new UsageError(`--dialect is required: ${listDialects()}.`);
-  if (!isDialect(dialect)) throw new UsageError(`unknown dialect "${dialect}": use ${listDialects()}.`);
-  return dialect;
+  if (dialect === undefined) throw new UsageError('--dialect is required: mssql, postgres, sqlite or mysql.');
+  if (!DIALECTS.includes(dialect)) throw new UsageError(`unknown dialect "${dialect}": use mssql, postgres, sqlite or mysql.`);
+  return dialect as Dialect;
 }
 
 function renderOptions(values: Values): RenderOptions {

@@ -19,6 +19,7 @@ import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
 import { resolveNames, validateIdentifier } from '../core/sql/table-names.js';
 import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
+import { mysqlMigrationAdapter, type MysqlMigrationPool } from './mysql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
 import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
 import { readRecorded, runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
@@ -27,6 +28,7 @@ import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-m
 export { MigrationError, isMigrationError, type MigrationErrorReason } from './migration-error.js';
 export type { MigrationInfo } from './runner.js';
 export type { MssqlMigrationPool, MssqlMigrationRequest, MssqlMigrationTransaction } from './mssql-migrations.js';
+export type { MysqlMigrationConnection, MysqlMigrationPool } from './mysql-migrations.js';
 export type { PostgresMigrationClient, PostgresMigrationPool } from './postgres-migrations.js';
 export type { SqliteMigrationDatabase, SqliteMigrationStatement } from './sqlite-migrations.js';
 export type { Dialect } from '../core/dialect.js';
@@ -43,6 +45,7 @@ export const DEFAULT_TRACKING_TABLE: Readonly<Record<Dialect, string>> = Object.
   postgres: 'versioned_sessions_migrations',
   sqlite: 'versioned_sessions_migrations',
   mssql: 'VersionedSessionsMigrations',
+  mysql: 'versioned_sessions_migrations',
 });
 
 /**
@@ -69,15 +72,16 @@ export interface RenderOptions extends TableOptions {
 export interface MigrateOptions extends RenderOptions {
   /**
    * A `pg.Pool` (or a connected `pg.Client`) for `postgres`; an `mssql.ConnectionPool` for `mssql`
-   * (connected on first use when it is not). Never closed by the runner.
+   * (connected on first use when it is not); a `mysql2` pool or connection, of either API, for `mysql`
+   * (`schema` is then the database, by default the connection's current one). Never closed by the runner.
    */
-  readonly pool?: PostgresMigrationPool | MssqlMigrationPool;
+  readonly pool?: PostgresMigrationPool | MssqlMigrationPool | MysqlMigrationPool;
   /** A `better-sqlite3` `Database` for `sqlite`. Never closed by the runner. */
   readonly database?: SqliteMigrationDatabase;
   /**
    * The table recording applied migrations, in the sessions table's schema. A second sessions table in
    * the same schema, with other names, needs a tracking table of its own.
-   * @defaultValue `versioned_sessions_migrations` (PostgreSQL, SQLite) / `VersionedSessionsMigrations` (SQL Server)
+   * @defaultValue `versioned_sessions_migrations` (PostgreSQL, SQLite, MySQL) / `VersionedSessionsMigrations` (SQL Server)
    */
   readonly trackingTable?: string;
 }
@@ -126,13 +130,15 @@ export interface MigrationStatus {
   readonly unknown: readonly MigrationInfo[];
 }
 
+const DIALECTS: readonly Dialect[] = ['mssql', 'postgres', 'sqlite', 'mysql'];
+
 function validateDialect(options: unknown): Dialect {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', `expected an object with at least a \`dialect\` (${listDialects("'")}).`);
+    throw new InvalidArgumentError('options', "expected an object with at least a `dialect` ('mssql', 'postgres', 'sqlite' or 'mysql').");
   }
   const dialect = (options as { dialect?: unknown }).dialect;
-  if (!isDialect(dialect)) {
-    throw new InvalidArgumentError('dialect', `expected ${listDialects("'")}, got ${JSON.stringify(dialect)}.`);
+  if (typeof dialect !== 'string' || !(DIALECTS as readonly string[]).includes(dialect)) {
+    throw new InvalidArgumentError('dialect', `expected 'mssql', 'postgres', 'sqlite' or 'mysql', got ${JSON.stringify(dialect)}.`);
   }
   return dialect;
 }
@@ -177,6 +183,10 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable),
       migrations,
     };
+  }
+  if (dialect === 'mysql') {
+    if (!hasMethods(options.pool, 'query')) throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection for the mysql dialect.');
+    return { adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable), migrations };
   }
   if (!hasMethods(options.pool, 'request', 'transaction')) {
     throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');
@@ -255,5 +265,6 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
  */
 export function renderMigrations(options: RenderOptions): string {
   const dialect = validateDialect(options);
-  return migrationScript(dialect, renderedMigrations(dialect, resolveNames(dialect, tableOptions(options))));
+  const names = resolveNames(dialect, tableOptions(options));
+  return migrationScript(dialect, renderedMigrations(dialect, names), names);
 }

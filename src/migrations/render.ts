@@ -49,11 +49,11 @@ export function renderTemplates(
 }
 
 /**
- * A SQLite migration for the sqlite3 shell, which cannot evaluate guards: guarded statements are
- * commented out, so the script runs on a new database; they adopt an existing table, where the
- * runner applies them as needed.
+ * A SQLite or MySQL migration for the sqlite3 shell or the mysql client, which cannot evaluate guards:
+ * guarded statements are commented out, so the script runs on a new database; they adopt an existing
+ * table, where the runner applies them as needed.
  */
-function forSqliteShell(sql: string): string {
+function withoutGuardedStatements(sql: string, tool: string): string {
   return splitSqliteScript(sql)
     .map((statement) => {
       if (statement.guards.length === 0) return statement.sql;
@@ -61,7 +61,7 @@ function forSqliteShell(sql: string): string {
         .split('\n')
         .map((line) => (line.trimStart().startsWith('--') ? line : `-- ${line}`))
         .join('\n');
-      return `-- Guarded: \`versioned-sessions migrate\` runs this only when needed. To adopt an existing table in the sqlite3 shell, uncomment it if its guard does not hold.\n${commented}`;
+      return `-- Guarded: \`versioned-sessions migrate\` runs this only when needed. To adopt an existing table in the ${tool}, uncomment it if its guard does not hold.\n${commented}`;
     })
     .join('\n\n');
 }
@@ -70,15 +70,18 @@ function forSqliteShell(sql: string): string {
  * All migrations as one script for the dialect's own tool, each headed by its id and the checksum
  * the runner records for it.
  */
-export function migrationScript(dialect: Dialect, migrations: readonly RenderedMigration[]): string {
+export function migrationScript(dialect: Dialect, migrations: readonly RenderedMigration[], names?: ResolvedNames): string {
   const parts = migrations.map((migration) => {
     const header = `-- ==== versioned-sessions migration ${migration.id} (sha256 ${migration.checksum}) ====\n`;
-    if (dialect === 'sqlite') return `${header}${forSqliteShell(migration.sql)}\n`;
+    if (dialect === 'sqlite') return `${header}${withoutGuardedStatements(migration.sql, 'sqlite3 shell')}\n`;
+    if (dialect === 'mysql') return `${header}${withoutGuardedStatements(migration.sql, 'mysql client')}\n`;
     // Each file ends its own batch, so the next file never runs inside the previous one's batch.
     const trailer = dialect === 'mssql' && !/^[ \t]*go[ \t]*(?:--.*)?$/im.test(lastLine(migration.sql)) ? 'GO\n' : '';
     return header + migration.sql + trailer;
   });
-  return parts.join('\n');
+  // MySQL migrations name their tables unqualified; the runner applies them in the configured database.
+  const use = dialect === 'mysql' && names !== undefined && names.schema !== null ? `USE \`${names.schema}\`;\n\n` : '';
+  return use + parts.join('\n');
 }
 
 function lastLine(text: string): string {

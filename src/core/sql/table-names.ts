@@ -78,6 +78,7 @@ export const MAX_IDENTIFIER_LENGTH: Readonly<Record<Dialect, number>> = Object.f
   postgres: 63,
   mssql: 128,
   sqlite: 128,
+  mysql: 64,
 });
 
 /** The dialect's conventional names, used for whatever the caller does not configure. */
@@ -107,6 +108,12 @@ export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.fr
       createdAt: 'created_at',
       updatedAt: 'updated_at',
     },
+  },
+  mysql: {
+    schema: null,
+    table: 'sessions',
+    processedTable: 'processed_operations',
+    columns: { key: 'key', state: 'state', data: 'data', version: 'version', createdAt: 'created_at', updatedAt: 'updated_at' },
   },
   mssql: {
     schema: 'dbo',

@@ -1,0 +1,30 @@
+-- versioned-sessions 0002 (MySQL / MariaDB): adopts an existing sessions table. Adds the version column
+-- (existing rows start at 0), the time columns, and a unique index on the key when the table has none
+-- (the store's race-free create relies on it). Columns and rows already there are left as they are.
+-- MySQL has no ADD COLUMN IF NOT EXISTS (MariaDB has), so each step carries a guard comment that the
+-- migration runner (`versioned-sessions migrate`, or migrate() from versioned-sessions/migrations)
+-- evaluates against information_schema right before the step: skip-if-column-exists <table> <column>
+-- and skip-if-unique <table> <column>. The mysql client cannot evaluate guards: `versioned-sessions
+-- print --dialect mysql` comments the guarded steps out, so its script runs on a new database.
+-- Existing rows get the epoch as their times, then the current UTC time; the store writes both times
+-- explicitly on every insert.
+
+-- versioned-sessions:skip-if-column-exists $(SessionsTable) $(VersionColumn)
+ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(VersionColumn)` INT NOT NULL DEFAULT 0;
+
+-- versioned-sessions:skip-if-column-exists $(SessionsTable) $(CreatedAtColumn)
+ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(CreatedAtColumn)` DATETIME(3) NOT NULL DEFAULT '1970-01-01 00:00:00.000';
+
+-- versioned-sessions:skip-if-column-exists $(SessionsTable) $(UpdatedAtColumn)
+ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(UpdatedAtColumn)` DATETIME(3) NOT NULL DEFAULT '1970-01-01 00:00:00.000';
+
+UPDATE `$(SessionsTable)`
+   SET `$(CreatedAtColumn)` = UTC_TIMESTAMP(3)
+ WHERE `$(CreatedAtColumn)` = '1970-01-01 00:00:00.000';
+
+UPDATE `$(SessionsTable)`
+   SET `$(UpdatedAtColumn)` = UTC_TIMESTAMP(3)
+ WHERE `$(UpdatedAtColumn)` = '1970-01-01 00:00:00.000';
+
+-- versioned-sessions:skip-if-unique $(SessionsTable) $(KeyColumn)
+CREATE UNIQUE INDEX `ux_$(SessionsTable)_$(KeyColumn)` ON `$(SessionsTable)` (`$(KeyColumn)`);
