@@ -6,25 +6,16 @@
 -- evaluates against information_schema right before the step: skip-if-column-exists <table> <column>
 -- and skip-if-unique <table> <column>. The mysql client cannot evaluate guards: `versioned-sessions
 -- print --dialect mysql` comments the guarded steps out, so its script runs on a new database.
--- Existing rows get the epoch as their times, then the current UTC time; the store writes both times
--- explicitly on every insert.
+-- Existing rows get the current UTC time as both times; the store writes both explicitly on every insert.
 
 -- versioned-sessions:skip-if-column-exists $(SessionsTable) $(VersionColumn)
 ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(VersionColumn)` INT NOT NULL DEFAULT 0;
 
 -- versioned-sessions:skip-if-column-exists $(SessionsTable) $(CreatedAtColumn)
-ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(CreatedAtColumn)` DATETIME(3) NOT NULL DEFAULT '1970-01-01 00:00:00.000';
+ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(CreatedAtColumn)` DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3));
 
 -- versioned-sessions:skip-if-column-exists $(SessionsTable) $(UpdatedAtColumn)
-ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(UpdatedAtColumn)` DATETIME(3) NOT NULL DEFAULT '1970-01-01 00:00:00.000';
-
-UPDATE `$(SessionsTable)`
-   SET `$(CreatedAtColumn)` = UTC_TIMESTAMP(3)
- WHERE `$(CreatedAtColumn)` = '1970-01-01 00:00:00.000';
-
-UPDATE `$(SessionsTable)`
-   SET `$(UpdatedAtColumn)` = UTC_TIMESTAMP(3)
- WHERE `$(UpdatedAtColumn)` = '1970-01-01 00:00:00.000';
+ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(UpdatedAtColumn)` DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3));
 
 -- versioned-sessions:skip-if-unique $(SessionsTable) $(KeyColumn)
 CREATE UNIQUE INDEX `ux_$(SessionsTable)_$(KeyColumn)` ON `$(SessionsTable)` (`$(KeyColumn)`);

@@ -10,6 +10,11 @@ CREATE TABLE IF NOT EXISTS `$(ProcessedTable)` (
   session_version INT NULL,
   session_snapshot LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   commit_token VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NULL,
-  processed_at DATETIME(3) NOT NULL,
+  processed_at DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3)),
   INDEX `ix_$(ProcessedTable)_processed_at` (processed_at)
 ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+
+-- A processed-operations table made elsewhere, under this name, is kept by CREATE TABLE IF NOT EXISTS;
+-- this read fails (1054, naming the column) when it lacks a column the store uses, so the migration
+-- fails instead of leaving a table the store cannot write.
+SELECT processed_at, commit_token, session_snapshot, session_version, session_key, id FROM `$(ProcessedTable)` WHERE 1 = 0;

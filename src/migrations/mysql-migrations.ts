@@ -119,7 +119,7 @@ export function mysqlMigrationAdapter(given: MysqlMigrationPool, database: strin
         lock = name;
         await client.query(
           `CREATE TABLE IF NOT EXISTS ${quote(trackingTable)} (id VARCHAR(255) NOT NULL PRIMARY KEY, checksum CHAR(64) NOT NULL, ` +
-            'applied_at DATETIME(3) NOT NULL) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
+            'applied_at DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3))) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
         );
         const recorded: { id: string; checksum: string }[] = [];
         const guardHolds = async (guard: SqliteGuard): Promise<boolean> =>
