@@ -4,14 +4,15 @@
 -- Idempotent: safe to run again.
 -- The key is VARBINARY: compared byte for byte, so '+52…A' and '+52…a' are two sessions and a trailing
 -- space is part of the key (a utf8mb4_*_ci column would merge the first pair, and every PAD SPACE
--- collation, utf8mb4_bin included, the second). The data is JSON as utf8mb4 text with a JSON_VALID
--- check (enforced by MariaDB 10.2+ and MySQL 8.0.16+). Times are DATETIME(3) in UTC: the store writes
+-- collation, utf8mb4_bin included, the second). The data is JSON as utf8mb4 text, byte for byte what the
+-- store wrote; it carries no JSON_VALID check: MariaDB's refuses documents nested deeper than 32 levels
+-- and MySQL's deeper than 100, which the store accepts. Times are DATETIME(3) in UTC: the store writes
 -- UTC_TIMESTAMP(3), which no session time_zone changes. The defaults are for rows written by other code;
 -- expression defaults need MariaDB 10.2+ or MySQL 8.0.13+.
 CREATE TABLE IF NOT EXISTS `$(SessionsTable)` (
   `$(KeyColumn)` VARBINARY(1020) NOT NULL PRIMARY KEY,
   `$(StateColumn)` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
-  `$(DataColumn)` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT ('{}') CHECK (JSON_VALID(`$(DataColumn)`)),
+  `$(DataColumn)` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT ('{}'),
   `$(VersionColumn)` INT NOT NULL DEFAULT 0,
   `$(CreatedAtColumn)` DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3)),
   `$(UpdatedAtColumn)` DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3))

@@ -17,5 +17,6 @@ ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(CreatedAtColumn)` DATETIME(3) NOT N
 -- versioned-sessions:skip-if-column-exists $(SessionsTable) $(UpdatedAtColumn)
 ALTER TABLE `$(SessionsTable)` ADD COLUMN `$(UpdatedAtColumn)` DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3));
 
+-- An index name is scoped to its table in MySQL, so a fixed one fits every configured name's length.
 -- versioned-sessions:skip-if-unique $(SessionsTable) $(KeyColumn)
-CREATE UNIQUE INDEX `ux_$(SessionsTable)_$(KeyColumn)` ON `$(SessionsTable)` (`$(KeyColumn)`);
+CREATE UNIQUE INDEX `ux_versioned_sessions_key` ON `$(SessionsTable)` (`$(KeyColumn)`);

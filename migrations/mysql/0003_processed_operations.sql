@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS `$(ProcessedTable)` (
   session_snapshot LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL,
   commit_token VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin NULL,
   processed_at DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3)),
-  INDEX `ix_$(ProcessedTable)_processed_at` (processed_at)
+  INDEX `ix_processed_at` (processed_at)
 ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 
 -- A processed-operations table made elsewhere, under this name, is kept by CREATE TABLE IF NOT EXISTS;

@@ -59,7 +59,7 @@ interface PromisePool extends PromiseConnection {
  * const options: MysqlSessionStoreOptions = { pool, database: 'bot', table: 'sessions' };
  * ```
  */
-export interface MysqlSessionStoreOptions extends Omit<TableOptions, 'schema'> {
+export interface MysqlSessionStoreOptions extends TableOptions {
   /**
    * The caller's `mysql2` pool (recommended; `mysql2` or `mysql2/promise`), or one connection. The
    * store never ends it. A write that returns its row, and an update with an `idempotencyKey`, runs as
@@ -68,7 +68,8 @@ export interface MysqlSessionStoreOptions extends Omit<TableOptions, 'schema'> {
    */
   readonly pool: MysqlQueryable;
   /**
-   * The database holding the tables (`migrate` and the CLI call it `schema`).
+   * The database holding the tables; `schema` is accepted as its other name, the one `migrate` and the
+   * CLI (`--schema`) use.
    * @defaultValue the connection's current database (the one in its URL)
    */
   readonly database?: string;
@@ -162,8 +163,13 @@ export class MysqlSessionStore extends SqlSessionStore<MysqlStatement> {
       throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection (mysql.createPool(…) from mysql2 or mysql2/promise).');
     }
     const { database, pool: given, ...tableOptions } = options;
-    const schema = database === undefined ? undefined : validateIdentifier('mysql', 'database', database);
-    const names = resolveNames('mysql', { ...tableOptions, ...(schema === undefined ? {} : { schema }) });
+    if (database !== undefined) {
+      validateIdentifier('mysql', 'database', database);
+      if (tableOptions.schema !== undefined && tableOptions.schema !== database) {
+        throw new InvalidArgumentError('database', `"${database}" differs from schema "${String(tableOptions.schema)}": they name the same database; give one.`);
+      }
+    }
+    const names = resolveNames('mysql', { ...tableOptions, ...(database === undefined ? {} : { schema: database }) });
     const pooled = isPoolLike(given);
     const pool = promiseApi<PromisePool>(given);
     // Only a single connection needs the queue; a pool gives each transaction a connection of its own.

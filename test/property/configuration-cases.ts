@@ -6,7 +6,6 @@ import fc from 'fast-check';
 import { it, expect } from 'vitest';
 import { MAX_IDENTIFIER_LENGTH } from '../../src/core/sql/table-names.js';
 import { InvalidArgumentError, SessionRepository, withRetry, withSessionRetry } from '../../src/index.js';
-import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { uniqueName } from '../support/names.js';
 import type { DialectTarget } from '../conformance/target.js';
 import { anyIdentifier, identifierIsValid } from './arbitraries.js';
@@ -79,10 +78,10 @@ export function defineConfigurationCases(target: DialectTarget): void {
             return;
           }
           unwrap(constructed);
-          // A real table under the generated names, in a schema of this test's own (PostgreSQL) or
+          // A real table under the generated names, in a schema of this test's own (PostgreSQL, MySQL) or
           // dropped afterwards from this test's own file (SQLite).
           const ownOptions: Record<string, unknown> = { ...options };
-          if (target.dialect === 'postgres') ownOptions['schema'] = uniqueName('vsp');
+          if (target.dialect === 'postgres' || target.dialect === 'mysql') ownOptions['schema'] = uniqueName('vsp');
           try {
             await connection.migrate(ownOptions);
             const repository = new SessionRepository({ store: connection.newStore(ownOptions) });
@@ -119,39 +118,31 @@ export function defineConfigurationCases(target: DialectTarget): void {
     );
     try {
       await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])),
-          anyValue,
-          async (name, value) => {
-            connection.statements.length = 0;
-            const options = { ...fixture.tableOptions };
-            let constructed: unknown;
-            try {
-              constructed =
-                name === 'pool'
-                  ? new PostgresSessionStore({ ...options, pool: value } as never)
-                  : connection.newStore({ ...options, [name]: value });
-            } catch (error) {
-              constructed = error;
-            }
-            // null, like undefined, means the default.
-            const valid =
-              name === 'busyTimeoutMs'
-                ? value === undefined ||
-                  value === null ||
-                  (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
-                : name === 'wal'
-                  ? value === undefined || typeof value === 'boolean'
-                  : false;
-            if (valid) {
-              expect(constructed).not.toBeInstanceOf(Error);
-            } else {
-              expect(constructed).toBeInstanceOf(InvalidArgumentError);
-              expect((constructed as InvalidArgumentError).argument).toBe(name);
-              expect(connection.statements).toEqual([]);
-            }
-          },
-        ),
+        fc.asyncProperty(fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])), anyValue, async (name, value) => {
+          connection.statements.length = 0;
+          const options = { ...fixture.tableOptions };
+          let constructed: unknown;
+          try {
+            constructed =
+              name === 'pool' ? fixture.newStore({ ...options, pool: value }) : connection.newStore({ ...options, [name]: value });
+          } catch (error) {
+            constructed = error;
+          }
+          // null, like undefined, means the default.
+          const valid =
+            name === 'busyTimeoutMs'
+              ? value === undefined || value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+              : name === 'wal'
+                ? value === undefined || typeof value === 'boolean'
+                : false;
+          if (valid) {
+            expect(constructed).not.toBeInstanceOf(Error);
+          } else {
+            expect(constructed).toBeInstanceOf(InvalidArgumentError);
+            expect((constructed as InvalidArgumentError).argument).toBe(name);
+            expect(connection.statements).toEqual([]);
+          }
+        }),
         { numRuns: RUNS },
       );
     } finally {
