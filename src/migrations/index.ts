@@ -1,7 +1,7 @@
 /**
  * versioned-sessions/migrations: applies the packaged SQL migrations from code, reports their status,
- * and renders them for psql, sqlcmd or the sqlite3 shell. No database driver is loaded: pass your own
- * pool or database handle.
+ * and renders them for psql, sqlcmd, the mysql client or the sqlite3 shell. No database driver is
+ * loaded: pass your own pool or database handle.
  *
  * @example
  * ```ts
@@ -199,8 +199,9 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
 
 /**
  * Applies the pending packaged migrations, each in its own transaction with its tracking row, under
- * the dialect's migration lock (`pg_advisory_xact_lock`, `BEGIN IMMEDIATE`, `sp_getapplock`), so
- * concurrent callers apply each migration once. Running it again is a no-op; running it after the same
+ * the dialect's migration lock (`pg_advisory_xact_lock`, `BEGIN IMMEDIATE`, `sp_getapplock`,
+ * `GET_LOCK()`), so concurrent callers apply each migration once. MySQL commits DDL statement by
+ * statement: there a migration is recorded once its statements have succeeded. Running it again is a no-op; running it after the same
  * SQL was applied by hand re-applies the idempotent files and records them.
  *
  * @throws InvalidArgumentError for a bad option (nothing is touched).
@@ -254,7 +255,7 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
 
 /**
  * Renders every packaged migration for `options` as one script for the dialect's own tool
- * (`psql -f`, `sqlcmd -i`, the sqlite3 shell). Each migration is headed by its id and checksum.
+ * (`psql -f`, `sqlcmd -i`, `mysql`, the sqlite3 shell). Each migration is headed by its id and checksum.
  *
  * @throws InvalidArgumentError for a bad dialect or name.
  * @example

@@ -1,6 +1,6 @@
 /**
  * The packaged migrations rendered for one configuration: the SQL the runner applies, its checksum,
- * and the script `print` hands to psql, sqlcmd or the sqlite3 shell.
+ * and the script `print` hands to psql, sqlcmd, mysql or the sqlite3 shell.
  *
  * @module
  */
