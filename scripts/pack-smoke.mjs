@@ -60,10 +60,26 @@ try {
   // pg from the registry (or the npm cache). better-sqlite3 is linked from this checkout's own install:
   // a fresh install compiles it from source (prebuilt binaries cannot be downloaded here), minutes of CI,
   // so no install script needs to run (--ignore-scripts).
-  const peers = [`pg@${manifest.devDependencies.pg}`, `mysql2@${manifest.devDependencies.mysql2}`, join(root, 'node_modules', 'better-sqlite3')];
+  const peers = [
+    `pg@${manifest.devDependencies.pg}`,
+    `mysql2@${manifest.devDependencies.mysql2}`,
+    join(root, 'node_modules', 'better-sqlite3'),
+  ];
   const started = Date.now();
-  const install = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', join(work, packed.filename), ...peers]);
-  check(`npm install of the tarball with pg, mysql2 and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`, install.code === 0, install.output);
+  const install = run('npm', [
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--prefer-offline',
+    '--ignore-scripts',
+    join(work, packed.filename),
+    ...peers,
+  ]);
+  check(
+    `npm install of the tarball with pg, mysql2 and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`,
+    install.code === 0,
+    install.output,
+  );
   if (install.code !== 0) throw new Error('the install failed; nothing else can be checked');
 
   const help = bin(['--help']);
@@ -120,9 +136,20 @@ try {
     check('npx versioned-sessions migrate --dialect mysql: VERSIONED_SESSIONS_MYSQL_URL is not set', false);
   } else {
     const suffix = randomBytes(4).toString('hex');
-    const names = ['--table', `vs_pack_${suffix}`, '--processed-table', `vs_pack_processed_${suffix}`, '--tracking-table', `vs_pack_migrations_${suffix}`];
+    const names = [
+      '--table',
+      `vs_pack_${suffix}`,
+      '--processed-table',
+      `vs_pack_processed_${suffix}`,
+      '--tracking-table',
+      `vs_pack_migrations_${suffix}`,
+    ];
     const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
-    check('npx versioned-sessions migrate --dialect mysql', mysql.code === 0 && mysql.stdout.includes('3 applied'), mysql.output);
+    check(
+      'npx versioned-sessions migrate --dialect mysql',
+      mysql.code === 0 && mysql.stdout.includes('3 applied'),
+      mysql.output,
+    );
     const versionedMysql = `
       import mysql from 'mysql2/promise';
       import { SessionRepository, isConcurrencyError } from 'versioned-sessions';
@@ -147,7 +174,11 @@ try {
     wrong.username = 'versioned_sessions_nobody';
     wrong.password = secret;
     const refused = bin(['status', '--dialect', 'mysql', '--url', wrong.toString()]);
-    check('a refused mysql:// login fails without echoing the password', refused.code !== 0 && refused.output.length > 0 && !refused.output.includes(secret), refused.output);
+    check(
+      'a refused mysql:// login fails without echoing the password',
+      refused.code !== 0 && refused.output.length > 0 && !refused.output.includes(secret),
+      refused.output,
+    );
   }
 
   const mssql = bin(['print', '--dialect', 'mssql']);

@@ -40,7 +40,7 @@ Names (defaults: the dialect's conventions; use the names your store is configur
 
 const CONNECTION_HELP = `
 Connection:
-  --dialect <mssql|postgres|sqlite|mysql>   the database (required)
+  --dialect <${DIALECT_CHOICES}>   the database (required)
   --url <connection>                  postgres://user@host:5432/db, mssql://user:password@host:1433/db
                                       (or an ADO connection string), mysql://user:password@host:3306/db
                                       (MySQL or MariaDB), or a SQLite file path.
@@ -56,8 +56,14 @@ export interface CommandSpec {
 
 export const COMMANDS = {
   migrate: {
-    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
-    help: `Usage: versioned-sessions migrate --dialect <mssql|postgres|sqlite|mysql> --url <connection> [names]
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      'tracking-table': { type: 'string' },
+    },
+    help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
 records them in the tracking table. Running it again is a no-op.
@@ -69,8 +75,14 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
 `,
   },
   status: {
-    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' }, 'tracking-table': { type: 'string' } },
-    help: `Usage: versioned-sessions status --dialect <mssql|postgres|sqlite|mysql> --url <connection> [names]
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      'tracking-table': { type: 'string' },
+    },
+    help: `Usage: versioned-sessions status --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.
 ${CONNECTION_HELP}
@@ -82,7 +94,7 @@ version; 2 usage error.
   },
   print: {
     options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' } },
-    help: `Usage: versioned-sessions print --dialect <mssql|postgres|sqlite|mysql> [names]
+    help: `Usage: versioned-sessions print --dialect <${DIALECT_CHOICES}> [names]
 
 Writes the migrations rendered for these names to stdout, for a DBA to review and apply:
   versioned-sessions print --dialect mssql > sessions.sql && sqlcmd -i sessions.sql
@@ -90,7 +102,7 @@ Writes the migrations rendered for these names to stdout, for a DBA to review an
   versioned-sessions print --dialect mysql | mysql --user=bot --password bot
 Every file is idempotent; a later "migrate" records them without changing anything.
 
-  --dialect <mssql|postgres|sqlite|mysql>   the database (required)
+  --dialect <${DIALECT_CHOICES}>   the database (required)
 ${NAMES_HELP}
 
 Exit codes: 0 printed; 2 usage error.

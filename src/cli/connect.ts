@@ -19,7 +19,12 @@ export class ConnectionFailure extends Error {
   override name = 'ConnectionFailure';
 }
 
-const DRIVERS: Readonly<Record<Dialect, string>> = { postgres: 'pg', sqlite: 'better-sqlite3', mssql: 'mssql', mysql: 'mysql2' };
+const DRIVERS: Readonly<Record<Dialect, string>> = {
+  postgres: 'pg',
+  sqlite: 'better-sqlite3',
+  mssql: 'mssql',
+  mysql: 'mysql2',
+};
 // The module each dialect loads: mysql2's promise API lives in a subpath.
 const MODULES: Readonly<Record<Dialect, string>> = { ...DRIVERS, mysql: 'mysql2/promise' };
 
@@ -88,11 +93,18 @@ export async function openConnection(
       return { handle: { pool: client as unknown as NonNullable<MigrateOptions['pool']> }, close: () => client.end() };
     }
     if (dialect === 'mysql') {
-      const mysql = driver as { createConnection(config: { uri: string; connectTimeout: number }): Promise<{ end(): Promise<void> }> };
+      const mysql = driver as {
+        createConnection(config: { uri: string; connectTimeout: number }): Promise<{ end(): Promise<void> }>;
+      };
       const connectionHandle = await mysql.createConnection({ uri: connection, connectTimeout: 15_000 });
-      return { handle: { pool: connectionHandle as unknown as NonNullable<MigrateOptions['pool']> }, close: () => connectionHandle.end() };
+      return {
+        handle: { pool: connectionHandle as unknown as NonNullable<MigrateOptions['pool']> },
+        close: () => connectionHandle.end(),
+      };
     }
-    const mssql = driver as { ConnectionPool: new (config: unknown) => { connect(): Promise<unknown>; close(): Promise<unknown> } };
+    const mssql = driver as {
+      ConnectionPool: new (config: unknown) => { connect(): Promise<unknown>; close(): Promise<unknown> };
+    };
     const pool = new mssql.ConnectionPool(mssqlConfig(connection));
     await pool.connect();
     return {

@@ -34,7 +34,6 @@ class UsageError extends Error {
 
 type Values = Record<string, string | boolean | undefined>;
 
-const DIALECTS: readonly string[] = ['mssql', 'postgres', 'sqlite', 'mysql'];
 const COLUMN_FLAGS: readonly [keyof ColumnMap, string][] = [
   ['key', 'key-column'],
   ['state', 'state-column'],
@@ -51,9 +50,9 @@ function text(values: Values, name: string): string | undefined {
 
 function dialectOf(values: Values): Dialect {
   const dialect = text(values, 'dialect');
-  if (dialect === undefined) throw new UsageError('--dialect is required: mssql, postgres, sqlite or mysql.');
-  if (!DIALECTS.includes(dialect)) throw new UsageError(`unknown dialect "${dialect}": use mssql, postgres, sqlite or mysql.`);
-  return dialect as Dialect;
+  if (dialect === undefined) throw new UsageError(`--dialect is required: ${listDialects()}.`);
+  if (!isDialect(dialect)) throw new UsageError(`unknown dialect "${dialect}": use ${listDialects()}.`);
+  return dialect;
 }
 
 function renderOptions(values: Values): RenderOptions {

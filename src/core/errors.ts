@@ -16,16 +16,6 @@ import type { Dialect } from './dialect.js';
  */
 export type SessionOperation = 'updateSession' | 'deleteSession';
 
-/**
- * The SQL dialects the library speaks; {@link MigrationRequiredError.dialect} holds one.
- *
- * @example
- * ```ts
- * const dialect: Dialect = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
- * ```
- */
-export type Dialect = 'mssql' | 'postgres' | 'sqlite' | 'mysql';
-
 const BRAND = Symbol.for('versioned-sessions.error');
 
 /**

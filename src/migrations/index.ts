@@ -130,15 +130,13 @@ export interface MigrationStatus {
   readonly unknown: readonly MigrationInfo[];
 }
 
-const DIALECTS: readonly Dialect[] = ['mssql', 'postgres', 'sqlite', 'mysql'];
-
 function validateDialect(options: unknown): Dialect {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', "expected an object with at least a `dialect` ('mssql', 'postgres', 'sqlite' or 'mysql').");
+    throw new InvalidArgumentError('options', `expected an object with at least a \`dialect\` (${listDialects("'")}).`);
   }
   const dialect = (options as { dialect?: unknown }).dialect;
-  if (typeof dialect !== 'string' || !(DIALECTS as readonly string[]).includes(dialect)) {
-    throw new InvalidArgumentError('dialect', `expected 'mssql', 'postgres', 'sqlite' or 'mysql', got ${JSON.stringify(dialect)}.`);
+  if (!isDialect(dialect)) {
+    throw new InvalidArgumentError('dialect', `expected ${listDialects("'")}, got ${JSON.stringify(dialect)}.`);
   }
   return dialect;
 }
@@ -185,8 +183,12 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
     };
   }
   if (dialect === 'mysql') {
-    if (!hasMethods(options.pool, 'query')) throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection for the mysql dialect.');
-    return { adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable), migrations };
+    if (!hasMethods(options.pool, 'query'))
+      throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection for the mysql dialect.');
+    return {
+      adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable),
+      migrations,
+    };
   }
   if (!hasMethods(options.pool, 'request', 'transaction')) {
     throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');

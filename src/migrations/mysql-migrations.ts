@@ -77,14 +77,23 @@ function promised(pool: MysqlMigrationPool): MysqlMigrationPool {
  * one the tables live in, or `null` for the connection's current database; `trackingTable` is a
  * validated identifier.
  */
-export function mysqlMigrationAdapter(given: MysqlMigrationPool, database: string | null, trackingTable: string): MigrationAdapter {
+export function mysqlMigrationAdapter(
+  given: MysqlMigrationPool,
+  database: string | null,
+  trackingTable: string,
+): MigrationAdapter {
   const pool = promised(given);
   const table = database === null ? quote(trackingTable) : `${quote(database)}.${quote(trackingTable)}`;
   const selectApplied = `SELECT id, checksum, DATE_FORMAT(applied_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS applied_at FROM ${table} ORDER BY id`;
   const toApplied = (rows: Record<string, unknown>[]): AppliedMigration[] =>
-    rows.map((row) => ({ id: String(row['id']), checksum: String(row['checksum']), appliedAt: new Date(String(row['applied_at'])) }));
+    rows.map((row) => ({
+      id: String(row['id']),
+      checksum: String(row['checksum']),
+      appliedAt: new Date(String(row['applied_at'])),
+    }));
   // GET_LOCK names are at most 64 characters and server-wide: one lock per database and tracking table.
-  const lockName = (current: string): string => `versioned-sessions:${sha256(`${current}.${trackingTable}`).slice(0, 40)}`;
+  const lockName = (current: string): string =>
+    `versioned-sessions:${sha256(`${current}.${trackingTable}`).slice(0, 40)}`;
   const connection = pool as MysqlMigrationConnection;
 
   return {
@@ -92,17 +101,19 @@ export function mysqlMigrationAdapter(given: MysqlMigrationPool, database: strin
     trackingLabel: table,
     async readApplied() {
       const present = rowsOf(
-        await connection.query('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?', [
-          database,
-          trackingTable,
-        ]),
+        await connection.query(
+          'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?',
+          [database, trackingTable],
+        ),
       );
       if (present.length === 0) return [];
       return toApplied(rowsOf(await connection.query(selectApplied)));
     },
     async inLockedTransaction(work) {
       const pooled = typeof pool.getConnection === 'function';
-      const client = (pooled ? await (pool.getConnection as () => Promise<PooledConnection>)() : pool) as PooledConnection;
+      const client = (
+        pooled ? await (pool.getConnection as () => Promise<PooledConnection>)() : pool
+      ) as PooledConnection;
       const original = rowsOf(await client.query('SELECT DATABASE() AS name'))[0]?.['name'];
       let lock: string | undefined;
       let reusable = true;
@@ -110,11 +121,16 @@ export function mysqlMigrationAdapter(given: MysqlMigrationPool, database: strin
         // The migrations name their tables unqualified: they are applied in `database`.
         if (database !== null && database !== original) await client.query(`USE ${quote(database)}`);
         const current = database ?? (typeof original === 'string' ? original : null);
-        if (current === null) throw new Error('the connection has no current database: put one in the URL or pass `schema`.');
+        if (current === null)
+          throw new Error('the connection has no current database: put one in the URL or pass `schema`.');
         const name = lockName(current);
-        const acquired = rowsOf(await client.query('SELECT GET_LOCK(?, ?) AS acquired', [name, LOCK_TIMEOUT_SECONDS]))[0]?.['acquired'];
+        const acquired = rowsOf(
+          await client.query('SELECT GET_LOCK(?, ?) AS acquired', [name, LOCK_TIMEOUT_SECONDS]),
+        )[0]?.['acquired'];
         if (Number(acquired) !== 1) {
-          throw new Error(`another migrator has held the lock ${name} for ${LOCK_TIMEOUT_SECONDS} s; try again when it is done.`);
+          throw new Error(
+            `another migrator has held the lock ${name} for ${LOCK_TIMEOUT_SECONDS} s; try again when it is done.`,
+          );
         }
         lock = name;
         await client.query(
@@ -141,10 +157,10 @@ export function mysqlMigrationAdapter(given: MysqlMigrationPool, database: strin
         };
         const result = await work(transaction);
         for (const migration of recorded) {
-          await client.query(`INSERT INTO ${quote(trackingTable)} (id, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`, [
-            migration.id,
-            migration.checksum,
-          ]);
+          await client.query(
+            `INSERT INTO ${quote(trackingTable)} (id, checksum, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))`,
+            [migration.id, migration.checksum],
+          );
         }
         return result;
       } catch (error) {
@@ -154,9 +170,11 @@ export function mysqlMigrationAdapter(given: MysqlMigrationPool, database: strin
         if (lock !== undefined) await client.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => (reusable = false));
         // A pooled connection goes back on the database it came with, or not at all.
         if (reusable && database !== null && database !== original) {
-          await (typeof original === 'string' ? client.query(`USE ${quote(original)}`) : Promise.reject(new Error('no database to return to'))).catch(
-            () => (reusable = false),
-          );
+          await (
+            typeof original === 'string'
+              ? client.query(`USE ${quote(original)}`)
+              : Promise.reject(new Error('no database to return to'))
+          ).catch(() => (reusable = false));
         }
         if (pooled) {
           if (reusable) client.release();

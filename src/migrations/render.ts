@@ -70,7 +70,11 @@ function withoutGuardedStatements(sql: string, tool: string): string {
  * All migrations as one script for the dialect's own tool, each headed by its id and the checksum
  * the runner records for it.
  */
-export function migrationScript(dialect: Dialect, migrations: readonly RenderedMigration[], names?: ResolvedNames): string {
+export function migrationScript(
+  dialect: Dialect,
+  migrations: readonly RenderedMigration[],
+  names?: ResolvedNames,
+): string {
   const parts = migrations.map((migration) => {
     const header = `-- ==== versioned-sessions migration ${migration.id} (sha256 ${migration.checksum}) ====\n`;
     if (dialect === 'sqlite') return `${header}${withoutGuardedStatements(migration.sql, 'sqlite3 shell')}\n`;

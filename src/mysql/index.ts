@@ -7,6 +7,7 @@
  * ```
  * @module versioned-sessions/mysql
  */
-export { MysqlSessionStore, type MysqlQueryable, type MysqlSessionStoreOptions } from './mysql-store.js';
+export { MysqlSessionStore, type MysqlSessionStoreOptions } from './mysql-store.js';
+export type { MysqlConnection, MysqlQueryable } from './mysql-driver.js';
 export { isTransientError } from './mysql-errors.js';
 export type { MysqlQuery, MysqlStatement } from './mysql-statements.js';

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ErrorKind } from '../core/sql-store.js';
+import type { ErrorKind } from '../core/sql/dialect-contract.js';
 
 // ER_DUP_ENTRY.
 const UNIQUE_VIOLATION = 1062;
@@ -71,7 +71,9 @@ export function isTransientError(error: unknown): boolean {
   if (number !== undefined && TRANSIENT_NUMBERS.has(number)) return true;
   if (typeof shape.code === 'string' && TRANSIENT_CODES.has(shape.code)) return true;
   const message = typeof shape.message === 'string' ? shape.message : '';
-  return /Can't add new command when connection is in closed state|Connection lost: The server closed the connection/i.test(message);
+  return /Can't add new command when connection is in closed state|Connection lost: The server closed the connection/i.test(
+    message,
+  );
 }
 
 /**

@@ -17,9 +17,10 @@
  *
  * @module
  */
-import type { SessionStatements } from '../core/sql-store.js';
-import { quoteNames, quoteWith, setList, type QuotedNames } from '../core/sql-text.js';
-import type { ResolvedNames, StoredChanges } from '../core/types.js';
+import type { SessionStatements } from '../core/sql/dialect-contract.js';
+import { quoteNames, quoteWith, setList, type QuotedNames } from '../core/sql/statement-text.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
+import type { StoredChanges } from '../core/session-store.js';
 
 /**
  * One statement and its parameters.
@@ -96,14 +97,22 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
   const selectList = mysqlSelectList(q);
   const byKey = `${q.key} = ?`;
   const versionIs = `COALESCE(${q.version}, 0) = ?`;
-  const selectRow = (key: string, extra = ''): MysqlQuery => ({ sql: `SELECT ${selectList}${extra} FROM ${q.table} WHERE ${byKey}`, values: [key] });
+  const selectRow = (key: string, extra = ''): MysqlQuery => ({
+    sql: `SELECT ${selectList}${extra} FROM ${q.table} WHERE ${byKey}`,
+    values: [key],
+  });
   const columnsOf = (table: string): MysqlStatement => ({
     sql:
       'SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS ' +
       'WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?',
     values: [names.schema, table],
   });
-  const updateStatement = (key: string, changes: StoredChanges, expectedVersion: number | null, extra: string): MysqlStatement => {
+  const updateStatement = (
+    key: string,
+    changes: StoredChanges,
+    expectedVersion: number | null,
+    extra: string,
+  ): MysqlStatement => {
     const values: unknown[] = [];
     const bind = (_name: string, value: unknown): string => {
       values.push(value);
@@ -120,7 +129,10 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     `commit_token, ${isoTime('processed_at')} AS processed_at`;
   return {
     select: (key) => selectRow(key),
-    selectVersion: (key) => ({ sql: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`, values: [key] }),
+    selectVersion: (key) => ({
+      sql: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
+      values: [key],
+    }),
     // A plain INSERT: a concurrent creator's row makes it fail with 1062, which the core reads as
     // "created by someone else". INSERT IGNORE would also turn truncation and NULL coercion into
     // warnings, and ON DUPLICATE KEY UPDATE cannot tell an insert from a no-op under FOUND_ROWS.
@@ -134,11 +146,15 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     update: (key, changes, expectedVersion) => updateStatement(key, changes, expectedVersion, ''),
     // The row read after the write carries the version this write set, under the write's own lock:
     // one less is exactly the version it replaced.
-    observedUpdate: (key, changes) => updateStatement(key, changes, null, `, COALESCE(${q.version}, 0) - 1 AS previous_version`),
+    observedUpdate: (key, changes) =>
+      updateStatement(key, changes, null, `, COALESCE(${q.version}, 0) - 1 AS previous_version`),
     observedDelete: (key) => ({
       sql: `DELETE FROM ${q.table} WHERE ${byKey}`,
       values: [key],
-      before: { sql: `SELECT COALESCE(${q.version}, 0) AS previous_version FROM ${q.table} WHERE ${byKey} FOR UPDATE`, values: [key] },
+      before: {
+        sql: `SELECT COALESCE(${q.version}, 0) AS previous_version FROM ${q.table} WHERE ${byKey} FOR UPDATE`,
+        values: [key],
+      },
     }),
     delete: (key, expectedVersion) =>
       expectedVersion === null
@@ -148,9 +164,15 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
     // Plain INSERTs: a recorded id fails with 1062, which the core reads as "already recorded".
-    insertProcessed: (id) => ({ sql: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES (?, ${NOW})`, values: [id] }),
+    insertProcessed: (id) => ({
+      sql: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES (?, ${NOW})`,
+      values: [id],
+    }),
     selectProcessed: (id) => ({ sql: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = ?`, values: [id] }),
-    selectProcessedRecord: (id) => ({ sql: `SELECT ${processedRecordList} FROM ${q.processedTable} WHERE id = ?`, values: [id] }),
+    selectProcessedRecord: (id) => ({
+      sql: `SELECT ${processedRecordList} FROM ${q.processedTable} WHERE id = ?`,
+      values: [id],
+    }),
     claimProcessed: (id, key, commitToken) => ({
       sql: `INSERT INTO ${q.processedTable} (id, session_key, commit_token, processed_at) VALUES (?, ?, ?, ${NOW})`,
       values: [id, key, commitToken],

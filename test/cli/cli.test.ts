@@ -235,7 +235,9 @@ describe('versioned-sessions CLI: passwords are never echoed', () => {
     ['mysql', `mysql://bot:${password}@127.0.0.1:1/sessions`],
     ['mysql', `mysql://bot:${encodeURIComponent(`${password}@x`)}@no-such-host.invalid:3306/sessions`],
     // A server that answers and refuses the login: the driver's own message, redacted.
-    ...(MYSQL_URL === undefined ? [] : [['mysql', `mysql://versioned_sessions_nobody:${password}@${new URL(MYSQL_URL).host}/test`]]),
+    ...(MYSQL_URL === undefined
+      ? []
+      : [['mysql', `mysql://versioned_sessions_nobody:${password}@${new URL(MYSQL_URL).host}/test`]]),
     ...(mssqlShipped
       ? [
           ['mssql', `mssql://sa:${password}@127.0.0.1:1/sessions?encrypt=false`],
@@ -334,7 +336,11 @@ describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sess
     const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
     await pool.query(`CREATE DATABASE \`${database}\``);
     try {
-      const names = { table: 'SesionesChat', columns: { key: 'Telefono', version: 'Version' }, processedTable: 'procesados' };
+      const names = {
+        table: 'SesionesChat',
+        columns: { key: 'Telefono', version: 'Version' },
+        processedTable: 'procesados',
+      };
       const repository = new SessionRepository({ store: new MysqlSessionStore({ pool, database, ...names }) });
       const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
       expect(error.command).toBe(
@@ -344,9 +350,26 @@ describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sess
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('3 applied, 0 already applied.');
       await repository.verifySchema();
-      const status = await cli(['status', '--dialect', 'mysql', '--schema', database, '--table', 'SesionesChat', '--key-column', 'Telefono', '--version-column', 'Version', '--processed-table', 'procesados'], {
-        VERSIONED_SESSIONS_DATABASE_URL: MYSQL_URL,
-      });
+      const status = await cli(
+        [
+          'status',
+          '--dialect',
+          'mysql',
+          '--schema',
+          database,
+          '--table',
+          'SesionesChat',
+          '--key-column',
+          'Telefono',
+          '--version-column',
+          'Version',
+          '--processed-table',
+          'procesados',
+        ],
+        {
+          VERSIONED_SESSIONS_DATABASE_URL: MYSQL_URL,
+        },
+      );
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('3 applied, 0 pending.');
     } finally {

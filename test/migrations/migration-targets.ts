@@ -140,9 +140,20 @@ export function sqliteMigrationTarget(): MigrationTarget {
 /** Runs `script` through the `mysql` command-line client, as a DBA applying the printed SQL would. */
 function mysqlClient(url: string, script: string): Promise<void> {
   const parsed = new URL(url);
-  const args = ['--host', parsed.hostname, '--port', parsed.port || '3306', '--user', decodeURIComponent(parsed.username), '--batch'];
+  const args = [
+    '--host',
+    parsed.hostname,
+    '--port',
+    parsed.port || '3306',
+    '--user',
+    decodeURIComponent(parsed.username),
+    '--batch',
+  ];
   return new Promise((resolve, reject) => {
-    const child = spawn('mysql', args, { env: { ...process.env, MYSQL_PWD: decodeURIComponent(parsed.password) }, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('mysql', args, {
+      env: { ...process.env, MYSQL_PWD: decodeURIComponent(parsed.password) },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
@@ -159,11 +170,15 @@ export function mysqlMigrationTarget(): MigrationTarget {
   return {
     dialect: 'mysql',
     async availability() {
-      if (url === undefined || url === '') return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
+      if (url === undefined || url === '')
+        return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
       admin = mysql.createPool({ uri: url, connectionLimit: 4 });
       // The suite's raw SQL quotes identifiers with double quotes, as standard SQL does.
       raw = mysql.createPool({ uri: url, connectionLimit: 2 });
-      raw.on('connection', (connection) => void connection.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"));
+      raw.on(
+        'connection',
+        (connection) => void connection.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"),
+      );
       try {
         await admin.query('SELECT 1');
         return { available: true, url: redactUrl(url) };
@@ -187,10 +202,10 @@ export function mysqlMigrationTarget(): MigrationTarget {
         qualified,
         runScript: (sql) => mysqlClient(url!, sql),
         async columns(table) {
-          const [rows] = await pool.query('SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
-            database,
-            table,
-          ]);
+          const [rows] = await pool.query(
+            'SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+            [database, table],
+          );
           return (rows as { column_name: string }[]).map((row) => row.column_name.toLowerCase()).sort();
         },
         async connect() {

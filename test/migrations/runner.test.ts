@@ -18,17 +18,30 @@ import { MysqlSessionStore } from '../../src/mysql/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import { isRequired } from '../support/environment.js';
-import { mysqlMigrationTarget, postgresMigrationTarget, sqliteMigrationTarget, type MigrationPlace, type MigrationTarget } from './migration-targets.js';
+import {
+  mysqlMigrationTarget,
+  postgresMigrationTarget,
+  sqliteMigrationTarget,
+  type MigrationPlace,
+  type MigrationTarget,
+} from './migration-targets.js';
 
 const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations'];
 const TRACKING = 'versioned_sessions_migrations';
 
 function repositoryFor(options: MigrateOptions): SessionRepository {
   const { dialect, pool, database, trackingTable: _tracking, ...names } = options;
-  if (dialect === 'sqlite') return new SessionRepository({ store: new SqliteSessionStore({ database: database as never, ...names }) });
+  if (dialect === 'sqlite')
+    return new SessionRepository({ store: new SqliteSessionStore({ database: database as never, ...names }) });
   if (dialect === 'mysql') {
     const { schema, ...rest } = names;
-    return new SessionRepository({ store: new MysqlSessionStore({ pool: pool as never, ...rest, ...(schema === undefined ? {} : { database: schema }) }) });
+    return new SessionRepository({
+      store: new MysqlSessionStore({
+        pool: pool as never,
+        ...rest,
+        ...(schema === undefined ? {} : { database: schema }),
+      }),
+    });
   }
   return new SessionRepository({ store: new PostgresSessionStore({ pool: pool as never, ...names }) });
 }
@@ -167,7 +180,9 @@ function defineRunnerSuite(target: MigrationTarget): void {
       expect(session).toMatchObject({ state: 'REFRI_ESPERA_SAP', data: { paso: 2 }, version: 0 });
       expect(session!.createdAt.getTime()).toBeGreaterThan(Date.now() - 600_000);
       // The unique key 0002 added is what makes the create race-free; a duplicate is refused.
-      await expect(place.exec(`INSERT INTO ${legacy} ("Telefono") VALUES ('+5215512345678')`)).rejects.toThrow(/unique|duplicate entry/i);
+      await expect(place.exec(`INSERT INTO ${legacy} ("Telefono") VALUES ('+5215512345678')`)).rejects.toThrow(
+        /unique|duplicate entry/i,
+      );
       expect((await repository.getOrCreateSession('+5215512345678')).version).toBe(0);
       expect(await place.columns('SesionesChat')).toEqual([
         'created_at',

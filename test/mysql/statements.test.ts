@@ -6,14 +6,17 @@
  * syntax, parameters only through `?`).
  */
 import { describe, expect, it } from 'vitest';
-import { resolveNames } from '../../src/core/identifiers.js';
-import type { TableOptions } from '../../src/core/types.js';
+import { resolveNames } from '../../src/core/sql/table-names.js';
+import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { renderMigrations } from '../../src/migrations/index.js';
 import { mysqlStatements, type MysqlQuery, type MysqlStatement } from '../../src/mysql/mysql-statements.js';
 
 const KEY = '+5215512345678';
 const HOSTILE = "x'; DROP TABLE `sessions`; --";
-const ADOPTED: TableOptions = { table: 'sesiones_chat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
+const ADOPTED: TableOptions = {
+  table: 'sesiones_chat',
+  columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
+};
 
 /** Every statement the store can send, with representative values. */
 function everyStatement(options: TableOptions, key = KEY): [string, MysqlStatement][] {
@@ -22,7 +25,10 @@ function everyStatement(options: TableOptions, key = KEY): [string, MysqlStateme
     ['select', s.select(key)],
     ['selectVersion', s.selectVersion(key)],
     ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
-    ['update (expectedVersion 3, state and data)', s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3)],
+    [
+      'update (expectedVersion 3, state and data)',
+      s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3),
+    ],
     ['update (expectedVersion 0, no field changed)', s.update(key, {}, 0)],
     ['update (unconditional, data only)', s.update(key, { dataJson: '{"paso":2}' }, null)],
     ['delete (expectedVersion 4)', s.delete(key, 4)],
@@ -54,7 +60,13 @@ function queriesOf(statement: MysqlStatement): [string, MysqlQuery][] {
 function snapshotOf(statements: [string, MysqlStatement][]): string {
   return statements
     .map(([label, statement]) =>
-      [`-- ${label}`, ...queriesOf(statement).map(([step, query]) => `${step === '' ? '' : step === 'before' ? '-- first, in the same transaction (before):\n' : '-- then, in the same transaction (after):\n'}${query.sql};`)].join('\n'),
+      [
+        `-- ${label}`,
+        ...queriesOf(statement).map(
+          ([step, query]) =>
+            `${step === '' ? '' : step === 'before' ? '-- first, in the same transaction (before):\n' : '-- then, in the same transaction (after):\n'}${query.sql};`,
+        ),
+      ].join('\n'),
     )
     .join('\n\n')
     .concat('\n');
@@ -66,17 +78,22 @@ describe('MySQL / MariaDB statements', () => {
   });
 
   it('match the reviewed text for an adopted table in a database of its own', async () => {
-    await expect(snapshotOf(everyStatement({ schema: 'bot', ...ADOPTED }))).toMatchFileSnapshot('./__snapshots__/statements.sesiones_chat.sql');
+    await expect(snapshotOf(everyStatement({ schema: 'bot', ...ADOPTED }))).toMatchFileSnapshot(
+      './__snapshots__/statements.sesiones_chat.sql',
+    );
   });
 
-  it.each(everyStatement({}, HOSTILE))('%s: values travel only as ? parameters, one per placeholder', (_label, statement) => {
-    for (const [, query] of queriesOf(statement)) {
-      expect(query.sql).not.toContain('DROP TABLE');
-      expect(query.sql).not.toContain('wamid');
-      expect(query.sql).not.toContain('2026');
-      expect(query.sql.split('?').length - 1).toBe(query.values.length);
-    }
-  });
+  it.each(everyStatement({}, HOSTILE))(
+    '%s: values travel only as ? parameters, one per placeholder',
+    (_label, statement) => {
+      for (const [, query] of queriesOf(statement)) {
+        expect(query.sql).not.toContain('DROP TABLE');
+        expect(query.sql).not.toContain('wamid');
+        expect(query.sql).not.toContain('2026');
+        expect(query.sql.split('?').length - 1).toBe(query.values.length);
+      }
+    },
+  );
 
   it('uses nothing MySQL 8 lacks: no RETURNING, no IF NOT EXISTS on columns, no MariaDB-only functions', () => {
     for (const [, statement] of everyStatement(ADOPTED)) {
@@ -96,17 +113,26 @@ describe('MySQL / MariaDB statements', () => {
         'WHERE `Telefono` = ? AND COALESCE(`version`, 0) = ?',
     );
     expect(update.values).toEqual(['X', KEY, 7]);
-    expect(update.after?.sql).toMatch(/^SELECT CONVERT\(`Telefono` USING utf8mb4\) AS session_key, .* FROM `sesiones_chat` WHERE `Telefono` = \?$/);
+    expect(update.after?.sql).toMatch(
+      /^SELECT CONVERT\(`Telefono` USING utf8mb4\) AS session_key, .* FROM `sesiones_chat` WHERE `Telefono` = \?$/,
+    );
     // Version 0 is a real version, not "no check".
     expect(s.update(KEY, {}, 0).values).toEqual([KEY, 0]);
     expect(s.update(KEY, {}, null).sql).not.toContain('COALESCE(`version`, 0) = ?');
-    expect(s.delete(KEY, 7)).toEqual({ sql: 'DELETE FROM `sesiones_chat` WHERE `Telefono` = ? AND COALESCE(`version`, 0) = ?', values: [KEY, 7] });
+    expect(s.delete(KEY, 7)).toEqual({
+      sql: 'DELETE FROM `sesiones_chat` WHERE `Telefono` = ? AND COALESCE(`version`, 0) = ?',
+      values: [KEY, 7],
+    });
   });
 
   it('observes a delete by locking the row first (FOR UPDATE), and an update by the version it just set', () => {
     const s = mysqlStatements(resolveNames('mysql', {}));
-    expect(s.observedDelete(KEY).before?.sql).toBe('SELECT COALESCE(`version`, 0) AS previous_version FROM `sessions` WHERE `key` = ? FOR UPDATE');
-    expect(s.observedUpdate(KEY, {}).after?.sql).toContain(', COALESCE(`version`, 0) - 1 AS previous_version FROM `sessions`');
+    expect(s.observedDelete(KEY).before?.sql).toBe(
+      'SELECT COALESCE(`version`, 0) AS previous_version FROM `sessions` WHERE `key` = ? FOR UPDATE',
+    );
+    expect(s.observedUpdate(KEY, {}).after?.sql).toContain(
+      ', COALESCE(`version`, 0) - 1 AS previous_version FROM `sessions`',
+    );
   });
 
   it('reads times as ISO-8601 UTC text and passes olderThan as UTC DATETIME text', () => {
@@ -119,7 +145,9 @@ describe('MySQL / MariaDB statements', () => {
     await expect(renderMigrations({ dialect: 'mysql' })).toMatchFileSnapshot('./__snapshots__/migrations.default.sql');
     const script = renderMigrations({ dialect: 'mysql', schema: 'bot', ...ADOPTED });
     expect(script.startsWith('USE `bot`;\n')).toBe(true);
-    expect(script).toContain('-- Guarded: `versioned-sessions migrate` runs this only when needed. To adopt an existing table in the mysql client');
+    expect(script).toContain(
+      '-- Guarded: `versioned-sessions migrate` runs this only when needed. To adopt an existing table in the mysql client',
+    );
     expect(script).toContain('-- ALTER TABLE `sesiones_chat` ADD COLUMN `version` INT NOT NULL DEFAULT 0;');
     expect(script).toContain('`Telefono` VARBINARY(1020) NOT NULL PRIMARY KEY');
   });

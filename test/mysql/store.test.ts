@@ -25,10 +25,18 @@ if (url === undefined || url === '') {
     const quoted = `\`${database}\``;
 
     /** A fresh, migrated pair of tables in the test database, and a store on `pool`. */
-    async function storeOn(pool: ConstructorParameters<typeof MysqlSessionStore>[0]['pool']): Promise<{ repository: SessionRepository; store: MysqlSessionStore; table: string }> {
+    async function storeOn(
+      pool: ConstructorParameters<typeof MysqlSessionStore>[0]['pool'],
+    ): Promise<{ repository: SessionRepository; store: MysqlSessionStore; table: string }> {
       const table = uniqueName('sessions');
       const names = { table, processedTable: uniqueName('processed') };
-      await migrate({ dialect: 'mysql', pool: admin, schema: database, trackingTable: uniqueName('migrations'), ...names });
+      await migrate({
+        dialect: 'mysql',
+        pool: admin,
+        schema: database,
+        trackingTable: uniqueName('migrations'),
+        ...names,
+      });
       const store = new MysqlSessionStore({ pool, database, ...names });
       return { repository: new SessionRepository({ store }), store, table: `${quoted}.\`${table}\`` };
     }
@@ -53,11 +61,16 @@ if (url === undefined || url === '') {
       expect(await store.touch(PHONE)).toBe(true);
       await expect(repository.touchSession(PHONE)).resolves.toBeUndefined();
       // The trap being avoided: affectedRows counts changed rows under -FOUND_ROWS, and it is 0 here.
-      const [header] = await connection.execute(`UPDATE ${table} SET \`updated_at\` = UTC_TIMESTAMP(3) WHERE \`key\` = ?`, [PHONE]);
+      const [header] = await connection.execute(
+        `UPDATE ${table} SET \`updated_at\` = UTC_TIMESTAMP(3) WHERE \`key\` = ?`,
+        [PHONE],
+      );
       expect((header as { affectedRows: number }).affectedRows).toBe(0);
       expect((await repository.getSession(PHONE))!.updatedAt.toISOString()).toBe('2030-01-01T00:00:00.500Z');
       const session = (await repository.getSession(PHONE))!;
-      await expect(repository.updateSession(PHONE, { state: session.state }, { expectedVersion: session.version })).resolves.toMatchObject({ version: 1 });
+      await expect(
+        repository.updateSession(PHONE, { state: session.state }, { expectedVersion: session.version }),
+      ).resolves.toMatchObject({ version: 1 });
       await connection.query('SET TIMESTAMP = DEFAULT');
     });
 
@@ -78,7 +91,11 @@ if (url === undefined || url === '') {
       const { repository } = await storeOn(admin);
       const key = 'tg:🙂:42';
       await repository.getOrCreateSession(key, { state: 'PAGO_✅', data: { nota: 'año 🧾', kanji: '漢字' } });
-      expect(await repository.getSession(key)).toMatchObject({ key, state: 'PAGO_✅', data: { nota: 'año 🧾', kanji: '漢字' } });
+      expect(await repository.getSession(key)).toMatchObject({
+        key,
+        state: 'PAGO_✅',
+        data: { nota: 'año 🧾', kanji: '漢字' },
+      });
     });
 
     it('writes and reads UTC times whatever the session time_zone and the pool’s timezone and dateStrings', async () => {
@@ -91,7 +108,9 @@ if (url === undefined || url === '') {
       const after = Date.now();
       expect(session.createdAt.getTime()).toBeGreaterThanOrEqual(before - 2000);
       expect(session.createdAt.getTime()).toBeLessThanOrEqual(after + 2000);
-      const [rows] = await admin.query(`SELECT TIMESTAMPDIFF(SECOND, \`created_at\`, UTC_TIMESTAMP()) AS age FROM ${table}`);
+      const [rows] = await admin.query(
+        `SELECT TIMESTAMPDIFF(SECOND, \`created_at\`, UTC_TIMESTAMP()) AS age FROM ${table}`,
+      );
       expect(Math.abs(Number((rows as { age: number }[])[0]!.age))).toBeLessThan(5);
     });
 
@@ -110,7 +129,11 @@ if (url === undefined || url === '') {
       opened.push({ end: () => new Promise<void>((resolve) => pool.end(() => resolve())) });
       const { repository, table } = await storeOn(pool);
       const session = await repository.getOrCreateSession(PHONE, { data: { n: 0 } });
-      const updated = await repository.updateSession(PHONE, { data: { n: 1 } }, { expectedVersion: session.version, idempotencyKey: 'wamid.1' });
+      const updated = await repository.updateSession(
+        PHONE,
+        { data: { n: 1 } },
+        { expectedVersion: session.version, idempotencyKey: 'wamid.1' },
+      );
       expect(updated).toMatchObject({ data: { n: 1 }, version: 1 });
       const connection = await new Promise<mysqlCallback.PoolConnection>((resolve, reject) =>
         pool.getConnection((error, got) => (error ? reject(error) : resolve(got))),
@@ -130,14 +153,20 @@ if (url === undefined || url === '') {
       const { repository } = await storeOn(connection);
       const keys = Array.from({ length: 20 }, (_, index) => `+52155100${String(index).padStart(4, '0')}`);
       await Promise.all(keys.map((key) => repository.getOrCreateSession(key)));
-      const results = await Promise.all(keys.map((key, index) => repository.updateSession(key, { state: 'HECHO' }, { expectedVersion: 0, idempotencyKey: `wamid.${index}` })));
+      const results = await Promise.all(
+        keys.map((key, index) =>
+          repository.updateSession(key, { state: 'HECHO' }, { expectedVersion: 0, idempotencyKey: `wamid.${index}` }),
+        ),
+      );
       expect(results.map((result) => result.version)).toEqual(Array(20).fill(1));
     });
 
     it('refuses a pool as a caller transaction, and a value that is not a mysql2 pool', async () => {
       const { repository } = await storeOn(admin);
       await repository.getOrCreateSession(PHONE);
-      const error = await repository.updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: admin }).catch((e: unknown) => e);
+      const error = await repository
+        .updateSession(PHONE, { state: 'X' }, { expectedVersion: 0, transaction: admin })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as Error).message).toContain('beginTransaction');
       expect(() => new MysqlSessionStore({ pool: {} as never })).toThrow(InvalidArgumentError);

@@ -118,31 +118,39 @@ export function defineConfigurationCases(target: DialectTarget): void {
     );
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])), anyValue, async (name, value) => {
-          connection.statements.length = 0;
-          const options = { ...fixture.tableOptions };
-          let constructed: unknown;
-          try {
-            constructed =
-              name === 'pool' ? fixture.newStore({ ...options, pool: value }) : connection.newStore({ ...options, [name]: value });
-          } catch (error) {
-            constructed = error;
-          }
-          // null, like undefined, means the default.
-          const valid =
-            name === 'busyTimeoutMs'
-              ? value === undefined || value === null || (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
-              : name === 'wal'
-                ? value === undefined || typeof value === 'boolean'
-                : false;
-          if (valid) {
-            expect(constructed).not.toBeInstanceOf(Error);
-          } else {
-            expect(constructed).toBeInstanceOf(InvalidArgumentError);
-            expect((constructed as InvalidArgumentError).argument).toBe(name);
-            expect(connection.statements).toEqual([]);
-          }
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...(target.dialect === 'sqlite' ? ['busyTimeoutMs', 'wal'] : ['pool'])),
+          anyValue,
+          async (name, value) => {
+            connection.statements.length = 0;
+            const options = { ...fixture.tableOptions };
+            let constructed: unknown;
+            try {
+              constructed =
+                name === 'pool'
+                  ? fixture.newStore({ ...options, pool: value })
+                  : connection.newStore({ ...options, [name]: value });
+            } catch (error) {
+              constructed = error;
+            }
+            // null, like undefined, means the default.
+            const valid =
+              name === 'busyTimeoutMs'
+                ? value === undefined ||
+                  value === null ||
+                  (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
+                : name === 'wal'
+                  ? value === undefined || typeof value === 'boolean'
+                  : false;
+            if (valid) {
+              expect(constructed).not.toBeInstanceOf(Error);
+            } else {
+              expect(constructed).toBeInstanceOf(InvalidArgumentError);
+              expect((constructed as InvalidArgumentError).argument).toBe(name);
+              expect(connection.statements).toEqual([]);
+            }
+          },
+        ),
         { numRuns: RUNS },
       );
     } finally {

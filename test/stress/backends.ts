@@ -232,16 +232,21 @@ export async function mysqlBackend(url: string): Promise<StressBackend> {
     applicationName: database,
     async seedKeys(keys, startVersion) {
       for (const key of keys) {
-        await pool.execute(`INSERT INTO ${table} (${tick(c.key)}, ${tick(c.data)}, ${tick(c.version)}) VALUES (?, ?, ?)`, [
-          key,
-          JSON.stringify({ list: [], counter: 0 }),
-          startVersion,
-        ]);
+        await pool.execute(
+          `INSERT INTO ${table} (${tick(c.key)}, ${tick(c.data)}, ${tick(c.version)}) VALUES (?, ?, ?)`,
+          [key, JSON.stringify({ list: [], counter: 0 }), startVersion],
+        );
       }
     },
     async readKeys() {
-      const [rows] = await pool.query(`SELECT CONVERT(${tick(c.key)} USING utf8mb4) AS k, ${tick(c.data)} AS d, ${tick(c.version)} AS v FROM ${table}`);
-      return (rows as { k: string; d: string; v: number }[]).map((row) => ({ key: row.k, version: Number(row.v), data: JSON.parse(row.d) as StoredKey['data'] }));
+      const [rows] = await pool.query(
+        `SELECT CONVERT(${tick(c.key)} USING utf8mb4) AS k, ${tick(c.data)} AS d, ${tick(c.version)} AS v FROM ${table}`,
+      );
+      return (rows as { k: string; d: string; v: number }[]).map((row) => ({
+        key: row.k,
+        version: Number(row.v),
+        data: JSON.parse(row.d) as StoredKey['data'],
+      }));
     },
     async terminateBackend() {
       const [rows] = await pool.query(

@@ -67,7 +67,10 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
   const mysqlUrl = values['mysql-url'] ?? process.env['VERSIONED_SESSIONS_MYSQL_URL'];
   const given = (value: string | undefined): value is string => value !== undefined && value !== '';
   // SQL Server and MySQL join the default run when a connection is given.
-  const backends = (values.backends ?? ['sqlite', 'postgres', ...(given(mssqlUrl) ? ['mssql'] : []), ...(given(mysqlUrl) ? ['mysql'] : [])].join(','))
+  const backends = (
+    values.backends ??
+    ['sqlite', 'postgres', ...(given(mssqlUrl) ? ['mssql'] : []), ...(given(mysqlUrl) ? ['mysql'] : [])].join(',')
+  )
     .split(',')
     .map((name) => name.trim());
   for (const name of backends) {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { maskKey } from '../../src/core/mask.js';
+import { maskKey } from '../../src/core/observability/key-mask.js';
 import { mssqlBackend, mysqlBackend, postgresBackend, sqliteBackend, type StressBackend } from './backends.js';
 import { checkHistory, formatVerdict, type CheckResult } from './checker.js';
 import { startCuttingProxy, type CuttingProxy } from './cutting-proxy.js';

@@ -30,7 +30,13 @@ const base: Omit<ScenarioOptions, 'backend' | 'keyMode'> = {
   ...(pgUrl === undefined ? {} : { pgUrl }),
   ...(mssqlUrl === undefined ? {} : { mssqlUrl }),
   ...(mysqlUrl === undefined ? {} : { mysqlUrl }),
-  library: { core: lib('index'), sqlite: lib('sqlite'), postgres: lib('postgres'), mssql: lib('mssql'), mysql: lib('mysql') },
+  library: {
+    core: lib('index'),
+    sqlite: lib('sqlite'),
+    postgres: lib('postgres'),
+    mssql: lib('mssql'),
+    mysql: lib('mysql'),
+  },
   workerFile: fileURLToPath(new URL('./stress-worker.mjs', import.meta.url)),
   seed: 20_261_128,
 };
@@ -118,23 +124,26 @@ else
       );
     });
   });
-});
 
 const mysqlTitle = 'stress: MySQL / MariaDB with connections ended by KILL CONNECTION';
-if (mysqlUrl === undefined || mysqlUrl === '') describeUnavailable('mysql', mysqlTitle, 'VERSIONED_SESSIONS_MYSQL_URL is not set');
-else describe(mysqlTitle, () => {
-  it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
-    const report = await runScenario({ ...base, backend: 'mysql', keyMode, cuts: 0 });
-    expectValid(report);
-    expectContention(report);
-    expect(report.kills).toBeGreaterThan(0);
-    // A killed connection fails its statement with a transient error: with idempotency keys the
-    // operation is retried and the key resolves whether it had committed.
-    if (report.idempotent) expect(report.transientRetries).toBeGreaterThan(0);
-    else expect(report.result.operations.info).toBeGreaterThan(0);
-  });
+if (mysqlUrl === undefined || mysqlUrl === '')
+  describeUnavailable('mysql', mysqlTitle, 'VERSIONED_SESSIONS_MYSQL_URL is not set');
+else
+  describe(mysqlTitle, () => {
+    it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
+      const report = await runScenario({ ...base, backend: 'mysql', keyMode, cuts: 0 });
+      expectValid(report);
+      expectContention(report);
+      expect(report.kills).toBeGreaterThan(0);
+      // A killed connection fails its statement with a transient error: with idempotency keys the
+      // operation is retried and the key resolves whether it had committed.
+      if (report.idempotent) expect(report.transientRetries).toBeGreaterThan(0);
+      else expect(report.result.operations.info).toBeGreaterThan(0);
+    });
 
-  it('negative control: with the version check off the checker reports lost updates', async () => {
-    expectLostUpdates(await runScenario({ ...base, backend: 'mysql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }));
+    it('negative control: with the version check off the checker reports lost updates', async () => {
+      expectLostUpdates(
+        await runScenario({ ...base, backend: 'mysql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }),
+      );
+    });
   });
-});

@@ -25,8 +25,15 @@ async function openStore() {
     const { default: mysql } = await import('mysql2/promise');
     const { MysqlSessionStore } = await import('../.tmp/lib/mysql.mjs');
     const { schema, ...tableOptions } = connection.tableOptions;
-    const pool = mysql.createPool({ uri: connection.location, connectionLimit: workerData.poolSize ?? Math.min(tasks, 5) });
-    const store = new MysqlSessionStore({ pool, ...tableOptions, ...(schema === undefined ? {} : { database: schema }) });
+    const pool = mysql.createPool({
+      uri: connection.location,
+      connectionLimit: workerData.poolSize ?? Math.min(tasks, 5),
+    });
+    const store = new MysqlSessionStore({
+      pool,
+      ...tableOptions,
+      ...(schema === undefined ? {} : { database: schema }),
+    });
     return { store, close: () => pool.end() };
   }
   if (connection.dialect === 'mssql') {

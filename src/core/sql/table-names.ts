@@ -81,40 +81,25 @@ export const MAX_IDENTIFIER_LENGTH: Readonly<Record<Dialect, number>> = Object.f
   mysql: 64,
 });
 
+// PostgreSQL, SQLite and MySQL share lower snake case; only their schema differs.
+const SNAKE_CASE_NAMES: Omit<ResolvedNames, 'schema'> = {
+  table: 'sessions',
+  processedTable: 'processed_operations',
+  columns: {
+    key: 'key',
+    state: 'state',
+    data: 'data',
+    version: 'version',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  },
+};
+
 /** The dialect's conventional names, used for whatever the caller does not configure. */
 export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.freeze({
-  postgres: {
-    schema: 'public',
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: {
-      key: 'key',
-      state: 'state',
-      data: 'data',
-      version: 'version',
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-    },
-  },
-  sqlite: {
-    schema: null,
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: {
-      key: 'key',
-      state: 'state',
-      data: 'data',
-      version: 'version',
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-    },
-  },
-  mysql: {
-    schema: null,
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: { key: 'key', state: 'state', data: 'data', version: 'version', createdAt: 'created_at', updatedAt: 'updated_at' },
-  },
+  postgres: { schema: 'public', ...SNAKE_CASE_NAMES },
+  sqlite: { schema: null, ...SNAKE_CASE_NAMES },
+  mysql: { schema: null, ...SNAKE_CASE_NAMES },
   mssql: {
     schema: 'dbo',
     table: 'Sessions',

@@ -1,7 +1,7 @@
 import mysql from 'mysql2/promise';
-import { resolveNames } from '../../../src/core/identifiers.js';
-import { SessionRepository } from '../../../src/core/repository.js';
-import type { TableOptions } from '../../../src/core/types.js';
+import { resolveNames } from '../../../src/core/sql/table-names.js';
+import { SessionRepository } from '../../../src/core/repository/repository.js';
+import type { TableOptions } from '../../../src/core/sql/table-names.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { MysqlSessionStore } from '../../../src/mysql/index.js';
 import { redactUrl, type Availability } from '../../support/environment.js';
@@ -22,14 +22,22 @@ export function mysqlStoreOptions(tableOptions: Record<string, unknown>): Record
  * (both UTC). Keys and ids come back from VARBINARY columns as Buffers; the suite compares text.
  */
 function toParameter(value: unknown): unknown {
-  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) ? value.replace('T', ' ').replace('Z', '') : value;
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)
+    ? value.replace('T', ' ').replace('Z', '')
+    : value;
 }
 
 function toText(row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(row).map(([column, value]) => [column, Buffer.isBuffer(value) ? value.toString('utf8') : value]));
+  return Object.fromEntries(
+    Object.entries(row).map(([column, value]) => [column, Buffer.isBuffer(value) ? value.toString('utf8') : value]),
+  );
 }
 
-async function execOn(connection: mysql.Pool | mysql.PoolConnection, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+async function execOn(
+  connection: mysql.Pool | mysql.PoolConnection,
+  sql: string,
+  params: unknown[] = [],
+): Promise<Record<string, unknown>[]> {
   const [result] = await connection.query(sql, params.map(toParameter));
   return Array.isArray(result) ? (result as Record<string, unknown>[]).map(toText) : [];
 }
@@ -54,7 +62,8 @@ export function mysqlTarget(): DialectTarget {
     dialect: 'mysql',
     async availability(): Promise<Availability> {
       const configured = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
-      if (configured === undefined || configured === '') return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
+      if (configured === undefined || configured === '')
+        return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
       url = configured;
       try {
         await connect().query('SELECT 1');
@@ -82,7 +91,8 @@ export function mysqlTarget(): DialectTarget {
         connection: { dialect: 'mysql', location: url!, tableOptions },
         exec: (sql, params) => execOn(client, sql, params),
         quote,
-        newStore: (storeOptions) => new MysqlSessionStore({ pool: client, ...mysqlStoreOptions(storeOptions) } as never),
+        newStore: (storeOptions) =>
+          new MysqlSessionStore({ pool: client, ...mysqlStoreOptions(storeOptions) } as never),
         table: `${quote(names.schema!)}.${quote(names.table)}`,
         placeholder: () => '?',
       };
