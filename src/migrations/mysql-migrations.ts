@@ -48,6 +48,9 @@ interface PooledConnection extends MysqlMigrationConnection {
   destroy(): void;
 }
 
+// Database, table, column and global-privilege access denied: a right the login lacks.
+const ACCESS_DENIED = new Set([1044, 1142, 1143, 1227]);
+
 // How long a second migrator waits for the first before failing.
 const LOCK_TIMEOUT_SECONDS = 120;
 
@@ -99,6 +102,13 @@ export function mysqlMigrationAdapter(
   return {
     dialect: 'mysql',
     trackingLabel: table,
+    missingRight(error, stage) {
+      const errno = typeof error === 'object' && error !== null ? (error as { errno?: unknown }).errno : undefined;
+      if (typeof errno !== 'number' || !ACCESS_DENIED.has(errno)) return undefined;
+      return stage === 'read'
+        ? `SELECT on ${table}`
+        : `CREATE, ALTER, INDEX, SELECT, INSERT, UPDATE and DELETE on ${database === null ? 'the database' : quote(database)}.*`;
+    },
     async readApplied() {
       const present = rowsOf(
         await connection.query(

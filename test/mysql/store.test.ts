@@ -174,3 +174,37 @@ if (url === undefined || url === '') {
     });
   });
 }
+
+describe.skipIf(url === undefined || url === '')('MySQL migrations under a login without DDL rights', () => {
+  it('stop with insufficient-privilege naming the rights, and record nothing', async () => {
+    const admin = mysql.createPool({ uri: url!, connectionLimit: 2 });
+    const database = uniqueName('vsp');
+    const user = uniqueName('vs_app').slice(0, 32);
+    try {
+      await admin.query(`CREATE DATABASE \`${database}\``);
+      await admin.query(`CREATE USER '${user}'@'%'`);
+      await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${database}\`.* TO '${user}'@'%'`);
+      const login = new URL(url!);
+      login.username = user;
+      login.pathname = `/${database}`;
+      const app = mysql.createPool({ uri: login.toString(), connectionLimit: 2 });
+      try {
+        const error = await migrate({ dialect: 'mysql', pool: app }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ name: 'MigrationError', reason: 'insufficient-privilege' });
+        expect((error as { missingRight?: string }).missingRight).toBe(
+          'CREATE, ALTER, INDEX, SELECT, INSERT, UPDATE and DELETE on the database.*',
+        );
+        const [tables] = await admin.query('SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [
+          database,
+        ]);
+        expect(tables).toEqual([]);
+      } finally {
+        await app.end();
+      }
+    } finally {
+      await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    }
+  });
+});
