@@ -5,23 +5,16 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 import { DIALECTS } from '../core/dialect.js';
+import { COLUMN_FLAGS } from '../core/sql/table-names.js';
 
 const DIALECT_CHOICES = DIALECTS.join('|');
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** The flags naming the tables and columns, the same as `migrateCommand()` writes. */
-export const NAME_OPTIONS = {
-  schema: { type: 'string' },
-  table: { type: 'string' },
-  'key-column': { type: 'string' },
-  'state-column': { type: 'string' },
-  'data-column': { type: 'string' },
-  'version-column': { type: 'string' },
-  'created-at-column': { type: 'string' },
-  'updated-at-column': { type: 'string' },
-  'processed-table': { type: 'string' },
-} as const satisfies Options;
+export const NAME_OPTIONS: Options = Object.fromEntries(
+  ['schema', 'table', ...Object.values(COLUMN_FLAGS), 'processed-table'].map((flag) => [flag, { type: 'string' }]),
+);
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 

@@ -189,7 +189,8 @@ export class InvalidArgumentError extends VersionedSessionError {
   }
 }
 
-function hasName(error: unknown, name: string): boolean {
+/** Whether `error` is an object whose `name` is `name`: a brand that holds across two copies of the library. */
+export function hasName(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
 

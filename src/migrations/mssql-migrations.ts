@@ -6,6 +6,7 @@
  */
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { splitTsqlBatches } from './tsql-batches.js';
+import { sharedAttempt } from '../core/sql/transaction.js';
 
 /**
  * The result shape of `mssql`'s `query`.
@@ -104,11 +105,10 @@ IF OBJECT_ID(@table, N'U') IS NULL
   );`;
 
   // A pool that is not connected yet is connected once, however many calls are waiting for it.
-  let connecting: Promise<unknown> | undefined;
+  const connect = sharedAttempt(async () => pool.connect?.());
   const ready = async (): Promise<void> => {
     if (pool.connected !== false || pool.connect === undefined) return;
-    connecting ??= pool.connect().finally(() => (connecting = undefined));
-    await connecting;
+    await connect();
   };
 
   return {

@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
-import { runTransaction } from '../core/sql/transaction.js';
+import { runTransaction, sharedAttempt } from '../core/sql/transaction.js';
 import { classifyMssqlError } from './mssql-errors.js';
 import type { MssqlParameterType, MssqlStatement } from './mssql-statements.js';
 
@@ -152,16 +152,6 @@ function toDriverType(sql: MssqlTypes, type: MssqlParameterType): unknown {
     case 'DateTime2':
       return sql.DateTime2(type.scale);
   }
-}
-
-/** Runs `start` once for every caller; a failed attempt is forgotten, so the next call starts again. */
-function sharedAttempt<T>(start: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () =>
-    (pending ??= start().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    }));
 }
 
 /** The last result set of a batch: the store's batches end with the SELECT that reports. */

@@ -53,7 +53,7 @@ export function isPostgresQueryable(value: unknown): value is PostgresQueryable 
  * A `pg.Pool` hands out a client per transaction; a `pg.Client` or a checked-out `PoolClient` is one
  * connection, on which the store must queue its work around its transactions.
  */
-export function isPostgresPool(value: PostgresQueryable): value is PostgresPool {
+export function isPostgresPool(value: object): value is PostgresPool {
   return (
     typeof (value as Partial<PostgresPool>).connect === 'function' &&
     typeof (value as Partial<PostgresPool>).totalCount === 'number'

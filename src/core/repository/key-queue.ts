@@ -13,10 +13,11 @@
  * @module
  */
 import type { Session } from '../session.js';
+import { ConnectionQueue } from '../sql/transaction.js';
 
 interface KeyEntry {
-  /** Settles when the last queued operation for the key has finished. */
-  tail: Promise<void>;
+  /** The key's operations, one after another. */
+  readonly queue: ConnectionQueue;
   /** Operations queued or running for the key. */
   pending: number;
   /** The session this process last wrote for the key, while operations are queued. */
@@ -62,21 +63,16 @@ export class KeyQueue {
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { tail: Promise.resolve(), pending: 0, session: undefined };
+      entry = { queue: new ConnectionQueue(), pending: 0, session: undefined };
       this.entries.set(key, entry);
     }
     entry.pending++;
-    const previous = entry.tail;
-    let release!: () => void;
-    entry.tail = new Promise<void>((resolve) => (release = resolve));
     try {
-      await previous;
-      return await task();
+      return await entry.queue.run(task);
     } catch (error) {
       entry.session = undefined;
       throw error;
     } finally {
-      release();
       entry.pending--;
       if (entry.pending === 0 && this.entries.get(key) === entry) this.entries.delete(key);
     }

@@ -13,11 +13,11 @@ import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
 import { resolveMetrics } from '../observability/metrics.js';
 import {
-  registerObserver,
+  registerReporter,
   reportConflict,
   reportDuplicate,
   reportObservedConflict,
-  type Observer,
+  type Reporter,
 } from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
@@ -59,7 +59,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
   readonly lockingMode: LockingMode;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
-  private readonly observer: Observer;
+  private readonly reporter: Reporter;
 
   /**
    * Checks the options; nothing is read or written until the first call.
@@ -91,7 +91,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     this.maxDataLength = maxDataLength;
     this.lockingMode = resolveLockingMode(options.lockingMode, store);
     const hooks = validateHooks(options.hooks);
-    this.observer = {
+    this.reporter = {
       logger: this.logger,
       maskKey: (key) => this.maskKey(key),
       dialect: store.dialect,
@@ -99,7 +99,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
       hooks: hooks === undefined ? [] : [hooks],
       metrics: resolveMetrics(options.metrics),
     };
-    registerObserver(this, this.observer);
+    registerReporter(this, this.reporter);
   }
 
   /**
@@ -197,7 +197,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
             observed: null,
           };
     if (observed !== null)
-      reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
+      reportObservedConflict(this.reporter, { operation: 'updateSession', key, ...observed, startedAt });
     // A write inside the caller's transaction is not committed yet: it must not serve another read.
     if (outcome.status === 'done' && transaction === undefined) {
       const session = this.toSession(outcome.value);
@@ -210,15 +210,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
         return this.toSession(outcome.value);
       case 'duplicate': {
         const duplicate = duplicateOperation<TData>(this, 'updateSession', key, idempotencyKey!, outcome.processed);
-        reportDuplicate(this.observer, {
-          operation: 'updateSession',
-          key,
-          idempotencyKey: idempotencyKey!,
-          maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
-          expectedVersion,
-          actualVersion: duplicate.committedVersion,
-          startedAt,
-        });
+        reportDuplicate(this.reporter, duplicate, { expectedVersion, startedAt });
         throw new DuplicateOperationError(duplicate);
       }
       case 'missing':
@@ -245,7 +237,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
     if (observed !== null)
-      reportObservedConflict(this.observer, { operation: 'deleteSession', key, ...observed, startedAt });
+      reportObservedConflict(this.reporter, { operation: 'deleteSession', key, ...observed, startedAt });
     switch (outcome.status) {
       case 'done':
         return true;
@@ -349,7 +341,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
       actualVersion,
       operation,
     });
-    reportConflict(this.observer, {
+    reportConflict(this.reporter, {
       operation,
       key,
       expectedVersion,

@@ -50,10 +50,11 @@ export async function runTransaction<T>(control: TransactionControl, work: () =>
 }
 
 /**
- * Runs async operations on one connection one after another. A single connection (a better-sqlite3
- * database, a `pg.Client`) has one transaction state: without the queue, a statement of a second
- * operation issued between two awaits of an open transaction would become part of it, and commit or
- * roll back with it.
+ * Runs async operations one after another, each once every one queued before it has settled (a
+ * failure does not stop the queue). A single connection (a better-sqlite3 database, a `pg.Client`)
+ * has one transaction state: without the queue, a statement of a second operation issued between two
+ * awaits of an open transaction would become part of it, and commit or roll back with it. The per-key
+ * queue and the SQLite migration runner order their work with it too.
  */
 export class ConnectionQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -64,4 +65,17 @@ export class ConnectionQueue {
     this.tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/**
+ * Runs `start` once for every caller that arrives while it is pending (a pool's connect(), a driver's
+ * import); a failed attempt is forgotten, so the next call starts again.
+ */
+export function sharedAttempt<T>(start: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= start().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
 }
