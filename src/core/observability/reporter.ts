@@ -7,6 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hasSubscribers, publish } from './diagnostics.js';
 import type { Dialect } from '../dialect.js';
+import { describeConflict } from '../errors.js';
 import { callHooks, hasHook, type SessionEvent, type SessionEventContext, type SessionHooks } from './hooks.js';
 import type { LockingMode } from '../repository/locking-mode.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
@@ -197,9 +198,7 @@ export function reportObservedConflict(
   reporter: Reporter,
   conflict: { operation: string; key: string; expectedVersion: number; actualVersion: number; startedAt: number },
 ): void {
-  const message =
-    `Concurrency conflict detected for ${reporter.maskKey(conflict.key)}. Expected version: ${conflict.expectedVersion}. ` +
-    `Actual version: ${conflict.actualVersion}. Another writer updated this session first (${conflict.operation}).`;
+  const message = `${describeConflict({ ...conflict, maskedKey: reporter.maskKey(conflict.key) })}.`;
   reportConflict(reporter, { ...conflict, enforced: false, message });
 }
 

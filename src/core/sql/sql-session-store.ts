@@ -7,7 +7,7 @@
  * @module
  */
 import type { Dialect } from '../dialect.js';
-import { MigrationRequiredError } from '../errors.js';
+import { MigrationRequiredError, VersionedSessionError } from '../errors.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
@@ -135,7 +135,9 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
       const existing = await this.read(key);
       if (existing !== null) return existing;
     }
-    throw new Error('A session row was deleted three times while it was being created; giving up.');
+    throw new VersionedSessionError(
+      'A session row was deleted three times while it was being created; giving up (retry the call).',
+    );
   }
 
   async update(

@@ -1,10 +1,24 @@
 /**
  * The pieces every SQL driver uses to run the store's own transactions: begin/commit/rollback around
  * the work, and a queue for a single shared connection, on which an operation that is not part of a
- * transaction must never run while one is open.
+ * transaction must never run while one is open; and the check of a caller's transaction.
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * A caller's transaction (`options.transaction`) as the driver's handle when `isUsable` accepts it;
+ * otherwise an `InvalidArgumentError` on `options.transaction` that says what to pass (`expected`).
+ */
+export function adoptedTransaction<THandle>(
+  transaction: unknown,
+  isUsable: (value: unknown) => value is THandle,
+  expected: string,
+): THandle {
+  if (!isUsable(transaction)) throw new InvalidArgumentError('options.transaction', expected);
+  return transaction;
+}
 
 /** The dialect's statements that open and close a transaction on one connection. */
 export interface TransactionStatements<TStatement> {
