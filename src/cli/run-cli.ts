@@ -165,10 +165,7 @@ async function runCommand(command: CommandName, values: Values, io: CliIo): Prom
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
  *
- * @example
- * ```ts
- * process.exitCode = await runCli(['print', '--dialect', 'postgres'], { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env });
- * ```
+ * @internal
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;

@@ -26,7 +26,7 @@ import { resolvePolicy, retryDelay, sleep, type RetryOptions, type RetryPolicy }
 import type { Session, SessionChanges } from '../session.js';
 import { validateKey } from '../repository/input-validation.js';
 
-export { retryDelay, type JitterStrategy, type RetryOptions } from './retry-policy.js';
+export type { JitterStrategy, RetryOptions } from './retry-policy.js';
 
 /**
  * Options of {@link withSessionRetry}.
@@ -184,17 +184,20 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
   fn: (session: Session<TData>) => Promise<T>,
   options: SessionRetryOptions<TData> & { readonly idempotencyKey?: string | undefined } = {},
 ): Promise<T | IdempotentResult<T, TData>> {
+  // Every check first: nothing is read or written for a call with a bad argument.
   validateKey(key);
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
-  const once =
-    options.idempotencyKey === undefined
-      ? undefined
-      : idempotentAttempts<T, TData>(repository, key, options.idempotencyKey);
-  const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'expected an object (or nothing).');
+  }
+  const idempotencyKey =
+    options.idempotencyKey === undefined ? undefined : validateKey(options.idempotencyKey, 'idempotencyKey');
   if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
     throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
   }
   const createIfMissing = options.createIfMissing ?? true;
+  const once = idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData>(repository, key, idempotencyKey);
+  const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
   const reporter = reporterForSession(repository, options);
   const startedAt = performance.now();
   const queue = keyQueueOf(repository);
