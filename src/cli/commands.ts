@@ -45,15 +45,18 @@ export interface CommandSpec {
   readonly help: string;
 }
 
+/** The options of the commands that connect to a database (migrate, status). */
+const CONNECTED_OPTIONS: Options = {
+  ...HELP,
+  ...NAME_OPTIONS,
+  dialect: { type: 'string' },
+  url: { type: 'string' },
+  'tracking-table': { type: 'string' },
+};
+
 export const COMMANDS = {
   migrate: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
+    options: CONNECTED_OPTIONS,
     help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
@@ -66,13 +69,7 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
 `,
   },
   status: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
+    options: CONNECTED_OPTIONS,
     help: `Usage: versioned-sessions status --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.

@@ -80,33 +80,29 @@ export const MAX_IDENTIFIER_LENGTH: Readonly<Record<Dialect, number>> = Object.f
   sqlite: 128,
 });
 
+// PostgreSQL and SQLite share the snake_case conventions; only their schema differs.
+const SNAKE_CASE_NAMES = {
+  table: 'sessions',
+  processedTable: 'processed_operations',
+  columns: {
+    key: 'key',
+    state: 'state',
+    data: 'data',
+    version: 'version',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  },
+} as const;
+
 /** The dialect's conventional names, used for whatever the caller does not configure. */
 export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.freeze({
   postgres: {
     schema: 'public',
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: {
-      key: 'key',
-      state: 'state',
-      data: 'data',
-      version: 'version',
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-    },
+    ...SNAKE_CASE_NAMES,
   },
   sqlite: {
     schema: null,
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: {
-      key: 'key',
-      state: 'state',
-      data: 'data',
-      version: 'version',
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-    },
+    ...SNAKE_CASE_NAMES,
   },
   mssql: {
     schema: 'dbo',
