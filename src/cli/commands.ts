@@ -3,13 +3,16 @@
  *
  * @module
  */
-import type { ParseArgsConfig } from 'node:util';
 import { DIALECTS } from '../core/dialect.js';
 import { COLUMN_FLAGS } from '../core/sql/table-names.js';
 
 const DIALECT_CHOICES = DIALECTS.join('|');
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/**
+ * Options in the shape `node:util` `parseArgs` takes. Declared here rather than taken from
+ * `ParseArgsConfig`, whose option type the declaration build cannot name.
+ */
+type Options = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>;
 
 /** The flags naming the tables and columns, the same as `migrateCommand()` writes. */
 export const NAME_OPTIONS: Options = Object.fromEntries(
