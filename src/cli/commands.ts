@@ -3,25 +3,21 @@
  *
  * @module
  */
-import type { ParseArgsConfig } from 'node:util';
 import { DIALECTS } from '../core/dialect.js';
+import { COLUMN_FLAGS } from '../core/sql/table-names.js';
 
 const DIALECT_CHOICES = DIALECTS.join('|');
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/**
+ * Options in the shape `node:util` `parseArgs` takes. Declared here rather than taken from
+ * `ParseArgsConfig`, whose option type the declaration build cannot name.
+ */
+type Options = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>;
 
 /** The flags naming the tables and columns, the same as `migrateCommand()` writes. */
-export const NAME_OPTIONS = {
-  schema: { type: 'string' },
-  table: { type: 'string' },
-  'key-column': { type: 'string' },
-  'state-column': { type: 'string' },
-  'data-column': { type: 'string' },
-  'version-column': { type: 'string' },
-  'created-at-column': { type: 'string' },
-  'updated-at-column': { type: 'string' },
-  'processed-table': { type: 'string' },
-} as const satisfies Options;
+export const NAME_OPTIONS: Options = Object.fromEntries(
+  ['schema', 'table', ...Object.values(COLUMN_FLAGS), 'processed-table'].map((flag) => [flag, { type: 'string' }]),
+);
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 
@@ -54,15 +50,18 @@ export interface CommandSpec {
   readonly help: string;
 }
 
+/** The options of the commands that connect to a database (migrate, status). */
+const CONNECTED_OPTIONS: Options = {
+  ...HELP,
+  ...NAME_OPTIONS,
+  dialect: { type: 'string' },
+  url: { type: 'string' },
+  'tracking-table': { type: 'string' },
+};
+
 export const COMMANDS = {
   migrate: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
+    options: CONNECTED_OPTIONS,
     help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
@@ -75,13 +74,7 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
 `,
   },
   status: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
+    options: CONNECTED_OPTIONS,
     help: `Usage: versioned-sessions status --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.

@@ -7,6 +7,7 @@
 import { hasErrorNumber } from '../mssql/mssql-errors.js';
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { splitTsqlBatches } from './tsql-batches.js';
+import { sharedAttempt } from '../core/sql/transaction.js';
 
 // The permission was denied on an object (229) or column (230), CREATE TABLE permission denied (262),
 // the user does not have permission to perform this action (297, 15247).
@@ -109,11 +110,10 @@ IF OBJECT_ID(@table, N'U') IS NULL
   );`;
 
   // A pool that is not connected yet is connected once, however many calls are waiting for it.
-  let connecting: Promise<unknown> | undefined;
+  const connect = sharedAttempt(async () => pool.connect?.());
   const ready = async (): Promise<void> => {
     if (pool.connected !== false || pool.connect === undefined) return;
-    connecting ??= pool.connect().finally(() => (connecting = undefined));
-    await connecting;
+    await connect();
   };
 
   return {

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { VersionedSessionError } from '../core/errors.js';
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
-import { runTransaction } from '../core/sql/transaction.js';
+import { adoptedTransaction, runTransaction, sharedAttempt } from '../core/sql/transaction.js';
 import { classifyMssqlError } from './mssql-errors.js';
 import type { MssqlParameterType, MssqlStatement } from './mssql-statements.js';
 
@@ -135,11 +135,12 @@ async function importMssql(): Promise<MssqlTypes> {
   try {
     loaded = (await import('mssql')) as { default?: unknown };
   } catch (error) {
-    throw new Error('MssqlSessionStore needs the "mssql" package: npm install mssql', { cause: error });
+    throw new VersionedSessionError('MssqlSessionStore needs the "mssql" package: npm install mssql', { cause: error });
   }
   const types = loaded.default ?? loaded;
-  if (!isMssqlTypes(types))
-    throw new Error('The installed "mssql" package does not export NVarChar, Int and DateTime2.');
+  if (!isMssqlTypes(types)) {
+    throw new VersionedSessionError('The installed "mssql" package does not export NVarChar, Int and DateTime2.');
+  }
   return types;
 }
 
@@ -152,16 +153,6 @@ function toDriverType(sql: MssqlTypes, type: MssqlParameterType): unknown {
     case 'DateTime2':
       return sql.DateTime2(type.scale);
   }
-}
-
-/** Runs `start` once for every caller; a failed attempt is forgotten, so the next call starts again. */
-function sharedAttempt<T>(start: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () =>
-    (pending ??= start().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    }));
 }
 
 /** The last result set of a batch: the store's batches end with the SELECT that reports. */
@@ -212,14 +203,12 @@ export class MssqlDriver implements SqlDriver<MssqlStatement, MssqlTransaction> 
   }
 
   adoptTransaction(transaction: unknown): MssqlTransaction {
-    if (!isTransaction(transaction)) {
-      throw new InvalidArgumentError(
-        'options.transaction',
-        'expected an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), ' +
-          'not the pool: a pool runs each request outside your transaction.',
-      );
-    }
-    return transaction;
+    return adoptedTransaction(
+      transaction,
+      isTransaction,
+      'expected an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), ' +
+        'not the pool: a pool runs each request outside your transaction.',
+    );
   }
 
   classifyError(error: unknown): ErrorKind {

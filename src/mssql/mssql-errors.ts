@@ -75,10 +75,7 @@ function raisedByStatement(error: DriverErrorShape): boolean {
 /**
  * Classifies an `mssql` error for the shared core.
  *
- * @example
- * ```ts
- * classifyMssqlError(error) === 'unique-violation'; // 2627 or 2601 anywhere in the batch's errors
- * ```
+ * @internal
  */
 export function classifyMssqlError(error: unknown): ErrorKind {
   const errors = relatedErrors(error);

@@ -104,10 +104,7 @@ function batch(...statements: string[]): string {
 /**
  * Builds the SQL Server statements for one store's names.
  *
- * @example
- * ```ts
- * const statements = mssqlStatements(resolveNames('mssql', { table: 'SesionesChat' }));
- * ```
+ * @internal
  */
 export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlStatement> {
   const q = quoteNames(names, quote);

@@ -4,7 +4,7 @@ import { SessionRepository } from '../../../src/core/repository/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
 import { MssqlSessionStore } from '../../../src/mssql/index.js';
-import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { reachDatabase, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
@@ -58,29 +58,22 @@ export function mssqlTarget(): DialectTarget {
   return {
     dialect: 'mssql',
     async availability(): Promise<Availability> {
-      const configured = process.env['VERSIONED_SESSIONS_MSSQL_URL'];
-      if (configured !== undefined && configured !== '') {
-        connectionString = configured;
-      } else {
-        const runtime = await containerRuntimeAvailable();
-        if (!runtime.ok)
-          return { available: false, reason: `VERSIONED_SESSIONS_MSSQL_URL is not set and ${runtime.reason}` };
-        const { MSSQLServerContainer } = await import('@testcontainers/mssqlserver');
-        const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest')
-          .acceptLicense()
-          .start();
-        stopContainer = () => container.stop();
-        connectionString = `${container.getConnectionUri()};TrustServerCertificate=true`;
-      }
-      try {
-        await exec('SELECT 1 AS ok');
-      } catch (error) {
-        return {
-          available: false,
-          reason: `cannot connect to ${redactUrl(connectionString)}: ${(error as Error).message}`,
-        };
-      }
-      return { available: true, url: redactUrl(connectionString) };
+      const reached = await reachDatabase(
+        'VERSIONED_SESSIONS_MSSQL_URL',
+        async () => {
+          const { MSSQLServerContainer } = await import('@testcontainers/mssqlserver');
+          const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest')
+            .acceptLicense()
+            .start();
+          return { url: `${container.getConnectionUri()};TrustServerCertificate=true`, stop: () => container.stop() };
+        },
+        async (reachedUrl) => {
+          connectionString = reachedUrl;
+          await exec('SELECT 1 AS ok');
+        },
+      );
+      stopContainer = reached.stop;
+      return reached.availability;
     },
     async createFixture(options: FixtureOptions = {}): Promise<Fixture> {
       const client = await connect();
