@@ -7,26 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMES, resolveNames } from '../../src/core/sql/table-names.js';
 import { loadMigrationTemplates, renderTemplate, templateVariables } from '../../src/migrations/templates.js';
 import { splitBatches } from '../conformance/targets/mssql.js';
+import { runAsSqlcmd } from './support/tsql-texts.js';
 
 const templates = loadMigrationTemplates('mssql');
 const ADOPTED = resolveNames('mssql', {
   table: 'SesionesChat',
   columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp', version: 'Version' },
 });
-
-/** What sqlcmd does with a file: collect `:setvar` definitions, then substitute `$(Name)` (names are case-insensitive). */
-function runAsSqlcmd(script: string): string {
-  const variables = new Map<string, string>();
-  const body = script.replace(/^:setvar[ \t]+(\S+)[ \t]+(\S+)[ \t]*\r?\n/gim, (_line, name: string, value: string) => {
-    variables.set(name.toLowerCase(), value);
-    return '';
-  });
-  return body.replace(/\$\(([^)]+)\)/g, (_placeholder, name: string) => {
-    const value = variables.get(name.toLowerCase());
-    if (value === undefined) throw new Error(`'${name}' scripting variable not defined.`);
-    return value;
-  });
-}
 
 describe('SQL Server migrations', () => {
   it('are the three expected files, in order', () => {

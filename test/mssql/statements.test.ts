@@ -5,45 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveNames } from '../../src/core/sql/table-names.js';
-import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from '../../src/mssql/mssql-statements.js';
+import { ADOPTED, everyStatement, KEY } from './support/tsql-texts.js';
 
-const KEY = '+5215512345678';
 const HOSTILE = "x'; DROP TABLE [dbo].[Sessions]; --";
-const ADOPTED: TableOptions = {
-  table: 'SesionesChat',
-  columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
-};
-
-/** Every statement the store can send, with representative values. */
-function everyStatement(options: TableOptions, key = KEY): [string, MssqlStatement][] {
-  const s = mssqlStatements(resolveNames('mssql', options));
-  return [
-    ['select', s.select(key)],
-    ['selectVersion', s.selectVersion(key)],
-    ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
-    [
-      'update (expectedVersion 3, state and data)',
-      s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3),
-    ],
-    ['update (expectedVersion 0, no field changed)', s.update(key, {}, 0)],
-    ['update (unconditional, data only)', s.update(key, { dataJson: '{"paso":2}' }, null)],
-    ['delete (expectedVersion 4)', s.delete(key, 4)],
-    ['delete (unconditional)', s.delete(key, null)],
-    ['observedUpdate (state and data)', s.observedUpdate(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' })],
-    ['observedDelete', s.observedDelete(key)],
-    ['touch', s.touch(key)],
-    ['sessionColumns', s.sessionColumns()],
-    ['processedColumns', s.processedColumns()],
-    ['insertProcessed', s.insertProcessed('wamid.A')],
-    ['selectProcessed', s.selectProcessed('wamid.A')],
-    ['deleteProcessedBefore', s.deleteProcessedBefore(new Date('2026-01-01T00:00:00.000Z'))],
-    ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],
-    ['claimProcessed', s.claimProcessed('wamid.A', '+5215512345678', '00000000-0000-4000-8000-000000000000')],
-    ['recordProcessed', s.recordProcessed('wamid.A', '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}')],
-    ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
-  ];
-}
 
 function describeType(type: MssqlParameterType): string {
   if (type.type === 'NVarChar') return `NVarChar(${type.length})`;
