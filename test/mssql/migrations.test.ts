@@ -3,11 +3,14 @@
  * every variable it uses, with the store's default names), renders to runnable T-SQL for configured
  * names, and guards every change with a catalog check so running it again changes nothing.
  */
+import sql from 'mssql';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMES, resolveNames } from '../../src/core/sql/table-names.js';
+import { isMigrationError, migrate } from '../../src/migrations/index.js';
+import { MSSQL_MIGRATION_LOCK_TIMEOUT_MS } from '../../src/migrations/mssql-migrations.js';
 import { loadMigrationTemplates, renderTemplate, templateVariables } from '../../src/migrations/templates.js';
 import { splitBatches } from '../conformance/targets/mssql.js';
-import { runAsSqlcmd } from './support/tsql-texts.js';
+import { recordingMigrationPool, runAsSqlcmd } from './support/tsql-texts.js';
 
 const templates = loadMigrationTemplates('mssql');
 const ADOPTED = resolveNames('mssql', {
@@ -95,5 +98,53 @@ describe('SQL Server migrations', () => {
         expect(rendered.split('\n')).toHaveLength(template.split('\n').length);
       }
     }
+  });
+});
+
+describe('SQL Server migration runner', () => {
+  const lockNotGranted = (): Error => {
+    // As mssql reports a THROW from the batch: a RequestError whose info is the server's error token.
+    const token = Object.assign(new Error('versioned-sessions: another migrator holds the migration lock.'), {
+      info: { number: 51001, state: 1, class: 16, procName: '', lineNumber: 5 },
+    });
+    return new sql.RequestError(token as never, 'EREQUEST');
+  };
+
+  it('runs each migration without the pool\u2019s request timeout, with every lock wait bounded, and sets the wait back before the connection returns', async () => {
+    const { pool, events } = recordingMigrationPool();
+    await migrate({ dialect: 'mssql', pool });
+    const transactions = events.filter((event) => event.startsWith('transaction'));
+    expect(transactions.length).toBe(templates.length + 1);
+    expect(new Set(transactions)).toEqual(new Set(['transaction {"requestTimeout":0}']));
+    const takeLock = events.find((event) => event.includes('sp_getapplock'))!;
+    expect(takeLock).toContain(`SET LOCK_TIMEOUT ${MSSQL_MIGRATION_LOCK_TIMEOUT_MS};`);
+    expect(takeLock).toContain(`@LockTimeout = ${MSSQL_MIGRATION_LOCK_TIMEOUT_MS};`);
+    expect(takeLock).not.toContain('@LockTimeout = -1');
+    // Every commit is preceded by the reset of the lock wait.
+    events.forEach((event, index) => {
+      if (event === 'commit') expect(events[index - 1]).toBe('SET LOCK_TIMEOUT -1;');
+    });
+  });
+
+  it('reports a migration lock held past the wait as MigrationError locked, applying nothing and resetting the wait', async () => {
+    const { pool, events } = recordingMigrationPool((text) =>
+      text.includes('sp_getapplock') ? lockNotGranted() : undefined,
+    );
+    const error = await migrate({ dialect: 'mssql', pool }).catch((caught: unknown) => caught);
+    expect(isMigrationError(error)).toBe(true);
+    expect(error).toMatchObject({ reason: 'locked', migrationId: '0001_create_sessions', dialect: 'mssql' });
+    expect((error as Error).message).toContain(
+      'Another migrator has held the migration lock of [dbo].[VersionedSessionsMigrations] for 60 s',
+    );
+    expect((error as Error).message).toContain('run migrate again');
+    const rollback = events.indexOf('rollback');
+    expect(events.slice(rollback - 1, rollback + 1)).toEqual(['SET LOCK_TIMEOUT -1;', 'rollback']);
+    expect(events.some((event) => event.includes('CREATE TABLE [dbo].[Sessions]'))).toBe(false);
+  });
+
+  it('passes any other failure of the lock batch through as it is', async () => {
+    const other = new sql.RequestError('Login timeout', 'ETIMEOUT');
+    const { pool } = recordingMigrationPool((text) => (text.includes('sp_getapplock') ? other : undefined));
+    await expect(migrate({ dialect: 'mssql', pool })).rejects.toBe(other);
   });
 });

@@ -80,13 +80,31 @@ export function printedBatches(label: string, options: TableOptions): [string, s
   ]);
 }
 
+/** What a {@link recordingMigrationPool} saw. */
+export interface RecordingMigrationPool {
+  readonly pool: MssqlMigrationPool;
+  /** Every text the runner sent, in order. */
+  readonly sent: string[];
+  /** The same texts with `begin` / `commit` / `rollback` and the transactions' overrides in between. */
+  readonly events: string[];
+}
+
 /**
  * A stand-in `mssql.ConnectionPool` that answers the migration runner the way an empty database would
- * and keeps the tracking rows it is given, recording every text the runner sends.
+ * and keeps the tracking rows it is given, recording every text the runner sends. `fail` may turn a
+ * text into the error the server would raise for it.
  */
-export function recordingMigrationPool(): { pool: MssqlMigrationPool; sent: string[] } {
+export function recordingMigrationPool(
+  fail: (text: string) => Error | undefined = () => undefined,
+): RecordingMigrationPool {
   const sent: string[] = [];
+  const events: string[] = [];
   const tracked: { id: unknown; checksum: unknown }[] = [];
+  const send = (text: string): Error | undefined => {
+    sent.push(text);
+    events.push(text);
+    return fail(text);
+  };
   const request = (): MssqlMigrationRequest => {
     const inputs = new Map<string, unknown>();
     const self: MssqlMigrationRequest = {
@@ -95,7 +113,8 @@ export function recordingMigrationPool(): { pool: MssqlMigrationPool; sent: stri
         return self;
       },
       query(command) {
-        sent.push(command);
+        const error = send(command);
+        if (error !== undefined) return Promise.reject(error);
         if (command.includes('OBJECT_ID(@table'))
           return Promise.resolve({ recordset: [{ id: tracked.length > 0 ? 1 : null }] });
         if (/^\s*INSERT INTO/.test(command)) tracked.push({ id: inputs.get('id'), checksum: inputs.get('checksum') });
@@ -107,19 +126,21 @@ export function recordingMigrationPool(): { pool: MssqlMigrationPool; sent: stri
         return Promise.resolve({ recordset: [] });
       },
       batch(text) {
-        sent.push(text);
-        return Promise.resolve({});
+        const error = send(text);
+        return error === undefined ? Promise.resolve({}) : Promise.reject(error);
       },
     };
     return self;
   };
-  const transaction = () => ({
-    begin: () => Promise.resolve(),
-    commit: () => Promise.resolve(),
-    rollback: () => Promise.resolve(),
-    request,
-  });
-  return { pool: { connected: true, request, transaction }, sent };
+  const step = (name: string) => () => {
+    events.push(name);
+    return Promise.resolve();
+  };
+  const transaction = (overrides?: { requestTimeout?: number }) => {
+    events.push(`transaction ${JSON.stringify(overrides ?? {})}`);
+    return { begin: step('begin'), commit: step('commit'), rollback: step('rollback'), request };
+  };
+  return { pool: { connected: true, request, transaction }, sent, events };
 }
 
 /** Every text the migration runner sends: a first migrate, a second (nothing pending) and a status read. */
