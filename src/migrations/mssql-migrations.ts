@@ -5,6 +5,8 @@
  * @module
  */
 import { hasErrorNumber } from '../mssql/mssql-errors.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
+import { keyColumnProblem } from '../mssql/mssql-key-column.js';
 import {
   MigrationLockTimeoutError,
   type AppliedMigration,
@@ -108,13 +110,21 @@ IF @status = -1 THROW ${LOCK_NOT_GRANTED}, 'versioned-sessions: another migrator
 IF @status < 0 THROW 51000, 'versioned-sessions: sp_getapplock did not grant the migration lock.', 1;`;
 const RESTORE_LOCK_TIMEOUT = 'SET LOCK_TIMEOUT -1;';
 
+// The sessions table's key column as the catalog has it (no row: the table is not there yet).
+const KEY_COLUMN_TYPE =
+  'SELECT DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length, CHARACTER_SET_NAME AS character_set ' +
+  'FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table AND COLUMN_NAME = @column';
+
 /** The SQL Server adapter over the caller's connected pool; names are validated identifiers. */
 export function mssqlMigrationAdapter(
   pool: MssqlMigrationPool,
-  schema: string,
+  names: ResolvedNames,
   trackingTable: string,
 ): MigrationAdapter {
+  const schema = names.schema!;
   const table = `[${schema}].[${trackingTable}]`;
+  const sessionsTable = `[${schema}].[${names.table}]`;
+  const keyColumn = `[${names.columns.key}]`;
   const selectApplied = `SELECT Id AS id, Checksum AS checksum, AppliedAt AS applied_at FROM ${table} ORDER BY Id`;
   const toApplied = (rows: Record<string, unknown>[] | undefined): AppliedMigration[] =>
     (rows ?? []).map((row) => ({
@@ -186,6 +196,25 @@ IF OBJECT_ID(@table, N'U') IS NULL
               .input('checksum', migration.checksum)
               .query(`INSERT INTO ${table} (Id, Checksum) VALUES (@id, @checksum)`)),
           async apply(migration) {
+            // An existing table whose key column cannot be indexed or cannot hold a phone number is
+            // refused before any of its batches runs, with the statement that fixes it.
+            const [column] =
+              (
+                await transaction
+                  .request()
+                  .input('schema', schema)
+                  .input('table', names.table)
+                  .input('column', names.columns.key)
+                  .query(KEY_COLUMN_TYPE)
+              ).recordset ?? [];
+            if (column !== undefined) {
+              const problem = keyColumnProblem(sessionsTable, keyColumn, {
+                dataType: String(column['data_type']),
+                maxLength: typeof column['max_length'] === 'number' ? column['max_length'] : null,
+                characterSet: typeof column['character_set'] === 'string' ? column['character_set'] : null,
+              });
+              if (problem !== undefined) throw new Error(problem.replace(/\.$/, ''));
+            }
             for (const batch of splitTsqlBatches(migration.sql)) {
               for (let run = 0; run < batch.repeat; run++) {
                 try {

@@ -6,11 +6,12 @@
 import sql from 'mssql';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMES, resolveNames } from '../../src/core/sql/table-names.js';
-import { isMigrationError, migrate } from '../../src/migrations/index.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
+import { isMigrationError, migrate, renderMigrations } from '../../src/migrations/index.js';
 import { MSSQL_MIGRATION_LOCK_TIMEOUT_MS } from '../../src/migrations/mssql-migrations.js';
 import { loadMigrationTemplates, renderTemplate, templateVariables } from '../../src/migrations/templates.js';
 import { splitBatches } from '../conformance/targets/mssql.js';
-import { recordingMigrationPool, runAsSqlcmd } from './support/tsql-texts.js';
+import { ADOPTED_IN_BOT, recordingMigrationPool, runAsSqlcmd } from './support/tsql-texts.js';
 
 const templates = loadMigrationTemplates('mssql');
 const ADOPTED = resolveNames('mssql', {
@@ -19,11 +20,12 @@ const ADOPTED = resolveNames('mssql', {
 });
 
 describe('SQL Server migrations', () => {
-  it('are the three expected files, in order', () => {
+  it('are the four expected files, in order', () => {
     expect(templates.map((t) => t.id)).toEqual([
       '0001_create_sessions',
       '0002_adopt_existing_table',
       '0003_processed_operations',
+      '0004_key_index_and_binary_ids',
     ]);
   });
 
@@ -67,9 +69,13 @@ describe('SQL Server migrations', () => {
       for (const batch of batches) {
         const code = batch.replace(/^--.*$/gm, '').trim();
         expect(code).toMatch(/\b(CREATE|ALTER)\b/);
-        // One guarded statement per batch: the guard comes first and nothing follows the guarded change.
-        expect(code).toMatch(/^IF (SCHEMA_ID|OBJECT_ID|COL_LENGTH)\(|^IF NOT EXISTS \(\s*SELECT 1\s+FROM sys\.indexes/);
-        expect(code.match(/;/g)).toHaveLength(1);
+        // One guarded statement (or one guarded BEGIN … END block) per batch: the guard comes first and
+        // nothing follows the guarded change.
+        expect(code).toMatch(
+          /^IF (SCHEMA_ID|OBJECT_ID|COL_LENGTH)\(|^IF (NOT )?EXISTS \(\s*SELECT 1\s+FROM sys\.(indexes|columns)/,
+        );
+        if (/^BEGIN$/m.test(code)) expect(code).toMatch(/\nBEGIN\n[^]*\nEND;$/);
+        else expect(code.match(/;/g)).toHaveLength(1);
       }
     },
   );
@@ -127,9 +133,9 @@ describe('SQL Server migration runner', () => {
   });
 
   it('reports a migration lock held past the wait as MigrationError locked, applying nothing and resetting the wait', async () => {
-    const { pool, events } = recordingMigrationPool((text) =>
-      text.includes('sp_getapplock') ? lockNotGranted() : undefined,
-    );
+    const { pool, events } = recordingMigrationPool({
+      fail: (text) => (text.includes('sp_getapplock') ? lockNotGranted() : undefined),
+    });
     const error = await migrate({ dialect: 'mssql', pool }).catch((caught: unknown) => caught);
     expect(isMigrationError(error)).toBe(true);
     expect(error).toMatchObject({ reason: 'locked', migrationId: '0001_create_sessions', dialect: 'mssql' });
@@ -144,7 +150,81 @@ describe('SQL Server migration runner', () => {
 
   it('passes any other failure of the lock batch through as it is', async () => {
     const other = new sql.RequestError('Login timeout', 'ETIMEOUT');
-    const { pool } = recordingMigrationPool((text) => (text.includes('sp_getapplock') ? other : undefined));
+    const { pool } = recordingMigrationPool({ fail: (text) => (text.includes('sp_getapplock') ? other : undefined) });
     await expect(migrate({ dialect: 'mssql', pool })).rejects.toBe(other);
+  });
+});
+
+describe('SQL Server migrations refuse what SQL Server would refuse halfway', () => {
+  /** A pool whose catalog read of the key column returns `row`. */
+  const answerWith = (row: Record<string, unknown>) =>
+    recordingMigrationPool({ answer: (text) => (text.includes('INFORMATION_SCHEMA.COLUMNS') ? [row] : undefined) });
+
+  it.each([
+    [
+      { data_type: 'nvarchar', max_length: -1, character_set: 'UNICODE' },
+      'NVARCHAR(MAX), which SQL Server cannot index (error 1919)',
+    ],
+    [
+      { data_type: 'varchar', max_length: -1, character_set: 'iso_1' },
+      'VARCHAR(MAX), which SQL Server cannot index (error 1919)',
+    ],
+    [
+      { data_type: 'ntext', max_length: 1073741823, character_set: 'UNICODE' },
+      'NTEXT, which SQL Server cannot index (error 1919)',
+    ],
+    [
+      { data_type: 'bigint', max_length: null, character_set: null },
+      "BIGINT, but session keys are text: a key such as '+5215512345678' fails to convert",
+    ],
+    [{ data_type: 'decimal', max_length: null, character_set: null }, 'DECIMAL, but session keys are text'],
+  ])('refuses an adopted key column of %o before running any batch, naming it and the fix', async (row, says) => {
+    const { pool, sent } = answerWith(row);
+    const error = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ reason: 'failed', migrationId: '0001_create_sessions' });
+    expect((error as Error).message).toContain(`The key column [Telefono] of [bot].[SesionesChat] is ${says}`);
+    expect((error as Error).message).toContain(
+      'ALTER TABLE [bot].[SesionesChat] ALTER COLUMN [Telefono] NVARCHAR(255) NOT NULL',
+    );
+    expect(sent.some((text) => text.includes('CREATE TABLE') && text.includes('SesionesChat'))).toBe(false);
+  });
+
+  it('adopts a VARCHAR(20) Telefono key column', async () => {
+    const { pool, sent } = answerWith({ data_type: 'varchar', max_length: 20, character_set: 'iso_1' });
+    const report = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT });
+    expect(report.applied.map((migration) => migration.id)).toEqual(templates.map((t) => t.id));
+    expect(sent.some((text) => text.includes('CREATE INDEX [IX_SesionesChat_Telefono_Version]'))).toBe(true);
+  });
+
+  it('refuses names whose generated constraint or index names would pass 128 characters, before touching the database', async () => {
+    const longest = 'T'.repeat(106);
+    expect(() => renderMigrations({ dialect: 'mssql', table: longest })).not.toThrow();
+    // IX_<table>_SessionKey_Version is 22 characters longer than the table name.
+    const tooLong = 'T'.repeat(107);
+    const error = (() => {
+      try {
+        renderMigrations({ dialect: 'mssql', table: tooLong });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument: 'table' });
+    expect((error as Error).message).toContain(
+      'migration 0002_adopt_existing_table would name a constraint or index [IX_TTTT',
+    );
+    expect((error as Error).message).toContain("of 129 characters, over SQL Server's 128");
+    const { pool, sent } = recordingMigrationPool();
+    await expect(migrate({ dialect: 'mssql', pool, processedTable: 'P'.repeat(116) })).rejects.toMatchObject({
+      argument: 'processedTable',
+    });
+    await expect(migrate({ dialect: 'mssql', pool, trackingTable: 'M'.repeat(116) })).rejects.toThrow(
+      /trackingTable: at most 115 characters/,
+    );
+    await expect(migrate({ dialect: 'mssql', pool, trackingTable: 'M'.repeat(115) })).resolves.toMatchObject({
+      dialect: 'mssql',
+    });
+    expect(sent.filter((text) => text.includes('M'.repeat(116)) || text.includes('P'.repeat(116)))).toEqual([]);
   });
 });

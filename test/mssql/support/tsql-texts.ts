@@ -89,14 +89,20 @@ export interface RecordingMigrationPool {
   readonly events: string[];
 }
 
+/** How a {@link recordingMigrationPool} departs from an empty database. */
+export interface MigrationPoolScript {
+  /** The error the server raises for a text, if any. */
+  readonly fail?: (text: string) => Error | undefined;
+  /** The rows a query returns instead of the empty database's, if any. */
+  readonly answer?: (text: string) => Record<string, unknown>[] | undefined;
+}
+
 /**
  * A stand-in `mssql.ConnectionPool` that answers the migration runner the way an empty database would
- * and keeps the tracking rows it is given, recording every text the runner sends. `fail` may turn a
- * text into the error the server would raise for it.
+ * (or as `script` says) and keeps the tracking rows it is given, recording every text the runner sends.
  */
-export function recordingMigrationPool(
-  fail: (text: string) => Error | undefined = () => undefined,
-): RecordingMigrationPool {
+export function recordingMigrationPool(script: MigrationPoolScript = {}): RecordingMigrationPool {
+  const fail = script.fail ?? (() => undefined);
   const sent: string[] = [];
   const events: string[] = [];
   const tracked: { id: unknown; checksum: unknown }[] = [];
@@ -115,6 +121,8 @@ export function recordingMigrationPool(
       query(command) {
         const error = send(command);
         if (error !== undefined) return Promise.reject(error);
+        const answer = script.answer?.(command);
+        if (answer !== undefined) return Promise.resolve({ recordset: answer });
         if (command.includes('OBJECT_ID(@table'))
           return Promise.resolve({ recordset: [{ id: tracked.length > 0 ? 1 : null }] });
         if (/^\s*INSERT INTO/.test(command)) tracked.push({ id: inputs.get('id'), checksum: inputs.get('checksum') });
