@@ -95,6 +95,8 @@ const ROW_COLUMNS = 'session_key, session_state, session_data, session_version, 
 const DECLARE_OBSERVED_ROW = DECLARE_ROW.replace(');', ', previous_version INT);');
 const DECLARE_WRITTEN = 'DECLARE @written TABLE (written_key NVARCHAR(MAX));';
 const COUNT_WRITTEN = 'SELECT COUNT(*) AS affected_rows FROM @written;';
+/** Rows `pruneProcessed` deletes per statement. */
+export const PRUNE_BATCH = 1000;
 
 /** One batch: its statements on separate lines, as they read in the snapshots and the logs. */
 function batch(...statements: string[]): string {
@@ -117,7 +119,9 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     .map((column) => `inserted.${column}`)
     .join(', ');
   const outputRow = `OUTPUT ${insertedColumns} INTO @row (${ROW_COLUMNS})`;
-  const observedOutput = `OUTPUT ${insertedColumns}, COALESCE(deleted.${q.version}, 0) INTO @row (${ROW_COLUMNS}, previous_version)`;
+  // The bare deleted column, its NULL read as 0 by the batch's final SELECT: OUTPUT of an expression
+  // over deleted is valid T-SQL, but a column is what every engine that speaks T-SQL can output.
+  const observedOutput = `OUTPUT ${insertedColumns}, deleted.${q.version} INTO @row (${ROW_COLUMNS}, previous_version)`;
   // Registers a changed field's value as a typed parameter and returns its placeholder.
   const changeBinder =
     (parameters: MssqlParameter[]) =>
@@ -203,7 +207,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
           DECLARE_OBSERVED_ROW,
           `UPDATE ${q.table} SET ${setList(q, changes, changeBinder(parameters), NOW)}`,
           `${observedOutput} WHERE ${byKey};`,
-          `SELECT ${ROW_COLUMNS}, previous_version, 'done' AS outcome FROM @row;`,
+          `SELECT ${ROW_COLUMNS}, COALESCE(previous_version, 0) AS previous_version, 'done' AS outcome FROM @row;`,
         ),
         parameters,
       };
@@ -211,8 +215,8 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     observedDelete: (key) => ({
       text: batch(
         'DECLARE @row TABLE (previous_version INT);',
-        `DELETE FROM ${q.table} OUTPUT COALESCE(deleted.${q.version}, 0) INTO @row (previous_version) WHERE ${byKey};`,
-        'SELECT previous_version FROM @row;',
+        `DELETE FROM ${q.table} OUTPUT deleted.${q.version} INTO @row (previous_version) WHERE ${byKey};`,
+        'SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;',
       ),
       parameters: [keyParameter(key)],
     }),
@@ -266,14 +270,18 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         `FROM ${q.processedTable} WHERE id = @id`,
       parameters: [{ name: 'id', type: KEY, value: id }],
     }),
-    // UPDLOCK, HOLDLOCK make a concurrent claim of the same id wait for this transaction and then see
-    // its row (a locking read even under READ_COMMITTED_SNAPSHOT), as ON CONFLICT DO NOTHING does.
+    // The claim runs inside the update's transaction, so it takes no range lock (HOLDLOCK would keep
+    // one on the next key until the transaction ends, and unrelated ids in one key gap, such as
+    // ever-increasing message ids, would wait on each other). An id claimed and committed before is
+    // skipped by the NOT EXISTS without an error; a concurrent claim of the same id waits on the
+    // primary key's lock at the INSERT and then fails with 2627, which the core reads as taken. Only
+    // the same id ever waits.
     claimProcessed: (id, key, commitToken) => ({
       text: batch(
         DECLARE_WRITTEN,
         `INSERT INTO ${q.processedTable} (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
         `SELECT @id, @key, @token, ${NOW}`,
-        `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE id = @id);`,
         COUNT_WRITTEN,
       ),
       parameters: [
@@ -298,11 +306,21 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         { name: 'token', type: TOKEN, value: commitToken },
       ],
     }),
+    // In batches of PRUNE_BATCH rows, each DELETE its own autocommitted statement: none holds
+    // anywhere near the ~5,000 locks at which SQL Server escalates to a table lock, so claims go on
+    // between batches. Each batch's rows are counted through a narrow table variable, emptied after.
     deleteProcessedBefore: (olderThan) => ({
       text: batch(
-        DECLARE_WRITTEN,
-        `DELETE FROM ${q.processedTable} OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;`,
-        COUNT_WRITTEN,
+        'DECLARE @pruned TABLE (processed_at DATETIME2(3));',
+        `DECLARE @total INT = 0, @batch INT = ${PRUNE_BATCH};`,
+        `WHILE @batch = ${PRUNE_BATCH}`,
+        'BEGIN',
+        `  DELETE TOP (${PRUNE_BATCH}) FROM ${q.processedTable} OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;`,
+        '  SET @batch = (SELECT COUNT(*) FROM @pruned);',
+        '  SET @total += @batch;',
+        '  DELETE FROM @pruned;',
+        'END;',
+        'SELECT @total AS affected_rows;',
       ),
       parameters: [{ name: 'olderThan', type: TIME, value: olderThan }],
     }),

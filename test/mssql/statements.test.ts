@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveNames } from '../../src/core/sql/table-names.js';
-import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from '../../src/mssql/mssql-statements.js';
+import {
+  mssqlStatements,
+  PRUNE_BATCH,
+  type MssqlParameterType,
+  type MssqlStatement,
+} from '../../src/mssql/mssql-statements.js';
 import { ADOPTED, everyStatement, KEY } from './support/tsql-texts.js';
 
 const HOSTILE = "x'; DROP TABLE [dbo].[Sessions]; --";
@@ -27,7 +32,7 @@ function snapshotOf(statements: [string, MssqlStatement][]): string {
 }
 
 // Names declared inside the batches themselves, not parameters.
-const LOCAL_VARIABLES = new Set(['row', 'written', 'current']);
+const LOCAL_VARIABLES = new Set(['row', 'written', 'current', 'pruned', 'total', 'batch']);
 
 describe('SQL Server statements', () => {
   it('match the reviewed text for the default names', async () => {
@@ -98,7 +103,7 @@ describe('SQL Server statements', () => {
   it('never uses OUTPUT without INTO (refused on tables with triggers) nor @@ROWCOUNT', () => {
     for (const [, statement] of everyStatement(ADOPTED)) {
       for (const output of statement.text.matchAll(/\bOUTPUT\b[^;]*/g))
-        expect(output[0]).toMatch(/ INTO @(row|written) \(/);
+        expect(output[0]).toMatch(/ INTO @(row|written|pruned) \(/);
       expect(statement.text).not.toContain('@@ROWCOUNT');
     }
   });
@@ -122,5 +127,38 @@ describe('SQL Server statements', () => {
       );
     }
     expect(s.delete(KEY, 1).text).toContain('SELECT 0 AS affected_rows, @current AS session_version');
+  });
+
+  it('claims an idempotency id without a range lock: no HOLDLOCK / UPDLOCK / SERIALIZABLE in the claim', () => {
+    const s = mssqlStatements(resolveNames('mssql', {}));
+    const claim = s.claimProcessed('wamid.A', KEY, '00000000-0000-4000-8000-000000000000').text;
+    expect(claim).not.toMatch(/HOLDLOCK|UPDLOCK|SERIALIZABLE|TABLOCK/);
+    expect(claim).toContain('WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WHERE id = @id);');
+  });
+
+  it('outputs bare deleted columns only, and reads a NULL version as 0 in the final SELECT (observe mode)', () => {
+    for (const [, statement] of everyStatement(ADOPTED)) {
+      for (const output of statement.text.matchAll(/\bOUTPUT\b[^;]*?\bINTO\b/g)) {
+        expect(output[0]).not.toMatch(/\w\(\s*deleted\./i);
+      }
+    }
+    const s = mssqlStatements(resolveNames('mssql', ADOPTED));
+    expect(s.observedUpdate(KEY, { state: 'X' }).text).toContain(', deleted.[Version] INTO @row (');
+    expect(s.observedUpdate(KEY, { state: 'X' }).text).toContain('COALESCE(previous_version, 0) AS previous_version');
+    expect(s.observedDelete(KEY).text).toContain('OUTPUT deleted.[Version] INTO @row (previous_version)');
+    expect(s.observedDelete(KEY).text).toContain('SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;');
+  });
+
+  it('prunes in bounded batches, each its own DELETE TOP, counting through a narrow table variable', () => {
+    const prune = mssqlStatements(resolveNames('mssql', {})).deleteProcessedBefore(
+      new Date('2026-01-01T00:00:00.000Z'),
+    ).text;
+    expect(PRUNE_BATCH).toBeLessThan(5000);
+    expect(prune).toContain(`WHILE @batch = ${PRUNE_BATCH}`);
+    expect(prune).toContain(
+      `DELETE TOP (${PRUNE_BATCH}) FROM [dbo].[ProcessedOperations] OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;`,
+    );
+    expect(prune).not.toContain('NVARCHAR(MAX)');
+    expect(prune.trimEnd().endsWith('SELECT @total AS affected_rows;')).toBe(true);
   });
 });

@@ -83,14 +83,14 @@ SELECT COUNT(*) AS affected_rows FROM @written;
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2, previous_version INT);
 UPDATE [bot].[SesionesChat] SET [Estado] = @state, [DatosTemp] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
-OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], COALESCE(deleted.[Version], 0) INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [Telefono] = @key;
-SELECT session_key, session_state, session_data, session_version, created_at, updated_at, previous_version, 'done' AS outcome FROM @row;
+OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], deleted.[Version] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [Telefono] = @key;
+SELECT session_key, session_state, session_data, session_version, created_at, updated_at, COALESCE(previous_version, 0) AS previous_version, 'done' AS outcome FROM @row;
 
 -- observedDelete
 -- @key NVarChar(255)
 DECLARE @row TABLE (previous_version INT);
-DELETE FROM [bot].[SesionesChat] OUTPUT COALESCE(deleted.[Version], 0) INTO @row (previous_version) WHERE [Telefono] = @key;
-SELECT previous_version FROM @row;
+DELETE FROM [bot].[SesionesChat] OUTPUT deleted.[Version] INTO @row (previous_version) WHERE [Telefono] = @key;
+SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;
 
 -- touch
 -- @key NVarChar(255)
@@ -122,9 +122,16 @@ SELECT 1 AS found FROM [bot].[ProcessedOperations] WHERE id = @id
 
 -- deleteProcessedBefore
 -- @olderThan DateTime2(3)
-DECLARE @written TABLE (written_key NVARCHAR(MAX));
-DELETE FROM [bot].[ProcessedOperations] OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;
-SELECT COUNT(*) AS affected_rows FROM @written;
+DECLARE @pruned TABLE (processed_at DATETIME2(3));
+DECLARE @total INT = 0, @batch INT = 1000;
+WHILE @batch = 1000
+BEGIN
+  DELETE TOP (1000) FROM [bot].[ProcessedOperations] OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;
+  SET @batch = (SELECT COUNT(*) FROM @pruned);
+  SET @total += @batch;
+  DELETE FROM @pruned;
+END;
+SELECT @total AS affected_rows;
 
 -- selectProcessedRecord
 -- @id NVarChar(255)
@@ -137,7 +144,7 @@ SELECT id, session_key, session_version, session_snapshot, commit_token, process
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 INSERT INTO [bot].[ProcessedOperations] (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)
 SELECT @id, @key, @token, SYSUTCDATETIME()
-WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WHERE id = @id);
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- recordProcessed
