@@ -112,7 +112,7 @@ const RESTORE_LOCK_TIMEOUT = 'SET LOCK_TIMEOUT -1;';
 
 // The sessions table's key column as the catalog has it (no row: the table is not there yet).
 const KEY_COLUMN_TYPE =
-  'SELECT DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length, CHARACTER_SET_NAME AS character_set ' +
+  'SELECT DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length ' +
   'FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table AND COLUMN_NAME = @column';
 
 /** The SQL Server adapter over the caller's connected pool; names are validated identifiers. */
@@ -211,7 +211,6 @@ IF OBJECT_ID(@table, N'U') IS NULL
               const problem = keyColumnProblem(sessionsTable, keyColumn, {
                 dataType: String(column['data_type']),
                 maxLength: typeof column['max_length'] === 'number' ? column['max_length'] : null,
-                characterSet: typeof column['character_set'] === 'string' ? column['character_set'] : null,
               });
               if (problem !== undefined) throw new Error(problem.replace(/\.$/, ''));
             }

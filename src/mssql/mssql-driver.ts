@@ -98,6 +98,12 @@ function isTransaction(value: unknown): value is MssqlTransaction {
 export interface MssqlTypes {
   /** `sql.NVarChar(length)`: keys, states, JSON data (`MAX`) and catalog names. */
   NVarChar(length: number): unknown;
+  /** `sql.VarChar(length)`: keys, when the key column is `VARCHAR`. */
+  VarChar(length: number): unknown;
+  /** `sql.Char(length)`: keys, when the key column is `CHAR`. */
+  Char(length: number): unknown;
+  /** `sql.NChar(length)`: keys, when the key column is `NCHAR`. */
+  NChar(length: number): unknown;
   /** `sql.Int()`: versions. */
   Int(): unknown;
   /** `sql.DateTime2(scale)`: times. */
@@ -147,6 +153,12 @@ function toDriverType(sql: MssqlTypes, type: MssqlParameterType): unknown {
   switch (type.type) {
     case 'NVarChar':
       return sql.NVarChar(type.length === 'MAX' ? sql.MAX : type.length);
+    case 'VarChar':
+      return sql.VarChar(type.length);
+    case 'Char':
+      return sql.Char(type.length);
+    case 'NChar':
+      return sql.NChar(type.length);
     case 'Int':
       return sql.Int();
     case 'DateTime2':

@@ -32,6 +32,12 @@ export type MssqlParameterType =
       readonly length: number | 'MAX';
     }
   | {
+      /** `VARCHAR(length)`, `CHAR(length)` or `NCHAR(length)`: a keyed column's own type. */
+      readonly type: 'VarChar' | 'Char' | 'NChar';
+      /** Characters. */
+      readonly length: number;
+    }
+  | {
       /** `INT`. */
       readonly type: 'Int';
     }
@@ -57,6 +63,13 @@ export interface MssqlParameter {
   readonly type: MssqlParameterType;
   /** Its value. */
   readonly value: unknown;
+  /**
+   * The keyed column the parameter is compared with: the sessions table's key or the processed
+   * table's id. The store sends it with that column's own type and length once it knows them (read
+   * from the catalog, or given as `columnTypes`), so the comparison keeps its index seek; `type` is
+   * what is sent until then.
+   */
+  readonly column?: 'key' | 'processedId';
 }
 
 /**
@@ -137,7 +150,8 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     `  SELECT ${extraColumns}@current AS session_version, CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome;`,
     'END;',
   ];
-  const keyParameter = (key: string): MssqlParameter => ({ name: 'key', type: KEY, value: key });
+  const keyParameter = (key: string): MssqlParameter => ({ name: 'key', type: KEY, value: key, column: 'key' });
+  const idParameter = (id: string): MssqlParameter => ({ name: 'id', type: KEY, value: id, column: 'processedId' });
   const expectedParameter = (expected: number): MssqlParameter => ({
     name: 'expected',
     type: VERSION,
@@ -258,17 +272,17 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
         COUNT_WRITTEN,
       ),
-      parameters: [{ name: 'id', type: KEY, value: id }],
+      parameters: [idParameter(id)],
     }),
     selectProcessed: (id) => ({
       text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`,
-      parameters: [{ name: 'id', type: KEY, value: id }],
+      parameters: [idParameter(id)],
     }),
     selectProcessedRecord: (id) => ({
       text:
         'SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at ' +
         `FROM ${q.processedTable} WHERE id = @id`,
-      parameters: [{ name: 'id', type: KEY, value: id }],
+      parameters: [idParameter(id)],
     }),
     // The claim runs inside the update's transaction, so it takes no range lock (HOLDLOCK would keep
     // one on the next key until the transaction ends, and unrelated ids in one key gap, such as
@@ -285,7 +299,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         COUNT_WRITTEN,
       ),
       parameters: [
-        { name: 'id', type: KEY, value: id },
+        idParameter(id),
         { name: 'key', type: KEY, value: key },
         { name: 'token', type: TOKEN, value: commitToken },
       ],
@@ -293,7 +307,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     recordProcessed: (id, commitToken, version, snapshotJson) => ({
       text: `UPDATE ${q.processedTable} SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token;`,
       parameters: [
-        { name: 'id', type: KEY, value: id },
+        idParameter(id),
         { name: 'token', type: TOKEN, value: commitToken },
         { name: 'version', type: VERSION, value: version },
         { name: 'snapshot', type: DATA, value: snapshotJson },
@@ -301,10 +315,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     }),
     releaseProcessed: (id, commitToken) => ({
       text: `DELETE FROM ${q.processedTable} WHERE id = @id AND commit_token = @token;`,
-      parameters: [
-        { name: 'id', type: KEY, value: id },
-        { name: 'token', type: TOKEN, value: commitToken },
-      ],
+      parameters: [idParameter(id), { name: 'token', type: TOKEN, value: commitToken }],
     }),
     // In batches of PRUNE_BATCH rows, each DELETE its own autocommitted statement: none holds
     // anywhere near the ~5,000 locks at which SQL Server escalates to a table lock, so claims go on

@@ -161,23 +161,14 @@ describe('SQL Server migrations refuse what SQL Server would refuse halfway', ()
     recordingMigrationPool({ answer: (text) => (text.includes('INFORMATION_SCHEMA.COLUMNS') ? [row] : undefined) });
 
   it.each([
+    [{ data_type: 'nvarchar', max_length: -1 }, 'NVARCHAR(MAX), which SQL Server cannot index (error 1919)'],
+    [{ data_type: 'varchar', max_length: -1 }, 'VARCHAR(MAX), which SQL Server cannot index (error 1919)'],
+    [{ data_type: 'ntext', max_length: 1073741823 }, 'NTEXT, which SQL Server cannot index (error 1919)'],
     [
-      { data_type: 'nvarchar', max_length: -1, character_set: 'UNICODE' },
-      'NVARCHAR(MAX), which SQL Server cannot index (error 1919)',
-    ],
-    [
-      { data_type: 'varchar', max_length: -1, character_set: 'iso_1' },
-      'VARCHAR(MAX), which SQL Server cannot index (error 1919)',
-    ],
-    [
-      { data_type: 'ntext', max_length: 1073741823, character_set: 'UNICODE' },
-      'NTEXT, which SQL Server cannot index (error 1919)',
-    ],
-    [
-      { data_type: 'bigint', max_length: null, character_set: null },
+      { data_type: 'bigint', max_length: null },
       "BIGINT, but session keys are text: a key such as '+5215512345678' fails to convert",
     ],
-    [{ data_type: 'decimal', max_length: null, character_set: null }, 'DECIMAL, but session keys are text'],
+    [{ data_type: 'decimal', max_length: null }, 'DECIMAL, but session keys are text'],
   ])('refuses an adopted key column of %o before running any batch, naming it and the fix', async (row, says) => {
     const { pool, sent } = answerWith(row);
     const error = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT }).catch((caught: unknown) => caught);
@@ -190,7 +181,7 @@ describe('SQL Server migrations refuse what SQL Server would refuse halfway', ()
   });
 
   it('adopts a VARCHAR(20) Telefono key column', async () => {
-    const { pool, sent } = answerWith({ data_type: 'varchar', max_length: 20, character_set: 'iso_1' });
+    const { pool, sent } = answerWith({ data_type: 'varchar', max_length: 20 });
     const report = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT });
     expect(report.applied.map((migration) => migration.id)).toEqual(templates.map((t) => t.id));
     expect(sent.some((text) => text.includes('CREATE INDEX [IX_SesionesChat_Telefono_Version]'))).toBe(true);

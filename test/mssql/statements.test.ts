@@ -11,20 +11,27 @@ import {
   type MssqlParameterType,
   type MssqlStatement,
 } from '../../src/mssql/mssql-statements.js';
-import { ADOPTED, everyStatement, KEY } from './support/tsql-texts.js';
+import { parameterType, type KeyColumnTypes } from '../../src/mssql/mssql-key-column.js';
+import { ADOPTED, ADOPTED_IN_BOT, everyStatement, KEY } from './support/tsql-texts.js';
 
 const HOSTILE = "x'; DROP TABLE [dbo].[Sessions]; --";
 
 function describeType(type: MssqlParameterType): string {
-  if (type.type === 'NVarChar') return `NVarChar(${type.length})`;
   if (type.type === 'DateTime2') return `DateTime2(${type.scale})`;
-  return type.type;
+  if (type.type === 'Int') return type.type;
+  return `${type.type}(${type.length})`;
 }
 
-function snapshotOf(statements: [string, MssqlStatement][]): string {
+const COMPARED_WITH = { key: 'the key column', processedId: 'the processed id column' } as const;
+
+/** The statements as the store sends them once it knows its keyed columns' types (none known: the defaults). */
+function snapshotOf(statements: [string, MssqlStatement][], types: KeyColumnTypes = {}): string {
   return statements
     .map(([label, statement]) => {
-      const parameters = statement.parameters.map((p) => `-- @${p.name} ${describeType(p.type)}`);
+      const parameters = statement.parameters.map(
+        (p) =>
+          `-- @${p.name} ${describeType(parameterType(p, types))}${p.column === undefined ? '' : `, as ${COMPARED_WITH[p.column]}`}`,
+      );
       return [`-- ${label}`, ...parameters, `${statement.text}`].join('\n');
     })
     .join('\n\n')
@@ -43,6 +50,25 @@ describe('SQL Server statements', () => {
     await expect(snapshotOf(everyStatement({ schema: 'bot', ...ADOPTED }))).toMatchFileSnapshot(
       './__snapshots__/statements.sesioneschat.sql',
     );
+  });
+
+  it('match the reviewed text and types for a SesionesChat whose Telefono is VARCHAR(20): every key sent as VARCHAR(20)', async () => {
+    const types: KeyColumnTypes = {
+      key: { type: 'VarChar', length: 20 },
+      processedId: { type: 'NVarChar', length: 255 },
+    };
+    const pinned = snapshotOf(everyStatement(ADOPTED_IN_BOT), types);
+    await expect(pinned).toMatchFileSnapshot('./__snapshots__/statements.sesioneschat-varchar20.sql');
+    // Every comparison with [Telefono] has its parameter typed as the column, and only those.
+    for (const [label, statement] of everyStatement(ADOPTED_IN_BOT)) {
+      for (const parameter of statement.parameters) {
+        const sent = describeType(parameterType(parameter, types));
+        if (parameter.column === 'key') {
+          expect(statement.text, label).toContain('[Telefono] = @key');
+          expect(sent, label).toBe('VarChar(20)');
+        } else expect(sent, label).not.toBe('VarChar(20)');
+      }
+    }
   });
 
   it.each(everyStatement({}, HOSTILE))(
