@@ -337,3 +337,28 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     }),
   };
 }
+
+/**
+ * The catalog read of the keyed columns' types: the sessions table's key column and the processed
+ * table's `id`, one row each when present (`table_name`, `data_type`, `max_length`). The store sends
+ * it once, before its first keyed statement, unless it was given the types.
+ *
+ * @example
+ * ```ts
+ * const statement = mssqlKeyColumnTypes(resolveNames('mssql', { table: 'SesionesChat', columns: { key: 'Telefono' } }));
+ * ```
+ */
+export function mssqlKeyColumnTypes(names: ResolvedNames): MssqlStatement {
+  return {
+    text:
+      'SELECT TABLE_NAME AS table_name, DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length ' +
+      'FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema ' +
+      "AND ((TABLE_NAME = @table AND COLUMN_NAME = @keyColumn) OR (TABLE_NAME = @processedTable AND COLUMN_NAME = N'id'))",
+    parameters: [
+      { name: 'schema', type: SYSNAME, value: names.schema },
+      { name: 'table', type: SYSNAME, value: names.table },
+      { name: 'keyColumn', type: SYSNAME, value: names.columns.key },
+      { name: 'processedTable', type: SYSNAME, value: names.processedTable },
+    ],
+  };
+}

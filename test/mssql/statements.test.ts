@@ -104,6 +104,8 @@ describe('SQL Server statements', () => {
       olderThan: ['DateTime2(3)'],
       schema: ['NVarChar(128)'],
       table: ['NVarChar(128)'],
+      keyColumn: ['NVarChar(128)'],
+      processedTable: ['NVarChar(128)'],
       token: ['NVarChar(36)'],
       version: ['Int'],
       snapshot: ['NVarChar(MAX)'],

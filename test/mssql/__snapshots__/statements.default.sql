@@ -158,3 +158,10 @@ UPDATE [dbo].[ProcessedOperations] SET session_version = @version, session_snaps
 -- @id NVarChar(255), as the processed id column
 -- @token NVarChar(36)
 DELETE FROM [dbo].[ProcessedOperations] WHERE id = @id AND commit_token = @token;
+
+-- keyColumnTypes (the catalog read before the first keyed statement)
+-- @schema NVarChar(128)
+-- @table NVarChar(128)
+-- @keyColumn NVarChar(128)
+-- @processedTable NVarChar(128)
+SELECT TABLE_NAME AS table_name, DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND ((TABLE_NAME = @table AND COLUMN_NAME = @keyColumn) OR (TABLE_NAME = @processedTable AND COLUMN_NAME = N'id'))

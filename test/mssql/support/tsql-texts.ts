@@ -8,7 +8,7 @@ import { migrate, migrationStatus, renderMigrations } from '../../../src/migrati
 import type { MssqlMigrationPool, MssqlMigrationRequest } from '../../../src/migrations/mssql-migrations.js';
 import { loadMigrationTemplates } from '../../../src/migrations/templates.js';
 import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
-import { mssqlStatements, type MssqlStatement } from '../../../src/mssql/mssql-statements.js';
+import { mssqlKeyColumnTypes, mssqlStatements, type MssqlStatement } from '../../../src/mssql/mssql-statements.js';
 
 export const KEY = '+5215512345678';
 /** An existing `bot.SesionesChat` keyed by `Telefono`, as adopted by 0002. */
@@ -20,7 +20,8 @@ export const ADOPTED_IN_BOT: TableOptions = { schema: 'bot', ...ADOPTED };
 
 /** Every statement the store can send, with representative values: each builder, each variant. */
 export function everyStatement(options: TableOptions, key = KEY): [string, MssqlStatement][] {
-  const s = mssqlStatements(resolveNames('mssql', options));
+  const names = resolveNames('mssql', options);
+  const s = mssqlStatements(names);
   return [
     ['select', s.select(key)],
     ['selectVersion', s.selectVersion(key)],
@@ -45,6 +46,7 @@ export function everyStatement(options: TableOptions, key = KEY): [string, Mssql
     ['claimProcessed', s.claimProcessed('wamid.A', '+5215512345678', '00000000-0000-4000-8000-000000000000')],
     ['recordProcessed', s.recordProcessed('wamid.A', '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}')],
     ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
+    ['keyColumnTypes (the catalog read before the first keyed statement)', mssqlKeyColumnTypes(names)],
   ];
 }
 
