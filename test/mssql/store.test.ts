@@ -20,6 +20,19 @@ function unreachablePool(): sql.ConnectionPool {
   });
 }
 
+/** A real mssql.Transaction, never begun (so mssql refuses each query after binding it), and its requests. */
+function unbegunTransaction(pool: sql.ConnectionPool): { transaction: sql.Transaction; requests: sql.Request[] } {
+  const transaction = new sql.Transaction(pool);
+  const requests: sql.Request[] = [];
+  const request = transaction.request.bind(transaction);
+  transaction.request = () => {
+    const created = request();
+    requests.push(created);
+    return created;
+  };
+  return { transaction, requests };
+}
+
 function thrownBy(construct: () => unknown): unknown {
   try {
     construct();
@@ -100,14 +113,7 @@ describe('MssqlSessionStore connecting', () => {
 describe('MssqlSessionStore parameters', () => {
   it('hands mssql typed parameters built by the same mssql module: the key column\u2019s VarChar(20), NVarChar(255), NVarChar(MAX), Int', async () => {
     const pool = unreachablePool();
-    const transaction = new sql.Transaction(pool);
-    const requests: sql.Request[] = [];
-    const request = transaction.request.bind(transaction);
-    transaction.request = () => {
-      const created = request();
-      requests.push(created);
-      return created;
-    };
+    const { transaction, requests } = unbegunTransaction(pool);
     const store = new MssqlSessionStore({ pool, columnTypes: { key: { type: 'VarChar', length: 20 } } });
     // The transaction was never begun, so mssql refuses the query after the parameters are bound.
     const error = await store
@@ -350,14 +356,7 @@ describe('MssqlSessionStore and the pool it is given', () => {
       arrayRowMode: true,
       options: { encrypt: false },
     });
-    const transaction = new sql.Transaction(pool);
-    const requests: sql.Request[] = [];
-    const request = transaction.request.bind(transaction);
-    transaction.request = () => {
-      const created = request();
-      requests.push(created);
-      return created;
-    };
+    const { transaction, requests } = unbegunTransaction(pool);
     const store = new MssqlSessionStore({ pool, columnTypes: {} });
     await store.read('+5215512345678', transaction).catch(() => undefined);
     expect(requests).toHaveLength(1);
