@@ -61,7 +61,13 @@ export interface MssqlPool {
    * The pool's configuration, as `mssql` keeps it: the store refuses `options.useUTC: false`, under
    * which tedious would read and write its UTC times in local time.
    */
-  readonly config?: { readonly options?: { readonly useUTC?: unknown } };
+  readonly config?: {
+    /** The tedious options the pool was created with. */
+    readonly options?: {
+      /** Whether tedious treats `DATETIME2` values as UTC (its default, `true`). */
+      readonly useUTC?: unknown;
+    };
+  };
 }
 
 /**
