@@ -16,7 +16,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
-import { resolveNames, validateIdentifier } from '../core/sql/table-names.js';
+import { MAX_IDENTIFIER_LENGTH, resolveNames, validateIdentifier } from '../core/sql/table-names.js';
 import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
 import { mysqlMigrationAdapter, type MysqlMigrationPool } from './mysql-migrations.js';
@@ -193,10 +193,14 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
   if (!hasMethods(options.pool, 'request', 'transaction')) {
     throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');
   }
-  return {
-    adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names.schema!, trackingTable),
-    migrations,
-  };
+  // The tracking table's default constraint is named DF_<trackingTable>_AppliedAt; SQL Server names stop at 128.
+  if (`DF_${trackingTable}_AppliedAt`.length > MAX_IDENTIFIER_LENGTH.mssql) {
+    throw new InvalidArgumentError(
+      'trackingTable',
+      `at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server, whose constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.`,
+    );
+  }
+  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, trackingTable), migrations };
 }
 
 /**

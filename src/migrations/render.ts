@@ -5,8 +5,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Dialect } from '../core/dialect.js';
-import type { ResolvedNames } from '../core/sql/table-names.js';
+import { MAX_IDENTIFIER_LENGTH, type ResolvedNames } from '../core/sql/table-names.js';
 import { loadMigrationTemplates, renderTemplate, type MigrationTemplate } from './templates.js';
 import { splitSqliteScript } from './sqlite-script.js';
 import { stripSqlcmdCommands } from './tsql-batches.js';
@@ -42,10 +43,31 @@ export function renderTemplates(
 ): RenderedMigration[] {
   return templates.map((migration) => {
     let sql = renderTemplate(migration.template, names);
-    if (dialect === 'mssql') sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');
+    if (dialect === 'mssql') {
+      sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');
+      assertSqlServerNameLengths(migration.id, sql, names);
+    }
     sql = `${sql.trimEnd()}\n`;
     return { id: migration.id, sql, checksum: sha256(sql) };
   });
+}
+
+/**
+ * The T-SQL migrations name their constraints and indexes after the configured names
+ * (`DF_<table>_<column>`, `IX_<table>_<key>_<version>`); SQL Server refuses a whole batch that holds an
+ * identifier over 128 characters, so such a configuration is refused before anything runs.
+ */
+function assertSqlServerNameLengths(id: string, sql: string, names: ResolvedNames): void {
+  const max = MAX_IDENTIFIER_LENGTH.mssql;
+  for (const [, name] of sql.matchAll(/\[([A-Za-z0-9_]+)\]/g)) {
+    if (name!.length <= max) continue;
+    const option = name!.includes(names.processedTable) && !name!.includes(names.table) ? 'processedTable' : 'table';
+    throw new InvalidArgumentError(
+      option,
+      `migration ${id} would name a constraint or index [${name!.slice(0, 40)}…] of ${name!.length} characters, over SQL Server's ${max}: ` +
+        'it is built from the table and column names, so shorten those.',
+    );
+  }
 }
 
 /**

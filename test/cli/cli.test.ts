@@ -220,7 +220,12 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
+    // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004.
     expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
+      '272b4156ac502e69a90c67ea7e385ec8d5867eff4122d9539641ecd8bd532f58',
+    );
+    const before0004 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0004'));
+    expect(createHash('sha256').update(before0004).digest('hex')).toBe(
       'fe07d75e5947c9814219d30b4ff322b6facee09bc9220f09f727d8ec124af75f',
     );
   });

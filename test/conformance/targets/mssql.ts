@@ -11,6 +11,18 @@ import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
 const quote = (name: string): string => `[${name.replaceAll(']', ']]')}]`;
 
+/**
+ * Drops every table of schema `@p1`, then the schema. The drop list is built by one STRING_AGG over
+ * NVARCHAR(MAX) values: a variable concatenated across the rows of a multi-row SELECT
+ * (`SELECT @drop += … FROM sys.tables`) has no defined result.
+ */
+export const DROP_SCHEMA_WITH_TABLES =
+  'DECLARE @drop NVARCHAR(MAX) = (SELECT STRING_AGG(CONVERT(NVARCHAR(MAX), ' +
+  "N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N';'), N' ') " +
+  'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1); ' +
+  'IF @drop IS NOT NULL EXEC (@drop); ' +
+  "SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);";
+
 /** The batches of a rendered T-SQL migration, split on its `GO` lines as sqlcmd does (the runner's splitter). */
 export function splitBatches(script: string): string[] {
   return splitTsqlBatches(script).map((batch) => batch.text.trim());
@@ -128,13 +140,7 @@ export function mssqlTarget(): DialectTarget {
     async close() {
       if (pool !== undefined) {
         for (const schema of schemas.splice(0)) {
-          await exec(
-            "DECLARE @drop NVARCHAR(MAX) = N''; " +
-              "SELECT @drop += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' " +
-              'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1; ' +
-              "EXEC (@drop); SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);",
-            [schema],
-          );
+          await exec(DROP_SCHEMA_WITH_TABLES, [schema]);
         }
         await pool.close();
         pool = undefined;
