@@ -12,6 +12,7 @@
  */
 export {
   versionedSession,
+  type GrammyHandlers,
   type GrammyMiddleware,
   type GrammyUpdateContext,
   type VersionedSessionFlavor,

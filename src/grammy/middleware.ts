@@ -77,10 +77,12 @@ export interface VersionedSessionOptions<S, C extends GrammyUpdateContext = Gram
    */
   readonly keyPrefix?: string;
   /**
-   * Re-run the update with the session as it now is when its write loses a conflict: `true` for 3
-   * attempts with the library's backoff, or retry options. Only safe when the handlers' side effects
-   * (replies) happen after the write, in `ctx.afterSessionWrite`. Without it a conflict fails the
-   * update with {@link ConcurrencyError}, which grammY reports through `bot.catch`.
+   * Re-run the handlers with the session as it now is when their write loses a conflict: `true` for
+   * 3 attempts with the library's backoff, or retry options. grammY lets a middleware call `next()`
+   * only once, so the handlers to re-run are passed to {@link versionedSession} as its second
+   * argument. Only safe when the handlers' side effects (replies) happen after the write, in
+   * `ctx.afterSessionWrite`. Without it a conflict fails the update with {@link ConcurrencyError},
+   * which grammY reports through `bot.catch`.
    * @defaultValue false
    */
   readonly retryOnConflict?: boolean | Omit<RetryOptions, 'shouldRetry'>;
@@ -103,8 +105,22 @@ export interface VersionedSessionOptions<S, C extends GrammyUpdateContext = Gram
  */
 export type GrammyMiddleware<C> = (ctx: C, next: () => Promise<void>) => Promise<void>;
 
-function retryOptions(option: VersionedSessionOptions<unknown>['retryOnConflict'], repository: AnyRepository): RetryOptions {
-  if (option === undefined || option === false) return { maxAttempts: 1 };
+/**
+ * The handlers {@link versionedSession} runs, and re-runs on a conflict: a grammY `Composer` (or
+ * anything with its `middleware()`), or a middleware function.
+ *
+ * @typeParam C - the context type they run on.
+ * @example
+ * ```ts
+ * const handlers: GrammyHandlers<MyContext> = new Composer<MyContext>();
+ * ```
+ */
+export type GrammyHandlers<C> =
+  | ((ctx: C, next: () => Promise<void>) => unknown)
+  | { middleware(): (ctx: C, next: () => Promise<void>) => unknown };
+
+function retryOptions(option: VersionedSessionOptions<unknown>['retryOnConflict'], repository: AnyRepository): RetryOptions | undefined {
+  if (option === undefined || option === false) return undefined;
   if (option === true) return { logger: repository.logger, operationName: 'grammyUpdate' };
   if (typeof option !== 'object' || option === null) {
     throw new InvalidArgumentError('retryOnConflict', 'expected a boolean or retry options such as { maxAttempts: 5 }.');
@@ -128,13 +144,16 @@ function validateOptions<S, C extends GrammyUpdateContext>(options: VersionedSes
 
 /**
  * grammY session middleware with optimistic locking. For each update it reads the chat's session
- * with its version, runs the rest of the middleware, and writes `ctx.session` back in one conditional
- * statement (nothing is written when the session did not change; `null` deletes it). When another
- * update wrote the session first:
+ * with its version, runs the handlers (the `handlers` argument, else the rest of the bot's
+ * middleware), and writes `ctx.session` back in one conditional statement (nothing is written when
+ * the session did not change; `null` deletes it). When another update wrote the session first:
  *
- * - with `retryOnConflict`, the update is run again on the session as it now is, after a short wait;
- * - otherwise it fails with {@link ConcurrencyError}; nothing it changed is written, nothing is lost
- *   silently, and grammY reports the error through `bot.catch`.
+ * - with `retryOnConflict`, the handlers run again on the session as it now is, after a short wait;
+ * - otherwise the update fails with {@link ConcurrencyError}; nothing it changed is written, nothing
+ *   is lost silently, and grammY reports the error through `bot.catch`.
+ *
+ * When `handlers` are given and none of them handles the update (the last calls `next()`), the rest
+ * of the bot's middleware runs after the write; what it changes in `ctx.session` is not written.
  *
  * Each write records `grammy:<bot id>:<update_id>` in the same transaction, so a redelivered update is
  * recognised and skipped before the handlers run (turn off with `recognizeRedelivery: false`).
@@ -150,21 +169,32 @@ function validateOptions<S, C extends GrammyUpdateContext>(options: VersionedSes
  *
  * type MyContext = Context & VersionedSessionFlavor<{ count: number }>;
  * const bot = new Bot<MyContext>(token);
- * bot.use(versionedSession({ repository, initial: () => ({ count: 0 }), retryOnConflict: true }));
- * bot.on('message', (ctx) => {
+ * const handlers = new Composer<MyContext>();
+ * handlers.on('message', (ctx) => {
  *   ctx.session.count += 1;
  *   ctx.afterSessionWrite(() => ctx.reply(`message ${ctx.session.count}`));
  * });
+ * bot.use(versionedSession({ repository, initial: () => ({ count: 0 }), retryOnConflict: true }, handlers));
  * ```
  */
 export function versionedSession<S extends object, C extends GrammyUpdateContext = GrammyUpdateContext>(
   options: VersionedSessionOptions<S, C>,
+  handlers?: GrammyHandlers<C & VersionedSessionFlavor<S>>,
 ): GrammyMiddleware<C & VersionedSessionFlavor<S>> {
   validateOptions(options);
   const repository = validateRepository(options.repository);
   const sessions = new TrackedSessions(repository);
   const keyPrefix = validatePrefix(options.keyPrefix);
   const retry = retryOptions(options.retryOnConflict, repository);
+  if (handlers !== undefined && typeof handlers !== 'function' && typeof handlers?.middleware !== 'function') {
+    throw new InvalidArgumentError('handlers', 'expected a grammY Composer or a middleware function.');
+  }
+  if (retry !== undefined && handlers === undefined) {
+    throw new InvalidArgumentError(
+      'retryOnConflict',
+      'needs the handlers to re-run as the second argument, versionedSession(options, composer): grammY lets a middleware call next() only once.',
+    );
+  }
   const recognizeRedelivery = options.recognizeRedelivery ?? true;
   const getSessionKey = options.getSessionKey ?? ((ctx: C) => ctx.chatId?.toString());
 
@@ -179,6 +209,16 @@ export function versionedSession<S extends object, C extends GrammyUpdateContext
     }
     const key = keyPrefix + sessionKey;
     const updateKey = recognizeRedelivery ? `grammy:${ctx.me.id}:${ctx.update.update_id}` : undefined;
+    let passedOn = false;
+    const runHandlers = async (): Promise<void> => {
+      if (handlers === undefined) return next();
+      passedOn = false;
+      const handle = typeof handlers === 'function' ? handlers : handlers.middleware();
+      await handle(ctx, () => {
+        passedOn = true;
+        return Promise.resolve();
+      });
+    };
     const callbacks = await withRetry(async () => {
       if (updateKey !== undefined && (await repository.isProcessed(updateKey))) return [];
       const stored = await sessions.read(key);
@@ -186,7 +226,7 @@ export function versionedSession<S extends object, C extends GrammyUpdateContext
       const before = stored === null ? undefined : JSON.stringify(stored.data);
       const pending: (() => unknown)[] = [];
       installSession(ctx, () => value, (assigned) => (value = assigned), (callback) => pending.push(callback));
-      await next();
+      await runHandlers();
       try {
         await writeBack();
       } catch (error) {
@@ -208,8 +248,9 @@ export function versionedSession<S extends object, C extends GrammyUpdateContext
         }
         await sessions.write(key, data, stored?.version ?? 'absent', { idempotencyKey: updateKey });
       }
-    }, { ...retry, shouldRetry: isConcurrencyError });
+    }, { ...(retry ?? { maxAttempts: 1 }), shouldRetry: isConcurrencyError });
     for (const callback of callbacks) await callback();
+    if (passedOn) await next();
   };
 }
 
