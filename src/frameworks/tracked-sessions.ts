@@ -87,6 +87,8 @@ export function adapterSettings(options: unknown): AdapterSettings {
  */
 export class TrackedSessions {
   private readonly versions = new WeakMap<object, TrackedVersion>();
+  /** The write of each object in flight: a framework may write one object again before the last write ends. */
+  private readonly writing = new WeakMap<object, Promise<unknown>>();
 
   constructor(readonly repository: AnyRepository) {}
 
@@ -109,8 +111,20 @@ export class TrackedSessions {
    */
   async writeValue(key: string, value: unknown, untracked: UntrackedWrites): Promise<void> {
     const data = sessionData(value, 'value');
-    const version = this.versionOf(key, value);
-    await this.write(key, data, version ?? (untracked === 'overwrite' ? null : 'absent'));
+    // Telegraf shares one session object between the concurrent updates of a key and each writes it
+    // back: the writes of one object go one after another, each on the version the last one left.
+    const previous = this.writing.get(data);
+    const written = (async () => {
+      await previous?.catch(() => undefined);
+      const version = this.versionOf(key, data);
+      await this.write(key, data, version ?? (untracked === 'overwrite' ? null : 'absent'));
+    })();
+    this.writing.set(data, written);
+    try {
+      await written;
+    } finally {
+      if (this.writing.get(data) === written) this.writing.delete(data);
+    }
   }
 
   /**
