@@ -145,7 +145,7 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
   });
 
   describe('AgentApplication turn state', () => {
-    it('a waterfall across turns: each step kept in conversation state, surviving a new app instance', async () => {
+    it('a three-step flow across turns: each step kept in conversation state, every turn on a new app instance', async () => {
       const { fixture } = await replicas();
       const adapter = new TestAdapter();
       const build = () => {
