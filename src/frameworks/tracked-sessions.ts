@@ -9,7 +9,13 @@
  *
  * @module
  */
-import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type Session, type SessionRepository } from '../index.js';
+import {
+  ConcurrencyError,
+  InvalidArgumentError,
+  isVersionedSessionError,
+  type Session,
+  type SessionRepository,
+} from '../index.js';
 
 /**
  * What an adapter does with a value it did not hand out (a new session from a framework's `initial`, an
@@ -30,6 +36,14 @@ export type AnyRepository = SessionRepository<Record<string, unknown>>;
 interface TrackedVersion {
   readonly key: string;
   readonly version: number;
+}
+
+/**
+ * Told by name, not `instanceof`: the repository may come from the other module format's copy of the
+ * library than this adapter (one imported, one required).
+ */
+function isSessionNotFound(error: unknown): boolean {
+  return isVersionedSessionError(error) && error.name === 'SessionNotFoundError';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -181,7 +195,7 @@ export class TrackedSessions {
     try {
       return await this.repository.deleteSession(key, { expectedVersion });
     } catch (error) {
-      if (error instanceof SessionNotFoundError) return false;
+      if (isSessionNotFound(error)) return false;
       throw error;
     }
   }
@@ -196,7 +210,7 @@ export class TrackedSessions {
     try {
       return await this.repository.updateSession(key, { data }, { expectedVersion, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
     } catch (error) {
-      if (!(error instanceof SessionNotFoundError)) throw error;
+      if (!isSessionNotFound(error)) throw error;
       throw new ConcurrencyError({
         key,
         maskedKey: this.repository.maskKey(key),
@@ -222,7 +236,7 @@ export class TrackedSessions {
     try {
       return await this.repository.updateSession(key, { data });
     } catch (error) {
-      if (!(error instanceof SessionNotFoundError)) throw error;
+      if (!isSessionNotFound(error)) throw error;
       await this.repository.getOrCreateSession(key, { data: {} });
       return this.repository.updateSession(key, { data });
     }
