@@ -13,11 +13,10 @@
  * ```
  * @module versioned-sessions/agents
  */
-import { InvalidArgumentError } from '../index.js';
+import { InvalidArgumentError, type SessionRepository } from '../index.js';
 import {
   adapterSettings,
   sessionData,
-  type AnyRepository,
   type TrackedSessions,
   type UntrackedWrites,
 } from '../frameworks/tracked-sessions.js';
@@ -65,7 +64,7 @@ export interface AgentStoreItems {
  */
 export interface VersionedAgentStorageOptions {
   /** The repository whose store holds the items (one session row per key). */
-  readonly repository: AnyRepository;
+  readonly repository: SessionRepository;
   /**
    * Put before every key, to keep the items apart from other sessions in the same table. Keys stay
    * within 255 characters with the prefix.
@@ -88,7 +87,7 @@ export interface VersionedAgentStorageOptions {
  *
  * - `read(keys)`: the items that exist, each with its `eTag` (the row's version as a string).
  * - `write(changes)`: an item with a numeric eTag is one conditional update; a stale eTag (or a row
- *   deleted since) throws {@link ConcurrencyError} and writes nothing for that key. `'*'` or no eTag
+ *   deleted since) throws {@link versioned-sessions!ConcurrencyError | ConcurrencyError} and writes nothing for that key. `'*'` or no eTag
  *   writes regardless (see {@link VersionedAgentStorageOptions.untracked}).
  * - `delete(keys)`: deletes regardless; an unknown key is not an error.
  *

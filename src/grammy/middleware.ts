@@ -10,6 +10,7 @@ import {
   isDuplicateOperationError,
   withRetry,
   type RetryOptions,
+  type SessionRepository,
 } from '../index.js';
 import { TrackedSessions, sessionData, validatePrefix, validateRepository, type AnyRepository } from '../frameworks/tracked-sessions.js';
 
@@ -23,11 +24,17 @@ import { TrackedSessions, sessionData, validatePrefix, validateRepository, type 
  */
 export interface GrammyUpdateContext {
   /** The update being handled; its `update_id` identifies a redelivery. */
-  readonly update: { readonly update_id: number };
+  readonly update: {
+    /** Telegram's id of the update, the same on every delivery of it. */
+    readonly update_id: number;
+  };
   /** The chat the update belongs to, if any (the default session key). */
   readonly chatId?: number | undefined;
   /** The bot (`botInfo`); its id scopes update ids, which are unique per bot only. */
-  readonly me: { readonly id: number };
+  readonly me: {
+    /** The bot's user id. */
+    readonly id: number;
+  };
 }
 
 /**
@@ -41,8 +48,9 @@ export interface GrammyUpdateContext {
  * ```
  */
 export interface VersionedSessionFlavor<S> {
-  /** The chat's session; assign `null` to delete it. */
+  /** The chat's session. */
   get session(): S;
+  /** Replaces the chat's session; `null` deletes it. */
   set session(value: S | null | undefined);
   /**
    * Runs `callback` once the session is written, and only then: a run that loses a conflict and is
@@ -63,7 +71,7 @@ export interface VersionedSessionFlavor<S> {
  */
 export interface VersionedSessionOptions<S, C extends GrammyUpdateContext = GrammyUpdateContext> {
   /** The repository whose store holds the sessions. */
-  readonly repository: AnyRepository;
+  readonly repository: SessionRepository;
   /** A new chat's session; called for every chat that has none. */
   readonly initial?: () => S;
   /**
@@ -81,7 +89,7 @@ export interface VersionedSessionOptions<S, C extends GrammyUpdateContext = Gram
    * 3 attempts with the library's backoff, or retry options. grammY lets a middleware call `next()`
    * only once, so the handlers to re-run are passed to {@link versionedSession} as its second
    * argument. Only safe when the handlers' side effects (replies) happen after the write, in
-   * `ctx.afterSessionWrite`. Without it a conflict fails the update with {@link ConcurrencyError},
+   * `ctx.afterSessionWrite`. Without it a conflict fails the update with {@link versioned-sessions!ConcurrencyError | ConcurrencyError},
    * which grammY reports through `bot.catch`.
    * @defaultValue false
    */
@@ -117,7 +125,10 @@ export type GrammyMiddleware<C> = (ctx: C, next: () => Promise<void>) => Promise
  */
 export type GrammyHandlers<C> =
   | ((ctx: C, next: () => Promise<void>) => unknown)
-  | { middleware(): (ctx: C, next: () => Promise<void>) => unknown };
+  | {
+      /** The composer's middleware, as grammY's `Composer.middleware()` returns it. */
+      middleware(): (ctx: C, next: () => Promise<void>) => unknown;
+    };
 
 function retryOptions(option: VersionedSessionOptions<unknown>['retryOnConflict'], repository: AnyRepository): RetryOptions | undefined {
   if (option === undefined || option === false) return undefined;
@@ -149,7 +160,7 @@ function validateOptions<S, C extends GrammyUpdateContext>(options: VersionedSes
  * the session did not change; `null` deletes it). When another update wrote the session first:
  *
  * - with `retryOnConflict`, the handlers run again on the session as it now is, after a short wait;
- * - otherwise the update fails with {@link ConcurrencyError}; nothing it changed is written, nothing
+ * - otherwise the update fails with {@link versioned-sessions!ConcurrencyError | ConcurrencyError}; nothing it changed is written, nothing
  *   is lost silently, and grammY reports the error through `bot.catch`.
  *
  * When `handlers` are given and none of them handles the update (the last calls `next()`), the rest

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { adapterSettings, type AdapterSettings, type AnyRepository, type UntrackedWrites } from '../frameworks/tracked-sessions.js';
+import { adapterSettings, type AdapterSettings, type UntrackedWrites } from '../frameworks/tracked-sessions.js';
+import type { SessionRepository } from '../index.js';
 
 /**
  * Options of {@link VersionedStorageAdapter}.
@@ -16,7 +17,7 @@ import { adapterSettings, type AdapterSettings, type AnyRepository, type Untrack
  */
 export interface VersionedStorageAdapterOptions {
   /** The repository whose store holds the sessions (one row per session key). */
-  readonly repository: AnyRepository;
+  readonly repository: SessionRepository;
   /**
    * Put before every key, to keep the bot's sessions apart from others in the same table.
    * @defaultValue `''`
@@ -34,7 +35,7 @@ export interface VersionedStorageAdapterOptions {
 /**
  * A grammY `StorageAdapter` whose writes are conditional: a session object returned by `read` is
  * written back only if its row still has the version it was read at, so of two updates that read the
- * same session the second to write fails with {@link ConcurrencyError} (grammY reports it through
+ * same session the second to write fails with {@link versioned-sessions!ConcurrencyError | ConcurrencyError} (grammY reports it through
  * `bot.catch`) instead of silently replacing the first. It works under grammY's `session()`,
  * `lazySession()` and `enhanceStorage()` (migrations, `millisecondsToLive`), which all hand the object
  * they read back to `write`. Session values must be plain JSON objects.

@@ -11,7 +11,8 @@
  * ```
  * @module versioned-sessions/telegraf
  */
-import { adapterSettings, type AdapterSettings, type AnyRepository, type UntrackedWrites } from '../frameworks/tracked-sessions.js';
+import { adapterSettings, type AdapterSettings, type UntrackedWrites } from '../frameworks/tracked-sessions.js';
+import type { SessionRepository } from '../index.js';
 
 export type { UntrackedWrites } from '../frameworks/tracked-sessions.js';
 
@@ -25,7 +26,7 @@ export type { UntrackedWrites } from '../frameworks/tracked-sessions.js';
  */
 export interface VersionedSessionStoreOptions {
   /** The repository whose store holds the sessions (one row per session key). */
-  readonly repository: AnyRepository;
+  readonly repository: SessionRepository;
   /**
    * Put before every key, to keep the bot's sessions apart from others in the same table.
    * @defaultValue `''`
@@ -46,7 +47,7 @@ export interface VersionedSessionStoreOptions {
  * `session()` shares one object between the concurrent updates of a key within a process and writes
  * it back after each; this store moves the object's version on with every write, so those writes
  * succeed, while an update in another process that read the same version fails with
- * {@link ConcurrencyError} (reported through `bot.catch`) instead of silently replacing the first.
+ * {@link versioned-sessions!ConcurrencyError | ConcurrencyError} (reported through `bot.catch`) instead of silently replacing the first.
  * Session values must be plain JSON objects.
  *
  * @typeParam T - the session's shape.
