@@ -7,6 +7,7 @@ import { AgentApplication, ConversationState, type TurnState, type Storage, type
 import { describe, expect, it } from 'vitest';
 import { VersionedAgentStorage } from '../../src/agents/index.js';
 import { ConcurrencyError, InvalidArgumentError, isConcurrencyError } from '../../src/index.js';
+import { runTurn } from '../../docs/examples/frameworks/agents-turn-retry.js';
 import { TestAdapter } from './agents-test-adapter.js';
 import { CONCURRENT_UPDATES, describeOnDatabases, handlerPause, settle } from './replicas.js';
 
@@ -45,6 +46,7 @@ function counterAgent(storage: Storage): AgentApplication<TurnState<CounterState
     await handlerPause();
     conversation.count = (conversation.count ?? 0) + 1;
     conversation.turns = [...(conversation.turns ?? []), context.activity.text ?? ''];
+    await context.sendActivity(`count ${conversation.count}`);
   });
   return app;
 }
@@ -195,6 +197,22 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
       expect(reasons.length).toBeGreaterThan(0);
       expect(stored?.data['count']).toBe(1 + fulfilled);
       expect((stored?.data['turns'] as string[]).length).toBe(1 + fulfilled);
+    });
+
+    it(`${CONCURRENT_UPDATES} concurrent turns run through the guide's runTurn: every turn applied once, one reply each`, async () => {
+      const { fixture, repositories } = await replicas();
+      const apps = repositories(2).map((repository) => counterAgent(new VersionedAgentStorage({ repository })));
+      const adapter = new TestAdapter();
+      await runTurn(apps[0]!, adapter.context('retried', 'first'));
+      const results = await Promise.allSettled(
+        Array.from({ length: CONCURRENT_UPDATES }, (_, index) => runTurn(apps[index % 2]!, adapter.context('retried', `turn-${index}`), 40)),
+      );
+      const { fulfilled, reasons } = settle(results);
+      const stored = await fixture.repository.getSession('test/agent/conversations/retried');
+      console.warn(`[agents ${fixture.store.dialect}] AgentApplication + VersionedAgentStorage + runTurn: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} applied, count ${String(stored?.data['count'])} (expected ${1 + CONCURRENT_UPDATES})`);
+      expect(reasons).toEqual([]);
+      expect(stored?.data['count']).toBe(1 + CONCURRENT_UPDATES);
+      expect([...adapter.sent].sort()).toEqual(Array.from({ length: 1 + CONCURRENT_UPDATES }, (_, index) => `count ${index + 1}`).sort());
     });
 
     it('negative control: the same turns through an eTag-blind store all "succeed" and lose updates', async () => {
