@@ -158,7 +158,12 @@ export class VersionedAgentStorage {
    * ```
    */
   async write(changes: AgentStoreItems): Promise<void> {
-    if (typeof changes !== 'object' || changes === null || Array.isArray(changes) || Object.keys(changes).length === 0) {
+    if (
+      typeof changes !== 'object' ||
+      changes === null ||
+      Array.isArray(changes) ||
+      Object.keys(changes).length === 0
+    ) {
       throw new InvalidArgumentError('changes', 'expected an object with at least one item to write.');
     }
     for (const [key, item] of Object.entries(changes)) {

@@ -54,7 +54,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function validateRepository(repository: unknown): AnyRepository {
   const candidate = repository as Partial<AnyRepository> | null | undefined;
   if (typeof candidate !== 'object' || candidate === null || typeof candidate.updateSession !== 'function') {
-    throw new InvalidArgumentError('repository', 'expected a SessionRepository, e.g. new SessionRepository({ store }).');
+    throw new InvalidArgumentError(
+      'repository',
+      'expected a SessionRepository, e.g. new SessionRepository({ store }).',
+    );
   }
   return candidate as AnyRepository;
 }
@@ -63,7 +66,10 @@ export function validateRepository(repository: unknown): AnyRepository {
 export function validateUntracked(untracked: unknown, fallback: UntrackedWrites): UntrackedWrites {
   if (untracked === undefined) return fallback;
   if (untracked !== 'overwrite' && untracked !== 'create-only') {
-    throw new InvalidArgumentError('untracked', `expected 'overwrite' or 'create-only', got ${JSON.stringify(untracked)}.`);
+    throw new InvalidArgumentError(
+      'untracked',
+      `expected 'overwrite' or 'create-only', got ${JSON.stringify(untracked)}.`,
+    );
   }
   return untracked;
 }
@@ -71,7 +77,8 @@ export function validateUntracked(untracked: unknown, fallback: UntrackedWrites)
 /** Checks a key prefix: a string, possibly empty. */
 export function validatePrefix(prefix: unknown): string {
   if (prefix === undefined) return '';
-  if (typeof prefix !== 'string') throw new InvalidArgumentError('keyPrefix', `expected a string, got a ${typeof prefix}.`);
+  if (typeof prefix !== 'string')
+    throw new InvalidArgumentError('keyPrefix', `expected a string, got a ${typeof prefix}.`);
   return prefix;
 }
 
@@ -208,7 +215,11 @@ export class TrackedSessions {
     idempotencyKey?: string,
   ): Promise<Session<Record<string, unknown>>> {
     try {
-      return await this.repository.updateSession(key, { data }, { expectedVersion, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) });
+      return await this.repository.updateSession(
+        key,
+        { data },
+        { expectedVersion, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+      );
     } catch (error) {
       if (!isSessionNotFound(error)) throw error;
       throw new ConcurrencyError({
@@ -226,7 +237,11 @@ export class TrackedSessions {
    * Creates the session only if it is absent. An empty row is made race-free first and then written
    * conditionally on version 0, so of two concurrent creators exactly one succeeds.
    */
-  private async create(key: string, data: Record<string, unknown>, idempotencyKey?: string): Promise<Session<Record<string, unknown>>> {
+  private async create(
+    key: string,
+    data: Record<string, unknown>,
+    idempotencyKey?: string,
+  ): Promise<Session<Record<string, unknown>>> {
     await this.repository.getOrCreateSession(key, { data: {} });
     return this.update(key, data, 0, idempotencyKey);
   }

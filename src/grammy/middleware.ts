@@ -12,7 +12,13 @@ import {
   type RetryOptions,
   type SessionRepository,
 } from '../index.js';
-import { TrackedSessions, sessionData, validatePrefix, validateRepository, type AnyRepository } from '../frameworks/tracked-sessions.js';
+import {
+  TrackedSessions,
+  sessionData,
+  validatePrefix,
+  validateRepository,
+  type AnyRepository,
+} from '../frameworks/tracked-sessions.js';
 
 /**
  * The part of grammY's `Context` the middleware reads: the update's id, the chat and the bot's own id.
@@ -130,11 +136,17 @@ export type GrammyHandlers<C> =
       middleware(): (ctx: C, next: () => Promise<void>) => unknown;
     };
 
-function retryOptions(option: VersionedSessionOptions<unknown>['retryOnConflict'], repository: AnyRepository): RetryOptions | undefined {
+function retryOptions(
+  option: VersionedSessionOptions<unknown>['retryOnConflict'],
+  repository: AnyRepository,
+): RetryOptions | undefined {
   if (option === undefined || option === false) return undefined;
   if (option === true) return { logger: repository.logger, operationName: 'grammyUpdate' };
   if (typeof option !== 'object' || option === null) {
-    throw new InvalidArgumentError('retryOnConflict', 'expected a boolean or retry options such as { maxAttempts: 5 }.');
+    throw new InvalidArgumentError(
+      'retryOnConflict',
+      'expected a boolean or retry options such as { maxAttempts: 5 }.',
+    );
   }
   return { logger: repository.logger, operationName: 'grammyUpdate', ...option };
 }
@@ -230,36 +242,44 @@ export function versionedSession<S extends object, C extends GrammyUpdateContext
         return Promise.resolve();
       });
     };
-    const callbacks = await withRetry(async () => {
-      if (updateKey !== undefined && (await repository.isProcessed(updateKey))) return [];
-      const stored = await sessions.read(key);
-      let value: S | null | undefined = stored === null ? options.initial?.() : (stored.data as S);
-      const before = stored === null ? undefined : JSON.stringify(stored.data);
-      const pending: (() => unknown)[] = [];
-      installSession(ctx, () => value, (assigned) => (value = assigned), (callback) => pending.push(callback));
-      await runHandlers();
-      try {
-        await writeBack();
-      } catch (error) {
-        if (isDuplicateOperationError(error)) return []; // the same update, delivered twice, committed first
-        throw error;
-      }
-      return pending;
+    const callbacks = await withRetry(
+      async () => {
+        if (updateKey !== undefined && (await repository.isProcessed(updateKey))) return [];
+        const stored = await sessions.read(key);
+        let value: S | null | undefined = stored === null ? options.initial?.() : (stored.data as S);
+        const before = stored === null ? undefined : JSON.stringify(stored.data);
+        const pending: (() => unknown)[] = [];
+        installSession(
+          ctx,
+          () => value,
+          (assigned) => (value = assigned),
+          (callback) => pending.push(callback),
+        );
+        await runHandlers();
+        try {
+          await writeBack();
+        } catch (error) {
+          if (isDuplicateOperationError(error)) return []; // the same update, delivered twice, committed first
+          throw error;
+        }
+        return pending;
 
-      async function writeBack(): Promise<void> {
-        if (value === null || value === undefined) {
-          if (stored !== null) await sessions.delete(key, stored.version);
-          if (updateKey !== undefined) await repository.markProcessed(updateKey);
-          return;
+        async function writeBack(): Promise<void> {
+          if (value === null || value === undefined) {
+            if (stored !== null) await sessions.delete(key, stored.version);
+            if (updateKey !== undefined) await repository.markProcessed(updateKey);
+            return;
+          }
+          const data = sessionData(value, 'ctx.session');
+          if (stored !== null && JSON.stringify(data) === before) {
+            if (updateKey !== undefined) await repository.markProcessed(updateKey);
+            return;
+          }
+          await sessions.write(key, data, stored?.version ?? 'absent', { idempotencyKey: updateKey });
         }
-        const data = sessionData(value, 'ctx.session');
-        if (stored !== null && JSON.stringify(data) === before) {
-          if (updateKey !== undefined) await repository.markProcessed(updateKey);
-          return;
-        }
-        await sessions.write(key, data, stored?.version ?? 'absent', { idempotencyKey: updateKey });
-      }
-    }, { ...(retry ?? { maxAttempts: 1 }), shouldRetry: isConcurrencyError });
+      },
+      { ...(retry ?? { maxAttempts: 1 }), shouldRetry: isConcurrencyError },
+    );
     for (const callback of callbacks) await callback();
     if (passedOn) await next();
   };
@@ -277,7 +297,8 @@ function installSession<S>(
     enumerable: true,
     get,
     set: (value: S | null | undefined) => {
-      if (set === undefined) throw new InvalidArgumentError('ctx.session', 'this update has no session key (it belongs to no chat).');
+      if (set === undefined)
+        throw new InvalidArgumentError('ctx.session', 'this update has no session key (it belongs to no chat).');
       set(value);
     },
   });
@@ -286,7 +307,8 @@ function installSession<S>(
     enumerable: false,
     value: (callback: () => unknown) => {
       if (typeof callback !== 'function') throw new InvalidArgumentError('callback', 'expected a function.');
-      if (afterWrite === undefined) throw new InvalidArgumentError('ctx.afterSessionWrite', 'this update has no session key.');
+      if (afterWrite === undefined)
+        throw new InvalidArgumentError('ctx.afterSessionWrite', 'this update has no session key.');
       afterWrite(callback);
     },
   });

@@ -4,12 +4,7 @@
  * `AgentApplication` and `TurnState` without reaching the Bot Connector service.
  */
 import { Activity } from '@microsoft/agents-activity';
-import {
-  BaseAdapter,
-  TurnContext,
-  type AttachmentInfo,
-  type ResourceResponse,
-} from '@microsoft/agents-hosting';
+import { BaseAdapter, TurnContext, type AttachmentInfo, type ResourceResponse } from '@microsoft/agents-hosting';
 
 export class TestAdapter extends BaseAdapter {
   /** The text of every message the agent sent, in order. */

@@ -3,7 +3,13 @@
  * turn state, ConversationState, TurnContext on the SDK's test adapter), on SQLite and PostgreSQL, plus
  * the storage cases Microsoft holds its own stores to.
  */
-import { AgentApplication, ConversationState, type TurnState, type Storage, type StoreItems } from '@microsoft/agents-hosting';
+import {
+  AgentApplication,
+  ConversationState,
+  type TurnState,
+  type Storage,
+  type StoreItems,
+} from '@microsoft/agents-hosting';
 import { describe, expect, it } from 'vitest';
 import { VersionedAgentStorage } from '../../src/agents/index.js';
 import { ConcurrencyError, InvalidArgumentError, isConcurrencyError } from '../../src/index.js';
@@ -58,13 +64,20 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
       const storage = new VersionedAgentStorage({ repository: fixture.repository });
       expect(await storage.read(['unknown'])).toEqual({});
       await storage.write({ created: { name: 'first', nested: { list: [1, 2] } } });
-      expect(await storage.read(['created'])).toEqual({ created: { name: 'first', nested: { list: [1, 2] }, eTag: '1' } });
+      expect(await storage.read(['created'])).toEqual({
+        created: { name: 'first', nested: { list: [1, 2] }, eTag: '1' },
+      });
     });
 
     it('handles crazy keys', async () => {
       const { fixture } = await replicas();
       const storage = new VersionedAgentStorage({ repository: fixture.repository });
-      const keys = ['!@#$%^&*()~/\\><,.?\';"`~', 'msteams/conversations/19:meeting_Nzc@thread.v2;messageid=17', 'ключ 鍵 🔑', ' padded '];
+      const keys = [
+        '!@#$%^&*()~/\\><,.?\';"`~',
+        'msteams/conversations/19:meeting_Nzc@thread.v2;messageid=17',
+        'ключ 鍵 🔑',
+        ' padded ',
+      ];
       await storage.write(Object.fromEntries(keys.map((key, index) => [key, { index }])));
       const read = await storage.read(keys);
       expect(Object.keys(read).sort()).toEqual([...keys].sort());
@@ -116,9 +129,17 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
       const read = await storage.read(['a', 'b', 'c', 'missing']);
       expect(read).toEqual({ a: { n: 1, eTag: '1' }, b: { n: 2, eTag: '1' }, c: { n: 3, eTag: '1' } });
       await storage.write({ b: { ...read['b'], n: 20 } });
-      const batch = storage.write({ a: { ...read['a'], n: 10 }, b: { ...read['b'], n: 200 }, c: { ...read['c'], n: 30 } });
+      const batch = storage.write({
+        a: { ...read['a'], n: 10 },
+        b: { ...read['b'], n: 200 },
+        c: { ...read['c'], n: 30 },
+      });
       await expect(batch).rejects.toBeInstanceOf(ConcurrencyError);
-      expect(await storage.read(['a', 'b', 'c'])).toEqual({ a: { n: 10, eTag: '2' }, b: { n: 20, eTag: '2' }, c: { n: 3, eTag: '1' } });
+      expect(await storage.read(['a', 'b', 'c'])).toEqual({
+        a: { n: 10, eTag: '2' },
+        b: { n: 20, eTag: '2' },
+        c: { n: 3, eTag: '1' },
+      });
       await storage.delete(['a', 'b']);
       expect(Object.keys(await storage.read(['a', 'b', 'c']))).toEqual(['c']);
     });
@@ -132,7 +153,9 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
       await expect(storage.write({ item: { when: new Date() } })).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(storage.write({ ['x'.repeat(300)]: { value: 1 } })).rejects.toBeInstanceOf(InvalidArgumentError);
       expect(() => new VersionedAgentStorage({ repository: {} as never })).toThrow(InvalidArgumentError);
-      expect(() => new VersionedAgentStorage({ repository: fixture.repository, untracked: 'sometimes' as never })).toThrow(/untracked/);
+      expect(
+        () => new VersionedAgentStorage({ repository: fixture.repository, untracked: 'sometimes' as never }),
+      ).toThrow(/untracked/);
       expect(await storage.read(['item'])).toEqual({});
     });
 
@@ -183,16 +206,22 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
 
     it(`${CONCURRENT_UPDATES} concurrent turns on two instances: no turn's update is lost, the losers see ConcurrencyError`, async () => {
       const { fixture, repositories } = await replicas();
-      const apps = repositories(2).map((repository) => counterAgent(asAgentsStorage(new VersionedAgentStorage({ repository }))));
+      const apps = repositories(2).map((repository) =>
+        counterAgent(asAgentsStorage(new VersionedAgentStorage({ repository }))),
+      );
       const adapter = new TestAdapter();
       // The conversation exists before the burst, as in a running conversation.
       await apps[0]!.run(adapter.context('burst', 'first'));
       const results = await Promise.allSettled(
-        Array.from({ length: CONCURRENT_UPDATES }, (_, index) => apps[index % 2]!.run(adapter.context('burst', `turn-${index}`))),
+        Array.from({ length: CONCURRENT_UPDATES }, (_, index) =>
+          apps[index % 2]!.run(adapter.context('burst', `turn-${index}`)),
+        ),
       );
       const { fulfilled, reasons } = settle(results);
       const stored = await fixture.repository.getSession('test/agent/conversations/burst');
-      console.warn(`[agents ${fixture.store.dialect}] AgentApplication + VersionedAgentStorage: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} committed, ${reasons.length} refused with ConcurrencyError, count ${String(stored?.data['count'])} (expected ${1 + fulfilled})`);
+      console.warn(
+        `[agents ${fixture.store.dialect}] AgentApplication + VersionedAgentStorage: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} committed, ${reasons.length} refused with ConcurrencyError, count ${String(stored?.data['count'])} (expected ${1 + fulfilled})`,
+      );
       expect(reasons.every((reason) => isConcurrencyError(reason))).toBe(true);
       expect(reasons.length).toBeGreaterThan(0);
       expect(stored?.data['count']).toBe(1 + fulfilled);
@@ -205,27 +234,39 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
       const adapter = new TestAdapter();
       await runTurn(apps[0]!, adapter.context('retried', 'first'));
       const results = await Promise.allSettled(
-        Array.from({ length: CONCURRENT_UPDATES }, (_, index) => runTurn(apps[index % 2]!, adapter.context('retried', `turn-${index}`), 40)),
+        Array.from({ length: CONCURRENT_UPDATES }, (_, index) =>
+          runTurn(apps[index % 2]!, adapter.context('retried', `turn-${index}`), 40),
+        ),
       );
       const { fulfilled, reasons } = settle(results);
       const stored = await fixture.repository.getSession('test/agent/conversations/retried');
-      console.warn(`[agents ${fixture.store.dialect}] AgentApplication + VersionedAgentStorage + runTurn: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} applied, count ${String(stored?.data['count'])} (expected ${1 + CONCURRENT_UPDATES})`);
+      console.warn(
+        `[agents ${fixture.store.dialect}] AgentApplication + VersionedAgentStorage + runTurn: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} applied, count ${String(stored?.data['count'])} (expected ${1 + CONCURRENT_UPDATES})`,
+      );
       expect(reasons).toEqual([]);
       expect(stored?.data['count']).toBe(1 + CONCURRENT_UPDATES);
-      expect([...adapter.sent].sort()).toEqual(Array.from({ length: 1 + CONCURRENT_UPDATES }, (_, index) => `count ${index + 1}`).sort());
+      expect([...adapter.sent].sort()).toEqual(
+        Array.from({ length: 1 + CONCURRENT_UPDATES }, (_, index) => `count ${index + 1}`).sort(),
+      );
     });
 
     it('negative control: the same turns through an eTag-blind store all "succeed" and lose updates', async () => {
       const { fixture, repositories } = await replicas();
-      const apps = repositories(2).map((repository) => counterAgent(eTagBlind(new VersionedAgentStorage({ repository }))));
+      const apps = repositories(2).map((repository) =>
+        counterAgent(eTagBlind(new VersionedAgentStorage({ repository }))),
+      );
       const adapter = new TestAdapter();
       await apps[0]!.run(adapter.context('blind', 'first'));
       const results = await Promise.allSettled(
-        Array.from({ length: CONCURRENT_UPDATES }, (_, index) => apps[index % 2]!.run(adapter.context('blind', `turn-${index}`))),
+        Array.from({ length: CONCURRENT_UPDATES }, (_, index) =>
+          apps[index % 2]!.run(adapter.context('blind', `turn-${index}`)),
+        ),
       );
       const { fulfilled } = settle(results);
       const count = (await fixture.repository.getSession('test/agent/conversations/blind'))?.data['count'] as number;
-      console.warn(`[agents ${fixture.store.dialect}] AgentApplication + eTag-blind store: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} "succeeded", count ${count} (expected ${1 + CONCURRENT_UPDATES}): ${1 + CONCURRENT_UPDATES - count} lost`);
+      console.warn(
+        `[agents ${fixture.store.dialect}] AgentApplication + eTag-blind store: ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} "succeeded", count ${count} (expected ${1 + CONCURRENT_UPDATES}): ${1 + CONCURRENT_UPDATES - count} lost`,
+      );
       expect(fulfilled).toBe(CONCURRENT_UPDATES);
       expect(count).toBeLessThan(1 + CONCURRENT_UPDATES);
     });
@@ -234,7 +275,9 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
   describe('ConversationState (writes with eTag "*")', () => {
     async function runBurst(untracked: 'overwrite' | 'create-only') {
       const { fixture, repositories } = await replicas();
-      const states = repositories(2).map((repository) => new ConversationState(new VersionedAgentStorage({ repository, untracked })));
+      const states = repositories(2).map(
+        (repository) => new ConversationState(new VersionedAgentStorage({ repository, untracked })),
+      );
       const adapter = new TestAdapter();
       const turn = async (state: ConversationState, text: string) => {
         const context = adapter.context('state', text);
@@ -251,7 +294,9 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
       const { fulfilled, reasons } = settle(results);
       const stored = await fixture.repository.getSession('test/conversations/state/');
       const count = stored?.data['count'] as number;
-      console.warn(`[agents ${fixture.store.dialect}] ConversationState, untracked '${untracked}': ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} committed, ${reasons.length} refused, count ${count} (expected ${1 + fulfilled})`);
+      console.warn(
+        `[agents ${fixture.store.dialect}] ConversationState, untracked '${untracked}': ${CONCURRENT_UPDATES} concurrent turns, ${fulfilled} committed, ${reasons.length} refused, count ${count} (expected ${1 + fulfilled})`,
+      );
       return { fulfilled, reasons, count, stored };
     }
 
@@ -270,8 +315,13 @@ await describeOnDatabases('Agents SDK storage', (replicas) => {
 
     it("with untracked: 'create-only' two first turns of a new conversation cannot both create it", async () => {
       const { fixture, repositories } = await replicas();
-      const [left, right] = repositories(2).map((repository) => new VersionedAgentStorage({ repository, untracked: 'create-only' }));
-      const results = await Promise.allSettled([left!.write({ fresh: { by: 'left' } }), right!.write({ fresh: { by: 'right' } })]);
+      const [left, right] = repositories(2).map(
+        (repository) => new VersionedAgentStorage({ repository, untracked: 'create-only' }),
+      );
+      const results = await Promise.allSettled([
+        left!.write({ fresh: { by: 'left' } }),
+        right!.write({ fresh: { by: 'right' } }),
+      ]);
       const { fulfilled, reasons } = settle(results);
       expect(fulfilled).toBe(1);
       expect(reasons.every((reason) => isConcurrencyError(reason))).toBe(true);

@@ -17,7 +17,9 @@ await describeOnDatabases('Bot Framework SDK storage', (replicas) => {
   it('a waterfall dialog with prompts runs across turns, its state only in the database', async () => {
     const { fixture } = await replicas();
     const adapter = new TestAdapter(async (context) => {
-      const conversationState = new ConversationState(asBotbuilderStorage(new VersionedAgentStorage({ repository: fixture.repository })));
+      const conversationState = new ConversationState(
+        asBotbuilderStorage(new VersionedAgentStorage({ repository: fixture.repository })),
+      );
       const dialogs = new DialogSet(conversationState.createProperty<DialogState>('dialogState'));
       dialogs.add(new TextPrompt('text'));
       dialogs.add(
@@ -28,7 +30,9 @@ await describeOnDatabases('Bot Framework SDK storage', (replicas) => {
             return step.prompt('text', `Hello ${String(step.result)}. Favourite colour?`);
           },
           async (step) => {
-            await step.context.sendActivity(`${String((step.values as { name?: unknown }).name)} likes ${String(step.result)}.`);
+            await step.context.sendActivity(
+              `${String((step.values as { name?: unknown }).name)} likes ${String(step.result)}.`,
+            );
             return step.endDialog();
           },
         ]),

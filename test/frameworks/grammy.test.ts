@@ -3,7 +3,18 @@
  * and `enhanceStorage()`, on SQLite and PostgreSQL. The bots get their `botInfo` up front and an API
  * transformer that records calls, so nothing reaches Telegram.
  */
-import { Bot, BotError, Composer, enhanceStorage, lazySession, session, type Context, type LazySessionFlavor, type SessionFlavor, type StorageAdapter } from 'grammy';
+import {
+  Bot,
+  BotError,
+  Composer,
+  enhanceStorage,
+  lazySession,
+  session,
+  type Context,
+  type LazySessionFlavor,
+  type SessionFlavor,
+  type StorageAdapter,
+} from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { describe, expect, it } from 'vitest';
 import { versionedSession, VersionedStorageAdapter, type VersionedSessionFlavor } from '../../src/grammy/index.js';
@@ -47,7 +58,10 @@ function offlineBot<C extends Context>(sent: string[]): Bot<C> {
   const bot = new Bot<C>('0:offline', { botInfo });
   bot.api.config.use((_previous, method, payload) => {
     sent.push(`${method}:${String((payload as { text?: unknown }).text)}`);
-    return Promise.resolve({ ok: true, result: { message_id: sent.length, date: 0, chat: { id: CHAT, type: 'private' } } } as never);
+    return Promise.resolve({
+      ok: true,
+      result: { message_id: sent.length, date: 0, chat: { id: CHAT, type: 'private' } },
+    } as never);
   });
   return bot;
 }
@@ -65,7 +79,11 @@ function blindAdapter(repository: SessionRepository): StorageAdapter<Counter> {
 }
 
 /** Sends `count` updates for one chat at once, alternately to each bot (each a separate instance). */
-async function burst(bots: { handleUpdate(update: Update): Promise<void> }[], firstId: number, count = CONCURRENT_UPDATES) {
+async function burst(
+  bots: { handleUpdate(update: Update): Promise<void> }[],
+  firstId: number,
+  count = CONCURRENT_UPDATES,
+) {
   const results = await Promise.allSettled(
     Array.from({ length: count }, (_, index) => bots[index % bots.length]!.handleUpdate(message(firstId + index))),
   );
@@ -86,7 +104,11 @@ await describeOnDatabases('grammY', (replicas) => {
       const handlers = new Composer<MyContext>();
       bot.use(
         versionedSession<Counter, MyContext>(
-          { repository, initial: () => ({ count: 0, seen: [] }), retryOnConflict: retryOnConflict && { maxAttempts: 40, baseDelayMs: 2, maxDelayMs: 40 } },
+          {
+            repository,
+            initial: () => ({ count: 0, seen: [] }),
+            retryOnConflict: retryOnConflict && { maxAttempts: 40, baseDelayMs: 2, maxDelayMs: 40 },
+          },
           handlers,
         ),
       );
@@ -107,10 +129,14 @@ await describeOnDatabases('grammY', (replicas) => {
       const bots = [counterBot(first!, sent, true), counterBot(second!, sent, true)];
       const { fulfilled, errors } = await burst(bots, 100);
       const stored = await storedCounter(first!);
-      console.warn(`[grammy ${first!.store.dialect}] versionedSession + retryOnConflict: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} handled, count ${stored?.count} (expected ${CONCURRENT_UPDATES})`);
+      console.warn(
+        `[grammy ${first!.store.dialect}] versionedSession + retryOnConflict: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} handled, count ${stored?.count} (expected ${CONCURRENT_UPDATES})`,
+      );
       expect(errors).toEqual([]);
       expect(stored?.count).toBe(CONCURRENT_UPDATES);
-      expect([...stored!.seen].sort((a, b) => a - b)).toEqual(Array.from({ length: CONCURRENT_UPDATES }, (_, index) => 100 + index));
+      expect([...stored!.seen].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: CONCURRENT_UPDATES }, (_, index) => 100 + index),
+      );
       // Replies are sent after the write, by the run that committed: never twice, never for a lost run.
       expect(sent.filter((call) => call.startsWith('sendMessage:')).sort()).toEqual(
         Array.from({ length: CONCURRENT_UPDATES }, (_, index) => `sendMessage:count ${index + 1}`).sort(),
@@ -125,7 +151,9 @@ await describeOnDatabases('grammY', (replicas) => {
       await bots[0]!.handleUpdate(message(199));
       const { fulfilled, errors } = await burst(bots, 200);
       const stored = await storedCounter(first!);
-      console.warn(`[grammy ${first!.store.dialect}] versionedSession, no re-run: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} committed, ${errors.length} failed with ConcurrencyError, count ${stored?.count} (expected ${1 + fulfilled})`);
+      console.warn(
+        `[grammy ${first!.store.dialect}] versionedSession, no re-run: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} committed, ${errors.length} failed with ConcurrencyError, count ${stored?.count} (expected ${1 + fulfilled})`,
+      );
       expect(errors.length).toBeGreaterThan(0);
       expect(errors.every((error) => isConcurrencyError(error))).toBe(true);
       expect(stored?.count).toBe(1 + fulfilled);
@@ -150,7 +178,9 @@ await describeOnDatabases('grammY', (replicas) => {
       const { repositories } = await replicas();
       const [repository] = repositories(1);
       const bot = offlineBot<MyContext>([]);
-      bot.use(versionedSession<Counter, MyContext>({ repository: repository!, initial: () => ({ count: 0, seen: [] }) }));
+      bot.use(
+        versionedSession<Counter, MyContext>({ repository: repository!, initial: () => ({ count: 0, seen: [] }) }),
+      );
       bot.command('reset', (ctx: MyContext) => {
         ctx.session = null;
       });
@@ -162,7 +192,11 @@ await describeOnDatabases('grammY', (replicas) => {
       expect(await repository!.getSession(String(CHAT))).toMatchObject({ version: 1, data: { count: 1 } });
       await bot.handleUpdate({
         ...message(402),
-        message: { ...message(402).message!, text: '/reset', entities: [{ type: 'bot_command', offset: 0, length: 6 }] },
+        message: {
+          ...message(402).message!,
+          text: '/reset',
+          entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+        },
       } as Update);
       expect(await repository!.getSession(String(CHAT))).toBeNull();
     });
@@ -178,7 +212,12 @@ await describeOnDatabases('grammY', (replicas) => {
         order.push('handlers passed the update on');
         await next();
       });
-      bot.use(versionedSession<Counter, MyContext>({ repository: repository!, initial: () => ({ count: 0, seen: [] }) }, handlers));
+      bot.use(
+        versionedSession<Counter, MyContext>(
+          { repository: repository!, initial: () => ({ count: 0, seen: [] }) },
+          handlers,
+        ),
+      );
       bot.use(async () => {
         order.push(`the rest of the bot ran at version ${(await repository!.getSession(String(CHAT)))?.version}`);
       });
@@ -192,10 +231,14 @@ await describeOnDatabases('grammY', (replicas) => {
       const [repository] = repositories(1);
       expect(() => versionedSession({ repository: {} as never })).toThrow(InvalidArgumentError);
       expect(() => versionedSession({ repository: repository!, initial: 'x' as never })).toThrow(/initial/);
-      expect(() => versionedSession({ repository: repository!, retryOnConflict: 3 as never }, () => undefined)).toThrow(/retryOnConflict/);
+      expect(() => versionedSession({ repository: repository!, retryOnConflict: 3 as never }, () => undefined)).toThrow(
+        /retryOnConflict/,
+      );
       expect(() => versionedSession({ repository: repository!, retryOnConflict: true })).toThrow(/second argument/);
       expect(() => versionedSession({ repository: repository! }, {} as never)).toThrow(/handlers/);
-      expect(() => versionedSession({ repository: repository!, recognizeRedelivery: 'yes' as never })).toThrow(/recognizeRedelivery/);
+      expect(() => versionedSession({ repository: repository!, recognizeRedelivery: 'yes' as never })).toThrow(
+        /recognizeRedelivery/,
+      );
     });
   });
 
@@ -221,7 +264,9 @@ await describeOnDatabases('grammY', (replicas) => {
       await bots[0]!.handleUpdate(message(499));
       const { fulfilled } = await burst(bots, 500);
       const stored = await storedCounter(first!);
-      console.warn(`[grammy ${first!.store.dialect}] session() + blind upsert adapter: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} "handled", count ${stored?.count} (expected ${1 + CONCURRENT_UPDATES}): ${1 + CONCURRENT_UPDATES - stored!.count} lost`);
+      console.warn(
+        `[grammy ${first!.store.dialect}] session() + blind upsert adapter: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} "handled", count ${stored?.count} (expected ${1 + CONCURRENT_UPDATES}): ${1 + CONCURRENT_UPDATES - stored!.count} lost`,
+      );
       expect(fulfilled).toBe(CONCURRENT_UPDATES);
       expect(stored!.count).toBeLessThan(1 + CONCURRENT_UPDATES);
     });
@@ -229,23 +274,33 @@ await describeOnDatabases('grammY', (replicas) => {
     it('with the versioned adapter the same burst loses nothing: the losers fail with ConcurrencyError', async () => {
       const { repositories } = await replicas();
       const [first, second] = repositories(2);
-      const bots = [pluginBot(new VersionedStorageAdapter<Counter>({ repository: first! })), pluginBot(new VersionedStorageAdapter<Counter>({ repository: second! }))];
+      const bots = [
+        pluginBot(new VersionedStorageAdapter<Counter>({ repository: first! })),
+        pluginBot(new VersionedStorageAdapter<Counter>({ repository: second! })),
+      ];
       await bots[0]!.handleUpdate(message(599));
       const { fulfilled, errors } = await burst(bots, 600);
       const stored = await storedCounter(first!);
-      console.warn(`[grammy ${first!.store.dialect}] session() + VersionedStorageAdapter: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} committed, ${errors.length} failed with ConcurrencyError, count ${stored?.count} (expected ${1 + fulfilled})`);
+      console.warn(
+        `[grammy ${first!.store.dialect}] session() + VersionedStorageAdapter: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} committed, ${errors.length} failed with ConcurrencyError, count ${stored?.count} (expected ${1 + fulfilled})`,
+      );
       expect(errors.length).toBeGreaterThan(0);
       expect(errors.every((error) => isConcurrencyError(error))).toBe(true);
       expect(stored!.count).toBe(1 + fulfilled);
       expect(stored!.seen).toHaveLength(1 + fulfilled);
     });
 
-    it("under lazySession() the conflict is caught the same way", async () => {
+    it('under lazySession() the conflict is caught the same way', async () => {
       const { repositories } = await replicas();
       type LazyContext = Context & LazySessionFlavor<Counter>;
       const bots = repositories(2).map((repository) => {
         const bot = offlineBot<LazyContext>([]);
-        bot.use(lazySession({ initial: () => ({ count: 0, seen: [] }), storage: new VersionedStorageAdapter<Counter>({ repository }) }));
+        bot.use(
+          lazySession({
+            initial: () => ({ count: 0, seen: [] }),
+            storage: new VersionedStorageAdapter<Counter>({ repository }),
+          }),
+        );
         bot.on('message', async (ctx) => {
           const counter = await ctx.session;
           await handlerPause();
@@ -261,7 +316,7 @@ await describeOnDatabases('grammY', (replicas) => {
       expect((await storedCounter(repository!))!.count).toBe(1 + fulfilled);
     });
 
-    it("under enhanceStorage() with millisecondsToLive: conditional writes through the wrapper, and expiry deletes the row", async () => {
+    it('under enhanceStorage() with millisecondsToLive: conditional writes through the wrapper, and expiry deletes the row', async () => {
       const { repositories } = await replicas();
       const [first, second] = repositories(2);
       const enhanced = (repository: SessionRepository, millisecondsToLive: number) =>

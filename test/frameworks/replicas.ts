@@ -32,14 +32,20 @@ function replicasOf(target: DialectTarget, fixture: Fixture, opened: Database.Da
         const database = new Database(fixture.connection.location);
         database.pragma('journal_mode = WAL');
         opened.push(database);
-        return new SessionRepository({ store: new SqliteSessionStore({ database, ...fixture.connection.tableOptions }), logger: quiet });
+        return new SessionRepository({
+          store: new SqliteSessionStore({ database, ...fixture.connection.tableOptions }),
+          logger: quiet,
+        });
       });
     },
   };
 }
 
 /** Registers `body` once per dialect that can run here (SQLite and PostgreSQL), or a visible skip. */
-export async function describeOnDatabases(title: string, body: (replicas: () => Promise<Replicas>) => void): Promise<void> {
+export async function describeOnDatabases(
+  title: string,
+  body: (replicas: () => Promise<Replicas>) => void,
+): Promise<void> {
   for (const target of [sqliteTarget(), postgresTarget()]) {
     const availability = await target.availability();
     if (!availability.available) {
@@ -56,7 +62,8 @@ export async function describeOnDatabases(title: string, body: (replicas: () => 
         const fixture = await target.createFixture();
         // Open the pool's connections before a burst, so that no replica's first read waits for a
         // connection to be established while the others run ahead.
-        if (target.dialect === 'postgres') await Promise.all(Array.from({ length: 10 }, () => fixture.exec('SELECT pg_sleep(0.02)')));
+        if (target.dialect === 'postgres')
+          await Promise.all(Array.from({ length: 10 }, () => fixture.exec('SELECT pg_sleep(0.02)')));
         return replicasOf(target, fixture, opened);
       });
     });
@@ -70,7 +77,9 @@ export function handlerPause(): Promise<void> {
 
 /** How many of `results` were fulfilled, and the rejection reasons of the others. */
 export function settle(results: PromiseSettledResult<unknown>[]): { fulfilled: number; reasons: unknown[] } {
-  const reasons = results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason);
+  const reasons = results
+    .filter((result) => result.status === 'rejected')
+    .map((result) => (result as PromiseRejectedResult).reason);
   return { fulfilled: results.length - reasons.length, reasons };
 }
 

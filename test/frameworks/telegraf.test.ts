@@ -68,7 +68,9 @@ function blindStore(repository: SessionRepository): SessionStore<Counter> {
 
 async function burst(bots: Telegraf<CounterContext>[], firstId: number) {
   const results = await Promise.allSettled(
-    Array.from({ length: CONCURRENT_UPDATES }, (_, index) => bots[index % bots.length]!.handleUpdate(message(firstId + index))),
+    Array.from({ length: CONCURRENT_UPDATES }, (_, index) =>
+      bots[index % bots.length]!.handleUpdate(message(firstId + index)),
+    ),
   );
   const committed = results.flatMap((result, index) => (result.status === 'fulfilled' ? [firstId + index] : []));
   return { ...settle(results), committed };
@@ -87,7 +89,9 @@ await describeOnDatabases('Telegraf', (replicas) => {
       await bots[0]!.handleUpdate(message(99));
       const { fulfilled } = await burst(bots, 100);
       const stored = await storedCounter(first!);
-      console.warn(`[telegraf ${first!.store.dialect}] session() + blind upsert store, 2 instances: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} "handled", count ${stored.count} (expected ${1 + CONCURRENT_UPDATES}): ${1 + CONCURRENT_UPDATES - stored.count} lost`);
+      console.warn(
+        `[telegraf ${first!.store.dialect}] session() + blind upsert store, 2 instances: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} "handled", count ${stored.count} (expected ${1 + CONCURRENT_UPDATES}): ${1 + CONCURRENT_UPDATES - stored.count} lost`,
+      );
       expect(fulfilled).toBe(CONCURRENT_UPDATES);
       expect(stored.count).toBeLessThan(1 + CONCURRENT_UPDATES);
     });
@@ -95,11 +99,16 @@ await describeOnDatabases('Telegraf', (replicas) => {
     it('with the versioned store the same burst loses nothing: the losers fail with ConcurrencyError', async () => {
       const { repositories } = await replicas();
       const [first, second] = repositories(2);
-      const bots = [counterBot(new VersionedSessionStore<Counter>({ repository: first! })), counterBot(new VersionedSessionStore<Counter>({ repository: second! }))];
+      const bots = [
+        counterBot(new VersionedSessionStore<Counter>({ repository: first! })),
+        counterBot(new VersionedSessionStore<Counter>({ repository: second! })),
+      ];
       await bots[0]!.handleUpdate(message(199));
       const { fulfilled, reasons, committed } = await burst(bots, 200);
       const stored = await storedCounter(first!);
-      console.warn(`[telegraf ${first!.store.dialect}] session() + VersionedSessionStore, 2 instances: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} committed, ${reasons.length} failed with ConcurrencyError, count ${stored.count}`);
+      console.warn(
+        `[telegraf ${first!.store.dialect}] session() + VersionedSessionStore, 2 instances: ${CONCURRENT_UPDATES} concurrent updates, ${fulfilled} committed, ${reasons.length} failed with ConcurrencyError, count ${stored.count}`,
+      );
       expect(reasons.length).toBeGreaterThan(0);
       expect(reasons.every((reason) => isConcurrencyError(reason))).toBe(true);
       // Every update that completed is in the stored session, each once; within an instance Telegraf
@@ -124,8 +133,13 @@ await describeOnDatabases('Telegraf', (replicas) => {
     it("untracked: 'create-only' lets only one of two instances create a new chat's session", async () => {
       const { repositories } = await replicas();
       const [first, second] = repositories(2);
-      const bots = [first, second].map((repository) => counterBot(new VersionedSessionStore<Counter>({ repository: repository!, untracked: 'create-only' })));
-      const results = await Promise.allSettled([bots[0]!.handleUpdate(message(400)), bots[1]!.handleUpdate(message(401))]);
+      const bots = [first, second].map((repository) =>
+        counterBot(new VersionedSessionStore<Counter>({ repository: repository!, untracked: 'create-only' })),
+      );
+      const results = await Promise.allSettled([
+        bots[0]!.handleUpdate(message(400)),
+        bots[1]!.handleUpdate(message(401)),
+      ]);
       const { fulfilled, reasons } = settle(results);
       expect(fulfilled).toBe(1);
       expect(reasons.every((reason) => isConcurrencyError(reason))).toBe(true);
