@@ -14,6 +14,7 @@ import {
   InvalidArgumentError,
   isVersionedSessionError,
   type Session,
+  type SessionChanges,
   type SessionRepository,
 } from '../index.js';
 
@@ -36,6 +37,16 @@ export type AnyRepository = SessionRepository<Record<string, unknown>>;
 interface TrackedVersion {
   readonly key: string;
   readonly version: number;
+}
+
+/**
+ * The state of a row an adapter has inserted but not yet written (version 0): it reads as no session.
+ * Adapters keep the state column otherwise `null`.
+ */
+const BEING_CREATED = 'versioned-sessions:being-created';
+
+function isBeingCreated(session: Session<Record<string, unknown>>): boolean {
+  return session.version === 0 && session.state === BEING_CREATED;
 }
 
 /**
@@ -113,10 +124,14 @@ export class TrackedSessions {
 
   constructor(readonly repository: AnyRepository) {}
 
-  /** Reads a session; its data object (and an enhanced session's inner `__d` object) is tracked. */
+  /**
+   * Reads a session; its data object (and an enhanced session's inner `__d` object) is tracked. A row
+   * another adapter is still creating reads as no session.
+   */
   async read(key: string): Promise<Session<Record<string, unknown>> | null> {
     const session = await this.repository.getSessionWithVersion(key);
-    if (session !== null) this.track(key, session.data, session.version);
+    if (session === null || isBeingCreated(session)) return null;
+    this.track(key, session.data, session.version);
     return session;
   }
 
@@ -189,7 +204,7 @@ export class TrackedSessions {
         ? await this.overwrite(key, data)
         : expectedVersion === 'absent'
           ? await this.create(key, data, idempotencyKey)
-          : await this.update(key, data, expectedVersion, idempotencyKey);
+          : await this.update(key, { data }, expectedVersion, idempotencyKey);
     this.track(key, 'value' in options ? options.value : data, written.version);
     return written;
   }
@@ -210,16 +225,15 @@ export class TrackedSessions {
   /** A conditional update where a session deleted meanwhile is a conflict too: the version read is gone. */
   private async update(
     key: string,
-    data: Record<string, unknown>,
+    changes: SessionChanges<Record<string, unknown>>,
     expectedVersion: number,
     idempotencyKey?: string,
   ): Promise<Session<Record<string, unknown>>> {
     try {
-      return await this.repository.updateSession(
-        key,
-        { data },
-        { expectedVersion, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
-      );
+      return await this.repository.updateSession(key, changes, {
+        expectedVersion,
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
     } catch (error) {
       if (!isSessionNotFound(error)) throw error;
       throw new ConcurrencyError({
@@ -234,26 +248,28 @@ export class TrackedSessions {
   }
 
   /**
-   * Creates the session only if it is absent. An empty row is made race-free first and then written
-   * conditionally on version 0, so of two concurrent creators exactly one succeeds.
+   * Creates the session only if it is absent. A placeholder row (which reads as no session) is made
+   * race-free first and then written conditionally on version 0, so of two concurrent creators exactly
+   * one succeeds, and no reader ever sees the placeholder's empty data as a session.
    */
   private async create(
     key: string,
     data: Record<string, unknown>,
     idempotencyKey?: string,
   ): Promise<Session<Record<string, unknown>>> {
-    await this.repository.getOrCreateSession(key, { data: {} });
-    return this.update(key, data, 0, idempotencyKey);
+    await this.repository.getOrCreateSession(key, { state: BEING_CREATED, data: {} });
+    return this.update(key, { state: null, data }, 0, idempotencyKey);
   }
 
   /** The framework stores' upsert: update when the session exists, create it otherwise. */
   private async overwrite(key: string, data: Record<string, unknown>): Promise<Session<Record<string, unknown>>> {
+    // The state is cleared too, in case the row is a placeholder another adapter left behind.
     try {
-      return await this.repository.updateSession(key, { data });
+      return await this.repository.updateSession(key, { state: null, data });
     } catch (error) {
       if (!isSessionNotFound(error)) throw error;
-      await this.repository.getOrCreateSession(key, { data: {} });
-      return this.repository.updateSession(key, { data });
+      await this.repository.getOrCreateSession(key, { state: BEING_CREATED, data: {} });
+      return this.repository.updateSession(key, { state: null, data });
     }
   }
 }

@@ -115,6 +115,6 @@ export class VersionedStorageAdapter<T extends object = Record<string, unknown>>
    */
   async has(key: string): Promise<boolean> {
     const { sessions, keyPrefix } = this.settings;
-    return (await sessions.repository.getSession(keyPrefix + key)) !== null;
+    return (await sessions.readValue(keyPrefix + key)) !== undefined;
   }
 }

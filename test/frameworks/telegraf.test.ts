@@ -37,7 +37,27 @@ function message(updateId: number): Update {
   } as Update;
 }
 
-function counterBot(store: SessionStore<Counter>): Telegraf<CounterContext> {
+/**
+ * Holds each instance's first handler until every instance has read its session (or a second has
+ * passed): Telegraf reads once per instance for concurrent updates, and on a busy machine one
+ * instance could otherwise read only after the other has written, and see no race at all.
+ */
+function barrier(parties: number): () => Promise<void> {
+  let arrived = 0;
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+    setTimeout(resolve, 1000);
+  });
+  return () => {
+    arrived += 1;
+    if (arrived >= parties) open();
+    return opened;
+  };
+}
+
+function counterBot(store: SessionStore<Counter>, bothRead?: () => Promise<void>): Telegraf<CounterContext> {
+  let first = true;
   const bot = new Telegraf<CounterContext>('0:offline');
   bot.botInfo = { id: 4242, is_bot: true, first_name: 'Counter', username: 'counter_bot' } as UserFromGetMe;
   // Telegraf's default error handler sets process.exitCode; the tests look at the errors instead.
@@ -47,6 +67,10 @@ function counterBot(store: SessionStore<Counter>): Telegraf<CounterContext> {
   bot.use(session({ store, defaultSession: () => ({ count: 0, seen: [] }) }));
   bot.on('message', async (ctx) => {
     const counter = ctx.session!;
+    if (first && bothRead !== undefined) {
+      first = false;
+      await bothRead();
+    }
     await handlerPause();
     counter.count += 1;
     counter.seen.push(ctx.update.update_id);
@@ -85,8 +109,9 @@ await describeOnDatabases('Telegraf', (replicas) => {
     it('negative control: the blind upsert store loses updates when two instances handle one chat', async () => {
       const { repositories } = await replicas();
       const [first, second] = repositories(2);
-      const bots = [counterBot(blindStore(first!)), counterBot(blindStore(second!))];
-      await bots[0]!.handleUpdate(message(99));
+      await counterBot(blindStore(first!)).handleUpdate(message(99));
+      const bothRead = barrier(2);
+      const bots = [counterBot(blindStore(first!), bothRead), counterBot(blindStore(second!), bothRead)];
       const { fulfilled } = await burst(bots, 100);
       const stored = await storedCounter(first!);
       console.warn(
@@ -99,11 +124,12 @@ await describeOnDatabases('Telegraf', (replicas) => {
     it('with the versioned store the same burst loses nothing: the losers fail with ConcurrencyError', async () => {
       const { repositories } = await replicas();
       const [first, second] = repositories(2);
+      await counterBot(new VersionedSessionStore<Counter>({ repository: first! })).handleUpdate(message(199));
+      const bothRead = barrier(2);
       const bots = [
-        counterBot(new VersionedSessionStore<Counter>({ repository: first! })),
-        counterBot(new VersionedSessionStore<Counter>({ repository: second! })),
+        counterBot(new VersionedSessionStore<Counter>({ repository: first! }), bothRead),
+        counterBot(new VersionedSessionStore<Counter>({ repository: second! }), bothRead),
       ];
-      await bots[0]!.handleUpdate(message(199));
       const { fulfilled, reasons, committed } = await burst(bots, 200);
       const stored = await storedCounter(first!);
       console.warn(
