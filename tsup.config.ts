@@ -6,7 +6,11 @@ export default defineConfig({
     sqlite: 'src/sqlite/index.ts',
     postgres: 'src/postgres/index.ts',
     mssql: 'src/mssql/index.ts',
+    mysql: 'src/mysql/index.ts',
     migrations: 'src/migrations/index.ts',
+    agents: 'src/agents/index.ts',
+    grammy: 'src/grammy/index.ts',
+    telegraf: 'src/telegraf/index.ts',
     cli: 'src/cli/main.ts',
     demo: 'src/demo/run-demo.ts',
     'demo-instance': 'src/demo/demo-instance.ts',
@@ -22,5 +26,5 @@ export default defineConfig({
   shims: true,
   // p-retry is ESM-only; bundling it lets require() load the CommonJS build on Node 20.
   noExternal: ['p-retry', 'is-network-error'],
-  external: ['better-sqlite3', 'pg', 'mssql', '@opentelemetry/api'],
+  external: ['better-sqlite3', 'pg', 'mssql', 'mysql2', '@opentelemetry/api'],
 });

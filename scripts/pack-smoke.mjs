@@ -1,8 +1,9 @@
 // Pack smoke test: the package as users get it. Packs the built tree, installs the tarball with
-// better-sqlite3 and pg into a temporary project, and checks there that the bin runs (migrate on
-// SQLite and PostgreSQL, print for SQL Server, --help), that every export loads through both import
-// and require(), and that a versioned update works on SQLite. Run after `npm run build`.
-// Usage: node scripts/pack-smoke.mjs   (PostgreSQL from VERSIONED_SESSIONS_PG_URL)
+// better-sqlite3, pg and mysql2 into a temporary project, and checks there that the bin runs (migrate
+// on SQLite, PostgreSQL and MySQL, print for SQL Server, --help, a password never echoed), that every
+// export loads through both import and require(), and that a versioned update works on SQLite and
+// MySQL. Run after `npm run build`.
+// Usage: node scripts/pack-smoke.mjs   (PostgreSQL from VERSIONED_SESSIONS_PG_URL, MySQL from VERSIONED_SESSIONS_MYSQL_URL)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL;
+const mysqlUrl = process.env.VERSIONED_SESSIONS_MYSQL_URL;
 const work = mkdtempSync(join(tmpdir(), 'versioned-sessions-pack-'));
 const app = join(work, 'app');
 let checks = 0;
@@ -58,7 +60,14 @@ try {
   // pg from the registry (or the npm cache). better-sqlite3 is linked from this checkout's own install:
   // a fresh install compiles it from source (prebuilt binaries cannot be downloaded here), minutes of CI,
   // so no install script needs to run (--ignore-scripts).
-  const peers = [`pg@${manifest.devDependencies.pg}`, join(root, 'node_modules', 'better-sqlite3')];
+  const peers = [
+    `pg@${manifest.devDependencies.pg}`,
+    `mysql2@${manifest.devDependencies.mysql2}`,
+    join(root, 'node_modules', 'better-sqlite3'),
+    // The bot frameworks whose adapters are checked below, at the versions the tests run.
+    `grammy@${manifest.devDependencies.grammy}`,
+    `telegraf@${manifest.devDependencies.telegraf}`,
+  ];
   const started = Date.now();
   const install = run('npm', [
     'install',
@@ -70,7 +79,7 @@ try {
     ...peers,
   ]);
   check(
-    `npm install of the tarball with pg and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`,
+    `npm install of the tarball with pg, mysql2 and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`,
     install.code === 0,
     install.output,
   );
@@ -126,6 +135,55 @@ try {
     );
   }
 
+  if (mysqlUrl === undefined || mysqlUrl === '') {
+    check('npx versioned-sessions migrate --dialect mysql: VERSIONED_SESSIONS_MYSQL_URL is not set', false);
+  } else {
+    const suffix = randomBytes(4).toString('hex');
+    const names = [
+      '--table',
+      `vs_pack_${suffix}`,
+      '--processed-table',
+      `vs_pack_processed_${suffix}`,
+      '--tracking-table',
+      `vs_pack_migrations_${suffix}`,
+    ];
+    const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
+    check(
+      'npx versioned-sessions migrate --dialect mysql',
+      mysql.code === 0 && mysql.stdout.includes('3 applied'),
+      mysql.output,
+    );
+    const versionedMysql = `
+      import mysql from 'mysql2/promise';
+      import { SessionRepository, isConcurrencyError } from 'versioned-sessions';
+      import { MysqlSessionStore } from 'versioned-sessions/mysql';
+      const pool = mysql.createPool(process.env.U);
+      const sessions = new SessionRepository({ store: new MysqlSessionStore({ pool, table: 'vs_pack_${suffix}', processedTable: 'vs_pack_processed_${suffix}' }) });
+      const session = await sessions.getOrCreateSession('+5215512345678', { state: 'INICIO' });
+      const updated = await sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
+      const stale = await sessions.updateSession(session.key, { state: 'MENU' }, { expectedVersion: session.version }).catch((error) => error);
+      await pool.query('DROP TABLE vs_pack_${suffix}, vs_pack_processed_${suffix}, vs_pack_migrations_${suffix}');
+      await pool.end();
+      console.log(JSON.stringify({ version: updated.version, conflict: isConcurrencyError(stale), actual: stale.actualVersion }));`;
+    const updateMysql = run('node', ['--input-type=module', '-e', versionedMysql], { U: mysqlUrl });
+    check(
+      'a versioned update on MySQL / MariaDB through import()',
+      updateMysql.code === 0 && updateMysql.stdout.trim() === JSON.stringify({ version: 1, conflict: true, actual: 1 }),
+      updateMysql.output,
+    );
+    // A refused login: the message names the server, never the password.
+    const secret = `pw-${suffix}-secret`;
+    const wrong = new URL(mysqlUrl);
+    wrong.username = 'versioned_sessions_nobody';
+    wrong.password = secret;
+    const refused = bin(['status', '--dialect', 'mysql', '--url', wrong.toString()]);
+    check(
+      'a refused mysql:// login fails without echoing the password',
+      refused.code !== 0 && refused.output.length > 0 && !refused.output.includes(secret),
+      refused.output,
+    );
+  }
+
   const mssql = bin(['print', '--dialect', 'mssql']);
   check(
     'npx versioned-sessions print --dialect mssql',
@@ -170,6 +228,65 @@ try {
     'a versioned update on SQLite through require(), migrated by the CommonJS build',
     update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 4, version: 1, conflict: true, actual: 1 }),
     update.output,
+  );
+  // The framework adapters as users wire them: grammY's Bot with versionedSession (a redelivered
+  // update skipped), Telegraf's session() with VersionedSessionStore, both through require(); the
+  // Agents SDK storage through import, without the SDK installed (it is typed by shape only).
+  const frameworks = `
+    const Database = require('better-sqlite3');
+    const { Bot } = require('grammy');
+    const { Telegraf, session } = require('telegraf');
+    const { SessionRepository } = require('versioned-sessions');
+    const { SqliteSessionStore } = require('versioned-sessions/sqlite');
+    const { migrate } = require('versioned-sessions/migrations');
+    const { versionedSession } = require('versioned-sessions/grammy');
+    const { VersionedSessionStore } = require('versioned-sessions/telegraf');
+    const update = (id) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 7, type: 'private', first_name: 'u' },
+      from: { id: 7, is_bot: false, first_name: 'u' }, text: 'hi' } });
+    (async () => {
+      const database = new Database('frameworks.db');
+      await migrate({ dialect: 'sqlite', database });
+      const repository = new SessionRepository({ store: new SqliteSessionStore({ database }) });
+      const botInfo = { id: 1, is_bot: true, first_name: 'smoke', username: 'smoke_bot' };
+      const grammy = new Bot('0:offline', { botInfo });
+      grammy.use(versionedSession({ repository, keyPrefix: 'g:', initial: () => ({ count: 0 }) }));
+      grammy.on('message', (ctx) => { ctx.session.count += 1; });
+      for (const id of [1, 1, 2]) await grammy.handleUpdate(update(id));
+      const telegraf = new Telegraf('0:offline');
+      telegraf.botInfo = botInfo;
+      telegraf.use(session({ store: new VersionedSessionStore({ repository, keyPrefix: 't:' }), defaultSession: () => ({ count: 0 }) }));
+      telegraf.on('message', (ctx) => { ctx.session.count += 1; });
+      for (const id of [3, 4]) await telegraf.handleUpdate(update(id));
+      const g = await repository.getSession('g:7');
+      const t = await repository.getSession('t:7:7');
+      console.log(JSON.stringify({ grammy: g.data.count, telegraf: t.data.count, version: t.version }));
+    })();`;
+  const adapters = run('node', ['-e', frameworks]);
+  check(
+    'grammY versionedSession and Telegraf session() with VersionedSessionStore through require(), on SQLite',
+    adapters.code === 0 && adapters.stdout.trim() === JSON.stringify({ grammy: 2, telegraf: 2, version: 2 }),
+    adapters.output,
+  );
+  const agents = `
+    import Database from 'better-sqlite3';
+    import { SessionRepository, isConcurrencyError } from 'versioned-sessions';
+    import { SqliteSessionStore } from 'versioned-sessions/sqlite';
+    import { migrate } from 'versioned-sessions/migrations';
+    import { VersionedAgentStorage } from 'versioned-sessions/agents';
+    const database = new Database('agents.db');
+    await migrate({ dialect: 'sqlite', database });
+    const storage = new VersionedAgentStorage({ repository: new SessionRepository({ store: new SqliteSessionStore({ database }) }) });
+    await storage.write({ 'test/conversations/1': { count: 1 } });
+    const { 'test/conversations/1': read } = await storage.read(['test/conversations/1']);
+    await storage.write({ 'test/conversations/1': { ...read, count: 2 } });
+    const stale = await storage.write({ 'test/conversations/1': { ...read, count: 3 } }).catch((error) => error);
+    console.log(JSON.stringify({ eTag: read.eTag, conflict: isConcurrencyError(stale), now: (await storage.read(['test/conversations/1']))['test/conversations/1'] }));`;
+  const agentsRun = run('node', ['--input-type=module', '-e', agents]);
+  check(
+    'VersionedAgentStorage through import, without the Agents SDK installed: a stale eTag is refused',
+    agentsRun.code === 0 &&
+      agentsRun.stdout.trim() === JSON.stringify({ eTag: '1', conflict: true, now: { count: 2, eTag: '2' } }),
+    agentsRun.output,
   );
 } catch (error) {
   failures += 1;

@@ -20,6 +20,7 @@ export async function openStore(options: MigrateOptions): Promise<SessionStore> 
     postgres: async () =>
       new (await import('../postgres/index.js')).PostgresSessionStore({ pool: pool as never, ...names }),
     mssql: async () => new (await import('../mssql/index.js')).MssqlSessionStore({ pool: pool as never, ...names }),
+    mysql: async () => new (await import('../mysql/index.js')).MysqlSessionStore({ pool: pool as never, ...names }),
     sqlite: async () =>
       new (await import('../sqlite/index.js')).SqliteSessionStore({ database: database as never, ...names }),
   };

@@ -5,13 +5,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeUnavailable } from '../support/environment.js';
 import { E164_LIKE, suiteLog } from '../support/log-sink.js';
-import { describeConcurrencyCases } from './cases-concurrency.js';
-import { describeHistoryCases } from './cases-history.js';
-import { describeInputCases } from './cases-input.js';
-import { describeLifecycleCases } from './cases-lifecycle.js';
-import { describeLockingModeCases } from './cases-locking-mode.js';
-import { describeObservabilityCases } from './cases-observability.js';
-import { describeSessionCases } from './cases-sessions.js';
+import { defineConcurrencyCases } from './concurrency-cases.js';
+import { defineInputCases } from './input-cases.js';
+import { defineLockingModeCases } from './locking-mode-cases.js';
+import { defineObservabilityCases } from './observability-cases.js';
+import { defineSessionCases } from './session-cases.js';
+import { defineHistoryCases } from './history-cases.js';
+import { defineLifecycleCases } from './lifecycle-cases.js';
 import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget } from './target.js';
@@ -37,13 +37,13 @@ export async function defineConformanceSuite(
     defineExactlyOnceCases(target);
     defineTransactionCases(target);
 
-    describeSessionCases(target);
-    describeInputCases(target);
-    describeConcurrencyCases(target);
-    describeObservabilityCases(target);
-    describeLockingModeCases(target);
-    describeLifecycleCases(target);
-    describeHistoryCases(target);
+    defineSessionCases(target);
+    defineInputCases(target);
+    defineConcurrencyCases(target);
+    defineObservabilityCases(target);
+    defineLockingModeCases(target);
+    defineLifecycleCases(target);
+    defineHistoryCases(target);
 
     // Runs last (vitest runs a file's tests in order): everything the cases above logged, in this
     // process and in their worker threads, went through one sink.

@@ -13,11 +13,11 @@ import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
 import { resolveMetrics } from '../observability/metrics.js';
 import {
-  registerObserver,
+  registerReporter,
   reportConflict,
   reportDuplicate,
   reportObservedConflict,
-  type Observer,
+  type Reporter,
 } from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
@@ -32,6 +32,7 @@ import {
   type SessionStore,
   type SessionTransition,
   type StoredChanges,
+  type WriteOutcome,
 } from '../session-store.js';
 import {
   MAX_ORIGIN_LENGTH,
@@ -60,6 +61,15 @@ export type {
   UpdateSessionOptions,
 } from './repository-options.js';
 
+/** An `updateSession` call with every argument checked. */
+interface UpdateCall {
+  readonly key: string;
+  readonly changes: StoredChanges;
+  readonly expectedVersion: number | null;
+  readonly idempotencyKey: string | undefined;
+  readonly transaction: unknown;
+}
+
 /**
  * Reads and writes chat sessions with optimistic locking.
  *
@@ -83,7 +93,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
   readonly lockingMode: LockingMode;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
-  private readonly observer: Observer;
+  private readonly reporter: Reporter;
 
   /**
    * Checks the options; nothing is read or written until the first call.
@@ -115,7 +125,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     this.maxDataLength = maxDataLength;
     this.lockingMode = resolveLockingMode(options.lockingMode, store);
     const hooks = validateHooks(options.hooks);
-    this.observer = {
+    this.reporter = {
       logger: this.logger,
       maskKey: (key) => this.maskKey(key),
       dialect: store.dialect,
@@ -123,7 +133,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
       hooks: hooks === undefined ? [] : [hooks],
       metrics: resolveMetrics(options.metrics),
     };
-    registerObserver(this, this.observer);
+    registerReporter(this, this.reporter);
   }
 
   /**
@@ -200,60 +210,75 @@ export class SessionRepository<TData = Record<string, unknown>> {
     changes: SessionChanges<TData>,
     options: UpdateSessionOptions = {},
   ): Promise<Session<TData>> {
+    const call = this.validateUpdate(key, changes, options);
+    const startedAt = performance.now();
+    if (call.idempotencyKey !== undefined) return this.updateOnce(call, call.idempotencyKey, startedAt);
+    const { outcome, observed } = await updateInMode(
+      this.lockingMode,
+      this.store,
+      key,
+      call.changes,
+      call.expectedVersion,
+      call.transaction,
+    );
+    if (observed !== null) {
+      reportObservedConflict(this.reporter, { operation: 'updateSession', key, ...observed, startedAt });
+    }
+    return this.settleUpdate(call, outcome, startedAt);
+  }
+
+  /** Every check of an `updateSession` call, before anything is written. */
+  private validateUpdate(key: string, changes: SessionChanges<TData>, options: UpdateSessionOptions): UpdateCall {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', 'expected an object (or nothing).');
+    }
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
     const origin = validateLabel(options.origin, MAX_ORIGIN_LENGTH, 'options.origin');
     const reason = validateLabel(options.reason, MAX_REASON_LENGTH, 'options.reason');
     if (origin !== undefined) stored.origin = origin;
     if (reason !== undefined) stored.reason = reason;
-    const { idempotencyKey, transaction } = options;
-    const startedAt = performance.now();
-    const { outcome, observed } =
-      idempotencyKey === undefined
-        ? await updateInMode(this.lockingMode, this.store, key, stored, expectedVersion, transaction)
-        : // An idempotent write runs in the store's own transaction, which has no observed form: outside
-          // 'enforce' it is written unconditionally, without conflict detection.
-          {
-            outcome: await this.store.updateOnce({
-              key,
-              changes: stored,
-              expectedVersion: this.lockingMode === 'enforce' ? expectedVersion : null,
-              idempotencyKey: validateKey(idempotencyKey, 'options.idempotencyKey'),
-              ...(transaction === undefined ? {} : { transaction }),
-            }),
-            observed: null,
-          };
-    if (observed !== null)
-      reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
-    // A write inside the caller's transaction is not committed yet: it must not serve another read.
-    if (outcome.status === 'done' && transaction === undefined) {
+    const idempotencyKey =
+      options.idempotencyKey === undefined ? undefined : validateKey(options.idempotencyKey, 'options.idempotencyKey');
+    return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction };
+  }
+
+  /**
+   * An update with an idempotency key. It runs in the store's own transaction (or the caller's),
+   * which has no observed form: outside 'enforce' it is written unconditionally, without conflict
+   * detection. A key already recorded is a {@link DuplicateOperationError}.
+   */
+  private async updateOnce(call: UpdateCall, idempotencyKey: string, startedAt: number): Promise<Session<TData>> {
+    const outcome = await this.store.updateOnce({
+      key: call.key,
+      changes: call.changes,
+      expectedVersion: this.lockingMode === 'enforce' ? call.expectedVersion : null,
+      idempotencyKey,
+      ...(call.transaction === undefined ? {} : { transaction: call.transaction }),
+    });
+    if (outcome.status !== 'duplicate') return this.settleUpdate(call, outcome, startedAt);
+    keyQueueOf(this)?.forget(call.key);
+    const duplicate = duplicateOperation<TData>(this, 'updateSession', call.key, idempotencyKey, outcome.processed);
+    reportDuplicate(this.reporter, duplicate, { expectedVersion: call.expectedVersion, startedAt });
+    throw new DuplicateOperationError(duplicate);
+  }
+
+  /** The session a write stored, or the typed error of a refused one; keeps the per-key cache in step. */
+  private settleUpdate(call: UpdateCall, outcome: WriteOutcome<SessionRecord>, startedAt: number): Session<TData> {
+    if (outcome.status === 'done') {
       const session = this.toSession(outcome.value);
-      keyQueueOf(this)?.remember(key, session);
+      // A write inside the caller's transaction is not committed yet: it must not serve another read.
+      if (call.transaction === undefined) keyQueueOf(this)?.remember(call.key, session);
+      else keyQueueOf(this)?.forget(call.key);
       return session;
     }
-    keyQueueOf(this)?.forget(key);
-    switch (outcome.status) {
-      case 'done':
-        return this.toSession(outcome.value);
-      case 'duplicate': {
-        const duplicate = duplicateOperation<TData>(this, 'updateSession', key, idempotencyKey!, outcome.processed);
-        reportDuplicate(this.observer, {
-          operation: 'updateSession',
-          key,
-          idempotencyKey: idempotencyKey!,
-          maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
-          expectedVersion,
-          actualVersion: duplicate.committedVersion,
-          startedAt,
-        });
-        throw new DuplicateOperationError(duplicate);
-      }
-      case 'missing':
-        throw new SessionNotFoundError(key, this.maskKey(key));
-      case 'conflict':
-        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession', startedAt);
+    keyQueueOf(this)?.forget(call.key);
+    // A write without an expected version is refused only when the row is missing.
+    if (outcome.status === 'missing' || call.expectedVersion === null) {
+      throw new SessionNotFoundError(call.key, this.maskKey(call.key));
     }
+    throw this.conflict(call.key, call.expectedVersion, outcome.actualVersion, 'updateSession', startedAt);
   }
 
   /**
@@ -273,7 +298,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
     if (observed !== null)
-      reportObservedConflict(this.observer, { operation: 'deleteSession', key, ...observed, startedAt });
+      reportObservedConflict(this.reporter, { operation: 'deleteSession', key, ...observed, startedAt });
     switch (outcome.status) {
       case 'done':
         return true;
@@ -427,7 +452,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
       actualVersion,
       operation,
     });
-    reportConflict(this.observer, {
+    reportConflict(this.reporter, {
       operation,
       key,
       expectedVersion,

@@ -13,7 +13,6 @@ import {
 } from '../repository/duplicate-operation.js';
 import { isConcurrencyError } from '../errors.js';
 import type { SessionRepository } from '../repository/repository.js';
-import { validateKey } from '../repository/input-validation.js';
 
 /** How one idempotent `withSessionRetry` call treats its attempts. */
 export interface IdempotentAttempts<T, TData> {
@@ -25,13 +24,12 @@ export interface IdempotentAttempts<T, TData> {
   settle(handler: Promise<T>): Promise<IdempotentResult<T, TData>>;
 }
 
-/** Prepares the attempts of an idempotent `withSessionRetry` for `key` and `idempotencyKey`. */
+/** Prepares the attempts of an idempotent `withSessionRetry` for `key` and a checked `idempotencyKey`. */
 export function idempotentAttempts<T, TData>(
   repository: SessionRepository<TData>,
   key: string,
   idempotencyKey: string,
 ): IdempotentAttempts<T, TData> {
-  validateKey(idempotencyKey, 'idempotencyKey');
   return {
     shouldRetry: (error) => isConcurrencyError(error) || repository.store.isTransientError(error),
     async findDuplicate() {

@@ -11,14 +11,14 @@ import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from '
 import { idempotentAttempts } from './idempotent-attempts.js';
 import { keyQueueOf } from '../repository/key-queue.js';
 import {
-  observerForRetry,
-  observerForSession,
+  reporterForRetry,
+  reporterForSession,
   recordAttempts,
   reportDuplicate,
   reportExhausted,
   reportRetry,
   runAttempt,
-  type Observer,
+  type Reporter,
   type RetryDetails,
 } from '../observability/reporter.js';
 import type { SessionRepository } from '../repository/repository.js';
@@ -26,7 +26,7 @@ import { resolvePolicy, retryDelay, sleep, type RetryOptions, type RetryPolicy }
 import type { Session, SessionChanges } from '../session.js';
 import { validateKey } from '../repository/input-validation.js';
 
-export { retryDelay, type JitterStrategy, type RetryOptions } from './retry-policy.js';
+export type { JitterStrategy, RetryOptions } from './retry-policy.js';
 
 /**
  * Options of {@link withSessionRetry}.
@@ -73,10 +73,10 @@ async function retryLoop<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions,
   policy: RetryPolicy,
-  observer: Observer,
+  reporter: Reporter,
   key: string | undefined,
 ): Promise<T> {
-  const label = key === undefined ? policy.operationName : `${policy.operationName}(${observer.maskKey(key)})`;
+  const label = key === undefined ? policy.operationName : `${policy.operationName}(${reporter.maskKey(key)})`;
   const startedAt = performance.now();
   const { operationName: operation, maxAttempts } = policy;
   const details = (attempt: number, error: unknown): RetryDetails => ({
@@ -106,7 +106,7 @@ async function retryLoop<T>(
           if (!policy.shouldRetry(error)) return false;
           const delayMs = retryDelay(policy, attemptNumber, previousDelayMs);
           previousDelayMs = delayMs;
-          reportRetry(observer, details(attemptNumber, error), delayMs);
+          reportRetry(reporter, details(attemptNumber, error), delayMs);
           options.onRetry?.(attemptNumber, delayMs, error);
           await sleep(delayMs, options.signal);
           return true;
@@ -115,11 +115,11 @@ async function retryLoop<T>(
     );
   } catch (error) {
     if (attempts === policy.maxAttempts && policy.maxAttempts > 1 && policy.shouldRetry(error)) {
-      reportExhausted(observer, details(attempts, error));
+      reportExhausted(reporter, details(attempts, error));
     }
     throw error;
   } finally {
-    if (attempts > 0) recordAttempts(observer, operation, attempts);
+    if (attempts > 0) recordAttempts(reporter, operation, attempts);
   }
 }
 
@@ -140,7 +140,7 @@ async function retryLoop<T>(
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
   const policy = resolvePolicy(options, 'operation');
-  return retryLoop(fn, options, policy, observerForRetry(options), undefined);
+  return retryLoop(fn, options, policy, reporterForRetry(options), undefined);
 }
 
 /**
@@ -184,18 +184,21 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
   fn: (session: Session<TData>) => Promise<T>,
   options: SessionRetryOptions<TData> & { readonly idempotencyKey?: string | undefined } = {},
 ): Promise<T | IdempotentResult<T, TData>> {
+  // Every check first: nothing is read or written for a call with a bad argument.
   validateKey(key);
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
-  const once =
-    options.idempotencyKey === undefined
-      ? undefined
-      : idempotentAttempts<T, TData>(repository, key, options.idempotencyKey);
-  const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'expected an object (or nothing).');
+  }
+  const idempotencyKey =
+    options.idempotencyKey === undefined ? undefined : validateKey(options.idempotencyKey, 'idempotencyKey');
   if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
     throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
   }
   const createIfMissing = options.createIfMissing ?? true;
-  const observer = observerForSession(repository, options);
+  const once = idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData>(repository, key, idempotencyKey);
+  const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
+  const reporter = reporterForSession(repository, options);
   const startedAt = performance.now();
   const queue = keyQueueOf(repository);
   const run = (session: Session<TData>): Promise<T | IdempotentResult<T, TData>> =>
@@ -203,15 +206,7 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
   const attempt = async (): Promise<T | IdempotentResult<T, TData>> => {
     const duplicate = await once?.findDuplicate();
     if (duplicate?.status === 'duplicate') {
-      reportDuplicate(observer, {
-        operation: 'withSessionRetry',
-        key,
-        idempotencyKey: duplicate.idempotencyKey,
-        maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
-        expectedVersion: null,
-        actualVersion: duplicate.committedVersion,
-        startedAt,
-      });
+      reportDuplicate(reporter, duplicate, { expectedVersion: null, startedAt });
     }
     if (duplicate !== undefined) return duplicate;
     const cached = queue?.cached<TData>(key);
@@ -230,6 +225,6 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
     if (session === null) throw new SessionNotFoundError(key, repository.maskKey(key));
     return run(session);
   };
-  const loop = (): Promise<T | IdempotentResult<T, TData>> => retryLoop(attempt, options, policy, observer, key);
+  const loop = (): Promise<T | IdempotentResult<T, TData>> => retryLoop(attempt, options, policy, reporter, key);
   return queue === undefined ? loop() : queue.run(key, loop);
 }

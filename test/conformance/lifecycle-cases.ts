@@ -36,7 +36,7 @@ const close = (session: Session): { state: string; data: Record<string, unknown>
   data: { ...session.data, closed: ((session.data['closed'] as number | undefined) ?? 0) + 1 },
 });
 
-export function describeLifecycleCases(target: DialectTarget): void {
+export function defineLifecycleCases(target: DialectTarget): void {
   describe('expireIdleSessions', () => {
     it('closes the sessions idle longer than idleFor in the given states, and nothing else', async () => {
       const fixture = await target.createFixture();

@@ -22,7 +22,7 @@ const brief = (transitions: SessionTransition[]): unknown[] =>
     reason,
   }));
 
-export function describeHistoryCases(target: DialectTarget): void {
+export function defineHistoryCases(target: DialectTarget): void {
   const withHistory = (): Promise<Fixture> => target.createFixture({ tableOptions: { history: true } });
 
   describe('transition history (history: true)', () => {
