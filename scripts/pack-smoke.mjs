@@ -49,6 +49,25 @@ try {
     'the tarball ships dist/ and the SQL migrations',
     files.includes('dist/cli.js') && files.some((file) => file.startsWith('migrations/postgres/')),
   );
+  check('the tarball ships the LICENSE', files.includes('LICENSE'), files.join('\n'));
+  // The registry page shows the README without the repository around it: every link must leave the package.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const relative = [...readme.matchAll(/\]\(([^)]+)\)/g)]
+    .map((match) => match[1])
+    .filter((target) => !/^(?:https?:|#)/.test(target));
+  check(
+    'the README links only absolute URLs or anchors',
+    relative.length === 0,
+    `relative links: ${relative.join(', ')}`,
+  );
+  const repository = typeof manifest.repository === 'object' ? manifest.repository.url : manifest.repository;
+  check(
+    'package.json names the repository, homepage and bugs',
+    typeof repository === 'string' &&
+      typeof manifest.homepage === 'string' &&
+      typeof (manifest.bugs?.url ?? manifest.bugs) === 'string',
+    JSON.stringify({ repository: manifest.repository, homepage: manifest.homepage, bugs: manifest.bugs }),
+  );
 
   mkdirSync(app);
   writeFileSync(
@@ -90,6 +109,10 @@ try {
     version.code === 0 && version.stdout.trim() === manifest.version,
     version.output,
   );
+
+  // The README's first command for someone who installed the package.
+  const demo = bin(['demo', '--instances', '2', '--phones', '2', '--messages', '5']);
+  check('npx versioned-sessions demo', demo.code === 0 && /versioned lost 0 \(/.test(demo.stdout), demo.output);
 
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
   check(
