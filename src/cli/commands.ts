@@ -40,8 +40,10 @@ Names (defaults: the dialect's conventions; use the names your store is configur
 const CONNECTION_HELP = `
 Connection:
   --dialect <${DIALECT_CHOICES}>   the database (required)
-  --url <connection>                  postgres://user@host:5432/db, mssql://user:password@host:1433/db
-                                      (or an ADO connection string), or a SQLite file path.
+  --url <connection>                  postgres://user@host:5432/db (or postgresql://),
+                                      mssql://user:password@host:1433/db (or sqlserver://, or an ADO
+                                      connection string), or for sqlite a file path, file:sessions.db,
+                                      file:///abs/sessions.db or sqlite:///abs/sessions.db.
                                       Defaults to $VERSIONED_SESSIONS_DATABASE_URL. Never echoed.
   --tracking-table <name>             the table recording applied migrations
                                       (versioned_sessions_migrations / VersionedSessionsMigrations)`;

@@ -19,6 +19,7 @@ import {
 import { packageVersion } from '../migrations/templates.js';
 import { COMMANDS, GENERAL_HELP, type CommandName } from './commands.js';
 import { ConnectionFailure, describeError, openConnection } from './connect.js';
+import { ConnectionUrlError, parseConnectionUrl } from './connection-url.js';
 import { connectionSecrets, describeConnection, redact } from './redact.js';
 
 /** Where the CLI writes, and the environment it reads. */
@@ -100,7 +101,7 @@ async function withDatabase<T>(
 ): Promise<T> {
   const options = renderOptions(values);
   const trackingTable = text(values, 'tracking-table');
-  const connection = connectionOf(values, io);
+  const connection = parseConnectionUrl(options.dialect, connectionOf(values, io));
   // Names are checked before connecting, so a typo is a usage error and nothing is touched.
   renderMigrations(options);
   const opened = await openConnection(options.dialect, connection, mustExist);
@@ -126,7 +127,7 @@ async function runCommand(command: CommandName, values: Values, io: CliIo): Prom
     const phones = count(values, 'phones');
     const messagesPerPhone = count(values, 'messages');
     await runDemo({
-      ...(url === undefined || url === '' ? {} : { url }),
+      ...(url === undefined || url === '' ? {} : { url: parseConnectionUrl('postgres', url) }),
       ...(instances === undefined ? {} : { instances }),
       ...(phones === undefined ? {} : { phones }),
       ...(messagesPerPhone === undefined ? {} : { messagesPerPhone }),
@@ -216,6 +217,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (
       error instanceof UsageError ||
+      error instanceof ConnectionUrlError ||
       error instanceof InvalidArgumentError ||
       (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')
     ) {

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +210,56 @@ describe('versioned-sessions CLI on SQLite', () => {
 const mssqlShipped = existsSync(join(migrationsRoot(), 'mssql'));
 if (!mssqlShipped)
   console.warn('[versioned-sessions tests] skipping print --dialect mssql: migrations/mssql is not in this tree yet');
+
+describe('versioned-sessions CLI: the forms --url takes', () => {
+  it.each([
+    ['a plain path', (path: string) => path],
+    ['file:<path>', (path: string) => `file:${path}`],
+    ['file://<absolute path>', (path: string) => `file://${path}`],
+    ['sqlite://<absolute path>', (path: string) => `sqlite://${path}`],
+    ['sqlite:<path>', (path: string) => `sqlite:${path}`],
+  ])('sqlite: %s opens that file, and no file is named after the URL', async (_form, url) => {
+    const target = file(uniqueName('form'));
+    const run = await cli(['migrate', '--dialect', 'sqlite', '--url', url(target)]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('3 applied');
+    expect(existsSync(target)).toBe(true);
+    expect(readdirSync(process.cwd()).filter((name) => name.startsWith('file:') || name.startsWith('sqlite:'))).toEqual(
+      [],
+    );
+  });
+
+  it.each([
+    [
+      'sqlite',
+      'postgres://bot@127.0.0.1:5432/sessions',
+      /--url for sqlite expects a file path .*; got a postgres: URL/,
+    ],
+    ['sqlite', 'sqlite://server/x.db', /--url for sqlite expects a file path .*; got a URL with a host \("server"\)/],
+    ['sqlite', 'file:x.db?mode=ro', /--url for sqlite takes no query string/],
+    [
+      'postgres',
+      'bot:secret@base.example:5432/sessions',
+      /--url for postgres expects a URL that starts with postgres:\/\/ or postgresql:\/\//,
+    ],
+    [
+      'postgres',
+      'mysql://root@127.0.0.1:3306/test',
+      /--url for postgres expects a URL that starts with postgres:\/\/ or postgresql:\/\/ .*; got a mysql: URL/,
+    ],
+    [
+      'mssql',
+      'postgres://bot@127.0.0.1/x',
+      /--url for mssql expects mssql:\/\/ or sqlserver:\/\/ .* or an ADO connection string/,
+    ],
+  ])('%s refuses %s with exit 2 and a sentence saying what it expected', async (dialect, url, message) => {
+    const run = await cli(['status', '--dialect', dialect, '--url', url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain('secret');
+    expect(run.stderr).not.toContain('ENOTFOUND');
+  });
+});
 
 describe('versioned-sessions CLI: print --dialect mssql', () => {
   it.skipIf(!mssqlShipped)('prints the T-SQL script for sqlcmd (pinned)', async () => {
