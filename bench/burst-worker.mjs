@@ -50,12 +50,20 @@ async function deliver({ phone, id, text }) {
       (session) =>
         sessions.updateSession(
           phone,
-          { state: nextState(session.state, text), data: { ...session.data, applied: [...(session.data.applied ?? []), id] } },
+          {
+            state: nextState(session.state, text),
+            data: { ...session.data, applied: [...(session.data.applied ?? []), id] },
+          },
           // The message id is given here as well, so that the same handler runs on versions whose
           // withSessionRetry does not pass its key on to the handler's writes.
           { expectedVersion: session.version, idempotencyKey: id },
         ),
-      { ...options.retry, idempotencyKey: id, initial: { state: 'MENU', data: { applied: [] } }, onRetry: () => retries++ },
+      {
+        ...options.retry,
+        idempotencyKey: id,
+        initial: { state: 'MENU', data: { applied: [] } },
+        onRetry: () => retries++,
+      },
     );
     return { id, phone, status: result.status, retries };
   } catch (error) {

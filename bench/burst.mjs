@@ -30,7 +30,6 @@ export const VARIANTS = {
 
 // Each phone's conversation: after the last message the flow is in DONE.
 const SCRIPT = ['hola', 'menu', '1', 'Ana', 'no', 'Ana María', 'si', 'gracias', 'ok', 'adios'];
-const FINAL_STATE = 'DONE';
 
 const uniqueName = (prefix) => `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
@@ -47,7 +46,11 @@ export function plan({ phones, messages, processes, runId }) {
     for (let copy = 0; copy < 2; copy++) {
       phoneNumbers.forEach((phone, index) => {
         const delivery = message * 2 + copy;
-        shares[(delivery + index) % processes].push({ phone, id: `wamid.${runId}.${index}.${message}`, text: SCRIPT[message % SCRIPT.length] });
+        shares[(delivery + index) % processes].push({
+          phone,
+          id: `wamid.${runId}.${index}.${message}`,
+          text: SCRIPT[message % SCRIPT.length],
+        });
       });
     }
   }
@@ -64,7 +67,8 @@ async function prepare(dialect, pgUrl, lib, extension) {
     await migrate({ dialect, pool: admin, ...tableOptions });
     return {
       target: { dialect, url: pgUrl, tableOptions },
-      read: async (phone) => (await admin.query(`SELECT state, data, version FROM "${schema}"."sessions" WHERE key = $1`, [phone])).rows[0],
+      read: async (phone) =>
+        (await admin.query(`SELECT state, data, version FROM "${schema}"."sessions" WHERE key = $1`, [phone])).rows[0],
       close: async () => {
         await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await admin.end();
@@ -146,7 +150,9 @@ export async function runBurst({ dialect, processes, variant, phones = 20, messa
       duplicate: count('duplicate'),
       exhausted: count('exhausted'),
       errors: count('error'),
-      errorSamples: [...new Set(outcomes.filter((outcome) => outcome.status === 'error').map((outcome) => outcome.error))].slice(0, 3),
+      errorSamples: [
+        ...new Set(outcomes.filter((outcome) => outcome.status === 'error').map((outcome) => outcome.error)),
+      ].slice(0, 3),
       lost: [...messageIds].filter((id) => !applied.has(id)).length,
       appliedTwice: [...applied.values()].filter((positions) => positions.length > 1).length,
       outOfOrder,
@@ -161,15 +167,42 @@ export async function runBurst({ dialect, processes, variant, phones = 20, messa
 
 /** Whether a run met the target: nothing exhausted, failed, lost, applied twice or reordered. */
 export function meetsTarget(result) {
-  return result.exhausted === 0 && result.errors === 0 && result.lost === 0 && result.appliedTwice === 0 && result.outOfOrder === 0;
+  return (
+    result.exhausted === 0 &&
+    result.errors === 0 &&
+    result.lost === 0 &&
+    result.appliedTwice === 0 &&
+    result.outOfOrder === 0
+  );
 }
 
 function table(results) {
-  const columns = ['dialect', 'processes', 'variant', 'deliveries', 'applied', 'duplicate', 'exhausted', 'errors', 'lost', 'appliedTwice', 'outOfOrder', 'retries', 'elapsedMs'];
+  const columns = [
+    'dialect',
+    'processes',
+    'variant',
+    'deliveries',
+    'applied',
+    'duplicate',
+    'exhausted',
+    'errors',
+    'lost',
+    'appliedTwice',
+    'outOfOrder',
+    'retries',
+    'elapsedMs',
+  ];
   const rows = results.map((result) => columns.map((column) => String(result[column])));
   const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => row[index].length)));
   const line = (cells) => cells.map((cell, index) => cell.padStart(widths[index])).join('  ');
-  return [line(columns), ...rows.map(line), ...results.map((result) => `${result.dialect} ×${result.processes} ${result.variant}: final states ${JSON.stringify(result.finalStates)}${result.errorSamples.length > 0 ? `; errors: ${result.errorSamples.join(' | ')}` : ''}`)].join('\n');
+  return [
+    line(columns),
+    ...rows.map(line),
+    ...results.map(
+      (result) =>
+        `${result.dialect} ×${result.processes} ${result.variant}: final states ${JSON.stringify(result.finalStates)}${result.errorSamples.length > 0 ? `; errors: ${result.errorSamples.join(' | ')}` : ''}`,
+    ),
+  ].join('\n');
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -193,7 +226,18 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     for (const processes of values.processes.split(',').map(Number)) {
       for (const variant of values.defaults.split(',')) {
         if (!(variant in VARIANTS)) throw new Error(`--defaults takes new and/or old, got ${variant}`);
-        results.push(await runBurst({ dialect, processes, variant, phones: Number(values.phones), messages: Number(values.messages), lib, extension, pgUrl }));
+        results.push(
+          await runBurst({
+            dialect,
+            processes,
+            variant,
+            phones: Number(values.phones),
+            messages: Number(values.messages),
+            lib,
+            extension,
+            pgUrl,
+          }),
+        );
       }
     }
   }

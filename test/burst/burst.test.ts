@@ -32,10 +32,15 @@ interface BurstResult {
 
 function burst(args: string[]): Promise<BurstResult[]> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [SCRIPT, '--lib', LIB, '--json', ...args], { timeout: 240_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as BurstResult[]);
-    });
+    execFile(
+      process.execPath,
+      [SCRIPT, '--lib', LIB, '--json', ...args],
+      { timeout: 240_000, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as BurstResult[]);
+      },
+    );
   });
 }
 
@@ -53,27 +58,42 @@ function expectTargetMet(result: BurstResult): void {
   });
 }
 
-describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('the webhook burst on PostgreSQL, default options', () => {
-  it.each([1, 4])('into %i process(es): 0 exhausted, 0 lost, 0 applied twice, in delivery order', { timeout: 240_000 }, async (processes) => {
-    if (PG_URL === undefined) throw new Error('postgres is required but VERSIONED_SESSIONS_PG_URL is not set');
-    const [result] = await burst(['--dialect', 'postgres', '--processes', String(processes), '--defaults', 'new']);
-    expectTargetMet(result!);
-    // One process applies each phone's messages in the order delivered, so every conversation ends where its script does.
-    if (processes === 1) expect(result!.finalStates).toEqual({ DONE: 20 });
-  });
+describe.skipIf(PG_URL === undefined && !isRequired('postgres'))(
+  'the webhook burst on PostgreSQL, default options',
+  () => {
+    it.each([1, 4])(
+      'into %i process(es): 0 exhausted, 0 lost, 0 applied twice, in delivery order',
+      { timeout: 240_000 },
+      async (processes) => {
+        if (PG_URL === undefined) throw new Error('postgres is required but VERSIONED_SESSIONS_PG_URL is not set');
+        const [result] = await burst(['--dialect', 'postgres', '--processes', String(processes), '--defaults', 'new']);
+        expectTargetMet(result!);
+        // One process applies each phone's messages in the order delivered, so every conversation ends where its script does.
+        if (processes === 1) expect(result!.finalStates).toEqual({ DONE: 20 });
+      },
+    );
 
-  it('negative control: the former defaults (no per-key queue, 3 attempts) exhaust retries and lose messages', { timeout: 240_000 }, async () => {
-    const [result] = await burst(['--dialect', 'postgres', '--processes', '1', '--defaults', 'old']);
-    expect(result!.exhausted).toBeGreaterThan(0);
-    expect(result!.lost).toBeGreaterThan(0);
-    expect(result!.appliedTwice).toBe(0);
-  });
-});
+    it(
+      'negative control: the former defaults (no per-key queue, 3 attempts) exhaust retries and lose messages',
+      { timeout: 240_000 },
+      async () => {
+        const [result] = await burst(['--dialect', 'postgres', '--processes', '1', '--defaults', 'old']);
+        expect(result!.exhausted).toBeGreaterThan(0);
+        expect(result!.lost).toBeGreaterThan(0);
+        expect(result!.appliedTwice).toBe(0);
+      },
+    );
+  },
+);
 
 describe('the webhook burst on SQLite, default options', () => {
-  it.each([1, 4])('into %i process(es): 0 exhausted, 0 lost, 0 applied twice, in delivery order', { timeout: 240_000 }, async (processes) => {
-    const [result] = await burst(['--dialect', 'sqlite', '--processes', String(processes), '--defaults', 'new']);
-    expectTargetMet(result!);
-    if (processes === 1) expect(result!.finalStates).toEqual({ DONE: 20 });
-  });
+  it.each([1, 4])(
+    'into %i process(es): 0 exhausted, 0 lost, 0 applied twice, in delivery order',
+    { timeout: 240_000 },
+    async (processes) => {
+      const [result] = await burst(['--dialect', 'sqlite', '--processes', String(processes), '--defaults', 'new']);
+      expectTargetMet(result!);
+      if (processes === 1) expect(result!.finalStates).toEqual({ DONE: 20 });
+    },
+  );
 });
