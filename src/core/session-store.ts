@@ -220,6 +220,12 @@ export interface SessionStore {
   touch(key: string): Promise<boolean>;
   /** Throws `MigrationRequiredError` when the table or one of its columns is missing. */
   verifySchema(): Promise<void>;
+  /**
+   * Up to `limit` rows' keys and data (a JSON object, or an `UndecodedData`), in key order, after
+   * `afterKey` (from the first key when `null`). Optional for custom stores;
+   * `verifySchema({ data: true })` requires it.
+   */
+  readDataPage?(afterKey: string | null, limit: number): Promise<readonly { key: string; data: unknown }[]>;
   /** Records `id`; `true` the first time, `false` when it was already recorded. */
   markProcessed(id: string): Promise<boolean>;
   /** Whether `id` was recorded. */

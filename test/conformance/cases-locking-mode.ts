@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   SessionNotFoundError,
   SessionRepository,
+  type SessionRepositoryOptions,
   diagnosticsChannels,
   type ConflictContext,
   type LockingMode,
@@ -25,7 +26,7 @@ interface Observed {
 function observedRepository(
   fixture: Fixture,
   lockingMode: LockingMode,
-  extra: Partial<ConstructorParameters<typeof SessionRepository>[0]> = {},
+  extra: Partial<SessionRepositoryOptions> = {},
 ): Observed {
   const conflicts: ConflictContext[] = [];
   const lines: string[] = [];

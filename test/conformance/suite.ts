@@ -14,6 +14,7 @@ import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget } from './target.js';
 import { defineTransactionCases } from './transaction-cases.js';
+import { defineWebhookCases } from './webhook-cases.js';
 
 /**
  * Registers the suite for `target`, or a skip with its reason (a failure when the dialect is required).
@@ -34,6 +35,7 @@ export async function defineConformanceSuite(
     defineKeyQueueCases(target);
     defineExactlyOnceCases(target);
     defineTransactionCases(target);
+    defineWebhookCases(target);
 
     describeSessionCases(target);
     describeInputCases(target);

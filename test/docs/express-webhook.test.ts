@@ -49,6 +49,7 @@ async function defineWebhookSuite(target: DialectTarget): Promise<void> {
       fixture = await target.createFixture();
       repository = new SessionRepository<ChatData>({
         store: recordingStore(fixture.store, storeCalls),
+        initialData: { handled: 0, recentIds: [] },
         logger: { warn: (line: string) => warnings.push(line) },
       });
       const app = createWebhookApp(repository, { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });

@@ -21,25 +21,34 @@ import {
 } from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
+  InitialDataRequirement,
   ReadSessionOptions,
   SessionRepositoryOptions,
   UpdateSessionOptions,
+  VerifySchemaOptions,
 } from './repository-options.js';
+import { handlerScopeFor } from './handler-scope.js';
+import { createDataReader, findUnreadableRows, type DataReader, type SchemaReport } from './session-data-reader.js';
 import type { Session, SessionChanges } from '../session.js';
 import { isSessionStore, type SessionRecord, type SessionStore, type StoredChanges } from '../session-store.js';
 import { serializeData, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
 
 export type {
   DeleteSessionOptions,
+  InitialDataRequirement,
   ReadSessionOptions,
   SessionRepositoryOptions,
   UpdateSessionOptions,
+  VerifySchemaOptions,
 } from './repository-options.js';
+export type { SchemaReport, UnreadableRow } from './session-data-reader.js';
 
 /**
  * Reads and writes chat sessions with optimistic locking.
  *
- * @typeParam TData - the shape of each session's `data` object.
+ * @typeParam TData - the shape of each session's `data` object. When `{}` is not a valid `TData` (it has
+ * required fields), the options must give `initialData`, which new and empty sessions read as.
+ * @typeParam TState - the flow's states, e.g. `'MENU' | 'ASK_NAME' | 'DONE'`.
  * @example
  * ```ts
  * import { SessionRepository, withSessionRetry } from 'versioned-sessions';
@@ -50,7 +59,7 @@ export type {
  *   sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version }));
  * ```
  */
-export class SessionRepository<TData = Record<string, unknown>> {
+export class SessionRepository<TData = Record<string, unknown>, TState extends string = string> {
   /** The store this repository writes to. */
   readonly store: SessionStore;
   /** The logger, with every level present. */
@@ -60,13 +69,14 @@ export class SessionRepository<TData = Record<string, unknown>> {
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
   private readonly observer: Observer;
+  private readonly data: DataReader<TData>;
 
   /**
    * Checks the options; nothing is read or written until the first call.
    *
    * @throws InvalidArgumentError when `store` is not a session store or an option is out of range.
    */
-  constructor(options: SessionRepositoryOptions) {
+  constructor(options: SessionRepositoryOptions<NoInfer<TData>> & InitialDataRequirement<NoInfer<TData>>) {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');
     }
@@ -84,10 +94,12 @@ export class SessionRepository<TData = Record<string, unknown>> {
     if (options.perKeyQueue !== undefined && typeof options.perKeyQueue !== 'boolean') {
       throw new InvalidArgumentError('perKeyQueue', `expected a boolean, got ${typeof options.perKeyQueue}.`);
     }
-    if (options.perKeyQueue === true) attachKeyQueue(this);
+    // On unless turned off: handlers of one key in one process then never conflict with each other.
+    if (options.perKeyQueue !== false) attachKeyQueue(this);
+    this.masker = options.maskKey ?? defaultMaskKey;
+    this.data = createDataReader<TData>(options, store.names.columns.data, (key) => this.maskKey(key), maxDataLength);
     this.store = store;
     this.logger = toLevelLogger(options.logger);
-    this.masker = options.maskKey ?? defaultMaskKey;
     this.maxDataLength = maxDataLength;
     this.lockingMode = resolveLockingMode(options.lockingMode, store);
     const hooks = validateHooks(options.hooks);
@@ -122,7 +134,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const session = await repository.getSession('+5215512345678');
    * ```
    */
-  async getSession(key: string): Promise<Session<TData> | null> {
+  async getSession(key: string): Promise<Session<TData, TState> | null> {
     return this.getSessionWithVersion(key);
   }
 
@@ -137,7 +149,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const inTransaction = await repository.getSessionWithVersion(key, { transaction: client });
    * ```
    */
-  async getSessionWithVersion(key: string, options: ReadSessionOptions = {}): Promise<Session<TData> | null> {
+  async getSessionWithVersion(key: string, options: ReadSessionOptions = {}): Promise<Session<TData, TState> | null> {
     validateKey(key);
     const record = await this.store.read(key, options.transaction);
     return record === null ? null : this.toSession(record);
@@ -152,10 +164,14 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const session = await repository.getOrCreateSession(key, { state: 'INICIO', data: {} });
    * ```
    */
-  async getOrCreateSession(key: string, initial: SessionChanges<TData> = {}): Promise<Session<TData>> {
+  async getOrCreateSession(key: string, initial: SessionChanges<TData, TState> = {}): Promise<Session<TData, TState>> {
     validateKey(key);
     const stored = this.toStoredChanges(initial, 'initial');
-    const record = await this.store.createIfAbsent(key, stored.state ?? null, stored.dataJson ?? '{}');
+    const record = await this.store.createIfAbsent(
+      key,
+      stored.state ?? null,
+      stored.dataJson ?? this.data.initialDataJson ?? '{}',
+    );
     return this.toSession(record);
   }
 
@@ -169,17 +185,23 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const updated = await repository.updateSession(key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
    * updated.version === session.version + 1; // true
    * ```
+   * Inside a {@link withSessionRetry} handler given an `idempotencyKey`, an update of that call's session
+   * through this repository carries the call's key without being given it (see docs/exactly-once.md).
+   *
    * @throws DuplicateOperationError when `options.idempotencyKey` was already recorded: nothing was written.
+   * @throws InvalidArgumentError when `options.idempotencyKey` differs from the key of the enclosing
+   * `withSessionRetry` call: nothing was written.
    */
   async updateSession(
     key: string,
-    changes: SessionChanges<TData>,
+    changes: SessionChanges<TData, TState>,
     options: UpdateSessionOptions = {},
-  ): Promise<Session<TData>> {
+  ): Promise<Session<TData, TState>> {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
-    const { idempotencyKey, transaction } = options;
+    const { transaction } = options;
+    const idempotencyKey = this.idempotencyKeyOf(key, options.idempotencyKey);
     const startedAt = performance.now();
     const { outcome, observed } =
       idempotencyKey === undefined
@@ -191,7 +213,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
               key,
               changes: stored,
               expectedVersion: this.lockingMode === 'enforce' ? expectedVersion : null,
-              idempotencyKey: validateKey(idempotencyKey, 'options.idempotencyKey'),
+              idempotencyKey,
               ...(transaction === undefined ? {} : { transaction }),
             }),
             observed: null,
@@ -199,6 +221,10 @@ export class SessionRepository<TData = Record<string, unknown>> {
     if (observed !== null)
       reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
     // A write inside the caller's transaction is not committed yet: it must not serve another read.
+    if (outcome.status === 'done' && idempotencyKey !== undefined) {
+      const scope = handlerScopeFor(this, key);
+      if (scope !== undefined) scope.recorded = true;
+    }
     if (outcome.status === 'done' && transaction === undefined) {
       const session = this.toSession(outcome.value);
       keyQueueOf(this)?.remember(key, session);
@@ -209,7 +235,13 @@ export class SessionRepository<TData = Record<string, unknown>> {
       case 'done':
         return this.toSession(outcome.value);
       case 'duplicate': {
-        const duplicate = duplicateOperation<TData>(this, 'updateSession', key, idempotencyKey!, outcome.processed);
+        const duplicate = duplicateOperation<TData, TState>(
+          this,
+          'updateSession',
+          key,
+          idempotencyKey!,
+          outcome.processed,
+        );
         reportDuplicate(this.observer, {
           operation: 'updateSession',
           key,
@@ -272,16 +304,26 @@ export class SessionRepository<TData = Record<string, unknown>> {
   }
 
   /**
-   * Checks that the sessions table and its version column exist.
+   * Checks that the sessions table and every column it needs exist; with `{ data: true }` also reads
+   * every row's data and lists the rows that cannot be read as a JSON object (masked), before a bot
+   * meets them.
    *
    * @throws MigrationRequiredError whose message is the command that adds what is missing.
    * @example
    * ```ts
    * await repository.verifySchema(); // at start-up
+   * const { unreadable } = await repository.verifySchema({ data: true }); // before adopting a legacy table
    * ```
    */
-  async verifySchema(): Promise<void> {
+  async verifySchema(options: VerifySchemaOptions = {}): Promise<SchemaReport> {
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError('options', 'expected an object.');
+    if (options.data !== undefined && typeof options.data !== 'boolean') {
+      throw new InvalidArgumentError('data', `expected a boolean, got ${typeof options.data}.`);
+    }
     await this.store.verifySchema();
+    if (options.data !== true) return { rowsChecked: 0, unreadable: [] };
+    return findUnreadableRows(this.store, (key) => this.maskKey(key));
   }
 
   /**
@@ -361,7 +403,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     return error;
   }
 
-  private toStoredChanges(changes: SessionChanges<TData>, argument: string): StoredChanges {
+  private toStoredChanges(changes: SessionChanges<TData, TState>, argument: string): StoredChanges {
     if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
       throw new InvalidArgumentError(argument, 'expected an object with `state` and/or `data`.');
     }
@@ -380,7 +422,24 @@ export class SessionRepository<TData = Record<string, unknown>> {
     return stored;
   }
 
-  private toSession(record: SessionRecord): Session<TData> {
-    return { ...record, data: record.data as TData };
+  /**
+   * The idempotency key an update writes with: the one given, or the enclosing `withSessionRetry`
+   * call's for that call's session (the first update records it; later ones are plain writes).
+   */
+  private idempotencyKeyOf(key: string, given: string | undefined): string | undefined {
+    const explicit = given === undefined ? undefined : validateKey(given, 'options.idempotencyKey');
+    const scope = handlerScopeFor(this, key);
+    if (scope === undefined) return explicit;
+    if (explicit !== undefined && explicit !== scope.idempotencyKey) {
+      throw new InvalidArgumentError(
+        'options.idempotencyKey',
+        'differs from the idempotencyKey given to withSessionRetry for this session; give the key once, to withSessionRetry, and leave it out here (its updates carry it).',
+      );
+    }
+    return scope.recorded ? undefined : scope.idempotencyKey;
+  }
+
+  private toSession(record: SessionRecord): Session<TData, TState> {
+    return { ...record, state: record.state as TState | null, data: this.data.toData(record.key, record.data) };
   }
 }
