@@ -107,6 +107,21 @@ ${NAMES_HELP}
 Exit codes: 0 printed; 2 usage error.
 `,
   },
+  check: {
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' } },
+    help: `Usage: versioned-sessions check --dialect <mssql|postgres|sqlite> --url <connection> [names]
+
+Checks the sessions table as the store sees it: the table and every column it needs exist, and every
+row's data can be read as a JSON object. Lists the rows that cannot (text that is not JSON, JSON that
+is not an object) by masked key, so they can be corrected, or read with the repository's decodeData,
+before a bot meets them. Changes nothing.
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 every row readable; 1 a migration is missing, a row cannot be read, or the database
+failed; 2 usage error.
+`,
+  },
   demo: {
     options: {
       ...HELP,
@@ -135,6 +150,7 @@ Commands:
   migrate   apply the packaged migrations to a database
   status    list applied and pending migrations
   print     write the rendered migrations to stdout (for psql, sqlcmd or sqlite3)
+  check     check the table and list the rows whose data cannot be read
   demo      show lost updates without versioning, and none with it
 
 Options:

@@ -135,6 +135,17 @@ async function runCommand(command: CommandName, values: Values, io: CliIo): Prom
     });
     return 0;
   }
+  if (command === 'check') {
+    return withDatabase(values, io, true, async (options, where) => {
+      const { checkSessions } = await import('./check.js');
+      const report = await checkSessions(options);
+      io.stdout(`${options.dialect} ${where}, sessions table ${report.table}\n`);
+      for (const row of report.unreadable)
+        io.stdout(`unreadable  ${row.maskedKey}  column "${row.column}": ${row.reason}\n`);
+      io.stdout(`${report.rowsChecked} rows checked, ${report.unreadable.length} unreadable.\n`);
+      return report.unreadable.length === 0 ? 0 : 1;
+    });
+  }
   if (command === 'migrate') {
     return withDatabase(values, io, false, async (options, where) => {
       const report = await migrate(options);

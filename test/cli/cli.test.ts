@@ -64,7 +64,7 @@ describe('versioned-sessions CLI: help, version and usage errors', () => {
   it('--help lists the commands; every command has its own --help', async () => {
     const general = await cli(['--help']);
     expect(general.code).toBe(0);
-    for (const command of ['migrate', 'status', 'print', 'demo']) {
+    for (const command of ['migrate', 'status', 'print', 'check', 'demo']) {
       expect(general.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
       const help = await cli([command, '--help']);
       expect(help.code).toBe(0);
@@ -210,6 +210,38 @@ describe('versioned-sessions CLI on SQLite', () => {
 const mssqlShipped = existsSync(join(migrationsRoot(), 'mssql'));
 if (!mssqlShipped)
   console.warn('[versioned-sessions tests] skipping print --dialect mssql: migrations/mssql is not in this tree yet');
+
+describe('versioned-sessions CLI: check', () => {
+  it('sqlite: lists the rows whose data cannot be read, by masked key, and exits 1; a clean table exits 0', async () => {
+    const target = file(uniqueName('check'));
+    expect((await cli(['migrate', '--dialect', 'sqlite', '--url', target, '--data-column', 'datos_temp'])).code).toBe(
+      0,
+    );
+    const clean = await cli(['check', '--dialect', 'sqlite', '--url', target, '--data-column', 'datos_temp']);
+    expect(clean).toMatchObject({ code: 0, stderr: '' });
+    expect(clean.stdout).toContain('0 rows checked, 0 unreadable.');
+    const database = new Database(target);
+    const insert = database.prepare('INSERT INTO sessions (key, state, datos_temp) VALUES (?, ?, ?)');
+    insert.run('+5215512345678', 'MENU', 'not json');
+    insert.run('+5215500000001', 'MENU', '[1,2]');
+    insert.run('+5215500000002', 'MENU', '{"ok":true}');
+    database.close();
+    const run = await cli(['check', '--dialect', 'sqlite', '--url', target, '--data-column', 'datos_temp']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('unreadable  +52*******0001  column "datos_temp": not-object\n');
+    expect(run.stdout).toContain('unreadable  +52*******5678  column "datos_temp": not-json\n');
+    expect(run.stdout).toContain('3 rows checked, 2 unreadable.');
+    expect(run.stdout + run.stderr).not.toContain('5215512345678');
+  });
+
+  it('a table that is not migrated exits 1 naming the command that fixes it', async () => {
+    const target = file(uniqueName('check-empty'));
+    new Database(target).close();
+    const run = await cli(['check', '--dialect', 'sqlite', '--url', target]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/npx versioned-sessions migrate --dialect sqlite/);
+  });
+});
 
 describe('versioned-sessions CLI: the forms --url takes', () => {
   it.each([
