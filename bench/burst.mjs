@@ -9,6 +9,7 @@
 //                      [--phones 20] [--messages 10] [--lib dist] [--json] [--check]
 //   --defaults new   the repository and withSessionRetry with no options: the library's defaults
 //   --defaults old   the options spelled out as the defaults were before 0.2: perKeyQueue false, 3 attempts
+//   --defaults custom  the options given as JSON by --options '{"repository":{…},"retry":{…}}'
 //   --check          exit 1 unless every `new` run has 0 exhausted, 0 errors, 0 lost, 0 applied twice
 //                    and 0 out of order
 // PostgreSQL from VERSIONED_SESSIONS_PG_URL (default postgres://postgres@127.0.0.1:5432/test); every
@@ -157,6 +158,7 @@ export async function runBurst({ dialect, processes, variant, phones = 20, messa
       appliedTwice: [...applied.values()].filter((positions) => positions.length > 1).length,
       outOfOrder,
       retries: outcomes.reduce((sum, outcome) => sum + outcome.retries, 0),
+      mostRetries: Math.max(...outcomes.map((outcome) => outcome.retries)),
       finalStates,
       elapsedMs: Math.round(Math.max(...reports.map((report) => report.elapsedMs))),
     };
@@ -190,6 +192,7 @@ function table(results) {
     'appliedTwice',
     'outOfOrder',
     'retries',
+    'mostRetries',
     'elapsedMs',
   ];
   const rows = results.map((result) => columns.map((column) => String(result[column])));
@@ -216,8 +219,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       lib: { type: 'string', default: fileURLToPath(new URL('../dist', import.meta.url)) },
       json: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
+      options: { type: 'string' },
     },
   });
+  if (values.options !== undefined) VARIANTS.custom = JSON.parse(values.options);
   const lib = resolve(values.lib);
   const extension = lib.includes(`${join('test', '.tmp')}`) ? '.mjs' : '.js';
   const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';

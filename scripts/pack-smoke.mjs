@@ -194,6 +194,35 @@ try {
     update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 3, version: 1, conflict: true, actual: 1 }),
     update.output,
   );
+
+  // The README's quick start as a new user runs it: the message id given once, each message delivered twice.
+  const quickStart = `
+    import Database from 'better-sqlite3';
+    import { SessionRepository, withSessionRetry } from 'versioned-sessions';
+    import { SqliteSessionStore } from 'versioned-sessions/sqlite';
+    import { migrate } from 'versioned-sessions/migrations';
+    const database = new Database('quick-start.db');
+    await migrate({ dialect: 'sqlite', database });
+    const sessions = new SessionRepository({ store: new SqliteSessionStore({ database }) });
+    const onMessage = (message) => withSessionRetry(sessions, message.from, (session) =>
+      sessions.updateSession(message.from, { data: { count: (session.data.count ?? 0) + 1 } }, { expectedVersion: session.version }),
+      { idempotencyKey: message.id });
+    const messages = ['wamid.1', 'wamid.2', 'wamid.3'].map((id) => ({ id, from: '+5215512345678' }));
+    const results = await Promise.all([...messages, ...messages].map(onMessage));
+    const session = await sessions.getSession('+5215512345678');
+    console.log(JSON.stringify({ statuses: results.map((result) => result.status).sort(), count: session.data.count, version: session.version }));`;
+  const quick = run('node', ['--input-type=module', '-e', quickStart]);
+  check(
+    'the quick start: each message applied once, its redelivery a duplicate, with the key given once',
+    quick.code === 0 &&
+      quick.stdout.trim() ===
+        JSON.stringify({
+          statuses: ['applied', 'applied', 'applied', 'duplicate', 'duplicate', 'duplicate'],
+          count: 3,
+          version: 3,
+        }),
+    quick.output,
+  );
 } catch (error) {
   failures += 1;
   console.error(`FAIL ${error instanceof Error ? error.message : String(error)}`);
