@@ -54,9 +54,7 @@ async function deliver({ phone, id, text }) {
             state: nextState(session.state, text),
             data: { ...session.data, applied: [...(session.data.applied ?? []), id] },
           },
-          // The message id is given here as well, so that the same handler runs on versions whose
-          // withSessionRetry does not pass its key on to the handler's writes.
-          { expectedVersion: session.version, idempotencyKey: id },
+          { expectedVersion: session.version },
         ),
       {
         ...options.retry,
