@@ -77,6 +77,7 @@ export type {
   SessionRecord,
   SessionStore,
   StoredChanges,
+  StoredDataRow,
   WriteOutcome,
 } from './core/session-store.js';
 export type { Logger } from './core/observability/logger.js';

@@ -49,6 +49,8 @@ export interface DecodeDataContext {
  */
 export class UndecodedData {
   /**
+   * Wraps a stored value that is not a session's JSON object.
+   *
    * @param raw - the text as stored (`not-json`) or the parsed JSON value (`not-object`).
    * @param reason - why it is not a session's JSON object.
    */

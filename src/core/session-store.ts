@@ -168,6 +168,21 @@ export interface StoredChanges {
 }
 
 /**
+ * One row's key and data as `readDataPage` returns it, for `verifySchema({ data: true })`.
+ *
+ * @example
+ * ```ts
+ * const rows: readonly StoredDataRow[] = await store.readDataPage!(null, 500);
+ * ```
+ */
+export interface StoredDataRow {
+  /** The session key. */
+  readonly key: string;
+  /** The row's data: a JSON object, or an `UndecodedData` when it is not one. */
+  readonly data: unknown;
+}
+
+/**
  * The seam between the repository and a database. The library's stores implement it on top of one
  * shared SQL core; implement it yourself only for a database the library does not ship.
  *
@@ -225,7 +240,7 @@ export interface SessionStore {
    * `afterKey` (from the first key when `null`). Optional for custom stores;
    * `verifySchema({ data: true })` requires it.
    */
-  readDataPage?(afterKey: string | null, limit: number): Promise<readonly { key: string; data: unknown }[]>;
+  readDataPage?(afterKey: string | null, limit: number): Promise<readonly StoredDataRow[]>;
   /** Records `id`; `true` the first time, `false` when it was already recorded. */
   markProcessed(id: string): Promise<boolean>;
   /** Whether `id` was recorded. */

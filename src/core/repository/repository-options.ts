@@ -101,7 +101,12 @@ export interface SessionRepositoryOptions<TData = Record<string, unknown>> {
  * ```
  */
 export type InitialDataRequirement<TData> =
-  Record<never, never> extends TData ? unknown : { readonly initialData: TData };
+  Record<never, never> extends TData
+    ? unknown
+    : {
+        /** The data of new and empty sessions; required because `{}` is not a valid `TData`. */
+        readonly initialData: TData;
+      };
 
 /**
  * Options of {@link SessionRepository.verifySchema}.

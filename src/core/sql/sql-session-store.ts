@@ -17,6 +17,7 @@ import type {
   SessionRecord,
   SessionStore,
   StoredChanges,
+  StoredDataRow,
   WriteOutcome,
 } from '../session-store.js';
 import type { ExecuteResult, SessionRow, SessionStatements, SqlDriver } from './dialect-contract.js';
@@ -120,7 +121,7 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     return rows[0] === undefined ? null : toRecord(rows[0]);
   }
 
-  async readDataPage(afterKey: string | null, limit: number): Promise<{ key: string; data: unknown }[]> {
+  async readDataPage(afterKey: string | null, limit: number): Promise<StoredDataRow[]> {
     const { rows } = await this.run(this.statements.selectDataPage(afterKey, limit));
     return rows.map((row) => ({ key: String(row['session_key']), data: readStoredData(row['session_data']) }));
   }
