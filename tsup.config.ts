@@ -6,6 +6,7 @@ export default defineConfig({
     sqlite: 'src/sqlite/index.ts',
     postgres: 'src/postgres/index.ts',
     mssql: 'src/mssql/index.ts',
+    mysql: 'src/mysql/index.ts',
     migrations: 'src/migrations/index.ts',
     cli: 'src/cli/main.ts',
     demo: 'src/demo/run-demo.ts',
@@ -22,5 +23,5 @@ export default defineConfig({
   shims: true,
   // p-retry is ESM-only; bundling it lets require() load the CommonJS build on Node 20.
   noExternal: ['p-retry', 'is-network-error'],
-  external: ['better-sqlite3', 'pg', 'mssql', '@opentelemetry/api'],
+  external: ['better-sqlite3', 'pg', 'mssql', 'mysql2', '@opentelemetry/api'],
 });

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --full] [--only postgres,sqlite] [--families uncontended,hot-key,processes,peers,backoff]
+// `npm run bench [-- --quick | --full] [--only postgres,sqlite,mysql] [--families uncontended,hot-key,processes,peers,backoff]
 //   [--pg-options="-c synchronous_commit=off"]` (the last: PostgreSQL session settings for every connection,
 //   e.g. to see the numbers when commits do not wait for the disk; the report says what was used)
 //   [--out benchmarks] (the base name of the files written under docs/)`
@@ -67,7 +67,8 @@ if (values['pg-options']) {
 }
 const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const mssqlUrl = process.env.VERSIONED_SESSIONS_MSSQL_URL || undefined;
-const databases = await openDatabases({ pgUrl, mssqlUrl, only: values.only?.split(',') });
+const mysqlUrl = process.env.VERSIONED_SESSIONS_MYSQL_URL || undefined;
+const databases = await openDatabases({ pgUrl, mssqlUrl, mysqlUrl, only: values.only?.split(',') });
 const print = (line) => console.log(`[bench] ${line}`);
 const loadStart = loadavg();
 const started = Date.now();

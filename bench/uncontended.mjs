@@ -17,6 +17,17 @@ function rawUpdate(connection, tableInfo) {
       return rows[0].version;
     };
   }
+  if (tableInfo.dialect === 'mysql') {
+    // Neither server returns an updated row; the bare driver's limit is the conditional UPDATE alone,
+    // the written version being known (expected + 1). The library also reads the row back, in one
+    // transaction with the write, which is the price of returning it.
+    const sql = `UPDATE ${t} SET data = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE \`key\` = ? AND version = ?`;
+    return async (key, data, version) => {
+      const [header] = await connection.pool.execute(sql, [JSON.stringify(data), key, version]);
+      if (header.affectedRows !== 1) throw new Error(`raw update of ${key} at version ${version} wrote nothing`);
+      return version + 1;
+    };
+  }
   if (tableInfo.dialect === 'mssql') {
     const text =
       `UPDATE ${t} SET Data = @data, Version = Version + 1, UpdatedAt = SYSUTCDATETIME() ` +

@@ -1,8 +1,9 @@
 // Pack smoke test: the package as users get it. Packs the built tree, installs the tarball with
-// better-sqlite3 and pg into a temporary project, and checks there that the bin runs (migrate on
-// SQLite and PostgreSQL, print for SQL Server, --help), that every export loads through both import
-// and require(), and that a versioned update works on SQLite. Run after `npm run build`.
-// Usage: node scripts/pack-smoke.mjs   (PostgreSQL from VERSIONED_SESSIONS_PG_URL)
+// better-sqlite3, pg and mysql2 into a temporary project, and checks there that the bin runs (migrate
+// on SQLite, PostgreSQL and MySQL, print for SQL Server, --help, a password never echoed), that every
+// export loads through both import and require(), and that a versioned update works on SQLite and
+// MySQL. Run after `npm run build`.
+// Usage: node scripts/pack-smoke.mjs   (PostgreSQL from VERSIONED_SESSIONS_PG_URL, MySQL from VERSIONED_SESSIONS_MYSQL_URL)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pgUrl = process.env.VERSIONED_SESSIONS_PG_URL;
+const mysqlUrl = process.env.VERSIONED_SESSIONS_MYSQL_URL;
 const work = mkdtempSync(join(tmpdir(), 'versioned-sessions-pack-'));
 const app = join(work, 'app');
 let checks = 0;
@@ -77,7 +79,11 @@ try {
   // pg from the registry (or the npm cache). better-sqlite3 is linked from this checkout's own install:
   // a fresh install compiles it from source (prebuilt binaries cannot be downloaded here), minutes of CI,
   // so no install script needs to run (--ignore-scripts).
-  const peers = [`pg@${manifest.devDependencies.pg}`, join(root, 'node_modules', 'better-sqlite3')];
+  const peers = [
+    `pg@${manifest.devDependencies.pg}`,
+    `mysql2@${manifest.devDependencies.mysql2}`,
+    join(root, 'node_modules', 'better-sqlite3'),
+  ];
   const started = Date.now();
   const install = run('npm', [
     'install',
@@ -89,7 +95,7 @@ try {
     ...peers,
   ]);
   check(
-    `npm install of the tarball with pg and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`,
+    `npm install of the tarball with pg, mysql2 and better-sqlite3 (${Math.round((Date.now() - started) / 1000)} s)`,
     install.code === 0,
     install.output,
   );
@@ -146,6 +152,55 @@ try {
       'npx versioned-sessions migrate --dialect postgres again is a no-op',
       again.code === 0 && again.stdout.includes('Up to date'),
       again.output,
+    );
+  }
+
+  if (mysqlUrl === undefined || mysqlUrl === '') {
+    check('npx versioned-sessions migrate --dialect mysql: VERSIONED_SESSIONS_MYSQL_URL is not set', false);
+  } else {
+    const suffix = randomBytes(4).toString('hex');
+    const names = [
+      '--table',
+      `vs_pack_${suffix}`,
+      '--processed-table',
+      `vs_pack_processed_${suffix}`,
+      '--tracking-table',
+      `vs_pack_migrations_${suffix}`,
+    ];
+    const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
+    check(
+      'npx versioned-sessions migrate --dialect mysql',
+      mysql.code === 0 && mysql.stdout.includes('3 applied'),
+      mysql.output,
+    );
+    const versionedMysql = `
+      import mysql from 'mysql2/promise';
+      import { SessionRepository, isConcurrencyError } from 'versioned-sessions';
+      import { MysqlSessionStore } from 'versioned-sessions/mysql';
+      const pool = mysql.createPool(process.env.U);
+      const sessions = new SessionRepository({ store: new MysqlSessionStore({ pool, table: 'vs_pack_${suffix}', processedTable: 'vs_pack_processed_${suffix}' }) });
+      const session = await sessions.getOrCreateSession('+5215512345678', { state: 'INICIO' });
+      const updated = await sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
+      const stale = await sessions.updateSession(session.key, { state: 'MENU' }, { expectedVersion: session.version }).catch((error) => error);
+      await pool.query('DROP TABLE vs_pack_${suffix}, vs_pack_processed_${suffix}, vs_pack_migrations_${suffix}');
+      await pool.end();
+      console.log(JSON.stringify({ version: updated.version, conflict: isConcurrencyError(stale), actual: stale.actualVersion }));`;
+    const updateMysql = run('node', ['--input-type=module', '-e', versionedMysql], { U: mysqlUrl });
+    check(
+      'a versioned update on MySQL / MariaDB through import()',
+      updateMysql.code === 0 && updateMysql.stdout.trim() === JSON.stringify({ version: 1, conflict: true, actual: 1 }),
+      updateMysql.output,
+    );
+    // A refused login: the message names the server, never the password.
+    const secret = `pw-${suffix}-secret`;
+    const wrong = new URL(mysqlUrl);
+    wrong.username = 'versioned_sessions_nobody';
+    wrong.password = secret;
+    const refused = bin(['status', '--dialect', 'mysql', '--url', wrong.toString()]);
+    check(
+      'a refused mysql:// login fails without echoing the password',
+      refused.code !== 0 && refused.output.length > 0 && !refused.output.includes(secret),
+      refused.output,
     );
   }
 

@@ -22,6 +22,7 @@ const library = {
   sqlite: pathToFileURL(`${root}dist/sqlite.js`).href,
   postgres: pathToFileURL(`${root}dist/postgres.js`).href,
   mssql: pathToFileURL(`${root}dist/mssql.js`).href,
+  mysql: pathToFileURL(`${root}dist/mysql.js`).href,
 };
 process.exitCode = await runStressCli({
   library,

@@ -34,6 +34,33 @@ export async function openPostgres(url) {
   };
 }
 
+/** MySQL / MariaDB through mysql2: every table in a database of its own, named in the stores' URL, dropped at the end. */
+export async function openMysql(url) {
+  const { default: mysql } = await import('mysql2/promise');
+  const admin = mysql.createPool({ uri: url, connectionLimit: 2 });
+  const [[{ version }]] = await admin.query('SELECT VERSION() AS version');
+  const databases = [];
+  return {
+    dialect: 'mysql',
+    version: /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`,
+    url,
+    async newTable() {
+      const database = uniqueName('vs_bench');
+      databases.push(database);
+      await admin.query(`CREATE DATABASE \`${database}\``);
+      const tableOptions = { table: 'sessions', processedTable: 'sessions_processed' };
+      await migrate({ dialect: 'mysql', pool: admin, schema: database, ...tableOptions });
+      const location = new URL(url);
+      location.pathname = `/${database}`;
+      return { dialect: 'mysql', location: location.toString(), tableOptions, table: '`sessions`' };
+    },
+    async close() {
+      for (const database of databases) await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    },
+  };
+}
+
 /** SQLite through better-sqlite3: one WAL file per table, one connection per process. */
 export async function openSqlite() {
   const { default: Database } = await import('better-sqlite3');
@@ -74,6 +101,14 @@ export async function connect(tableInfo, handlers, repositoryOptions = {}) {
       ...(process.env.BENCH_PG_OPTIONS ? { options: process.env.BENCH_PG_OPTIONS } : {}),
     });
     const store = new PostgresSessionStore({ pool, ...tableInfo.tableOptions });
+    return { pool, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.end() };
+  }
+  if (tableInfo.dialect === 'mysql') {
+    const { default: mysql } = await import('mysql2/promise');
+    const { MysqlSessionStore } = await import('../../dist/mysql.js');
+    // At most 16 connections a process, as for PostgreSQL.
+    const pool = mysql.createPool({ uri: tableInfo.location, connectionLimit: Math.min(Math.max(handlers, 1), 16) });
+    const store = new MysqlSessionStore({ pool, ...tableInfo.tableOptions });
     return { pool, store, repository: new SessionRepository({ store, ...repositoryOptions }), close: () => pool.end() };
   }
   if (tableInfo.dialect === 'mssql') {
@@ -134,10 +169,11 @@ export async function openMssql(url) {
   };
 }
 
-/** Opens every database this run measures: SQLite always, PostgreSQL when reachable, SQL Server when given. */
-export async function openDatabases({ pgUrl, mssqlUrl, only }) {
+/** Opens every database this run measures: SQLite always, PostgreSQL when reachable, SQL Server and MySQL when given. */
+export async function openDatabases({ pgUrl, mssqlUrl, mysqlUrl, only }) {
   const databases = [];
   if (mssqlUrl && (!only || only.includes('mssql'))) databases.push(await openMssql(mssqlUrl));
+  if (mysqlUrl && (!only || only.includes('mysql'))) databases.push(await openMysql(mysqlUrl));
   if (!only || only.includes('postgres')) {
     try {
       databases.push(await openPostgres(pgUrl));

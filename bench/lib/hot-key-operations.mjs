@@ -45,6 +45,15 @@ function sqlFor(tableInfo) {
         `Version = Version + 1, UpdatedAt = SYSUTCDATETIME() WHERE SessionKey = @key`,
     };
   }
+  if (tableInfo.dialect === 'mysql') {
+    return {
+      lockedRead: `SELECT data FROM ${t} WHERE \`key\` = ? FOR UPDATE`,
+      write: `UPDATE ${t} SET data = ?, version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE \`key\` = ?`,
+      increment:
+        `UPDATE ${t} SET data = JSON_SET(data, '$.counter', JSON_EXTRACT(data, '$.counter') + 1), ` +
+        `version = version + 1, updated_at = UTC_TIMESTAMP(3) WHERE \`key\` = ?`,
+    };
+  }
   const now = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
   return {
     read: `SELECT data FROM ${t} WHERE key = ?`,
@@ -97,6 +106,25 @@ function pessimistic(connection, tableInfo, sql) {
         }
       });
   }
+  if (tableInfo.dialect === 'mysql') {
+    return () =>
+      tally(async (attempts) => {
+        attempts.count++;
+        const client = await connection.pool.getConnection();
+        try {
+          await client.query('START TRANSACTION');
+          const [rows] = await client.execute(sql.lockedRead, [HOT_KEY]);
+          const data = JSON.parse(rows[0].data);
+          await client.execute(sql.write, [JSON.stringify({ ...data, counter: data.counter + 1 }), HOT_KEY]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        } finally {
+          client.release();
+        }
+      });
+  }
   // better-sqlite3 is synchronous: BEGIN IMMEDIATE takes the write lock up front, like FOR UPDATE.
   const read = connection.database.prepare(sql.read);
   const write = connection.database.prepare(sql.write);
@@ -115,6 +143,9 @@ function pessimistic(connection, tableInfo, sql) {
 function singleStatement(connection, tableInfo, sql) {
   if (tableInfo.dialect === 'postgres') {
     return () => tally(async (attempts) => (attempts.count++, connection.pool.query(sql.increment, [HOT_KEY])));
+  }
+  if (tableInfo.dialect === 'mysql') {
+    return () => tally(async (attempts) => (attempts.count++, connection.pool.execute(sql.increment, [HOT_KEY])));
   }
   if (tableInfo.dialect === 'mssql') {
     return () =>

@@ -36,3 +36,14 @@ await withSessionRetry(sessions, telefono, async (session) => {
     { expectedVersion: session.version },
   );
 }, { logger: context });
+
+// The key column's type given instead of read from the catalog
+{
+const storeWithTypes = new MssqlSessionStore({
+  pool,
+  table: 'SesionesChat',
+  columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
+  columnTypes: { key: { type: 'VarChar', length: 20 } }, // Telefono VARCHAR(20)
+});
+void storeWithTypes;
+}

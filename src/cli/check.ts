@@ -23,6 +23,10 @@ async function storeFor(options: MigrateOptions): Promise<SessionStore> {
     const { PostgresSessionStore } = await import('../postgres/index.js');
     return new PostgresSessionStore({ pool: pool as never, ...names });
   }
+  if (dialect === 'mysql') {
+    const { MysqlSessionStore } = await import('../mysql/index.js');
+    return new MysqlSessionStore({ pool: pool as never, ...names });
+  }
   const { MssqlSessionStore } = await import('../mssql/index.js');
   return new MssqlSessionStore({ pool: pool as never, ...names });
 }

@@ -3,31 +3,28 @@
  *
  * @module
  */
-import type { ParseArgsConfig } from 'node:util';
 import { DIALECTS } from '../core/dialect.js';
+import { COLUMN_FLAGS } from '../core/sql/table-names.js';
 
 const DIALECT_CHOICES = DIALECTS.join('|');
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/**
+ * Options in the shape `node:util` `parseArgs` takes. Declared here rather than taken from
+ * `ParseArgsConfig`, whose option type the declaration build cannot name.
+ */
+type Options = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>>;
 
 /** The flags naming the tables and columns, the same as `migrateCommand()` writes. */
-export const NAME_OPTIONS = {
-  schema: { type: 'string' },
-  table: { type: 'string' },
-  'key-column': { type: 'string' },
-  'state-column': { type: 'string' },
-  'data-column': { type: 'string' },
-  'version-column': { type: 'string' },
-  'created-at-column': { type: 'string' },
-  'updated-at-column': { type: 'string' },
-  'processed-table': { type: 'string' },
-} as const satisfies Options;
+export const NAME_OPTIONS: Options = Object.fromEntries(
+  ['schema', 'table', ...Object.values(COLUMN_FLAGS), 'processed-table'].map((flag) => [flag, { type: 'string' }]),
+);
 
 const HELP = { help: { type: 'boolean', short: 'h' } } as const satisfies Options;
 
 const NAMES_HELP = `
 Names (defaults: the dialect's conventions; use the names your store is configured with):
-  --schema <name>              schema (postgres: public, mssql: dbo; not for sqlite)
+  --schema <name>              schema (postgres: public, mssql: dbo; mysql: the database,
+                               by default the one in the URL; not for sqlite)
   --table <name>               sessions table (sessions / Sessions)
   --key-column <name>          key column (key / SessionKey)
   --state-column <name>        state column (state / State)
@@ -42,7 +39,8 @@ Connection:
   --dialect <${DIALECT_CHOICES}>   the database (required)
   --url <connection>                  postgres://user@host:5432/db (or postgresql://),
                                       mssql://user:password@host:1433/db (or sqlserver://, or an ADO
-                                      connection string), or for sqlite a file path, file:sessions.db,
+                                      connection string), mysql://user:password@host:3306/db (MySQL or
+                                      MariaDB), or for sqlite a file path, file:sessions.db,
                                       file:///abs/sessions.db or sqlite:///abs/sessions.db.
                                       Defaults to $VERSIONED_SESSIONS_DATABASE_URL. Never echoed.
   --tracking-table <name>             the table recording applied migrations
@@ -54,15 +52,18 @@ export interface CommandSpec {
   readonly help: string;
 }
 
+/** The options of the commands that connect to a database (migrate, status). */
+const CONNECTED_OPTIONS: Options = {
+  ...HELP,
+  ...NAME_OPTIONS,
+  dialect: { type: 'string' },
+  url: { type: 'string' },
+  'tracking-table': { type: 'string' },
+};
+
 export const COMMANDS = {
   migrate: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
+    options: CONNECTED_OPTIONS,
     help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
@@ -75,13 +76,7 @@ Exit codes: 0 applied or up to date; 1 the database failed (the message names th
 `,
   },
   status: {
-    options: {
-      ...HELP,
-      ...NAME_OPTIONS,
-      dialect: { type: 'string' },
-      url: { type: 'string' },
-      'tracking-table': { type: 'string' },
-    },
+    options: CONNECTED_OPTIONS,
     help: `Usage: versioned-sessions status --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Lists the applied and the pending migrations. Changes nothing.
@@ -99,6 +94,7 @@ version; 2 usage error.
 Writes the migrations rendered for these names to stdout, for a DBA to review and apply:
   versioned-sessions print --dialect mssql > sessions.sql && sqlcmd -i sessions.sql
   versioned-sessions print --dialect postgres | psql "$DATABASE_URL" -v ON_ERROR_STOP=1
+  versioned-sessions print --dialect mysql | mysql --user=bot --password bot
 Every file is idempotent; a later "migrate" records them without changing anything.
 
   --dialect <${DIALECT_CHOICES}>   the database (required)
@@ -109,7 +105,7 @@ Exit codes: 0 printed; 2 usage error.
   },
   check: {
     options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' } },
-    help: `Usage: versioned-sessions check --dialect <mssql|postgres|sqlite> --url <connection> [names]
+    help: `Usage: versioned-sessions check --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Checks the sessions table as the store sees it: the table and every column it needs exist, and every
 row's data can be read as a JSON object. Lists the rows that cannot (text that is not JSON, JSON that
@@ -149,7 +145,7 @@ export const GENERAL_HELP = `Usage: versioned-sessions <command> [options]
 Commands:
   migrate   apply the packaged migrations to a database
   status    list applied and pending migrations
-  print     write the rendered migrations to stdout (for psql, sqlcmd or sqlite3)
+  print     write the rendered migrations to stdout (for psql, sqlcmd, mysql or sqlite3)
   check     check the table and list the rows whose data cannot be read
   demo      show lost updates without versioning, and none with it
 

@@ -1,6 +1,6 @@
 /**
  * Opens the database a CLI command works on, from `--url`: a PostgreSQL URL, a SQL Server URL or ADO
- * connection string, or a SQLite file path. Drivers are loaded only for the dialect asked for.
+ * connection string, a MySQL / MariaDB URL, or a SQLite file path. Drivers are loaded only for the dialect asked for.
  *
  * @module
  */
@@ -19,12 +19,19 @@ export class ConnectionFailure extends Error {
   override name = 'ConnectionFailure';
 }
 
-const DRIVERS: Readonly<Record<Dialect, string>> = { postgres: 'pg', sqlite: 'better-sqlite3', mssql: 'mssql' };
+const DRIVERS: Readonly<Record<Dialect, string>> = {
+  postgres: 'pg',
+  sqlite: 'better-sqlite3',
+  mssql: 'mssql',
+  mysql: 'mysql2',
+};
+// The module each dialect loads: mysql2's promise API lives in a subpath.
+const MODULES: Readonly<Record<Dialect, string>> = { ...DRIVERS, mysql: 'mysql2/promise' };
 
 async function loadDriver(dialect: Dialect): Promise<unknown> {
   const name = DRIVERS[dialect];
   try {
-    const loaded = (await import(name)) as { default?: unknown };
+    const loaded = (await import(MODULES[dialect])) as { default?: unknown };
     return loaded.default ?? loaded;
   } catch (error) {
     throw new ConnectionFailure(
@@ -84,6 +91,16 @@ export async function openConnection(
       const client = new pg.Client({ connectionString: connection, connectionTimeoutMillis: 15_000 });
       await client.connect();
       return { handle: { pool: client as unknown as NonNullable<MigrateOptions['pool']> }, close: () => client.end() };
+    }
+    if (dialect === 'mysql') {
+      const mysql = driver as {
+        createConnection(config: { uri: string; connectTimeout: number }): Promise<{ end(): Promise<void> }>;
+      };
+      const connectionHandle = await mysql.createConnection({ uri: connection, connectTimeout: 15_000 });
+      return {
+        handle: { pool: connectionHandle as unknown as NonNullable<MigrateOptions['pool']> },
+        close: () => connectionHandle.end(),
+      };
     }
     const mssql = driver as {
       ConnectionPool: new (config: unknown) => { connect(): Promise<unknown>; close(): Promise<unknown> };

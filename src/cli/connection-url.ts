@@ -19,6 +19,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
 const SQLITE_FORMS =
   'a file path (./sessions.db), file:sessions.db, file:///var/data/sessions.db or sqlite:///var/data/sessions.db';
 const POSTGRES_FORMS = 'postgres://user@host:5432/database';
+const MYSQL_FORMS = 'mysql://user:password@host:3306/database';
 const MSSQL_FORMS =
   'mssql://user:password@host:1433/database, or an ADO connection string (Server=host,1433;Database=…;User Id=…;Password=…)';
 
@@ -58,8 +59,8 @@ function sqlitePath(connection: string): string {
 }
 
 /**
- * What the driver of `dialect` is given for `connection`: a SQLite file path, a PostgreSQL URL, or a
- * SQL Server URL or ADO connection string.
+ * What the driver of `dialect` is given for `connection`: a SQLite file path, a PostgreSQL URL, a
+ * MySQL / MariaDB URL, or a SQL Server URL or ADO connection string.
  *
  * @throws ConnectionUrlError when `connection` is not a form the dialect takes.
  */
@@ -70,6 +71,13 @@ export function parseConnectionUrl(dialect: Dialect, connection: string): string
     if (scheme === 'postgres' || scheme === 'postgresql') return connection;
     throw new ConnectionUrlError(
       `--url for postgres expects a URL that starts with postgres:// or postgresql:// (${POSTGRES_FORMS}); ` +
+        (scheme === undefined || !connection.includes('://') ? 'got one without a scheme.' : `got a ${scheme}: URL.`),
+    );
+  }
+  if (dialect === 'mysql') {
+    if (scheme === 'mysql') return connection;
+    throw new ConnectionUrlError(
+      `--url for mysql expects a URL that starts with mysql:// (${MYSQL_FORMS}, for MySQL or MariaDB); ` +
         (scheme === undefined || !connection.includes('://') ? 'got one without a scheme.' : `got a ${scheme}: URL.`),
     );
   }

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isVersionedSessionError } from '../core/errors.js';
 import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
-import type { ColumnMap } from '../core/sql/table-names.js';
+import { COLUMN_FLAGS, COLUMN_ROLES, type ColumnMap } from '../core/sql/table-names.js';
 import {
   isMigrationError,
   migrate,
@@ -35,15 +35,6 @@ class UsageError extends Error {
 
 type Values = Record<string, string | boolean | undefined>;
 
-const COLUMN_FLAGS: readonly [keyof ColumnMap, string][] = [
-  ['key', 'key-column'],
-  ['state', 'state-column'],
-  ['data', 'data-column'],
-  ['version', 'version-column'],
-  ['createdAt', 'created-at-column'],
-  ['updatedAt', 'updated-at-column'],
-];
-
 function text(values: Values, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
@@ -58,8 +49,8 @@ function dialectOf(values: Values): Dialect {
 
 function renderOptions(values: Values): RenderOptions {
   const columns: ColumnMap = {};
-  for (const [role, flag] of COLUMN_FLAGS) {
-    const value = text(values, flag);
+  for (const role of COLUMN_ROLES) {
+    const value = text(values, COLUMN_FLAGS[role]);
     if (value !== undefined) columns[role] = value;
   }
   const optional = (name: string, flag: string): Record<string, string> => {
@@ -186,10 +177,7 @@ async function runCommand(command: CommandName, values: Values, io: CliIo): Prom
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
  *
- * @example
- * ```ts
- * process.exitCode = await runCli(['print', '--dialect', 'postgres'], { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env });
- * ```
+ * @internal
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;

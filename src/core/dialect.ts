@@ -13,10 +13,10 @@
  * const dialect: Dialect = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
  * ```
  */
-export type Dialect = 'mssql' | 'postgres' | 'sqlite';
+export type Dialect = 'mssql' | 'postgres' | 'sqlite' | 'mysql';
 
 // A record over the type: adding a dialect to `Dialect` fails to compile until it is listed here too.
-const EVERY_DIALECT: Readonly<Record<Dialect, true>> = { mssql: true, postgres: true, sqlite: true };
+const EVERY_DIALECT: Readonly<Record<Dialect, true>> = { mssql: true, postgres: true, sqlite: true, mysql: true };
 
 /** Every dialect, in the order messages list them. */
 export const DIALECTS: readonly Dialect[] = Object.freeze(Object.keys(EVERY_DIALECT) as Dialect[]);
@@ -27,8 +27,8 @@ export function isDialect(value: unknown): value is Dialect {
 }
 
 /**
- * The dialects as a sentence names them: `mssql, postgres or sqlite`, each wrapped in `quote` when
- * one is given (`'mssql', 'postgres' or 'sqlite'`).
+ * The dialects as a sentence names them: `mssql, postgres, sqlite or mysql`, each wrapped in `quote`
+ * when one is given (`'mssql', 'postgres', 'sqlite' or 'mysql'`).
  */
 export function listDialects(quote = ''): string {
   const quoted = DIALECTS.map((dialect) => `${quote}${dialect}${quote}`);

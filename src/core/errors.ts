@@ -1,6 +1,10 @@
 /**
- * The library's error classes. Every error is an `instanceof VersionedSessionError`, has a stable
- * `name`, and keeps the driver's original error as `cause` where there is one.
+ * The library's error classes. Every error the library raises about a call, its input, the schema or
+ * the installation is an `instanceof VersionedSessionError`, has a stable `name`, and keeps the
+ * driver's original error as `cause` where there is one. A driver's own error (a dropped connection,
+ * a deadlock) reaches the caller unchanged: `isTransientError` of the dialect's entry classifies it.
+ * A plain `Error` means the installed package itself is damaged (a packaged migration that does not
+ * parse).
  *
  * @module
  */
@@ -48,6 +52,23 @@ export class VersionedSessionError extends Error {
 }
 
 /**
+ * The facts of a refused write as every message about it words them (masked key only): the error's
+ * message and the log line of a conflict `lockingMode: 'observe'` let through.
+ */
+export function describeConflict(conflict: {
+  readonly maskedKey: string;
+  readonly expectedVersion: number;
+  readonly actualVersion: number | null;
+  readonly operation: string;
+}): string {
+  const actual = conflict.actualVersion === null ? 'unknown' : String(conflict.actualVersion);
+  return (
+    `Concurrency conflict detected for ${conflict.maskedKey}. Expected version: ${conflict.expectedVersion}. ` +
+    `Actual version: ${actual}. Another writer updated this session first (${conflict.operation})`
+  );
+}
+
+/**
  * A write named a version that is no longer the stored one: another writer got there first.
  * Re-read the session and run the handler again, or let {@link withSessionRetry} do it.
  *
@@ -83,11 +104,8 @@ export class ConcurrencyError extends VersionedSessionError {
     operation: SessionOperation;
     cause?: unknown;
   }) {
-    const actual = details.actualVersion === null ? 'unknown' : String(details.actualVersion);
     super(
-      `Concurrency conflict detected for ${details.maskedKey}. Expected version: ${details.expectedVersion}. ` +
-        `Actual version: ${actual}. Another writer updated this session first (${details.operation}); ` +
-        're-read the session and retry, for example with withSessionRetry().',
+      `${describeConflict(details)}; re-read the session and retry, for example with withSessionRetry().`,
       details.cause === undefined ? undefined : { cause: details.cause },
     );
     this.key = details.key;
@@ -189,7 +207,8 @@ export class InvalidArgumentError extends VersionedSessionError {
   }
 }
 
-function hasName(error: unknown, name: string): boolean {
+/** Whether `error` is an object whose `name` is `name`: a brand that holds across two copies of the library. */
+export function hasName(error: unknown, name: string): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
 

@@ -129,11 +129,7 @@ function table(report: DemoRunReport): string {
 /**
  * Runs the naive and the versioned handler over the same burst and prints both tables.
  *
- * @example
- * ```ts
- * const [naive, versioned] = await runDemo({ instances: 4 });
- * console.log(naive.lost > 0, versioned.lost === 0);
- * ```
+ * @internal
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoRunReport[]> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));

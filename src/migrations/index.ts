@@ -1,7 +1,7 @@
 /**
  * versioned-sessions/migrations: applies the packaged SQL migrations from code, reports their status,
- * and renders them for psql, sqlcmd or the sqlite3 shell. No database driver is loaded: pass your own
- * pool or database handle.
+ * and renders them for psql, sqlcmd, the mysql client or the sqlite3 shell. No database driver is
+ * loaded: pass your own pool or database handle.
  *
  * @example
  * ```ts
@@ -16,9 +16,10 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
-import { resolveNames, validateIdentifier } from '../core/sql/table-names.js';
+import { MAX_IDENTIFIER_LENGTH, resolveNames, validateIdentifier } from '../core/sql/table-names.js';
 import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
+import { mysqlMigrationAdapter, type MysqlMigrationPool } from './mysql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
 import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
 import { readRecorded, runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
@@ -27,6 +28,7 @@ import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-m
 export { MigrationError, isMigrationError, type MigrationErrorReason } from './migration-error.js';
 export type { MigrationInfo } from './runner.js';
 export type { MssqlMigrationPool, MssqlMigrationRequest, MssqlMigrationTransaction } from './mssql-migrations.js';
+export type { MysqlMigrationConnection, MysqlMigrationPool } from './mysql-migrations.js';
 export type { PostgresMigrationClient, PostgresMigrationPool } from './postgres-migrations.js';
 export type { SqliteMigrationDatabase, SqliteMigrationStatement } from './sqlite-migrations.js';
 export type { Dialect } from '../core/dialect.js';
@@ -43,6 +45,7 @@ export const DEFAULT_TRACKING_TABLE: Readonly<Record<Dialect, string>> = Object.
   postgres: 'versioned_sessions_migrations',
   sqlite: 'versioned_sessions_migrations',
   mssql: 'VersionedSessionsMigrations',
+  mysql: 'versioned_sessions_migrations',
 });
 
 /**
@@ -69,15 +72,16 @@ export interface RenderOptions extends TableOptions {
 export interface MigrateOptions extends RenderOptions {
   /**
    * A `pg.Pool` (or a connected `pg.Client`) for `postgres`; an `mssql.ConnectionPool` for `mssql`
-   * (connected on first use when it is not). Never closed by the runner.
+   * (connected on first use when it is not); a `mysql2` pool or connection, of either API, for `mysql`
+   * (`schema` is then the database, by default the connection's current one). Never closed by the runner.
    */
-  readonly pool?: PostgresMigrationPool | MssqlMigrationPool;
+  readonly pool?: PostgresMigrationPool | MssqlMigrationPool | MysqlMigrationPool;
   /** A `better-sqlite3` `Database` for `sqlite`. Never closed by the runner. */
   readonly database?: SqliteMigrationDatabase;
   /**
    * The table recording applied migrations, in the sessions table's schema. A second sessions table in
    * the same schema, with other names, needs a tracking table of its own.
-   * @defaultValue `versioned_sessions_migrations` (PostgreSQL, SQLite) / `VersionedSessionsMigrations` (SQL Server)
+   * @defaultValue `versioned_sessions_migrations` (PostgreSQL, SQLite, MySQL) / `VersionedSessionsMigrations` (SQL Server)
    */
   readonly trackingTable?: string;
 }
@@ -178,19 +182,32 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       migrations,
     };
   }
+  if (dialect === 'mysql') {
+    if (!hasMethods(options.pool, 'query'))
+      throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection for the mysql dialect.');
+    return {
+      adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable),
+      migrations,
+    };
+  }
   if (!hasMethods(options.pool, 'request', 'transaction')) {
     throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');
   }
-  return {
-    adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names.schema!, trackingTable),
-    migrations,
-  };
+  // The tracking table's default constraint is named DF_<trackingTable>_AppliedAt; SQL Server names stop at 128.
+  if (`DF_${trackingTable}_AppliedAt`.length > MAX_IDENTIFIER_LENGTH.mssql) {
+    throw new InvalidArgumentError(
+      'trackingTable',
+      `at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server, whose constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.`,
+    );
+  }
+  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, trackingTable), migrations };
 }
 
 /**
  * Applies the pending packaged migrations, each in its own transaction with its tracking row, under
- * the dialect's migration lock (`pg_advisory_xact_lock`, `BEGIN IMMEDIATE`, `sp_getapplock`), so
- * concurrent callers apply each migration once. Running it again is a no-op; running it after the same
+ * the dialect's migration lock (`pg_advisory_xact_lock`, `BEGIN IMMEDIATE`, `sp_getapplock`,
+ * `GET_LOCK()`), so concurrent callers apply each migration once. MySQL commits DDL statement by
+ * statement: there a migration is recorded once its statements have succeeded. Running it again is a no-op; running it after the same
  * SQL was applied by hand re-applies the idempotent files and records them.
  *
  * @throws InvalidArgumentError for a bad option (nothing is touched).
@@ -244,7 +261,7 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
 
 /**
  * Renders every packaged migration for `options` as one script for the dialect's own tool
- * (`psql -f`, `sqlcmd -i`, the sqlite3 shell). Each migration is headed by its id and checksum.
+ * (`psql -f`, `sqlcmd -i`, `mysql`, the sqlite3 shell). Each migration is headed by its id and checksum.
  *
  * @throws InvalidArgumentError for a bad dialect or name.
  * @example
@@ -255,5 +272,6 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
  */
 export function renderMigrations(options: RenderOptions): string {
   const dialect = validateDialect(options);
-  return migrationScript(dialect, renderedMigrations(dialect, resolveNames(dialect, tableOptions(options))));
+  const names = resolveNames(dialect, tableOptions(options));
+  return migrationScript(dialect, renderedMigrations(dialect, names), names);
 }

@@ -14,13 +14,16 @@ import { type Dialect } from '../core/dialect.js';
  * - `failed`: a migration's SQL failed; nothing of it was recorded.
  * - `insufficient-privilege`: the login lacks a right the migrations need (DDL, or reading the tracking
  *   table); {@link MigrationError.missingRight} names it. Nothing was recorded.
+ * - `locked`: another migrator held the migration lock for the whole wait (SQL Server: 60 s); nothing
+ *   was applied by this run. Run migrate again once the other one is done.
  *
  * @example
  * ```ts
  * if (isMigrationError(error) && error.reason === 'unknown-migration') console.error('upgrade versioned-sessions first');
  * ```
  */
-export type MigrationErrorReason = 'checksum-mismatch' | 'unknown-migration' | 'failed' | 'insufficient-privilege';
+export type MigrationErrorReason =
+  'checksum-mismatch' | 'unknown-migration' | 'failed' | 'insufficient-privilege' | 'locked';
 
 /**
  * A migration could not be applied, or the database's record of applied migrations does not match

@@ -6,6 +6,7 @@
  */
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { sha256 } from './render.js';
+import { isPostgresPool } from '../postgres/postgres-driver.js';
 
 /**
  * The result shape of `pg`'s `query`.
@@ -41,11 +42,6 @@ export interface PostgresMigrationClient {
 export interface PostgresMigrationPool extends PostgresMigrationClient {
   /** Checks out a client (a `pg.Pool`), so each migration's transaction runs on one connection. */
   connect?(): Promise<unknown>;
-}
-
-function isPool(pool: PostgresMigrationPool): boolean {
-  // A pg.Pool hands out a client from connect(); a pg.Client's connect() connects the client itself.
-  return typeof pool.connect === 'function' && typeof (pool as { totalCount?: unknown }).totalCount === 'number';
 }
 
 /** A signed 64-bit advisory lock key derived from the tracking table's name: one lock per schema and table. */
@@ -96,7 +92,7 @@ export function postgresMigrationAdapter(
       return toApplied((await pool.query({ text: selectApplied })).rows);
     },
     async inLockedTransaction(work) {
-      const pooled = isPool(pool);
+      const pooled = isPostgresPool(pool);
       const client = (pooled ? await pool.connect!() : pool) as PostgresMigrationClient & {
         release?(error?: unknown): void;
       };

@@ -1,12 +1,13 @@
 /**
  * The packaged migrations rendered for one configuration: the SQL the runner applies, its checksum,
- * and the script `print` hands to psql, sqlcmd or the sqlite3 shell.
+ * and the script `print` hands to psql, sqlcmd, mysql or the sqlite3 shell.
  *
  * @module
  */
 import { createHash } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Dialect } from '../core/dialect.js';
-import type { ResolvedNames } from '../core/sql/table-names.js';
+import { MAX_IDENTIFIER_LENGTH, type ResolvedNames } from '../core/sql/table-names.js';
 import { loadMigrationTemplates, renderTemplate, type MigrationTemplate } from './templates.js';
 import { splitSqliteScript } from './sqlite-script.js';
 import { stripSqlcmdCommands } from './tsql-batches.js';
@@ -42,18 +43,39 @@ export function renderTemplates(
 ): RenderedMigration[] {
   return templates.map((migration) => {
     let sql = renderTemplate(migration.template, names);
-    if (dialect === 'mssql') sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');
+    if (dialect === 'mssql') {
+      sql = stripSqlcmdCommands(sql).replace(/^\s*\n/, '');
+      assertSqlServerNameLengths(migration.id, sql, names);
+    }
     sql = `${sql.trimEnd()}\n`;
     return { id: migration.id, sql, checksum: sha256(sql) };
   });
 }
 
 /**
- * A SQLite migration for the sqlite3 shell, which cannot evaluate guards: guarded statements are
- * commented out, so the script runs on a new database; they adopt an existing table, where the
- * runner applies them as needed.
+ * The T-SQL migrations name their constraints and indexes after the configured names
+ * (`DF_<table>_<column>`, `IX_<table>_<key>_<version>`); SQL Server refuses a whole batch that holds an
+ * identifier over 128 characters, so such a configuration is refused before anything runs.
  */
-function forSqliteShell(sql: string): string {
+function assertSqlServerNameLengths(id: string, sql: string, names: ResolvedNames): void {
+  const max = MAX_IDENTIFIER_LENGTH.mssql;
+  for (const [, name] of sql.matchAll(/\[([A-Za-z0-9_]+)\]/g)) {
+    if (name!.length <= max) continue;
+    const option = name!.includes(names.processedTable) && !name!.includes(names.table) ? 'processedTable' : 'table';
+    throw new InvalidArgumentError(
+      option,
+      `migration ${id} would name a constraint or index [${name!.slice(0, 40)}…] of ${name!.length} characters, over SQL Server's ${max}: ` +
+        'it is built from the table and column names, so shorten those.',
+    );
+  }
+}
+
+/**
+ * A SQLite or MySQL migration for the sqlite3 shell or the mysql client, which cannot evaluate guards:
+ * guarded statements are commented out, so the script runs on a new database; they adopt an existing
+ * table, where the runner applies them as needed.
+ */
+function withoutGuardedStatements(sql: string, tool: string): string {
   return splitSqliteScript(sql)
     .map((statement) => {
       if (statement.guards.length === 0) return statement.sql;
@@ -61,7 +83,7 @@ function forSqliteShell(sql: string): string {
         .split('\n')
         .map((line) => (line.trimStart().startsWith('--') ? line : `-- ${line}`))
         .join('\n');
-      return `-- Guarded: \`versioned-sessions migrate\` runs this only when needed. To adopt an existing table in the sqlite3 shell, uncomment it if its guard does not hold.\n${commented}`;
+      return `-- Guarded: \`versioned-sessions migrate\` runs this only when needed. To adopt an existing table in the ${tool}, uncomment it if its guard does not hold.\n${commented}`;
     })
     .join('\n\n');
 }
@@ -70,15 +92,22 @@ function forSqliteShell(sql: string): string {
  * All migrations as one script for the dialect's own tool, each headed by its id and the checksum
  * the runner records for it.
  */
-export function migrationScript(dialect: Dialect, migrations: readonly RenderedMigration[]): string {
+export function migrationScript(
+  dialect: Dialect,
+  migrations: readonly RenderedMigration[],
+  names?: ResolvedNames,
+): string {
   const parts = migrations.map((migration) => {
     const header = `-- ==== versioned-sessions migration ${migration.id} (sha256 ${migration.checksum}) ====\n`;
-    if (dialect === 'sqlite') return `${header}${forSqliteShell(migration.sql)}\n`;
+    if (dialect === 'sqlite') return `${header}${withoutGuardedStatements(migration.sql, 'sqlite3 shell')}\n`;
+    if (dialect === 'mysql') return `${header}${withoutGuardedStatements(migration.sql, 'mysql client')}\n`;
     // Each file ends its own batch, so the next file never runs inside the previous one's batch.
     const trailer = dialect === 'mssql' && !/^[ \t]*go[ \t]*(?:--.*)?$/im.test(lastLine(migration.sql)) ? 'GO\n' : '';
     return header + migration.sql + trailer;
   });
-  return parts.join('\n');
+  // MySQL migrations name their tables unqualified; the runner applies them in the configured database.
+  const use = dialect === 'mysql' && names !== undefined && names.schema !== null ? `USE \`${names.schema}\`;\n\n` : '';
+  return use + parts.join('\n');
 }
 
 function lastLine(text: string): string {

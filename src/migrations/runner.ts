@@ -9,6 +9,14 @@ import type { Dialect } from '../core/dialect.js';
 import { MigrationError } from './migration-error.js';
 import type { RenderedMigration } from './render.js';
 
+/**
+ * Thrown by an adapter whose lock wait ran out while another migrator held the migration lock; the
+ * runner reports it as a MigrationError with reason `locked`.
+ */
+export class MigrationLockTimeoutError extends Error {
+  override name = 'MigrationLockTimeoutError';
+}
+
 /** A migration as recorded in the tracking table. */
 export interface AppliedMigration {
   readonly id: string;
@@ -117,6 +125,28 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The adapter's locked transaction, with a lock wait that ran out reported as a MigrationError. */
+async function inLockedTransaction<T>(
+  adapter: MigrationAdapter,
+  migrations: readonly RenderedMigration[],
+  work: (transaction: MigrationTransaction) => Promise<T>,
+): Promise<T> {
+  try {
+    return await adapter.inLockedTransaction(work);
+  } catch (error) {
+    if (!(error instanceof MigrationLockTimeoutError)) throw error;
+    // The migration the other migrator is most likely applying: the first one not recorded yet.
+    const recorded = new Set((await adapter.readApplied().catch(() => [])).map((row) => row.id));
+    throw new MigrationError({
+      dialect: adapter.dialect,
+      migrationId: migrations.find((migration) => !recorded.has(migration.id))?.id ?? migrations.at(-1)?.id ?? '',
+      reason: 'locked',
+      message: error.message,
+      cause: error.cause ?? error,
+    });
+  }
+}
+
 /**
  * The error for a login that lacks a right, or `undefined` when `error` is something else. Migrations
  * are meant to run under the schema owner's login; the application's login has no DDL rights.
@@ -164,8 +194,9 @@ export async function readRecorded(adapter: MigrationAdapter): Promise<AppliedMi
  * migration recorded, so each migration is applied once.
  *
  * @throws MigrationError when the record does not match the package, when a migration fails (it is
- *   rolled back with its record; the migrations before it stay applied), or when the login lacks a
- *   right the migrations need (`insufficient-privilege`).
+ *   rolled back with its record; the migrations before it stay applied), when the login lacks a
+ *   right the migrations need (`insufficient-privilege`), or when another migrator kept the migration
+ *   lock past the dialect's wait (`locked`).
  */
 export async function runMigrations(
   adapter: MigrationAdapter,
@@ -175,38 +206,36 @@ export async function runMigrations(
   let alreadyApplied: MigrationInfo[] | undefined;
   for (;;) {
     let current = '';
-    const next = await adapter
-      .inLockedTransaction(async (transaction) => {
-        const recorded = await transaction.readApplied();
-        checkRecorded(adapter, recorded, migrations);
-        alreadyApplied ??= recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
-        const done = new Set(recorded.map((row) => row.id));
-        const pending = migrations.find((migration) => !done.has(migration.id));
-        if (pending === undefined) return undefined;
-        // The record comes first: a runner that got past the lock without seeing it would fail on the
-        // tracking table's primary key instead of applying the migration a second time.
-        current = pending.id;
-        await transaction.record(pending);
-        try {
-          await transaction.apply(pending);
-        } catch (error) {
-          throw (
-            privilegeError(adapter, error, 'migrate', pending.id) ??
-            new MigrationError({
-              dialect: adapter.dialect,
-              migrationId: pending.id,
-              reason: 'failed',
-              message: `Migration ${pending.id} failed and was rolled back, nothing of it recorded: ${describe(error)}. Fix the cause and run migrate again.`,
-              cause: error,
-            })
-          );
-        }
-        return pending;
-      })
-      .catch((error: unknown) => {
-        // A refused right before the migration's own SQL (taking the lock, creating or writing the tracking table).
-        throw error instanceof MigrationError ? error : (privilegeError(adapter, error, 'migrate', current) ?? error);
-      });
+    const next = await inLockedTransaction(adapter, migrations, async (transaction) => {
+      const recorded = await transaction.readApplied();
+      checkRecorded(adapter, recorded, migrations);
+      alreadyApplied ??= recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
+      const done = new Set(recorded.map((row) => row.id));
+      const pending = migrations.find((migration) => !done.has(migration.id));
+      if (pending === undefined) return undefined;
+      // The record comes first: a runner that got past the lock without seeing it would fail on the
+      // tracking table's primary key instead of applying the migration a second time.
+      current = pending.id;
+      await transaction.record(pending);
+      try {
+        await transaction.apply(pending);
+      } catch (error) {
+        throw (
+          privilegeError(adapter, error, 'migrate', pending.id) ??
+          new MigrationError({
+            dialect: adapter.dialect,
+            migrationId: pending.id,
+            reason: 'failed',
+            message: `Migration ${pending.id} failed and was rolled back, nothing of it recorded: ${describe(error)}. Fix the cause and run migrate again.`,
+            cause: error,
+          })
+        );
+      }
+      return pending;
+    }).catch((error: unknown) => {
+      // A refused right before the migration's own SQL (taking the lock, creating or writing the tracking table).
+      throw error instanceof MigrationError ? error : (privilegeError(adapter, error, 'migrate', current) ?? error);
+    });
     if (next === undefined) break;
     applied.push({ id: next.id, checksum: next.checksum, appliedAt: new Date() });
   }

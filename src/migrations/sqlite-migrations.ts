@@ -7,6 +7,7 @@
  */
 import type { AppliedMigration, MigrationAdapter, MigrationTransaction } from './runner.js';
 import { splitSqliteScript, type SqliteGuard } from './sqlite-script.js';
+import { ConnectionQueue } from '../core/sql/transaction.js';
 
 /**
  * The slice of a `better-sqlite3` statement the runner calls.
@@ -52,16 +53,15 @@ const GUARD_QUERIES: Readonly<Record<SqliteGuard['kind'], string>> = {
 };
 
 // One connection cannot nest BEGIN IMMEDIATE: concurrent migrate() calls on the same handle take turns.
-const queues = new WeakMap<object, Promise<unknown>>();
+const queues = new WeakMap<object, ConnectionQueue>();
 
 function serialised<T>(database: object, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(database) ?? Promise.resolve();
-  const result = previous.then(work, work);
-  queues.set(
-    database,
-    result.catch(() => undefined),
-  );
-  return result;
+  let queue = queues.get(database);
+  if (queue === undefined) {
+    queue = new ConnectionQueue();
+    queues.set(database, queue);
+  }
+  return queue.run(work);
 }
 
 /** The SQLite adapter over the caller's database; `trackingTable` is a validated identifier. */

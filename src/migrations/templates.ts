@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '../core/dialect.js';
+import { VersionedSessionError } from '../core/errors.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 
 /** One packaged migration file, unrendered. */
@@ -30,7 +31,9 @@ export function packageRoot(): string {
       return directory;
     directory = dirname(directory);
   }
-  throw new Error('The packaged migrations/ folder was not found next to versioned-sessions; reinstall the package.');
+  throw new VersionedSessionError(
+    'The packaged migrations/ folder was not found next to versioned-sessions; reinstall the package.',
+  );
 }
 
 /** The package's `migrations/` folder. */

@@ -11,3 +11,4 @@ export { MssqlSessionStore, type MssqlSessionStoreOptions } from './mssql-store.
 export type { MssqlPool, MssqlRequest, MssqlTransaction, MssqlTypes } from './mssql-driver.js';
 export { isTransientError } from './mssql-errors.js';
 export type { MssqlParameter, MssqlParameterType, MssqlStatement } from './mssql-statements.js';
+export type { MssqlKeyColumnType } from './mssql-key-column.js';

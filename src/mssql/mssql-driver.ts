@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, VersionedSessionError } from '../core/errors.js';
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
-import { runTransaction } from '../core/sql/transaction.js';
+import { adoptedTransaction, runTransaction, sharedAttempt } from '../core/sql/transaction.js';
+import type { ResolvedNames } from '../core/sql/table-names.js';
 import { classifyMssqlError } from './mssql-errors.js';
-import type { MssqlParameterType, MssqlStatement } from './mssql-statements.js';
+import { keyColumnProblem, keyColumnType, parameterType, type KeyColumnTypes } from './mssql-key-column.js';
+import { mssqlKeyColumnTypes, type MssqlParameterType, type MssqlStatement } from './mssql-statements.js';
 
 /**
  * The slice of an `mssql` `Request` the store calls.
@@ -22,6 +24,11 @@ import type { MssqlParameterType, MssqlStatement } from './mssql-statements.js';
 export interface MssqlRequest {
   /** Binds one typed parameter, referenced in the batch as `@name`. */
   input(name: string, type: unknown, value: unknown): unknown;
+  /**
+   * Whether rows come back as arrays. The store sets it to `false` on its own requests, so a pool
+   * configured with `arrayRowMode: true` still gives it rows by column name.
+   */
+  arrayRowMode?: boolean | null;
   /** Runs one batch with the bound parameters. */
   query(text: string): Promise<{
     /** The result sets the batch returned, in order. */
@@ -50,6 +57,17 @@ export interface MssqlPool {
   request(): MssqlRequest;
   /** A new, not yet begun `mssql.Transaction` on this pool (for the store's own transactions). */
   transaction(): MssqlTransaction;
+  /**
+   * The pool's configuration, as `mssql` keeps it: the store refuses `options.useUTC: false`, under
+   * which tedious would read and write its UTC times in local time.
+   */
+  readonly config?: {
+    /** The tedious options the pool was created with. */
+    readonly options?: {
+      /** Whether tedious treats `DATETIME2` values as UTC (its default, `true`). */
+      readonly useUTC?: unknown;
+    };
+  };
 }
 
 /**
@@ -98,6 +116,12 @@ function isTransaction(value: unknown): value is MssqlTransaction {
 export interface MssqlTypes {
   /** `sql.NVarChar(length)`: keys, states, JSON data (`MAX`) and catalog names. */
   NVarChar(length: number): unknown;
+  /** `sql.VarChar(length)`: keys, when the key column is `VARCHAR`. */
+  VarChar(length: number): unknown;
+  /** `sql.Char(length)`: keys, when the key column is `CHAR`. */
+  Char(length: number): unknown;
+  /** `sql.NChar(length)`: keys, when the key column is `NCHAR`. */
+  NChar(length: number): unknown;
   /** `sql.Int()`: versions. */
   Int(): unknown;
   /** `sql.DateTime2(scale)`: times. */
@@ -135,11 +159,12 @@ async function importMssql(): Promise<MssqlTypes> {
   try {
     loaded = (await import('mssql')) as { default?: unknown };
   } catch (error) {
-    throw new Error('MssqlSessionStore needs the "mssql" package: npm install mssql', { cause: error });
+    throw new VersionedSessionError('MssqlSessionStore needs the "mssql" package: npm install mssql', { cause: error });
   }
   const types = loaded.default ?? loaded;
-  if (!isMssqlTypes(types))
-    throw new Error('The installed "mssql" package does not export NVarChar, Int and DateTime2.');
+  if (!isMssqlTypes(types)) {
+    throw new VersionedSessionError('The installed "mssql" package does not export NVarChar, Int and DateTime2.');
+  }
   return types;
 }
 
@@ -147,6 +172,12 @@ function toDriverType(sql: MssqlTypes, type: MssqlParameterType): unknown {
   switch (type.type) {
     case 'NVarChar':
       return sql.NVarChar(type.length === 'MAX' ? sql.MAX : type.length);
+    case 'VarChar':
+      return sql.VarChar(type.length);
+    case 'Char':
+      return sql.Char(type.length);
+    case 'NChar':
+      return sql.NChar(type.length);
     case 'Int':
       return sql.Int();
     case 'DateTime2':
@@ -154,20 +185,20 @@ function toDriverType(sql: MssqlTypes, type: MssqlParameterType): unknown {
   }
 }
 
-/** Runs `start` once for every caller; a failed attempt is forgotten, so the next call starts again. */
-function sharedAttempt<T>(start: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () =>
-    (pending ??= start().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    }));
-}
-
 /** The last result set of a batch: the store's batches end with the SELECT that reports. */
 function lastRecordset(recordsets: unknown): Record<string, unknown>[] {
   if (!Array.isArray(recordsets) || recordsets.length === 0) return [];
   return recordsets[recordsets.length - 1] as Record<string, unknown>[];
+}
+
+/** What the driver needs besides the pool. */
+export interface MssqlDriverOptions {
+  /** The `mssql` module that made the pool; by default imported on first use. */
+  readonly sql?: MssqlTypes | undefined;
+  /** The store's names: where the keyed columns' types are read from. */
+  readonly names: ResolvedNames;
+  /** The keyed columns' types given as an option; when set, the catalog is not read. */
+  readonly columnTypes?: KeyColumnTypes | undefined;
 }
 
 /**
@@ -179,25 +210,75 @@ export class MssqlDriver implements SqlDriver<MssqlStatement, MssqlTransaction> 
   private readonly loadTypes: () => Promise<MssqlTypes>;
   /** One connect() for every caller that arrives before the pool is up. */
   private readonly connect: () => Promise<unknown>;
+  /** Whether the pool was ever seen connected: not connected after that means it was closed. */
+  private opened = false;
+  private readonly names: ResolvedNames;
+  /** The keyed columns' types, once known (given, or read from the catalog and found). */
+  private keyTypes: KeyColumnTypes | undefined;
+  private pendingKeyTypes: Promise<KeyColumnTypes> | undefined;
 
   /**
    * @param pool - the caller's pool, connected or not.
-   * @param sql - the `mssql` module that made `pool`; by default imported on first use.
+   * @param options - the `mssql` module, the store's names and the keyed columns' types if given.
    */
   constructor(
     private readonly pool: MssqlPool,
-    sql?: MssqlTypes,
+    options: MssqlDriverOptions,
   ) {
+    const sql = options.sql;
     this.loadTypes = sql === undefined ? sharedAttempt(importMssql) : () => Promise.resolve(sql);
     this.connect = sharedAttempt(() => pool.connect());
+    this.names = options.names;
+    this.keyTypes = options.columnTypes;
   }
 
   async execute(statement: MssqlStatement, transaction?: MssqlTransaction): Promise<ExecuteResult> {
-    if (transaction === undefined && !this.pool.connected) await this.connect();
+    if (transaction === undefined) await this.ensureConnected();
+    const keyed = statement.parameters.some((parameter) => parameter.column !== undefined);
+    const types = keyed ? await this.keyColumnTypes(transaction) : {};
+    return this.run(statement, transaction, types);
+  }
+
+  async transaction<T>(work: (handle: MssqlTransaction) => Promise<T>): Promise<T> {
+    await this.ensureConnected();
+    const transaction = this.pool.transaction();
+    return runTransaction(transaction, () => work(transaction));
+  }
+
+  /**
+   * Connects a pool that was never connected, once for every caller waiting. A pool that was
+   * connected and is not any more was closed by the application (`pool.close()`): the store does
+   * not reopen it, and says so instead of failing every call with the driver's `ECONNCLOSED`.
+   */
+  private async ensureConnected(): Promise<void> {
+    if (this.pool.connected) {
+      this.opened = true;
+      return;
+    }
+    if (this.opened) {
+      throw new InvalidArgumentError(
+        'pool',
+        'the mssql.ConnectionPool was closed (pool.close()), and the store does not reopen a pool it was given. ' +
+          'Connect it again (await pool.connect()) or give the store a pool that stays open while it is used.',
+      );
+    }
+    await this.connect();
+    this.opened = true;
+  }
+
+  private async run(
+    statement: MssqlStatement,
+    transaction: MssqlTransaction | undefined,
+    types: KeyColumnTypes,
+  ): Promise<ExecuteResult> {
+    // Each parameter's type first: a key longer than its column is refused before anything is sent.
+    const parameters = statement.parameters.map((parameter) => ({ parameter, type: parameterType(parameter, types) }));
     const sql = await this.loadTypes();
     const request = (transaction ?? this.pool).request();
-    for (const parameter of statement.parameters) {
-      request.input(parameter.name, toDriverType(sql, parameter.type), parameter.value);
+    // Rows by column name whatever the pool's arrayRowMode.
+    request.arrayRowMode = false;
+    for (const { parameter, type } of parameters) {
+      request.input(parameter.name, toDriverType(sql, type), parameter.value);
     }
     const result = await request.query(statement.text);
     const rows = lastRecordset(result.recordsets);
@@ -205,21 +286,54 @@ export class MssqlDriver implements SqlDriver<MssqlStatement, MssqlTransaction> 
     return { rows, rowCount: typeof affected === 'number' ? affected : rows.length };
   }
 
-  async transaction<T>(work: (handle: MssqlTransaction) => Promise<T>): Promise<T> {
-    if (!this.pool.connected) await this.connect();
-    const transaction = this.pool.transaction();
-    return runTransaction(transaction, () => work(transaction));
+  /**
+   * The keyed columns' types: given, or read from the catalog once, before the first keyed
+   * statement (on the same transaction when there is one). A read that finds no key column (the
+   * table is not there yet) is not kept, so the types are read again once it is.
+   *
+   * @throws InvalidArgumentError when the key column cannot hold session keys (`NVARCHAR(MAX)`,
+   *   `TEXT`, a number): the message names it and the `ALTER TABLE` that fixes it.
+   */
+  private async keyColumnTypes(transaction: MssqlTransaction | undefined): Promise<KeyColumnTypes> {
+    if (this.keyTypes !== undefined) return this.keyTypes;
+    this.pendingKeyTypes ??= this.readKeyColumnTypes(transaction).finally(() => (this.pendingKeyTypes = undefined));
+    return this.pendingKeyTypes;
+  }
+
+  private async readKeyColumnTypes(transaction: MssqlTransaction | undefined): Promise<KeyColumnTypes> {
+    const { rows } = await this.run(mssqlKeyColumnTypes(this.names), transaction, {});
+    const names = this.names;
+    const rowOf = (table: string) =>
+      rows.find((row) => String(row['table_name']).toLowerCase() === table.toLowerCase());
+    const catalogType = (row: Record<string, unknown>) => ({
+      dataType: String(row['data_type']),
+      maxLength: typeof row['max_length'] === 'number' ? row['max_length'] : null,
+    });
+    const keyRow = rowOf(names.table);
+    const idRow = rowOf(names.processedTable);
+    if (keyRow === undefined) return {};
+    const table = `[${names.schema}].[${names.table}]`;
+    const problem = keyColumnProblem(table, `[${names.columns.key}]`, catalogType(keyRow));
+    if (problem !== undefined) throw new InvalidArgumentError('columns.key', problem);
+    const key = keyColumnType(catalogType(keyRow));
+    const processedId = idRow === undefined ? undefined : keyColumnType(catalogType(idRow));
+    const types: KeyColumnTypes = {
+      ...(key === undefined ? {} : { key }),
+      ...(processedId === undefined ? {} : { processedId }),
+    };
+    // Kept from now on. A processed table created later gets 0003's NVARCHAR(255) id, which is what an
+    // id is sent as when its column was not found.
+    this.keyTypes = types;
+    return types;
   }
 
   adoptTransaction(transaction: unknown): MssqlTransaction {
-    if (!isTransaction(transaction)) {
-      throw new InvalidArgumentError(
-        'options.transaction',
-        'expected an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), ' +
-          'not the pool: a pool runs each request outside your transaction.',
-      );
-    }
-    return transaction;
+    return adoptedTransaction(
+      transaction,
+      isTransaction,
+      'expected an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), ' +
+        'not the pool: a pool runs each request outside your transaction.',
+    );
   }
 
   classifyError(error: unknown): ErrorKind {

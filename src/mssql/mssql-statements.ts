@@ -32,6 +32,12 @@ export type MssqlParameterType =
       readonly length: number | 'MAX';
     }
   | {
+      /** `VARCHAR(length)`, `CHAR(length)` or `NCHAR(length)`: a keyed column's own type. */
+      readonly type: 'VarChar' | 'Char' | 'NChar';
+      /** Characters. */
+      readonly length: number;
+    }
+  | {
       /** `INT`. */
       readonly type: 'Int';
     }
@@ -57,6 +63,13 @@ export interface MssqlParameter {
   readonly type: MssqlParameterType;
   /** Its value. */
   readonly value: unknown;
+  /**
+   * The keyed column the parameter is compared with: the sessions table's key or the processed
+   * table's id. The store sends it with that column's own type and length once it knows them (read
+   * from the catalog, or given as `columnTypes`), so the comparison keeps its index seek; `type` is
+   * what is sent until then.
+   */
+  readonly column?: 'key' | 'processedId';
 }
 
 /**
@@ -95,6 +108,8 @@ const ROW_COLUMNS = 'session_key, session_state, session_data, session_version, 
 const DECLARE_OBSERVED_ROW = DECLARE_ROW.replace(');', ', previous_version INT);');
 const DECLARE_WRITTEN = 'DECLARE @written TABLE (written_key NVARCHAR(MAX));';
 const COUNT_WRITTEN = 'SELECT COUNT(*) AS affected_rows FROM @written;';
+/** Rows `pruneProcessed` deletes per statement. */
+export const PRUNE_BATCH = 1000;
 
 /** One batch: its statements on separate lines, as they read in the snapshots and the logs. */
 function batch(...statements: string[]): string {
@@ -104,10 +119,7 @@ function batch(...statements: string[]): string {
 /**
  * Builds the SQL Server statements for one store's names.
  *
- * @example
- * ```ts
- * const statements = mssqlStatements(resolveNames('mssql', { table: 'SesionesChat' }));
- * ```
+ * @internal
  */
 export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlStatement> {
   const q = quoteNames(names, quote);
@@ -117,7 +129,9 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     .map((column) => `inserted.${column}`)
     .join(', ');
   const outputRow = `OUTPUT ${insertedColumns} INTO @row (${ROW_COLUMNS})`;
-  const observedOutput = `OUTPUT ${insertedColumns}, COALESCE(deleted.${q.version}, 0) INTO @row (${ROW_COLUMNS}, previous_version)`;
+  // The bare deleted column, its NULL read as 0 by the batch's final SELECT: OUTPUT of an expression
+  // over deleted is valid T-SQL, but a column is what every engine that speaks T-SQL can output.
+  const observedOutput = `OUTPUT ${insertedColumns}, deleted.${q.version} INTO @row (${ROW_COLUMNS}, previous_version)`;
   // Registers a changed field's value as a typed parameter and returns its placeholder.
   const changeBinder =
     (parameters: MssqlParameter[]) =>
@@ -133,7 +147,8 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     `  SELECT ${extraColumns}@current AS session_version, CASE WHEN @current IS NULL THEN 'missing' ELSE 'conflict' END AS outcome;`,
     'END;',
   ];
-  const keyParameter = (key: string): MssqlParameter => ({ name: 'key', type: KEY, value: key });
+  const keyParameter = (key: string): MssqlParameter => ({ name: 'key', type: KEY, value: key, column: 'key' });
+  const idParameter = (id: string): MssqlParameter => ({ name: 'id', type: KEY, value: id, column: 'processedId' });
   const expectedParameter = (expected: number): MssqlParameter => ({
     name: 'expected',
     type: VERSION,
@@ -212,7 +227,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
           DECLARE_OBSERVED_ROW,
           `UPDATE ${q.table} SET ${setList(q, changes, changeBinder(parameters), NOW)}`,
           `${observedOutput} WHERE ${byKey};`,
-          `SELECT ${ROW_COLUMNS}, previous_version, 'done' AS outcome FROM @row;`,
+          `SELECT ${ROW_COLUMNS}, COALESCE(previous_version, 0) AS previous_version, 'done' AS outcome FROM @row;`,
         ),
         parameters,
       };
@@ -220,8 +235,8 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     observedDelete: (key) => ({
       text: batch(
         'DECLARE @row TABLE (previous_version INT);',
-        `DELETE FROM ${q.table} OUTPUT COALESCE(deleted.${q.version}, 0) INTO @row (previous_version) WHERE ${byKey};`,
-        'SELECT previous_version FROM @row;',
+        `DELETE FROM ${q.table} OUTPUT deleted.${q.version} INTO @row (previous_version) WHERE ${byKey};`,
+        'SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;',
       ),
       parameters: [keyParameter(key)],
     }),
@@ -263,30 +278,34 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
         COUNT_WRITTEN,
       ),
-      parameters: [{ name: 'id', type: KEY, value: id }],
+      parameters: [idParameter(id)],
     }),
     selectProcessed: (id) => ({
       text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`,
-      parameters: [{ name: 'id', type: KEY, value: id }],
+      parameters: [idParameter(id)],
     }),
     selectProcessedRecord: (id) => ({
       text:
         'SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at ' +
         `FROM ${q.processedTable} WHERE id = @id`,
-      parameters: [{ name: 'id', type: KEY, value: id }],
+      parameters: [idParameter(id)],
     }),
-    // UPDLOCK, HOLDLOCK make a concurrent claim of the same id wait for this transaction and then see
-    // its row (a locking read even under READ_COMMITTED_SNAPSHOT), as ON CONFLICT DO NOTHING does.
+    // The claim runs inside the update's transaction, so it takes no range lock (HOLDLOCK would keep
+    // one on the next key until the transaction ends, and unrelated ids in one key gap, such as
+    // ever-increasing message ids, would wait on each other). An id claimed and committed before is
+    // skipped by the NOT EXISTS without an error; a concurrent claim of the same id waits on the
+    // primary key's lock at the INSERT and then fails with 2627, which the core reads as taken. Only
+    // the same id ever waits.
     claimProcessed: (id, key, commitToken) => ({
       text: batch(
         DECLARE_WRITTEN,
         `INSERT INTO ${q.processedTable} (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
         `SELECT @id, @key, @token, ${NOW}`,
-        `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
+        `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE id = @id);`,
         COUNT_WRITTEN,
       ),
       parameters: [
-        { name: 'id', type: KEY, value: id },
+        idParameter(id),
         { name: 'key', type: KEY, value: key },
         { name: 'token', type: TOKEN, value: commitToken },
       ],
@@ -294,7 +313,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     recordProcessed: (id, commitToken, version, snapshotJson) => ({
       text: `UPDATE ${q.processedTable} SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token;`,
       parameters: [
-        { name: 'id', type: KEY, value: id },
+        idParameter(id),
         { name: 'token', type: TOKEN, value: commitToken },
         { name: 'version', type: VERSION, value: version },
         { name: 'snapshot', type: DATA, value: snapshotJson },
@@ -302,18 +321,50 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     }),
     releaseProcessed: (id, commitToken) => ({
       text: `DELETE FROM ${q.processedTable} WHERE id = @id AND commit_token = @token;`,
-      parameters: [
-        { name: 'id', type: KEY, value: id },
-        { name: 'token', type: TOKEN, value: commitToken },
-      ],
+      parameters: [idParameter(id), { name: 'token', type: TOKEN, value: commitToken }],
     }),
+    // In batches of PRUNE_BATCH rows, each DELETE its own autocommitted statement: none holds
+    // anywhere near the ~5,000 locks at which SQL Server escalates to a table lock, so claims go on
+    // between batches. Each batch's rows are counted through a narrow table variable, emptied after.
     deleteProcessedBefore: (olderThan) => ({
       text: batch(
-        DECLARE_WRITTEN,
-        `DELETE FROM ${q.processedTable} OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;`,
-        COUNT_WRITTEN,
+        'DECLARE @pruned TABLE (processed_at DATETIME2(3));',
+        `DECLARE @total INT = 0, @batch INT = ${PRUNE_BATCH};`,
+        `WHILE @batch = ${PRUNE_BATCH}`,
+        'BEGIN',
+        `  DELETE TOP (${PRUNE_BATCH}) FROM ${q.processedTable} OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;`,
+        '  SET @batch = (SELECT COUNT(*) FROM @pruned);',
+        '  SET @total += @batch;',
+        '  DELETE FROM @pruned;',
+        'END;',
+        'SELECT @total AS affected_rows;',
       ),
       parameters: [{ name: 'olderThan', type: TIME, value: olderThan }],
     }),
+  };
+}
+
+/**
+ * The catalog read of the keyed columns' types: the sessions table's key column and the processed
+ * table's `id`, one row each when present (`table_name`, `data_type`, `max_length`). The store sends
+ * it once, before its first keyed statement, unless it was given the types.
+ *
+ * @example
+ * ```ts
+ * const statement = mssqlKeyColumnTypes(resolveNames('mssql', { table: 'SesionesChat', columns: { key: 'Telefono' } }));
+ * ```
+ */
+export function mssqlKeyColumnTypes(names: ResolvedNames): MssqlStatement {
+  return {
+    text:
+      'SELECT TABLE_NAME AS table_name, DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length ' +
+      'FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema ' +
+      "AND ((TABLE_NAME = @table AND COLUMN_NAME = @keyColumn) OR (TABLE_NAME = @processedTable AND COLUMN_NAME = N'id'))",
+    parameters: [
+      { name: 'schema', type: SYSNAME, value: names.schema },
+      { name: 'table', type: SYSNAME, value: names.table },
+      { name: 'keyColumn', type: SYSNAME, value: names.columns.key },
+      { name: 'processedTable', type: SYSNAME, value: names.processedTable },
+    ],
   };
 }

@@ -15,6 +15,7 @@ import {
   type MssqlTransaction,
   type MssqlTypes,
 } from './mssql-driver.js';
+import { validateKeyColumnType, type KeyColumnTypes, type MssqlKeyColumnType } from './mssql-key-column.js';
 import { mssqlStatements, type MssqlStatement } from './mssql-statements.js';
 
 /**
@@ -44,6 +45,48 @@ export interface MssqlSessionStoreOptions extends TableOptions {
    * @defaultValue the module `import('mssql')` resolves from this package
    */
   readonly sql?: MssqlTypes;
+  /**
+   * The types of the keyed columns: the sessions table's key column and the processed table's `id`.
+   * Every key and idempotency id is sent with its column's own type and length, so a `VARCHAR` key
+   * column keeps its index seek (an `NVARCHAR` parameter would convert the column instead). By default
+   * the store reads them from `INFORMATION_SCHEMA.COLUMNS` once, before its first keyed statement;
+   * give them to skip that read (one round trip) or when the login cannot see the catalog.
+   * @defaultValue read from the catalog on first use
+   * @example
+   * ```ts
+   * new MssqlSessionStore({ pool, table: 'SesionesChat', columns: { key: 'Telefono' }, columnTypes: { key: { type: 'VarChar', length: 20 } } });
+   * ```
+   */
+  readonly columnTypes?: {
+    /** The key column's type, e.g. `{ type: 'VarChar', length: 20 }` for `Telefono VARCHAR(20)`. */
+    readonly key?: MssqlKeyColumnType;
+    /** The processed table's `id` type (migration 0003 creates `NVARCHAR(255)`). */
+    readonly processedId?: MssqlKeyColumnType;
+  };
+}
+
+function validateColumnTypes(value: unknown): KeyColumnTypes | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) {
+    throw new InvalidArgumentError(
+      'columnTypes',
+      'expected { key?: { type, length }, processedId?: { type, length } }.',
+    );
+  }
+  const { key, processedId, ...rest } = value as Record<string, unknown>;
+  const unknownEntry = Object.keys(rest)[0];
+  if (unknownEntry !== undefined) {
+    throw new InvalidArgumentError(
+      `columnTypes.${unknownEntry}`,
+      'unknown entry; the keyed columns are key and processedId.',
+    );
+  }
+  return {
+    ...(key === undefined ? {} : { key: validateKeyColumnType('columnTypes.key', key) }),
+    ...(processedId === undefined
+      ? {}
+      : { processedId: validateKeyColumnType('columnTypes.processedId', processedId) }),
+  };
 }
 
 /**
@@ -71,8 +114,9 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement, MssqlTran
    * Validates and brackets the configured names; the pool is not used (nor `mssql` loaded) until the
    * first call.
    *
-   * @throws InvalidArgumentError when `pool` is not a connection pool, `sql` lacks the type
-   *   constructors, or a name is not a plain identifier.
+   * @throws InvalidArgumentError when `pool` is not a connection pool or has `options.useUTC: false`,
+   *   `sql` lacks the type constructors, a name is not a plain identifier, or `columnTypes` holds
+   *   anything but bounded character types.
    */
   constructor(options: MssqlSessionStoreOptions) {
     if (typeof options !== 'object' || options === null || !isMssqlPool(options.pool)) {
@@ -87,7 +131,15 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement, MssqlTran
         'expected the mssql module (import sql from "mssql"), with NVarChar, Int and DateTime2.',
       );
     }
+    if (options.pool.config?.options?.useUTC === false) {
+      throw new InvalidArgumentError(
+        'pool',
+        'the pool has options.useUTC: false, under which tedious reads and writes DATETIME2 values in local time, ' +
+          'while the store keeps UTC (SYSUTCDATETIME()). Leave useUTC at its default (true) for the pool the store uses.',
+      );
+    }
     const names = resolveNames('mssql', options);
-    super(names, mssqlStatements(names), new MssqlDriver(options.pool, options.sql));
+    const columnTypes = validateColumnTypes(options.columnTypes);
+    super(names, mssqlStatements(names), new MssqlDriver(options.pool, { sql: options.sql, names, columnTypes }));
   }
 }

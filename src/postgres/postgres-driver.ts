@@ -6,8 +6,7 @@
  * @module
  */
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
-import { InvalidArgumentError } from '../core/errors.js';
-import { ConnectionQueue, runTransaction, statementControl } from '../core/sql/transaction.js';
+import { ConnectionQueue, adoptedTransaction, runTransaction, statementControl } from '../core/sql/transaction.js';
 import { classifyPostgresError } from './postgres-errors.js';
 import { postgresTransactionStatements, type PostgresStatement } from './postgres-statements.js';
 
@@ -53,7 +52,7 @@ export function isPostgresQueryable(value: unknown): value is PostgresQueryable 
  * A `pg.Pool` hands out a client per transaction; a `pg.Client` or a checked-out `PoolClient` is one
  * connection, on which the store must queue its work around its transactions.
  */
-export function isPostgresPool(value: PostgresQueryable): value is PostgresPool {
+export function isPostgresPool(value: object): value is PostgresPool {
   return (
     typeof (value as Partial<PostgresPool>).connect === 'function' &&
     typeof (value as Partial<PostgresPool>).totalCount === 'number'
@@ -123,14 +122,12 @@ export class PostgresDriver implements SqlDriver<PostgresStatement, PostgresQuer
   }
 
   adoptTransaction(transaction: unknown): PostgresQueryable {
-    if (!isPostgresQueryable(transaction) || isPostgresPool(transaction)) {
-      throw new InvalidArgumentError(
-        'options.transaction',
-        "expected the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query('BEGIN')), " +
-          'not a pool: a pool runs each statement on whichever connection is free, outside your transaction.',
-      );
-    }
-    return transaction;
+    return adoptedTransaction(
+      transaction,
+      (value): value is PostgresQueryable => isPostgresQueryable(value) && !isPostgresPool(value),
+      "expected the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query('BEGIN')), " +
+        'not a pool: a pool runs each statement on whichever connection is free, outside your transaction.',
+    );
   }
 
   classifyError(error: unknown): ErrorKind {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ErrorKind } from '../core/sql/dialect-contract.js';
+import { codeOf, type ErrorKind } from '../core/sql/dialect-contract.js';
 
 // undefined_table, undefined_column, invalid_schema_name, and "no unique constraint for ON CONFLICT",
 // which is what an adopted table without a key index gives.
@@ -24,11 +24,6 @@ const TRANSIENT_SQLSTATE = new Set([
   '53300',
 ]);
 const TRANSIENT_SOCKET = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-function codeOf(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
 
 /**
  * Whether a `pg` error is a passing fault worth retrying: a serialization failure, a deadlock, a

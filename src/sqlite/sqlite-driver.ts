@@ -7,7 +7,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
-import { ConnectionQueue, runTransaction, statementControl } from '../core/sql/transaction.js';
+import { ConnectionQueue, adoptedTransaction, runTransaction, statementControl } from '../core/sql/transaction.js';
 import { classifySqliteError } from './sqlite-errors.js';
 import { sqliteTransactionStatements, type SqliteStatement } from './sqlite-statements.js';
 
@@ -90,13 +90,12 @@ export class SqliteDriver implements SqlDriver<SqliteStatement, SqliteDatabase> 
   }
 
   adoptTransaction(transaction: unknown): SqliteDatabase {
-    if (transaction !== this.database) {
-      throw new InvalidArgumentError(
-        'options.transaction',
-        'expected the better-sqlite3 Database this store was created with, inside a transaction you began on it.',
-      );
-    }
-    if (!this.database.inTransaction) {
+    const database = adoptedTransaction(
+      transaction,
+      (value): value is SqliteDatabase => value === this.database,
+      'expected the better-sqlite3 Database this store was created with, inside a transaction you began on it.',
+    );
+    if (!database.inTransaction) {
       throw new InvalidArgumentError(
         'options.transaction',
         "the database has no open transaction: run database.exec('BEGIN IMMEDIATE') first and COMMIT or ROLLBACK " +
@@ -104,7 +103,7 @@ export class SqliteDriver implements SqlDriver<SqliteStatement, SqliteDatabase> 
           'when the function returns its promise, before the awaited statements run).',
       );
     }
-    return this.database;
+    return database;
   }
 
   classifyError(error: unknown): ErrorKind {

@@ -4,12 +4,7 @@
  *
  * @module
  */
-import type { ErrorKind } from '../core/sql/dialect-contract.js';
-
-function codeOf(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
+import { codeOf, type ErrorKind } from '../core/sql/dialect-contract.js';
 
 /** Classifies a `better-sqlite3` error for the shared core. */
 export function classifySqliteError(error: unknown): ErrorKind {

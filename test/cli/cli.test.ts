@@ -9,12 +9,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MigrationRequiredError } from '../../src/core/errors.js';
 import { SessionRepository } from '../../src/core/repository/repository.js';
 import { renderMigrations } from '../../src/migrations/index.js';
 import { migrationsRoot } from '../../src/migrations/templates.js';
+import { MysqlSessionStore } from '../../src/mysql/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import { isRequired } from '../support/environment.js';
@@ -22,6 +24,7 @@ import { uniqueName } from '../support/names.js';
 
 const CLI = fileURLToPath(new URL('../.tmp/lib/cli.mjs', import.meta.url));
 const PG_URL = process.env['VERSIONED_SESSIONS_PG_URL'];
+const MYSQL_URL = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
 const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-cli-'));
 const schemas: string[] = [];
 
@@ -299,7 +302,12 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
+    // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004.
     expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
+      '272b4156ac502e69a90c67ea7e385ec8d5867eff4122d9539641ecd8bd532f58',
+    );
+    const before0004 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0004'));
+    expect(createHash('sha256').update(before0004).digest('hex')).toBe(
       'fe07d75e5947c9814219d30b4ff322b6facee09bc9220f09f727d8ec124af75f',
     );
   });
@@ -311,6 +319,12 @@ describe('versioned-sessions CLI: passwords are never echoed', () => {
     ['postgres', `postgres://bot:${password}@127.0.0.1:1/sessions`],
     ['postgres', `postgres://bot:${password}@no-such-host.invalid:5432/sessions`],
     ['postgres', `postgres://bot:${encodeURIComponent(`${password}@x`)}@127.0.0.1:1/sessions`],
+    ['mysql', `mysql://bot:${password}@127.0.0.1:1/sessions`],
+    ['mysql', `mysql://bot:${encodeURIComponent(`${password}@x`)}@no-such-host.invalid:3306/sessions`],
+    // A server that answers and refuses the login: the driver's own message, redacted.
+    ...(MYSQL_URL === undefined
+      ? []
+      : [['mysql', `mysql://versioned_sessions_nobody:${password}@${new URL(MYSQL_URL).host}/test`]]),
     ...(mssqlShipped
       ? [
           ['mssql', `mssql://sa:${password}@127.0.0.1:1/sessions?encrypt=false`],
@@ -399,5 +413,55 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
     expect(run.stdout).toContain('on PostgreSQL');
     expect(run.stdout).toMatch(/naive lost \d+ of 12 updates; versioned lost 0/);
     expect(await demoSchemas()).toEqual(before);
+  });
+});
+
+describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sessions CLI on MySQL / MariaDB', () => {
+  it('the command in MigrationRequiredError migrates a configured database, then status is clean', async () => {
+    if (MYSQL_URL === undefined) throw new Error('mysql is required but VERSIONED_SESSIONS_MYSQL_URL is not set');
+    const database = uniqueName('vscli');
+    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+    await pool.query(`CREATE DATABASE \`${database}\``);
+    try {
+      const names = {
+        table: 'SesionesChat',
+        columns: { key: 'Telefono', version: 'Version' },
+        processedTable: 'procesados',
+      };
+      const repository = new SessionRepository({ store: new MysqlSessionStore({ pool, database, ...names }) });
+      const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
+      expect(error.command).toBe(
+        `npx versioned-sessions migrate --dialect mysql --url <connection> --schema ${database} --table SesionesChat --key-column Telefono --version-column Version --processed-table procesados`,
+      );
+      const run = await cli(error.command.replace('<connection>', MYSQL_URL).split(' ').slice(2));
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('3 applied, 0 already applied.');
+      await repository.verifySchema();
+      const status = await cli(
+        [
+          'status',
+          '--dialect',
+          'mysql',
+          '--schema',
+          database,
+          '--table',
+          'SesionesChat',
+          '--key-column',
+          'Telefono',
+          '--version-column',
+          'Version',
+          '--processed-table',
+          'procesados',
+        ],
+        {
+          VERSIONED_SESSIONS_DATABASE_URL: MYSQL_URL,
+        },
+      );
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('3 applied, 0 pending.');
+    } finally {
+      await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await pool.end();
+    }
   });
 });

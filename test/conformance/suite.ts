@@ -5,11 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeUnavailable } from '../support/environment.js';
 import { E164_LIKE, suiteLog } from '../support/log-sink.js';
-import { describeConcurrencyCases } from './cases-concurrency.js';
-import { describeInputCases } from './cases-input.js';
-import { describeLockingModeCases } from './cases-locking-mode.js';
-import { describeObservabilityCases } from './cases-observability.js';
-import { describeSessionCases } from './cases-sessions.js';
+import { defineConcurrencyCases } from './concurrency-cases.js';
+import { defineInputCases } from './input-cases.js';
+import { defineLockingModeCases } from './locking-mode-cases.js';
+import { defineObservabilityCases } from './observability-cases.js';
+import { defineSessionCases } from './session-cases.js';
 import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget } from './target.js';
@@ -37,11 +37,11 @@ export async function defineConformanceSuite(
     defineTransactionCases(target);
     defineWebhookCases(target);
 
-    describeSessionCases(target);
-    describeInputCases(target);
-    describeConcurrencyCases(target);
-    describeObservabilityCases(target);
-    describeLockingModeCases(target);
+    defineSessionCases(target);
+    defineInputCases(target);
+    defineConcurrencyCases(target);
+    defineObservabilityCases(target);
+    defineLockingModeCases(target);
 
     // Runs last (vitest runs a file's tests in order): everything the cases above logged, in this
     // process and in their worker threads, went through one sink.

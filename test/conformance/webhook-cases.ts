@@ -40,6 +40,8 @@ async function makeDataColumnText(target: DialectTarget, fixture: Fixture): Prom
     );
   } else if (target.dialect === 'mssql') {
     await fixture.exec(`ALTER TABLE ${fixture.table} ALTER COLUMN ${column} NVARCHAR(MAX) NULL`);
+  } else if (target.dialect === 'mysql') {
+    await fixture.exec(`ALTER TABLE ${fixture.table} MODIFY COLUMN ${column} LONGTEXT CHARACTER SET utf8mb4 NULL`);
   }
 }
 

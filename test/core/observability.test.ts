@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { observerOf, reportDuplicate } from '../../src/core/observability/reporter.js';
+import { reporterOf, reportDuplicate } from '../../src/core/observability/reporter.js';
+import { duplicateOperation } from '../../src/core/repository/duplicate-operation.js';
 import {
   ConcurrencyError,
   InvalidArgumentError,
@@ -111,7 +112,7 @@ describe('hooks', () => {
     ]);
   });
 
-  it('reportDuplicate reaches onDuplicate, the duplicate channel and the duplicates counter, and logs nothing itself', async () => {
+  it('reportDuplicate reaches onDuplicate, the duplicate channel, the duplicates counter and the log (masked), once each', async () => {
     const metrics = inMemoryMetrics();
     const contexts: DuplicateContext[] = [];
     const lines: string[] = [];
@@ -127,14 +128,23 @@ describe('hooks', () => {
     };
     subscribe(diagnosticsChannels.duplicate, listener);
     try {
-      reportDuplicate(observerOf(repository)!, {
-        operation: 'updateSession',
+      const processedAt = new Date('2026-01-02T03:04:05.000Z');
+      const session = {
         key: PHONE,
-        idempotencyKey: 'wamid.HBgM',
-        expectedVersion: 3,
-        actualVersion: 4,
-        startedAt: performance.now(),
+        state: 'PAGADO',
+        data: {},
+        version: 4,
+        createdAt: processedAt,
+        updatedAt: processedAt,
+      };
+      const duplicate = duplicateOperation(repository, 'updateSession', PHONE, 'wamid.HBgM', {
+        id: 'wamid.HBgM',
+        key: PHONE,
+        session,
+        commitToken: 'token',
+        processedAt,
       });
+      reportDuplicate(reporterOf(repository)!, duplicate, { expectedVersion: 3, startedAt: performance.now() });
     } finally {
       unsubscribe(diagnosticsChannels.duplicate, listener);
     }
@@ -151,7 +161,11 @@ describe('hooks', () => {
       }),
     ]);
     expect(published[0]).toBe(contexts[0]);
-    expect(lines).toEqual([]);
+    expect(lines).toEqual([
+      '[DuplicateOperation] Duplicate operation wam***HBgM for +52*******5678 (updateSession): it was already ' +
+        'applied (committed as version 4 at 2026-01-02T03:04:05.000Z), so nothing was written. This is a ' +
+        'repeated delivery, not a conflict: acknowledge it and do not retry.',
+    ]);
     return metrics.collect().then((points) => {
       expect(points.get('versioned_sessions.duplicates')).toEqual([
         { attributes: { operation: 'updateSession', dialect: 'sqlite' }, value: 1 },

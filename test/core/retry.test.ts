@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, InvalidArgumentError, withRetry } from '../../src/index.js';
-import { retryDelay } from '../../src/core/retry/retry.js';
-import { resolvePolicy } from '../../src/core/retry/retry-policy.js';
+import { resolvePolicy, retryDelay } from '../../src/core/retry/retry-policy.js';
 
 function conflict(expectedVersion = 0): ConcurrencyError {
   return new ConcurrencyError({

@@ -1,14 +1,19 @@
 /**
- * Concurrent migrators: ten PostgreSQL connections, and several SQLite processes on one file, run
- * migrate() at the same moment. Each migration must be applied once and every caller succeed. The
+ * Concurrent migrators: ten PostgreSQL connections, ten MySQL / MariaDB connections, and several SQLite
+ * processes on one file, run migrate() at the same moment. Each migration must be applied once and every caller succeed. The
  * negative controls run the same workload without the lock and must be seen failing.
  */
 import { fork } from 'node:child_process';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate, type MigrateOptions, type PostgresMigrationClient } from '../../src/migrations/index.js';
+import {
+  migrate,
+  type MigrateOptions,
+  type MysqlMigrationConnection,
+  type PostgresMigrationClient,
+} from '../../src/migrations/index.js';
 import { isRequired } from '../support/environment.js';
-import { postgresMigrationTarget, sqliteMigrationTarget } from './migration-targets.js';
+import { mysqlMigrationTarget, postgresMigrationTarget, sqliteMigrationTarget } from './migration-targets.js';
 
 const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations'];
 
@@ -151,3 +156,70 @@ describe('SQLite: concurrent migrator processes on one file', () => {
     expect(failures[0]!.error).toMatch(/SQLITE_BUSY|database is locked|UNIQUE constraint/);
   });
 });
+
+/** A real connection that skips GET_LOCK / RELEASE_LOCK: the runner's own workload without its lock. */
+function withoutNamedLock(connection: MysqlMigrationConnection): MysqlMigrationConnection {
+  return {
+    query: (sql, values) =>
+      /GET_LOCK|RELEASE_LOCK/.test(sql)
+        ? Promise.resolve([[{ acquired: 1 }], []] as [unknown, unknown])
+        : connection.query(sql, values),
+  };
+}
+
+const mysqlMigrations = mysqlMigrationTarget();
+const mysqlAvailability = await mysqlMigrations.availability();
+if (!mysqlAvailability.available && !isRequired('mysql')) {
+  console.warn(`[versioned-sessions tests] skipping the MySQL concurrent migrators: ${mysqlAvailability.reason}`);
+}
+
+describe.skipIf(!mysqlAvailability.available && !isRequired('mysql'))(
+  'MySQL / MariaDB: 10 concurrent migrators',
+  () => {
+    afterAll(() => mysqlMigrations.close());
+
+    async function tenConnections(
+      wrap: (connection: MysqlMigrationConnection) => MysqlMigrationConnection,
+    ): Promise<{ outcomes: Outcome[]; ids: string[] }> {
+      if (!mysqlAvailability.available)
+        throw new Error(`mysql is required but unavailable: ${mysqlAvailability.reason}`);
+      const place = await mysqlMigrations.place();
+      const connections = await Promise.all(Array.from({ length: 10 }, () => place.connect()));
+      try {
+        const outcomes = await settle(
+          connections.map((connection) =>
+            migrate({
+              ...connection.options,
+              pool: wrap(connection.options.pool as unknown as MysqlMigrationConnection),
+            } as MigrateOptions),
+          ),
+        );
+        const tracked = await place
+          .exec(`SELECT id FROM ${place.qualified('versioned_sessions_migrations')} ORDER BY id`)
+          .catch(() => []);
+        return { outcomes, ids: tracked.map((row) => String(row['id'])) };
+      } finally {
+        await Promise.all(connections.map((connection) => connection.close()));
+      }
+    }
+
+    it('applies each migration once and all ten calls succeed (GET_LOCK)', async () => {
+      const { outcomes, ids } = await tenConnections((connection) => connection);
+      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
+      expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
+      expect(ids).toEqual(IDS);
+    });
+
+    it('negative control: the same ten migrators without the lock fail', async () => {
+      let failures: Outcome[] = [];
+      for (let round = 0; round < 5 && failures.length === 0; round++) {
+        const { outcomes } = await tenConnections(withoutNamedLock);
+        failures = outcomes.filter((outcome) => !outcome.ok);
+      }
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures[0]!.error).toMatch(
+        /Duplicate entry|Duplicate column|Duplicate key name|already exists|Deadlock/i,
+      );
+    });
+  },
+);

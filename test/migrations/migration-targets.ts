@@ -3,9 +3,11 @@
  * and separate connections for concurrent migrators.
  */
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Dialect } from '../../src/core/dialect.js';
 import type { MigrateOptions } from '../../src/migrations/index.js';
@@ -131,6 +133,92 @@ export function sqliteMigrationTarget(): MigrationTarget {
       for (const database of databases.splice(0)) if (database.open) database.close();
       for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
       return Promise.resolve();
+    },
+  };
+}
+
+/** Runs `script` through the `mysql` command-line client, as a DBA applying the printed SQL would. */
+function mysqlClient(url: string, script: string): Promise<void> {
+  const parsed = new URL(url);
+  const args = [
+    '--host',
+    parsed.hostname,
+    '--port',
+    parsed.port || '3306',
+    '--user',
+    decodeURIComponent(parsed.username),
+    '--batch',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('mysql', args, {
+      env: { ...process.env, MYSQL_PWD: decodeURIComponent(parsed.password) },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mysql exited with ${code}: ${stderr}`))));
+    child.stdin.end(script);
+  });
+}
+
+export function mysqlMigrationTarget(): MigrationTarget {
+  const url = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
+  let admin: mysql.Pool | undefined;
+  let raw: mysql.Pool | undefined;
+  const databases: string[] = [];
+  return {
+    dialect: 'mysql',
+    async availability() {
+      if (url === undefined || url === '')
+        return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
+      admin = mysql.createPool({ uri: url, connectionLimit: 4 });
+      // The suite's raw SQL quotes identifiers with double quotes, as standard SQL does.
+      raw = mysql.createPool({ uri: url, connectionLimit: 2 });
+      raw.on(
+        'connection',
+        (connection) => void connection.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"),
+      );
+      try {
+        await admin.query('SELECT 1');
+        return { available: true, url: redactUrl(url) };
+      } catch (error) {
+        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
+      }
+    },
+    async place() {
+      const pool = admin!;
+      const database = uniqueName('vsm');
+      databases.push(database);
+      await pool.query(`CREATE DATABASE \`${database}\``);
+      const qualified = (name: string): string => `\`${database}\`.\`${name}\``;
+      return {
+        options: { dialect: 'mysql', pool, schema: database },
+        location: url!,
+        async exec(sql, params = []) {
+          const [result] = await raw!.query(sql, params);
+          return Array.isArray(result) ? (result as Record<string, unknown>[]) : [];
+        },
+        qualified,
+        runScript: (sql) => mysqlClient(url!, sql),
+        async columns(table) {
+          const [rows] = await pool.query(
+            'SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+            [database, table],
+          );
+          return (rows as { column_name: string }[]).map((row) => row.column_name.toLowerCase()).sort();
+        },
+        async connect() {
+          const connection = await mysql.createConnection({ uri: url! });
+          return { options: { dialect: 'mysql', pool: connection, schema: database }, close: () => connection.end() };
+        },
+      };
+    },
+    async close() {
+      if (admin === undefined) return;
+      for (const database of databases.splice(0)) await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+      await raw?.end();
     },
   };
 }

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { resolveNames } from '../../src/core/sql/table-names.js';
+import { DEFAULT_NAMES, resolveNames } from '../../src/core/sql/table-names.js';
 import { renderMigrations } from '../../src/migrations/index.js';
-import { migrationScript, renderTemplates } from '../../src/migrations/render.js';
+import { migrationScript, renderedMigrations, renderTemplates } from '../../src/migrations/render.js';
 import { splitSqliteScript } from '../../src/migrations/sqlite-script.js';
 import { loadMigrationTemplates, migrationsRoot } from '../../src/migrations/templates.js';
 import { splitTsqlBatches } from '../../src/migrations/tsql-batches.js';
@@ -54,6 +54,39 @@ describe('rendering T-SQL migrations (fixture in the packaged shape)', () => {
   });
 });
 
+describe('shipped migrations', () => {
+  // The checksums databases recorded when they applied these files. A shipped migration must keep
+  // rendering to the same SQL, or migrate refuses every such database (checksum-mismatch); a
+  // correction goes into a new numbered migration instead (SQL Server's 0004).
+  const SHIPPED: Record<'mssql' | 'postgres' | 'sqlite', Record<string, string>> = {
+    mssql: {
+      '0001_create_sessions': 'ed88b21ea9840eec09e9a03bd1d0b251a973526f41ebd07a4630276fd0a808a8',
+      '0002_adopt_existing_table': '9683f98b5d819c174ffa94fef3733b3eca3a25f94206f89b59c1ea0b513ef8cf',
+      '0003_processed_operations': '77b49494162374b7dc6ce864320ed597433e94da670dbf845a2aa58cf8abb315',
+    },
+    postgres: {
+      '0001_create_sessions': '2a93b29f3327cdab3f9334cc7dd76c16ca1aade0ea8372e7a2a32f4002049822',
+      '0002_adopt_existing_table': 'fbf1834507db295448bdc778252ac02d5cbe9ea28ff2119684ce32dab068f458',
+      '0003_processed_operations': 'd33110ee8bbc594f4dedeab3046370b299c3976243eab35150a151693e308a02',
+    },
+    sqlite: {
+      '0001_create_sessions': '3babc5fcdebf566b0fa0496b9acf221f8c30c54313ebf6e80f3b9186770ac17a',
+      '0002_adopt_existing_table': 'ac38ec048f22890a16e687740d7bd958db3fccd19e32d0d7f092a922043528fb',
+      '0003_processed_operations': 'd72e64df3d31c33fa4edaf67e78a855c83973902a104cce68362ae7c74ba235f',
+    },
+  };
+
+  it.each(['mssql', 'postgres', 'sqlite'] as const)(
+    '%s: 0001–0003 render to the checksums databases recorded',
+    (dialect) => {
+      const rendered = Object.fromEntries(
+        renderedMigrations(dialect, DEFAULT_NAMES[dialect]).map((migration) => [migration.id, migration.checksum]),
+      );
+      for (const [id, checksum] of Object.entries(SHIPPED[dialect])) expect(rendered[id], id).toBe(checksum);
+    },
+  );
+});
+
 describe('renderMigrations', () => {
   it('renders PostgreSQL and SQLite with every placeholder filled and the configured names quoted', () => {
     const postgres = renderMigrations({ dialect: 'postgres', ...CUSTOM });
@@ -64,12 +97,15 @@ describe('renderMigrations', () => {
     expect(sqlite).toContain('-- versioned-sessions:skip-if-column-exists SesionesChat version');
   });
 
-  it('keeps migration ids aligned across dialects', () => {
+  it('keeps migration ids aligned across dialects: a number means one migration in every dialect that has it', () => {
     const ids = (dialect: 'postgres' | 'sqlite' | 'mssql'): string[] =>
       loadMigrationTemplates(dialect).map((migration) => migration.id);
     expect(ids('postgres')).toEqual(['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations']);
     expect(ids('sqlite')).toEqual(ids('postgres'));
-    if (existsSync(`${migrationsRoot()}/mssql`)) expect(ids('mssql')).toEqual(ids('postgres'));
+    if (existsSync(`${migrationsRoot()}/mssql`)) {
+      // SQL Server alone needs 0004 (corrections of its own 0002 and 0003); the shared ones come first.
+      expect(ids('mssql')).toEqual([...ids('postgres'), '0004_key_index_and_binary_ids']);
+    }
   });
 
   it('refuses an unknown dialect and a name that is not a plain identifier', () => {

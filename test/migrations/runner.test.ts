@@ -14,10 +14,12 @@ import {
   type MigrateOptions,
 } from '../../src/migrations/index.js';
 import { renderedMigrations } from '../../src/migrations/render.js';
+import { MysqlSessionStore } from '../../src/mysql/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import { isRequired } from '../support/environment.js';
 import {
+  mysqlMigrationTarget,
   postgresMigrationTarget,
   sqliteMigrationTarget,
   type MigrationPlace,
@@ -31,6 +33,16 @@ function repositoryFor(options: MigrateOptions): SessionRepository {
   const { dialect, pool, database, trackingTable: _tracking, ...names } = options;
   if (dialect === 'sqlite')
     return new SessionRepository({ store: new SqliteSessionStore({ database: database as never, ...names }) });
+  if (dialect === 'mysql') {
+    const { schema, ...rest } = names;
+    return new SessionRepository({
+      store: new MysqlSessionStore({
+        pool: pool as never,
+        ...rest,
+        ...(schema === undefined ? {} : { database: schema }),
+      }),
+    });
+  }
   return new SessionRepository({ store: new PostgresSessionStore({ pool: pool as never, ...names }) });
 }
 
@@ -55,7 +67,7 @@ async function rejection(promise: Promise<unknown>): Promise<MigrationError> {
   return error as MigrationError;
 }
 
-const targets = [sqliteMigrationTarget(), postgresMigrationTarget()];
+const targets = [sqliteMigrationTarget(), postgresMigrationTarget(), mysqlMigrationTarget()];
 
 for (const target of targets) {
   const availability = await target.availability();
@@ -169,7 +181,7 @@ function defineRunnerSuite(target: MigrationTarget): void {
       expect(session!.createdAt.getTime()).toBeGreaterThan(Date.now() - 600_000);
       // The unique key 0002 added is what makes the create race-free; a duplicate is refused.
       await expect(place.exec(`INSERT INTO ${legacy} ("Telefono") VALUES ('+5215512345678')`)).rejects.toThrow(
-        /unique/i,
+        /unique|duplicate entry/i,
       );
       expect((await repository.getOrCreateSession('+5215512345678')).version).toBe(0);
       expect(await place.columns('SesionesChat')).toEqual([

@@ -89,6 +89,7 @@ describe('SQL Server migrations under a login without DDL rights', () => {
       '0001_create_sessions',
       '0002_adopt_existing_table',
       '0003_processed_operations',
+      '0004_key_index_and_binary_ids',
     ]);
     const error = await migrateWith((text) =>
       text.includes('ALTER TABLE') ? serverError(102, "Incorrect syntax near 'x'.") : undefined,

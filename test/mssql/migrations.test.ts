@@ -3,10 +3,15 @@
  * every variable it uses, with the store's default names), renders to runnable T-SQL for configured
  * names, and guards every change with a catalog check so running it again changes nothing.
  */
+import sql from 'mssql';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NAMES, resolveNames } from '../../src/core/sql/table-names.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
+import { isMigrationError, migrate, renderMigrations } from '../../src/migrations/index.js';
+import { MSSQL_MIGRATION_LOCK_TIMEOUT_MS } from '../../src/migrations/mssql-migrations.js';
 import { loadMigrationTemplates, renderTemplate, templateVariables } from '../../src/migrations/templates.js';
 import { splitBatches } from '../conformance/targets/mssql.js';
+import { ADOPTED_IN_BOT, recordingMigrationPool, runAsSqlcmd } from './support/tsql-texts.js';
 
 const templates = loadMigrationTemplates('mssql');
 const ADOPTED = resolveNames('mssql', {
@@ -14,26 +19,13 @@ const ADOPTED = resolveNames('mssql', {
   columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp', version: 'Version' },
 });
 
-/** What sqlcmd does with a file: collect `:setvar` definitions, then substitute `$(Name)` (names are case-insensitive). */
-function runAsSqlcmd(script: string): string {
-  const variables = new Map<string, string>();
-  const body = script.replace(/^:setvar[ \t]+(\S+)[ \t]+(\S+)[ \t]*\r?\n/gim, (_line, name: string, value: string) => {
-    variables.set(name.toLowerCase(), value);
-    return '';
-  });
-  return body.replace(/\$\(([^)]+)\)/g, (_placeholder, name: string) => {
-    const value = variables.get(name.toLowerCase());
-    if (value === undefined) throw new Error(`'${name}' scripting variable not defined.`);
-    return value;
-  });
-}
-
 describe('SQL Server migrations', () => {
-  it('are the three expected files, in order', () => {
+  it('are the four expected files, in order', () => {
     expect(templates.map((t) => t.id)).toEqual([
       '0001_create_sessions',
       '0002_adopt_existing_table',
       '0003_processed_operations',
+      '0004_key_index_and_binary_ids',
     ]);
   });
 
@@ -77,9 +69,13 @@ describe('SQL Server migrations', () => {
       for (const batch of batches) {
         const code = batch.replace(/^--.*$/gm, '').trim();
         expect(code).toMatch(/\b(CREATE|ALTER)\b/);
-        // One guarded statement per batch: the guard comes first and nothing follows the guarded change.
-        expect(code).toMatch(/^IF (SCHEMA_ID|OBJECT_ID|COL_LENGTH)\(|^IF NOT EXISTS \(\s*SELECT 1\s+FROM sys\.indexes/);
-        expect(code.match(/;/g)).toHaveLength(1);
+        // One guarded statement (or one guarded BEGIN … END block) per batch: the guard comes first and
+        // nothing follows the guarded change.
+        expect(code).toMatch(
+          /^IF (SCHEMA_ID|OBJECT_ID|COL_LENGTH)\(|^IF (NOT )?EXISTS \(\s*SELECT 1\s+FROM sys\.(indexes|columns)/,
+        );
+        if (/^BEGIN$/m.test(code)) expect(code).toMatch(/\nBEGIN\n[^]*\nEND;$/);
+        else expect(code.match(/;/g)).toHaveLength(1);
       }
     },
   );
@@ -108,5 +104,118 @@ describe('SQL Server migrations', () => {
         expect(rendered.split('\n')).toHaveLength(template.split('\n').length);
       }
     }
+  });
+});
+
+describe('SQL Server migration runner', () => {
+  const lockNotGranted = (): Error => {
+    // As mssql reports a THROW from the batch: a RequestError whose info is the server's error token.
+    const token = Object.assign(new Error('versioned-sessions: another migrator holds the migration lock.'), {
+      info: { number: 51001, state: 1, class: 16, procName: '', lineNumber: 5 },
+    });
+    return new sql.RequestError(token as never, 'EREQUEST');
+  };
+
+  it('runs each migration without the pool\u2019s request timeout, with every lock wait bounded, and sets the wait back before the connection returns', async () => {
+    const { pool, events } = recordingMigrationPool();
+    await migrate({ dialect: 'mssql', pool });
+    const transactions = events.filter((event) => event.startsWith('transaction'));
+    expect(transactions.length).toBe(templates.length + 1);
+    expect(new Set(transactions)).toEqual(new Set(['transaction {"requestTimeout":0}']));
+    const takeLock = events.find((event) => event.includes('sp_getapplock'))!;
+    expect(takeLock).toContain(`SET LOCK_TIMEOUT ${MSSQL_MIGRATION_LOCK_TIMEOUT_MS};`);
+    expect(takeLock).toContain(`@LockTimeout = ${MSSQL_MIGRATION_LOCK_TIMEOUT_MS};`);
+    expect(takeLock).not.toContain('@LockTimeout = -1');
+    // Every commit is preceded by the reset of the lock wait.
+    events.forEach((event, index) => {
+      if (event === 'commit') expect(events[index - 1]).toBe('SET LOCK_TIMEOUT -1;');
+    });
+  });
+
+  it('reports a migration lock held past the wait as MigrationError locked, applying nothing and resetting the wait', async () => {
+    const { pool, events } = recordingMigrationPool({
+      fail: (text) => (text.includes('sp_getapplock') ? lockNotGranted() : undefined),
+    });
+    const error = await migrate({ dialect: 'mssql', pool }).catch((caught: unknown) => caught);
+    expect(isMigrationError(error)).toBe(true);
+    expect(error).toMatchObject({ reason: 'locked', migrationId: '0001_create_sessions', dialect: 'mssql' });
+    expect((error as Error).message).toContain(
+      'Another migrator has held the migration lock of [dbo].[VersionedSessionsMigrations] for 60 s',
+    );
+    expect((error as Error).message).toContain('run migrate again');
+    const rollback = events.indexOf('rollback');
+    expect(events.slice(rollback - 1, rollback + 1)).toEqual(['SET LOCK_TIMEOUT -1;', 'rollback']);
+    expect(events.some((event) => event.includes('CREATE TABLE [dbo].[Sessions]'))).toBe(false);
+  });
+
+  it('passes any other failure of the lock batch through as it is', async () => {
+    const other = new sql.RequestError('Login timeout', 'ETIMEOUT');
+    const { pool } = recordingMigrationPool({ fail: (text) => (text.includes('sp_getapplock') ? other : undefined) });
+    await expect(migrate({ dialect: 'mssql', pool })).rejects.toBe(other);
+  });
+});
+
+describe('SQL Server migrations refuse what SQL Server would refuse halfway', () => {
+  /** A pool whose catalog read of the key column returns `row`. */
+  const answerWith = (row: Record<string, unknown>) =>
+    recordingMigrationPool({ answer: (text) => (text.includes('INFORMATION_SCHEMA.COLUMNS') ? [row] : undefined) });
+
+  it.each([
+    [{ data_type: 'nvarchar', max_length: -1 }, 'NVARCHAR(MAX), which SQL Server cannot index (error 1919)'],
+    [{ data_type: 'varchar', max_length: -1 }, 'VARCHAR(MAX), which SQL Server cannot index (error 1919)'],
+    [{ data_type: 'ntext', max_length: 1073741823 }, 'NTEXT, which SQL Server cannot index (error 1919)'],
+    [
+      { data_type: 'bigint', max_length: null },
+      "BIGINT, but session keys are text: a key such as '+5215512345678' fails to convert",
+    ],
+    [{ data_type: 'decimal', max_length: null }, 'DECIMAL, but session keys are text'],
+  ])('refuses an adopted key column of %o before running any batch, naming it and the fix', async (row, says) => {
+    const { pool, sent } = answerWith(row);
+    const error = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ reason: 'failed', migrationId: '0001_create_sessions' });
+    expect((error as Error).message).toContain(`The key column [Telefono] of [bot].[SesionesChat] is ${says}`);
+    expect((error as Error).message).toContain(
+      'ALTER TABLE [bot].[SesionesChat] ALTER COLUMN [Telefono] NVARCHAR(255) NOT NULL',
+    );
+    expect(sent.some((text) => text.includes('CREATE TABLE') && text.includes('SesionesChat'))).toBe(false);
+  });
+
+  it('adopts a VARCHAR(20) Telefono key column', async () => {
+    const { pool, sent } = answerWith({ data_type: 'varchar', max_length: 20 });
+    const report = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT });
+    expect(report.applied.map((migration) => migration.id)).toEqual(templates.map((t) => t.id));
+    expect(sent.some((text) => text.includes('CREATE INDEX [IX_SesionesChat_Telefono_Version]'))).toBe(true);
+  });
+
+  it('refuses names whose generated constraint or index names would pass 128 characters, before touching the database', async () => {
+    const longest = 'T'.repeat(106);
+    expect(() => renderMigrations({ dialect: 'mssql', table: longest })).not.toThrow();
+    // IX_<table>_SessionKey_Version is 22 characters longer than the table name.
+    const tooLong = 'T'.repeat(107);
+    const error = (() => {
+      try {
+        renderMigrations({ dialect: 'mssql', table: tooLong });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument: 'table' });
+    expect((error as Error).message).toContain(
+      'migration 0002_adopt_existing_table would name a constraint or index [IX_TTTT',
+    );
+    expect((error as Error).message).toContain("of 129 characters, over SQL Server's 128");
+    const { pool, sent } = recordingMigrationPool();
+    await expect(migrate({ dialect: 'mssql', pool, processedTable: 'P'.repeat(116) })).rejects.toMatchObject({
+      argument: 'processedTable',
+    });
+    await expect(migrate({ dialect: 'mssql', pool, trackingTable: 'M'.repeat(116) })).rejects.toThrow(
+      /trackingTable: at most 115 characters/,
+    );
+    await expect(migrate({ dialect: 'mssql', pool, trackingTable: 'M'.repeat(115) })).resolves.toMatchObject({
+      dialect: 'mssql',
+    });
+    expect(sent.filter((text) => text.includes('M'.repeat(116)) || text.includes('P'.repeat(116)))).toEqual([]);
   });
 });

@@ -5,56 +5,33 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveNames } from '../../src/core/sql/table-names.js';
-import type { TableOptions } from '../../src/core/sql/table-names.js';
-import { mssqlStatements, type MssqlParameterType, type MssqlStatement } from '../../src/mssql/mssql-statements.js';
+import {
+  mssqlStatements,
+  PRUNE_BATCH,
+  type MssqlParameterType,
+  type MssqlStatement,
+} from '../../src/mssql/mssql-statements.js';
+import { parameterType, type KeyColumnTypes } from '../../src/mssql/mssql-key-column.js';
+import { ADOPTED, ADOPTED_IN_BOT, everyStatement, KEY } from './support/tsql-texts.js';
 
-const KEY = '+5215512345678';
 const HOSTILE = "x'; DROP TABLE [dbo].[Sessions]; --";
-const ADOPTED: TableOptions = {
-  table: 'SesionesChat',
-  columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' },
-};
-
-/** Every statement the store can send, with representative values. */
-function everyStatement(options: TableOptions, key = KEY): [string, MssqlStatement][] {
-  const s = mssqlStatements(resolveNames('mssql', options));
-  return [
-    ['select', s.select(key)],
-    ['selectVersion', s.selectVersion(key)],
-    ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
-    [
-      'update (expectedVersion 3, state and data)',
-      s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3),
-    ],
-    ['update (expectedVersion 0, no field changed)', s.update(key, {}, 0)],
-    ['update (unconditional, data only)', s.update(key, { dataJson: '{"paso":2}' }, null)],
-    ['delete (expectedVersion 4)', s.delete(key, 4)],
-    ['delete (unconditional)', s.delete(key, null)],
-    ['observedUpdate (state and data)', s.observedUpdate(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' })],
-    ['observedDelete', s.observedDelete(key)],
-    ['touch', s.touch(key)],
-    ['sessionColumns', s.sessionColumns()],
-    ['processedColumns', s.processedColumns()],
-    ['insertProcessed', s.insertProcessed('wamid.A')],
-    ['selectProcessed', s.selectProcessed('wamid.A')],
-    ['deleteProcessedBefore', s.deleteProcessedBefore(new Date('2026-01-01T00:00:00.000Z'))],
-    ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],
-    ['claimProcessed', s.claimProcessed('wamid.A', '+5215512345678', '00000000-0000-4000-8000-000000000000')],
-    ['recordProcessed', s.recordProcessed('wamid.A', '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}')],
-    ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
-  ];
-}
 
 function describeType(type: MssqlParameterType): string {
-  if (type.type === 'NVarChar') return `NVarChar(${type.length})`;
   if (type.type === 'DateTime2') return `DateTime2(${type.scale})`;
-  return type.type;
+  if (type.type === 'Int') return type.type;
+  return `${type.type}(${type.length})`;
 }
 
-function snapshotOf(statements: [string, MssqlStatement][]): string {
+const COMPARED_WITH = { key: 'the key column', processedId: 'the processed id column' } as const;
+
+/** The statements as the store sends them once it knows its keyed columns' types (none known: the defaults). */
+function snapshotOf(statements: [string, MssqlStatement][], types: KeyColumnTypes = {}): string {
   return statements
     .map(([label, statement]) => {
-      const parameters = statement.parameters.map((p) => `-- @${p.name} ${describeType(p.type)}`);
+      const parameters = statement.parameters.map(
+        (p) =>
+          `-- @${p.name} ${describeType(parameterType(p, types))}${p.column === undefined ? '' : `, as ${COMPARED_WITH[p.column]}`}`,
+      );
       return [`-- ${label}`, ...parameters, `${statement.text}`].join('\n');
     })
     .join('\n\n')
@@ -62,7 +39,7 @@ function snapshotOf(statements: [string, MssqlStatement][]): string {
 }
 
 // Names declared inside the batches themselves, not parameters.
-const LOCAL_VARIABLES = new Set(['row', 'written', 'current']);
+const LOCAL_VARIABLES = new Set(['row', 'written', 'current', 'pruned', 'total', 'batch']);
 
 describe('SQL Server statements', () => {
   it('match the reviewed text for the default names', async () => {
@@ -73,6 +50,25 @@ describe('SQL Server statements', () => {
     await expect(snapshotOf(everyStatement({ schema: 'bot', ...ADOPTED }))).toMatchFileSnapshot(
       './__snapshots__/statements.sesioneschat.sql',
     );
+  });
+
+  it('match the reviewed text and types for a SesionesChat whose Telefono is VARCHAR(20): every key sent as VARCHAR(20)', async () => {
+    const types: KeyColumnTypes = {
+      key: { type: 'VarChar', length: 20 },
+      processedId: { type: 'NVarChar', length: 255 },
+    };
+    const pinned = snapshotOf(everyStatement(ADOPTED_IN_BOT), types);
+    await expect(pinned).toMatchFileSnapshot('./__snapshots__/statements.sesioneschat-varchar20.sql');
+    // Every comparison with [Telefono] has its parameter typed as the column, and only those.
+    for (const [label, statement] of everyStatement(ADOPTED_IN_BOT)) {
+      for (const parameter of statement.parameters) {
+        const sent = describeType(parameterType(parameter, types));
+        if (parameter.column === 'key') {
+          expect(statement.text, label).toContain('[Telefono] = @key');
+          expect(sent, label).toBe('VarChar(20)');
+        } else expect(sent, label).not.toBe('VarChar(20)');
+      }
+    }
   });
 
   it.each(everyStatement({}, HOSTILE))(
@@ -108,6 +104,8 @@ describe('SQL Server statements', () => {
       olderThan: ['DateTime2(3)'],
       schema: ['NVarChar(128)'],
       table: ['NVarChar(128)'],
+      keyColumn: ['NVarChar(128)'],
+      processedTable: ['NVarChar(128)'],
       token: ['NVarChar(36)'],
       version: ['Int'],
       snapshot: ['NVarChar(MAX)'],
@@ -133,7 +131,7 @@ describe('SQL Server statements', () => {
   it('never uses OUTPUT without INTO (refused on tables with triggers) nor @@ROWCOUNT', () => {
     for (const [, statement] of everyStatement(ADOPTED)) {
       for (const output of statement.text.matchAll(/\bOUTPUT\b[^;]*/g))
-        expect(output[0]).toMatch(/ INTO @(row|written) \(/);
+        expect(output[0]).toMatch(/ INTO @(row|written|pruned) \(/);
       expect(statement.text).not.toContain('@@ROWCOUNT');
     }
   });
@@ -157,5 +155,38 @@ describe('SQL Server statements', () => {
       );
     }
     expect(s.delete(KEY, 1).text).toContain('SELECT 0 AS affected_rows, @current AS session_version');
+  });
+
+  it('claims an idempotency id without a range lock: no HOLDLOCK / UPDLOCK / SERIALIZABLE in the claim', () => {
+    const s = mssqlStatements(resolveNames('mssql', {}));
+    const claim = s.claimProcessed('wamid.A', KEY, '00000000-0000-4000-8000-000000000000').text;
+    expect(claim).not.toMatch(/HOLDLOCK|UPDLOCK|SERIALIZABLE|TABLOCK/);
+    expect(claim).toContain('WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WHERE id = @id);');
+  });
+
+  it('outputs bare deleted columns only, and reads a NULL version as 0 in the final SELECT (observe mode)', () => {
+    for (const [, statement] of everyStatement(ADOPTED)) {
+      for (const output of statement.text.matchAll(/\bOUTPUT\b[^;]*?\bINTO\b/g)) {
+        expect(output[0]).not.toMatch(/\w\(\s*deleted\./i);
+      }
+    }
+    const s = mssqlStatements(resolveNames('mssql', ADOPTED));
+    expect(s.observedUpdate(KEY, { state: 'X' }).text).toContain(', deleted.[Version] INTO @row (');
+    expect(s.observedUpdate(KEY, { state: 'X' }).text).toContain('COALESCE(previous_version, 0) AS previous_version');
+    expect(s.observedDelete(KEY).text).toContain('OUTPUT deleted.[Version] INTO @row (previous_version)');
+    expect(s.observedDelete(KEY).text).toContain('SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;');
+  });
+
+  it('prunes in bounded batches, each its own DELETE TOP, counting through a narrow table variable', () => {
+    const prune = mssqlStatements(resolveNames('mssql', {})).deleteProcessedBefore(
+      new Date('2026-01-01T00:00:00.000Z'),
+    ).text;
+    expect(PRUNE_BATCH).toBeLessThan(5000);
+    expect(prune).toContain(`WHILE @batch = ${PRUNE_BATCH}`);
+    expect(prune).toContain(
+      `DELETE TOP (${PRUNE_BATCH}) FROM [dbo].[ProcessedOperations] OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;`,
+    );
+    expect(prune).not.toContain('NVARCHAR(MAX)');
+    expect(prune.trimEnd().endsWith('SELECT @total AS affected_rows;')).toBe(true);
   });
 });

@@ -20,6 +20,19 @@ function unreachablePool(): sql.ConnectionPool {
   });
 }
 
+/** A real mssql.Transaction, never begun (so mssql refuses each query after binding it), and its requests. */
+function unbegunTransaction(pool: sql.ConnectionPool): { transaction: sql.Transaction; requests: sql.Request[] } {
+  const transaction = new sql.Transaction(pool);
+  const requests: sql.Request[] = [];
+  const request = transaction.request.bind(transaction);
+  transaction.request = () => {
+    const created = request();
+    requests.push(created);
+    return created;
+  };
+  return { transaction, requests };
+}
+
 function thrownBy(construct: () => unknown): unknown {
   try {
     construct();
@@ -98,17 +111,10 @@ describe('MssqlSessionStore connecting', () => {
 });
 
 describe('MssqlSessionStore parameters', () => {
-  it('hands mssql typed parameters built by the same mssql module: NVarChar(255), NVarChar(MAX), Int', async () => {
+  it('hands mssql typed parameters built by the same mssql module: the key column\u2019s VarChar(20), NVarChar(255), NVarChar(MAX), Int', async () => {
     const pool = unreachablePool();
-    const transaction = new sql.Transaction(pool);
-    const requests: sql.Request[] = [];
-    const request = transaction.request.bind(transaction);
-    transaction.request = () => {
-      const created = request();
-      requests.push(created);
-      return created;
-    };
-    const store = new MssqlSessionStore({ pool });
+    const { transaction, requests } = unbegunTransaction(pool);
+    const store = new MssqlSessionStore({ pool, columnTypes: { key: { type: 'VarChar', length: 20 } } });
     // The transaction was never begun, so mssql refuses the query after the parameters are bound.
     const error = await store
       .update('+5215512345678', { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3, transaction)
@@ -117,7 +123,8 @@ describe('MssqlSessionStore parameters', () => {
     expect(requests).toHaveLength(1);
     const parameters = requests[0]!.parameters;
     expect(Object.keys(parameters)).toEqual(['key', 'state', 'data', 'expected']);
-    expect(parameters['key']).toMatchObject({ type: sql.NVarChar, length: 255, value: '+5215512345678' });
+    expect(parameters['key']).toMatchObject({ type: sql.VarChar, length: 20, value: '+5215512345678' });
+    expect(requests[0]!.arrayRowMode).toBe(false);
     expect(parameters['state']).toMatchObject({ type: sql.NVarChar, length: 255, value: 'REFRI_ESPERA_SAP' });
     expect(parameters['data']).toMatchObject({ type: sql.NVarChar, length: sql.MAX, value: '{"paso":1}' });
     expect(parameters['expected']).toMatchObject({ type: sql.Int, value: 3 });
@@ -134,7 +141,11 @@ describe('MssqlSessionStore parameters', () => {
       Int: () => sql.Int(),
       DateTime2: (scale: number) => sql.DateTime2(scale),
     };
-    const store = new MssqlSessionStore({ pool, sql: counting });
+    const store = new MssqlSessionStore({
+      pool,
+      sql: counting,
+      columnTypes: { key: { type: 'NVarChar', length: 255 } },
+    });
     await store.read('+5215512345678', transaction).catch(() => undefined);
     expect(built).toBe(1);
   });
@@ -174,5 +185,198 @@ describe('MssqlSessionStore caller transactions', () => {
       expect((error as Error).message).toContain('new sql.Transaction(pool)');
     }
     expect(pool.connected).toBe(false);
+  });
+});
+
+/** A stand-in pool that answers each batch with the rows `answer` gives, recording every request. */
+function answeringPool(answer: (text: string) => Record<string, unknown>[] = () => []) {
+  const requests: { text: string; inputs: Record<string, { type: unknown; value: unknown }>; arrayRowMode: unknown }[] =
+    [];
+  let connected = false;
+  let connects = 0;
+  const pool = {
+    get connected() {
+      return connected;
+    },
+    connect() {
+      connects++;
+      connected = true;
+      return Promise.resolve(pool);
+    },
+    close() {
+      connected = false;
+    },
+    request() {
+      const inputs: Record<string, { type: unknown; value: unknown }> = {};
+      const request = {
+        arrayRowMode: null as boolean | null,
+        input(name: string, type: unknown, value: unknown) {
+          inputs[name] = { type, value };
+        },
+        query(text: string) {
+          requests.push({ text, inputs, arrayRowMode: request.arrayRowMode });
+          return Promise.resolve({ recordsets: [answer(text)], rowsAffected: [] });
+        },
+      };
+      return request;
+    },
+    transaction(): never {
+      throw new Error('not used here');
+    },
+  };
+  return { pool, requests, connects: () => connects };
+}
+
+const catalog =
+  (
+    key: Record<string, unknown> | undefined,
+    id: Record<string, unknown> | undefined = { data_type: 'nvarchar', max_length: 255 },
+  ) =>
+  (text: string): Record<string, unknown>[] =>
+    text.includes('INFORMATION_SCHEMA.COLUMNS') && text.includes('@keyColumn')
+      ? [
+          ...(key === undefined ? [] : [{ table_name: 'SesionesChat', ...key }]),
+          ...(id === undefined ? [] : [{ table_name: 'ProcessedOperations', ...id }]),
+        ]
+      : [];
+
+const ADOPTED = { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } } as const;
+
+describe('MssqlSessionStore keyed parameters', () => {
+  it('reads the keyed columns\u2019 types once, before its first keyed statement, and sends keys as the column\u2019s type', async () => {
+    const { pool, requests } = answeringPool(catalog({ data_type: 'varchar', max_length: 20 }));
+    const store = new MssqlSessionStore({ pool, sql, ...ADOPTED });
+    await Promise.all([store.read('+5215512345678'), store.read('+5215512345679')]);
+    await store.read('+5215512345678');
+    await store.markProcessed('wamid.A');
+    const texts = requests.map((request) => request.text);
+    expect(texts.filter((text) => text.includes('INFORMATION_SCHEMA.COLUMNS'))).toHaveLength(1);
+    expect(texts[0]).toContain('INFORMATION_SCHEMA.COLUMNS');
+    expect(texts).toHaveLength(5);
+    for (const request of requests.slice(1, 4))
+      expect(request.inputs['key']).toMatchObject({ type: { type: sql.VarChar, length: 20 } });
+    expect(requests[4]!.inputs['id']).toMatchObject({ type: { type: sql.NVarChar, length: 255 }, value: 'wamid.A' });
+    expect(requests.every((request) => request.arrayRowMode === false)).toBe(true);
+  });
+
+  it('sends a key with characters outside ASCII as NVARCHAR against the VARCHAR column', async () => {
+    const { pool, requests } = answeringPool(catalog({ data_type: 'varchar', max_length: 20 }));
+    await new MssqlSessionStore({ pool, sql, ...ADOPTED }).read('José');
+    expect(requests.at(-1)!.inputs['key']).toMatchObject({ type: { type: sql.NVarChar, length: 20 }, value: 'José' });
+  });
+
+  it('refuses a key longer than the column before sending it', async () => {
+    const { pool, requests } = answeringPool(catalog({ data_type: 'varchar', max_length: 20 }));
+    const store = new MssqlSessionStore({ pool, sql, ...ADOPTED });
+    await expect(store.read('+521551234567890123456')).rejects.toMatchObject({
+      name: 'InvalidArgumentError',
+      argument: 'key',
+    });
+    expect(requests.map((request) => request.text).filter((text) => !text.includes('INFORMATION_SCHEMA'))).toEqual([]);
+  });
+
+  it('refuses a key column that cannot hold keys, naming it and the fix, and sends nothing else', async () => {
+    const { pool, requests } = answeringPool(catalog({ data_type: 'bigint', max_length: null }));
+    const error = await new MssqlSessionStore({ pool, sql, ...ADOPTED })
+      .read('+5215512345678')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument: 'columns.key' });
+    expect((error as Error).message).toContain('The key column [Telefono] of [dbo].[SesionesChat] is BIGINT');
+    expect((error as Error).message).toContain(
+      'ALTER TABLE [dbo].[SesionesChat] ALTER COLUMN [Telefono] NVARCHAR(255) NOT NULL',
+    );
+    expect(requests).toHaveLength(1);
+  });
+
+  it('reads again while the table is missing, and keeps the defaults meanwhile', async () => {
+    let present = false;
+    const answer = catalog({ data_type: 'varchar', max_length: 20 });
+    const { pool, requests } = answeringPool((text) => (present ? answer(text) : []));
+    const store = new MssqlSessionStore({ pool, sql, ...ADOPTED });
+    await store.read('+5215512345678');
+    expect(requests.at(-1)!.inputs['key']).toMatchObject({ type: { type: sql.NVarChar, length: 255 } });
+    present = true;
+    await store.read('+5215512345678');
+    await store.read('+5215512345678');
+    expect(requests.filter((request) => request.text.includes('INFORMATION_SCHEMA'))).toHaveLength(2);
+    expect(requests.at(-1)!.inputs['key']).toMatchObject({ type: { type: sql.VarChar, length: 20 } });
+  });
+
+  it('takes the types as an option instead, and never reads the catalog then', async () => {
+    const { pool, requests } = answeringPool();
+    const store = new MssqlSessionStore({
+      pool,
+      sql,
+      ...ADOPTED,
+      columnTypes: { key: { type: 'Char', length: 14 }, processedId: { type: 'VarChar', length: 100 } },
+    });
+    await store.read('+5215512345678');
+    await store.markProcessed('wamid.A');
+    expect(requests.map((request) => request.text).some((text) => text.includes('INFORMATION_SCHEMA'))).toBe(false);
+    expect(requests[0]!.inputs['key']).toMatchObject({ type: { type: sql.Char, length: 14 } });
+    expect(requests[1]!.inputs['id']).toMatchObject({ type: { type: sql.VarChar, length: 100 } });
+  });
+
+  it.each([
+    [{ key: 'VARCHAR(20)' }, 'columnTypes.key'],
+    [{ key: { type: 'VarChar', length: 0 } }, 'columnTypes.key'],
+    [{ processedId: { type: 'Text', length: 10 } }, 'columnTypes.processedId'],
+    [{ telefono: { type: 'VarChar', length: 20 } }, 'columnTypes.telefono'],
+    ['VarChar', 'columnTypes'],
+  ])('refuses columnTypes %o', (columnTypes, argument) => {
+    const error = thrownBy(() => new MssqlSessionStore({ pool: unreachablePool(), columnTypes } as never));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument });
+  });
+});
+
+describe('MssqlSessionStore and the pool it is given', () => {
+  it('refuses a pool with useUTC: false, under which its times would shift', () => {
+    const pool = new sql.ConnectionPool({
+      server: '127.0.0.1',
+      port: 1,
+      user: 'sa',
+      password: 'unused',
+      options: { encrypt: false, useUTC: false },
+    });
+    const error = thrownBy(() => new MssqlSessionStore({ pool }));
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect(error).toMatchObject({ argument: 'pool' });
+    expect((error as Error).message).toContain('useUTC: false');
+    expect(() => new MssqlSessionStore({ pool: unreachablePool() })).not.toThrow();
+  });
+
+  it('reads rows by column name from a pool configured with arrayRowMode: true', async () => {
+    const pool = new sql.ConnectionPool({
+      server: '127.0.0.1',
+      port: 1,
+      user: 'sa',
+      password: 'unused',
+      arrayRowMode: true,
+      options: { encrypt: false },
+    });
+    const { transaction, requests } = unbegunTransaction(pool);
+    const store = new MssqlSessionStore({ pool, columnTypes: {} });
+    await store.read('+5215512345678', transaction).catch(() => undefined);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.arrayRowMode).toBe(false);
+  });
+
+  it('fails with a clear, non-transient error once the application closed the pool, without reopening it', async () => {
+    const { pool, connects } = answeringPool(catalog({ data_type: 'nvarchar', max_length: 255 }));
+    const store = new MssqlSessionStore({ pool, sql });
+    await store.read('+5215512345678');
+    expect(connects()).toBe(1);
+    pool.close();
+    const error = await store.read('+5215512345678').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toContain('the mssql.ConnectionPool was closed (pool.close())');
+    expect(isTransientError(error)).toBe(false);
+    expect(store.isTransientError(error)).toBe(false);
+    expect(connects()).toBe(1);
+    // Connected again by the application, the store uses it.
+    await pool.connect();
+    await expect(store.read('+5215512345678')).resolves.toBeNull();
   });
 });

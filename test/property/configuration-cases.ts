@@ -6,7 +6,6 @@ import fc from 'fast-check';
 import { it, expect } from 'vitest';
 import { MAX_IDENTIFIER_LENGTH } from '../../src/core/sql/table-names.js';
 import { InvalidArgumentError, SessionRepository, withRetry, withSessionRetry } from '../../src/index.js';
-import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { uniqueName } from '../support/names.js';
 import type { DialectTarget } from '../conformance/target.js';
 import { anyIdentifier, identifierIsValid } from './arbitraries.js';
@@ -79,10 +78,10 @@ export function defineConfigurationCases(target: DialectTarget): void {
             return;
           }
           unwrap(constructed);
-          // A real table under the generated names, in a schema of this test's own (PostgreSQL) or
+          // A real table under the generated names, in a schema of this test's own (PostgreSQL, MySQL) or
           // dropped afterwards from this test's own file (SQLite).
           const ownOptions: Record<string, unknown> = { ...options };
-          if (target.dialect === 'postgres') ownOptions['schema'] = uniqueName('vsp');
+          if (target.dialect === 'postgres' || target.dialect === 'mysql') ownOptions['schema'] = uniqueName('vsp');
           try {
             await connection.migrate(ownOptions);
             const repository = new SessionRepository({ store: connection.newStore(ownOptions) });
@@ -129,7 +128,7 @@ export function defineConfigurationCases(target: DialectTarget): void {
             try {
               constructed =
                 name === 'pool'
-                  ? new PostgresSessionStore({ ...options, pool: value } as never)
+                  ? fixture.newStore({ ...options, pool: value })
                   : connection.newStore({ ...options, [name]: value });
             } catch (error) {
               constructed = error;

@@ -7,6 +7,7 @@ import { resolveNames } from '../../src/core/sql/table-names.js';
 import type { SessionStore } from '../../src/core/session-store.js';
 import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { migrate } from '../../src/migrations/index.js';
+import { MysqlSessionStore } from '../../src/mysql/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
 import type { WorkerConnection } from '../conformance/target.js';
@@ -24,7 +25,7 @@ export interface RecordingConnection {
   newStore(options: Record<string, unknown>): SessionStore;
   /** Applies the packaged migrations for `options` (not recorded). */
   migrate(options: TableOptions): Promise<void>;
-  /** Drops what `migrate` created for `options`: the schema (PostgreSQL) or both tables (SQLite). */
+  /** Drops what `migrate` created for `options`: the schema (PostgreSQL), the database (MySQL) or both tables (SQLite). */
   dropMigrated(options: TableOptions): Promise<void>;
   close(): Promise<void>;
 }
@@ -49,6 +50,36 @@ export async function recordingConnection(connection: WorkerConnection): Promise
       },
       async dropMigrated(options) {
         await pool.query(`DROP SCHEMA IF EXISTS ${quote(resolveNames('postgres', options).schema!)} CASCADE`);
+      },
+      close: () => pool.end(),
+    };
+  }
+  if (connection.dialect === 'mysql') {
+    const { default: mysql } = await import('mysql2/promise');
+    const pool = mysql.createPool({ uri: connection.location, connectionLimit: 2, maxPreparedStatements: 64 });
+    const tick = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
+    const recorder = {
+      execute(sql: string, values: unknown[]) {
+        statements.push(sql);
+        return pool.execute(sql, values as never);
+      },
+      query(sql: string) {
+        statements.push(sql);
+        return pool.query(sql);
+      },
+      getConnection: () => pool.getConnection(),
+    };
+    return {
+      dialect: 'mysql',
+      statements,
+      newStore: (options) => new MysqlSessionStore({ ...options, pool: recorder } as never),
+      async migrate(options) {
+        // Each round trip gets a database of its own (its `schema`), dropped afterwards.
+        await pool.query(`CREATE DATABASE IF NOT EXISTS ${tick(resolveNames('mysql', options).schema!)}`);
+        await migrate({ dialect: 'mysql', pool, ...options });
+      },
+      async dropMigrated(options) {
+        await pool.query(`DROP DATABASE IF EXISTS ${tick(resolveNames('mysql', options).schema!)}`);
       },
       close: () => pool.end(),
     };

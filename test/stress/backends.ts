@@ -1,7 +1,7 @@
 /**
  * The databases a stress run targets. Each makes its own table (or schema), seeds the keys at a start
  * version, reads the final rows back with raw SQL (the checker does not take the library's word for
- * them), and, for PostgreSQL and SQL Server, terminates the workers' backends on request.
+ * them), and, for PostgreSQL, SQL Server and MySQL / MariaDB, terminates the workers' backends on request.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import { migrate } from '../../src/migrations/index.js';
 /** How a worker process reaches the backend. */
 export interface StressConnection {
   dialect: Dialect;
-  /** A PostgreSQL URL, a SQL Server connection string or the SQLite file. */
+  /** A PostgreSQL or MySQL URL, a SQL Server connection string or the SQLite file. */
   location: string;
   tableOptions: TableOptions;
 }
@@ -28,7 +28,10 @@ export interface StoredKey {
 
 export interface StressBackend {
   readonly connection: StressConnection;
-  /** The `application_name` / `appName` workers set, so that only their backends are terminated. */
+  /**
+   * The `application_name` / `appName` workers set (for MySQL, the database their URL names), so that
+   * only their backends are terminated.
+   */
   readonly applicationName: string;
   seedKeys(keys: readonly string[], startVersion: number): Promise<void>;
   readKeys(): Promise<StoredKey[]>;
@@ -202,6 +205,64 @@ export async function mssqlBackend(connectionString: string): Promise<StressBack
         [schema],
       );
       await pool.close();
+    },
+  };
+}
+
+/**
+ * MySQL / MariaDB: the run gets a database of its own, which the workers' URL names, so their
+ * connections are told apart from everyone else's by it; they are ended with KILL CONNECTION.
+ */
+export async function mysqlBackend(url: string): Promise<StressBackend> {
+  const parsed = assertLocalUrl(url);
+  const { default: mysql } = await import('mysql2/promise');
+  const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+  const tick = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
+  const database = uniqueName('vs_stress');
+  await pool.query(`CREATE DATABASE ${tick(database)}`);
+  const workerUrl = new URL(parsed.href);
+  workerUrl.pathname = `/${database}`;
+  const tableOptions = {};
+  const names = resolveNames('mysql', tableOptions);
+  await migrate({ dialect: 'mysql', pool, schema: database });
+  const c = names.columns;
+  const table = `${tick(database)}.${tick(names.table)}`;
+  return {
+    connection: { dialect: 'mysql', location: workerUrl.toString(), tableOptions },
+    applicationName: database,
+    async seedKeys(keys, startVersion) {
+      for (const key of keys) {
+        await pool.execute(
+          `INSERT INTO ${table} (${tick(c.key)}, ${tick(c.data)}, ${tick(c.version)}) VALUES (?, ?, ?)`,
+          [key, JSON.stringify({ list: [], counter: 0 }), startVersion],
+        );
+      }
+    },
+    async readKeys() {
+      const [rows] = await pool.query(
+        `SELECT CONVERT(${tick(c.key)} USING utf8mb4) AS k, ${tick(c.data)} AS d, ${tick(c.version)} AS v FROM ${table}`,
+      );
+      return (rows as { k: string; d: string; v: number }[]).map((row) => ({
+        key: row.k,
+        version: Number(row.v),
+        data: JSON.parse(row.d) as StoredKey['data'],
+      }));
+    },
+    async terminateBackend() {
+      const [rows] = await pool.query(
+        `SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()
+          ORDER BY (COMMAND = 'Query') DESC, RAND() LIMIT 1`,
+        [database],
+      );
+      const id = (rows as { id: number }[])[0]?.id;
+      if (id === undefined) return false;
+      // KILL takes no parameter: the statement is built from the chosen connection id, an integer.
+      await pool.query(`KILL CONNECTION ${Number(id)}`);
+      return true;
+    },
+    async close() {
+      await pool.query(`DROP DATABASE IF EXISTS ${tick(database)}`);
+      await pool.end();
     },
   };
 }

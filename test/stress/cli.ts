@@ -5,7 +5,8 @@
  *
  * Usage: npm run stress -- [--workers 8] [--ops 2000] [--backends sqlite,postgres] [--keys hot,spread]
  *   [--spread-keys 32] [--hot-key-ops 1000] [--kills 20] [--cuts 20] [--fault-interval-ms 2000] [--sqlite-busy-ms 2]
- *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--mssql-url 'Server=127.0.0.1,1433;…'] [--no-negative-control]
+ *   [--max-attempts 200] [--time-limit-s 900] [--pg-url postgres://…] [--mssql-url 'Server=127.0.0.1,1433;…']
+ *   [--mysql-url mysql://root@127.0.0.1:3306/test] [--no-negative-control]
  *   [--no-idempotency] [--seed n]
  */
 import { parseArgs } from 'node:util';
@@ -25,7 +26,7 @@ export interface StressCliContext {
   write(line: string): void;
 }
 
-const BACKENDS = ['sqlite', 'postgres', 'mssql'] as const;
+const BACKENDS = ['sqlite', 'postgres', 'mssql', 'mysql'] as const;
 
 function integer(text: string | undefined, fallback: number, name: string, min = 1): number {
   if (text === undefined) return fallback;
@@ -54,6 +55,7 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
       'time-limit-s': { type: 'string' },
       'pg-url': { type: 'string' },
       'mssql-url': { type: 'string' },
+      'mysql-url': { type: 'string' },
       'no-negative-control': { type: 'boolean' },
       'no-idempotency': { type: 'boolean' },
       seed: { type: 'string' },
@@ -62,9 +64,12 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
   const pgUrl =
     values['pg-url'] ?? process.env['VERSIONED_SESSIONS_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const mssqlUrl = values['mssql-url'] ?? process.env['VERSIONED_SESSIONS_MSSQL_URL'];
-  // SQL Server joins the default run when a connection string is given.
+  const mysqlUrl = values['mysql-url'] ?? process.env['VERSIONED_SESSIONS_MYSQL_URL'];
+  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+  // SQL Server and MySQL join the default run when a connection is given.
   const backends = (
-    values.backends ?? (mssqlUrl === undefined || mssqlUrl === '' ? 'sqlite,postgres' : 'sqlite,postgres,mssql')
+    values.backends ??
+    ['sqlite', 'postgres', ...(given(mssqlUrl) ? ['mssql'] : []), ...(given(mysqlUrl) ? ['mysql'] : [])].join(',')
   )
     .split(',')
     .map((name) => name.trim());
@@ -92,15 +97,17 @@ export async function runStressCli(context: StressCliContext): Promise<number> {
     timeLimitMs: integer(values['time-limit-s'], 900, 'time-limit-s') * 1000,
     pgUrl,
     ...(mssqlUrl === undefined ? {} : { mssqlUrl }),
+    ...(mysqlUrl === undefined ? {} : { mysqlUrl }),
     library: context.library,
     workerFile: context.workerFile,
     seed,
   };
   context.write(
     `stress: ${base.workers} workers × ${base.opsPerWorker} ops, backends ${backends.join(', ')}, keys ${keyModes.join(', ')}, ` +
-      `hot keys retired after ${base.hotKeyOps} ops, ${base.kills} kills and ${base.cuts} cuts per PostgreSQL run (kills only on SQL Server), SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
+      `hot keys retired after ${base.hotKeyOps} ops, ${base.kills} kills and ${base.cuts} cuts per PostgreSQL run (kills only on SQL Server and MySQL), SQLite busy timeout ${base.sqliteBusyTimeoutMs} ms, seed ${seed}` +
       (backends.includes('postgres') ? `, PostgreSQL at ${redactUrl(pgUrl)}` : '') +
-      (backends.includes('mssql') ? ', SQL Server from VERSIONED_SESSIONS_MSSQL_URL / --mssql-url' : ''),
+      (backends.includes('mssql') ? ', SQL Server from VERSIONED_SESSIONS_MSSQL_URL / --mssql-url' : '') +
+      (backends.includes('mysql') && given(mysqlUrl) ? `, MySQL at ${redactUrl(mysqlUrl)}` : ''),
   );
 
   // Ctrl-C reaches the workers too; the scenario then ends, checks what was recorded and drops its

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maskKey } from '../../src/core/observability/key-mask.js';
-import { mssqlBackend, postgresBackend, sqliteBackend, type StressBackend } from './backends.js';
+import { mssqlBackend, mysqlBackend, postgresBackend, sqliteBackend, type StressBackend } from './backends.js';
 import { checkHistory, formatVerdict, type CheckResult } from './checker.js';
 import { startCuttingProxy, type CuttingProxy } from './cutting-proxy.js';
 import type { HistoryEvent, KeyState } from './history.js';
@@ -19,10 +19,11 @@ export interface LibraryLocation {
   sqlite: string;
   postgres: string;
   mssql: string;
+  mysql: string;
 }
 
 export interface ScenarioOptions {
-  backend: 'sqlite' | 'postgres' | 'mssql';
+  backend: 'sqlite' | 'postgres' | 'mssql' | 'mysql';
   keyMode: 'hot' | 'spread';
   workers: number;
   opsPerWorker: number;
@@ -35,7 +36,7 @@ export interface ScenarioOptions {
   hotKeyOps: number;
   /** `false` is the negative control: unconditional writes, which must lose updates. */
   versionCheck: boolean;
-  /** PostgreSQL / SQL Server backends terminated during the run. */
+  /** PostgreSQL / SQL Server / MySQL backends terminated during the run. */
   kills: number;
   /** PostgreSQL connections cut in the middle of a statement by the proxy. */
   cuts: number;
@@ -51,6 +52,8 @@ export interface ScenarioOptions {
   pgUrl?: string;
   /** SQL Server connection string (ADO style). */
   mssqlUrl?: string;
+  /** MySQL / MariaDB URL. */
+  mysqlUrl?: string;
   library: LibraryLocation;
   workerFile: string;
   seed: number;
@@ -175,7 +178,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRep
       ? await sqliteBackend()
       : options.backend === 'postgres'
         ? await postgresBackend(options.pgUrl ?? '')
-        : await mssqlBackend(options.mssqlUrl ?? '');
+        : options.backend === 'mysql'
+          ? await mysqlBackend(options.mysqlUrl ?? '')
+          : await mssqlBackend(options.mssqlUrl ?? '');
   const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-history-'));
   let proxy: CuttingProxy | undefined;
   const children: ChildProcess[] = [];

@@ -50,6 +50,13 @@ async function openStore() {
     const store = new dialectModule.PostgresSessionStore({ pool, ...connection.tableOptions });
     return { store, close: () => pool.end() };
   }
+  if (connection.dialect === 'mysql') {
+    const { default: mysql } = await import('mysql2/promise');
+    // One connection, as the other backends' workers have; a killed one is dropped and replaced.
+    const pool = mysql.createPool({ uri: connection.location, connectionLimit: 1, connectTimeout: 10_000 });
+    const store = new dialectModule.MysqlSessionStore({ pool, ...connection.tableOptions });
+    return { store, close: () => pool.end() };
+  }
   if (connection.dialect === 'mssql') {
     const { default: sql } = await import('mssql');
     const parsed = sql.ConnectionPool.parseConnectionString(connection.location);

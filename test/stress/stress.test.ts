@@ -1,7 +1,7 @@
 /**
- * The short stress run: real worker processes on real SQLite and PostgreSQL, with busy contention,
- * terminated backends and cut connections, checked by the history checker; and the negative control,
- * which must show the lost updates the version check prevents. `npm run stress` is the full run.
+ * The short stress run: real worker processes on real SQLite, PostgreSQL and MariaDB, with busy
+ * contention, terminated backends and cut connections, checked by the history checker; and the negative
+ * control, which must show the lost updates the version check prevents. `npm run stress` is the full run.
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ const lib = (name: string): string =>
   pathToFileURL(fileURLToPath(new URL(`../.tmp/lib/${name}.mjs`, import.meta.url))).href;
 const pgUrl = process.env['VERSIONED_SESSIONS_PG_URL'];
 const mssqlUrl = process.env['VERSIONED_SESSIONS_MSSQL_URL'];
+const mysqlUrl = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
 
 const base: Omit<ScenarioOptions, 'backend' | 'keyMode'> = {
   workers: 4,
@@ -28,7 +29,14 @@ const base: Omit<ScenarioOptions, 'backend' | 'keyMode'> = {
   timeLimitMs: 120_000,
   ...(pgUrl === undefined ? {} : { pgUrl }),
   ...(mssqlUrl === undefined ? {} : { mssqlUrl }),
-  library: { core: lib('index'), sqlite: lib('sqlite'), postgres: lib('postgres'), mssql: lib('mssql') },
+  ...(mysqlUrl === undefined ? {} : { mysqlUrl }),
+  library: {
+    core: lib('index'),
+    sqlite: lib('sqlite'),
+    postgres: lib('postgres'),
+    mssql: lib('mssql'),
+    mysql: lib('mysql'),
+  },
   workerFile: fileURLToPath(new URL('./stress-worker.mjs', import.meta.url)),
   seed: 20_261_128,
 };
@@ -113,6 +121,29 @@ else
     it('negative control: with the version check off the checker reports lost updates', async () => {
       expectLostUpdates(
         await runScenario({ ...base, backend: 'mssql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }),
+      );
+    });
+  });
+
+const mysqlTitle = 'stress: MySQL / MariaDB with connections ended by KILL CONNECTION';
+if (mysqlUrl === undefined || mysqlUrl === '')
+  describeUnavailable('mysql', mysqlTitle, 'VERSIONED_SESSIONS_MYSQL_URL is not set');
+else
+  describe(mysqlTitle, () => {
+    it.each(['hot', 'spread'] as const)('%s keys: nothing acknowledged is lost or doubled', async (keyMode) => {
+      const report = await runScenario({ ...base, backend: 'mysql', keyMode, cuts: 0 });
+      expectValid(report);
+      expectContention(report);
+      expect(report.kills).toBeGreaterThan(0);
+      // A killed connection fails its statement with a transient error: with idempotency keys the
+      // operation is retried and the key resolves whether it had committed.
+      if (report.idempotent) expect(report.transientRetries).toBeGreaterThan(0);
+      else expect(report.result.operations.info).toBeGreaterThan(0);
+    });
+
+    it('negative control: with the version check off the checker reports lost updates', async () => {
+      expectLostUpdates(
+        await runScenario({ ...base, backend: 'mysql', keyMode: 'hot', versionCheck: false, kills: 0, cuts: 0 }),
       );
     });
   });

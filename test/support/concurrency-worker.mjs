@@ -21,6 +21,21 @@ async function openStore() {
     const pool = new pg.Pool({ connectionString: connection.location, max: workerData.poolSize ?? Math.min(tasks, 5) });
     return { store: new PostgresSessionStore({ pool, ...connection.tableOptions }), close: () => pool.end() };
   }
+  if (connection.dialect === 'mysql') {
+    const { default: mysql } = await import('mysql2/promise');
+    const { MysqlSessionStore } = await import('../.tmp/lib/mysql.mjs');
+    const { schema, ...tableOptions } = connection.tableOptions;
+    const pool = mysql.createPool({
+      uri: connection.location,
+      connectionLimit: workerData.poolSize ?? Math.min(tasks, 5),
+    });
+    const store = new MysqlSessionStore({
+      pool,
+      ...tableOptions,
+      ...(schema === undefined ? {} : { database: schema }),
+    });
+    return { store, close: () => pool.end() };
+  }
   if (connection.dialect === 'mssql') {
     const { default: sql } = await import('mssql');
     const { MssqlSessionStore } = await import('../.tmp/lib/mssql.mjs');

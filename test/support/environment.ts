@@ -62,3 +62,47 @@ export function describeUnavailable(dialect: Dialect, title: string, reason: str
     it('needs a database', () => undefined);
   });
 }
+
+/** A database a target reached: its URL, and how to stop the container started for it (if one was). */
+export interface ReachedDatabase {
+  readonly availability: Availability;
+  readonly url: string | undefined;
+  readonly stop: (() => Promise<unknown>) | undefined;
+}
+
+/**
+ * The one way a dialect target finds its database: the URL in `variable` when it is set, else a
+ * container started by `startContainer` when a container engine answers; then `probe` must succeed
+ * on it. Unavailable results say why, with any password in the URL hidden.
+ */
+export async function reachDatabase(
+  variable: string,
+  startContainer: () => Promise<{ readonly url: string; stop(): Promise<unknown> }>,
+  probe: (url: string) => Promise<unknown>,
+): Promise<ReachedDatabase> {
+  let url = process.env[variable];
+  let stop: (() => Promise<unknown>) | undefined;
+  if (url === undefined || url === '') {
+    const runtime = await containerRuntimeAvailable();
+    if (!runtime.ok) {
+      return {
+        availability: { available: false, reason: `${variable} is not set and ${runtime.reason}` },
+        url: undefined,
+        stop: undefined,
+      };
+    }
+    const started = await startContainer();
+    url = started.url;
+    stop = () => started.stop();
+  }
+  try {
+    await probe(url);
+  } catch (error) {
+    return {
+      availability: { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` },
+      url,
+      stop,
+    };
+  }
+  return { availability: { available: true, url: redactUrl(url) }, url, stop };
+}

@@ -11,6 +11,7 @@ export default async function setup(): Promise<void> {
       sqlite: 'src/sqlite/index.ts',
       postgres: 'src/postgres/index.ts',
       mssql: 'src/mssql/index.ts',
+      mysql: 'src/mysql/index.ts',
       migrations: 'src/migrations/index.ts',
       cli: 'src/cli/main.ts',
       'demo-instance': 'src/demo/demo-instance.ts',

@@ -8,15 +8,17 @@ import { describeRetryCause } from './retry-cause.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hasSubscribers, publish } from './diagnostics.js';
 import type { Dialect } from '../dialect.js';
+import { describeConflict } from '../errors.js';
 import { callHooks, hasHook, type SessionEvent, type SessionEventContext, type SessionHooks } from './hooks.js';
 import type { LockingMode } from '../repository/locking-mode.js';
 import { toLevelLogger, type LevelLogger } from './logger.js';
 import { maskKey, type KeyMasker } from './key-mask.js';
 import { resolveMetrics, type MetricAttributes, type SessionMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
+import { describeDuplicate, type DuplicateOperation } from '../repository/duplicate-operation.js';
 
 /** Everything a report needs: who to tell and how to name things. */
-export interface Observer {
+export interface Reporter {
   readonly logger: LevelLogger;
   readonly maskKey: KeyMasker;
   readonly dialect: Dialect | undefined;
@@ -40,19 +42,19 @@ export function runAttempt<T>(scope: AttemptScope, fn: () => Promise<T>): Promis
   return attemptScope.run(scope, fn);
 }
 
-const observers = new WeakMap<object, Observer>();
+const reporters = new WeakMap<object, Reporter>();
 
-/** Remembers a repository's observer, for the retry combinators that are handed the repository. */
-export function registerObserver(repository: object, observer: Observer): void {
-  observers.set(repository, observer);
+/** Remembers a repository's reporter, for the retry combinators that are handed the repository. */
+export function registerReporter(repository: object, reporter: Reporter): void {
+  reporters.set(repository, reporter);
 }
 
-/** The observer of a repository, or `undefined` for one this copy of the library did not construct. */
-export function observerOf(repository: object): Observer | undefined {
-  return observers.get(repository);
+/** The reporter of a repository, or `undefined` for one this copy of the library did not construct. */
+export function reporterOf(repository: object): Reporter | undefined {
+  return reporters.get(repository);
 }
 
-/** The slice of a repository the retry combinators fall back on when it has no registered observer. */
+/** The slice of a repository the retry combinators fall back on when it has no registered reporter. */
 interface RepositoryLike {
   readonly logger: LevelLogger;
   readonly lockingMode?: LockingMode;
@@ -60,7 +62,7 @@ interface RepositoryLike {
   maskKey(key: string): string;
 }
 
-/** The per-call options that add to (or stand in for) a repository's observer. */
+/** The per-call options that add to (or stand in for) a repository's reporter. */
 interface CallOptions {
   readonly logger?: Logger | undefined;
   readonly hooks?: SessionHooks | undefined;
@@ -68,11 +70,11 @@ interface CallOptions {
 }
 
 /**
- * The observer of {@link withSessionRetry}: the repository's, with the call's hooks added and the
+ * The reporter of {@link withSessionRetry}: the repository's, with the call's hooks added and the
  * call's logger, when given, in place of the repository's.
  */
-export function observerForSession(repository: RepositoryLike, options: CallOptions): Observer {
-  const base: Observer = observerOf(repository) ?? {
+export function reporterForSession(repository: RepositoryLike, options: CallOptions): Reporter {
+  const base: Reporter = reporterOf(repository) ?? {
     logger: repository.logger,
     maskKey: (key) => repository.maskKey(key),
     dialect: repository.store.dialect,
@@ -87,8 +89,8 @@ export function observerForSession(repository: RepositoryLike, options: CallOpti
   };
 }
 
-/** The observer of {@link withRetry}, which knows no repository: no key, no dialect. */
-export function observerForRetry(options: CallOptions): Observer {
+/** The reporter of {@link withRetry}, which knows no repository: no key, no dialect. */
+export function reporterForRetry(options: CallOptions): Reporter {
   return {
     logger: toLevelLogger(options.logger),
     maskKey,
@@ -123,17 +125,17 @@ const HOOK_OF: Readonly<Record<SessionEvent, 'onConflict' | 'onRetry' | 'onExhau
 };
 
 /** Builds the frozen context only when a hook or a channel subscriber will read it. */
-function notify(observer: Observer, event: SessionEvent, details: EventDetails, extra: object): void {
+function notify(reporter: Reporter, event: SessionEvent, details: EventDetails, extra: object): void {
   const hook = HOOK_OF[event];
-  const hooked = hasHook(observer.hooks, hook);
+  const hooked = hasHook(reporter.hooks, hook);
   const subscribed = hasSubscribers(event);
   if (!hooked && !subscribed) return;
   const context: SessionEventContext = Object.freeze({
     event,
     operation: details.operation,
     key: details.key,
-    maskedKey: details.key === undefined ? undefined : observer.maskKey(details.key),
-    dialect: observer.dialect,
+    maskedKey: details.key === undefined ? undefined : reporter.maskKey(details.key),
+    dialect: reporter.dialect,
     attempt: details.attempt,
     maxAttempts: details.maxAttempts,
     delayMs: details.delayMs,
@@ -142,12 +144,12 @@ function notify(observer: Observer, event: SessionEvent, details: EventDetails, 
     elapsedMs: elapsedSince(details.startedAt),
     ...extra,
   });
-  if (hooked) callHooks(observer.hooks, hook, context, observer.logger);
+  if (hooked) callHooks(reporter.hooks, hook, context, reporter.logger);
   if (subscribed) publish(event, context);
 }
 
-function attributes(observer: Observer, operation: string): MetricAttributes {
-  return observer.dialect === undefined ? { operation } : { operation, dialect: observer.dialect };
+function attributes(reporter: Reporter, operation: string): MetricAttributes {
+  return reporter.dialect === undefined ? { operation } : { operation, dialect: reporter.dialect };
 }
 
 /** Where a conflict happened: inside a retry attempt for the same key, or on its own. */
@@ -164,7 +166,7 @@ function conflictPosition(key: string, startedAt: number): Pick<EventDetails, 'a
  * (`observe`); `message` is the `ConcurrencyError` message, which already carries the masked key.
  */
 export function reportConflict(
-  observer: Observer,
+  reporter: Reporter,
   conflict: {
     operation: string;
     key: string;
@@ -175,17 +177,17 @@ export function reportConflict(
     message: string;
   },
 ): void {
-  observer.metrics.conflict({ ...attributes(observer, conflict.operation), locking_mode: observer.lockingMode });
+  reporter.metrics.conflict({ ...attributes(reporter, conflict.operation), locking_mode: reporter.lockingMode });
   if (conflict.enforced) {
-    observer.logger.debug(`[ConcurrencyError] ${conflict.message}`);
+    reporter.logger.debug(`[ConcurrencyError] ${conflict.message}`);
   } else {
-    observer.logger.warn(`[ConcurrencyError] ${conflict.message} Written anyway: lockingMode is 'observe'.`);
+    reporter.logger.warn(`[ConcurrencyError] ${conflict.message} Written anyway: lockingMode is 'observe'.`);
   }
   notify(
-    observer,
+    reporter,
     'conflict',
     { ...conflict, ...conflictPosition(conflict.key, conflict.startedAt), delayMs: 0 },
-    { lockingMode: observer.lockingMode, enforced: conflict.enforced },
+    { lockingMode: reporter.lockingMode, enforced: conflict.enforced },
   );
 }
 
@@ -194,13 +196,11 @@ export function reportConflict(
  * `ConcurrencyError` it would have been, so the same queries find it.
  */
 export function reportObservedConflict(
-  observer: Observer,
+  reporter: Reporter,
   conflict: { operation: string; key: string; expectedVersion: number; actualVersion: number; startedAt: number },
 ): void {
-  const message =
-    `Concurrency conflict detected for ${observer.maskKey(conflict.key)}. Expected version: ${conflict.expectedVersion}. ` +
-    `Actual version: ${conflict.actualVersion}. Another writer updated this session first (${conflict.operation}).`;
-  reportConflict(observer, { ...conflict, enforced: false, message });
+  const message = `${describeConflict({ ...conflict, maskedKey: reporter.maskKey(conflict.key) })}.`;
+  reportConflict(reporter, { ...conflict, enforced: false, message });
 }
 
 /** What the retry loop knows when it reports. */
@@ -227,26 +227,26 @@ function versionsOf(error: unknown): Pick<EventDetails, 'expectedVersion' | 'act
 }
 
 /** An attempt failed and another follows after `delayMs`. The line keeps the greppable `ConcurrencyRetry`. */
-export function reportRetry(observer: Observer, retry: RetryDetails, delayMs: number): void {
-  observer.metrics.retry(attributes(observer, retry.operation));
-  observer.logger.warn(
+export function reportRetry(reporter: Reporter, retry: RetryDetails, delayMs: number): void {
+  reporter.metrics.retry(attributes(reporter, retry.operation));
+  reporter.logger.warn(
     `[ConcurrencyRetry] ${retry.label} - attempt ${retry.attempt}/${retry.maxAttempts} failed: ${describeRetryCause(retry.error)}, retrying in ${delayMs}ms`,
   );
-  notify(observer, 'retry', { ...retry, ...versionsOf(retry.error), delayMs }, { error: retry.error });
+  notify(reporter, 'retry', { ...retry, ...versionsOf(retry.error), delayMs }, { error: retry.error });
 }
 
 /** The last attempt failed with a retryable error, which is about to be thrown. */
-export function reportExhausted(observer: Observer, retry: RetryDetails): void {
-  observer.metrics.exhausted(attributes(observer, retry.operation));
-  observer.logger.error(
+export function reportExhausted(reporter: Reporter, retry: RetryDetails): void {
+  reporter.metrics.exhausted(attributes(reporter, retry.operation));
+  reporter.logger.error(
     `[ConcurrencyRetry] ${retry.label} - gave up after ${retry.attempt}/${retry.maxAttempts} attempts: ${describeRetryCause(retry.error)}`,
   );
-  notify(observer, 'exhausted', { ...retry, ...versionsOf(retry.error), delayMs: 0 }, { error: retry.error });
+  notify(reporter, 'exhausted', { ...retry, ...versionsOf(retry.error), delayMs: 0 }, { error: retry.error });
 }
 
 /** A retry loop ended (either way) after `attempts` attempts. */
-export function recordAttempts(observer: Observer, operation: string, attempts: number): void {
-  observer.metrics.attempts(attempts, attributes(observer, operation));
+export function recordAttempts(reporter: Reporter, operation: string, attempts: number): void {
+  reporter.metrics.attempts(attempts, attributes(reporter, operation));
 }
 
 /**
@@ -255,26 +255,23 @@ export function recordAttempts(observer: Observer, operation: string, attempts: 
  * `[DuplicateOperation]` line, so nothing is logged here.
  */
 export function reportDuplicate(
-  observer: Observer,
-  duplicate: {
-    operation: string;
-    key: string;
-    idempotencyKey: string;
-    /** The idempotency key as the duplicate path masked it; the observer's masker otherwise. */
-    maskedIdempotencyKey?: string;
-    expectedVersion: number | null;
-    actualVersion: number | null;
-    startedAt: number;
-  },
+  reporter: Reporter,
+  duplicate: DuplicateOperation<unknown>,
+  call: { readonly expectedVersion: number | null; readonly startedAt: number },
 ): void {
-  observer.metrics.duplicate(attributes(observer, duplicate.operation));
+  reporter.logger.info(`[DuplicateOperation] ${describeDuplicate(duplicate)}`);
+  reporter.metrics.duplicate(attributes(reporter, duplicate.operation));
+  const details = {
+    operation: duplicate.operation,
+    key: duplicate.key,
+    expectedVersion: call.expectedVersion,
+    actualVersion: duplicate.committedVersion,
+    startedAt: call.startedAt,
+  };
   notify(
-    observer,
+    reporter,
     'duplicate',
-    { ...duplicate, ...conflictPosition(duplicate.key, duplicate.startedAt), delayMs: 0 },
-    {
-      idempotencyKey: duplicate.idempotencyKey,
-      maskedIdempotencyKey: duplicate.maskedIdempotencyKey ?? observer.maskKey(duplicate.idempotencyKey),
-    },
+    { ...details, ...conflictPosition(duplicate.key, call.startedAt), delayMs: 0 },
+    { idempotencyKey: duplicate.idempotencyKey, maskedIdempotencyKey: duplicate.maskedIdempotencyKey },
   );
 }

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { VersionedSessionError, isVersionedSessionError } from '../errors.js';
-import type { LevelLogger } from '../observability/logger.js';
+import { VersionedSessionError, hasName, isVersionedSessionError } from '../errors.js';
 import type { ProcessedRecord } from '../session-store.js';
 import type { Session } from '../session.js';
 
@@ -82,16 +81,26 @@ export type IdempotentResult<T, TData = Record<string, unknown>, TState extends 
       readonly status: 'duplicate';
     } & DuplicateOperation<TData, TState>);
 
-const DUPLICATE_FIELDS = [
-  'operation',
-  'idempotencyKey',
-  'maskedIdempotencyKey',
-  'key',
-  'maskedKey',
-  'session',
-  'committedVersion',
-  'processedAt',
-] as const;
+// The fields of a DuplicateOperation at runtime; the type makes the compiler hold it to the interface.
+const DUPLICATE_FIELDS: { readonly [Field in keyof DuplicateOperation]: true } = {
+  operation: true,
+  idempotencyKey: true,
+  maskedIdempotencyKey: true,
+  key: true,
+  maskedKey: true,
+  session: true,
+  committedVersion: true,
+  processedAt: true,
+};
+
+/** The facts of a duplicate copied out of `source` (a plain object or an error), frozen. */
+function pickDuplicate<TData, TState extends string>(
+  source: DuplicateOperation<TData, TState>,
+): DuplicateOperation<TData, TState> {
+  const facts: Record<string, unknown> = {};
+  for (const field of Object.keys(DUPLICATE_FIELDS) as (keyof DuplicateOperation)[]) facts[field] = source[field];
+  return Object.freeze(facts) as unknown as DuplicateOperation<TData, TState>;
+}
 
 /**
  * `updateSession` was called with an idempotency key that was already recorded: the operation was
@@ -116,26 +125,20 @@ export class DuplicateOperationError<TData = Record<string, unknown>, TState ext
   implements DuplicateOperation<TData, TState>
 {
   override name = 'DuplicateOperationError' as const;
-  readonly operation: IdempotentOperation;
-  readonly idempotencyKey: string;
-  readonly maskedIdempotencyKey: string;
-  readonly key: string;
-  readonly maskedKey: string;
-  readonly session: Session<TData, TState> | null;
-  readonly committedVersion: number | null;
-  readonly processedAt: Date;
+  // Declared only: the constructor copies them from the facts it is given.
+  declare readonly operation: IdempotentOperation;
+  declare readonly idempotencyKey: string;
+  declare readonly maskedIdempotencyKey: string;
+  declare readonly key: string;
+  declare readonly maskedKey: string;
+  declare readonly session: Session<TData, TState> | null;
+  declare readonly committedVersion: number | null;
+  declare readonly processedAt: Date;
 
   /** Built by the repository when an idempotency key was already recorded; the fields are copied from `duplicate`. */
   constructor(duplicate: DuplicateOperation<TData, TState>) {
     super(describeDuplicate(duplicate));
-    this.operation = duplicate.operation;
-    this.idempotencyKey = duplicate.idempotencyKey;
-    this.maskedIdempotencyKey = duplicate.maskedIdempotencyKey;
-    this.key = duplicate.key;
-    this.maskedKey = duplicate.maskedKey;
-    this.session = duplicate.session;
-    this.committedVersion = duplicate.committedVersion;
-    this.processedAt = duplicate.processedAt;
+    Object.assign(this, pickDuplicate(duplicate));
   }
 
   /**
@@ -147,9 +150,7 @@ export class DuplicateOperationError<TData = Record<string, unknown>, TState ext
    * ```
    */
   toDuplicate(): DuplicateOperation<TData, TState> {
-    const facts: Record<string, unknown> = {};
-    for (const field of DUPLICATE_FIELDS) facts[field] = this[field];
-    return Object.freeze(facts) as unknown as DuplicateOperation<TData, TState>;
+    return pickDuplicate(this);
   }
 }
 
@@ -167,12 +168,12 @@ export function describeDuplicate(duplicate: DuplicateOperation<unknown>): strin
 }
 
 /**
- * The facts of a duplicate, built from the recorded operation, and logged (masked) at `info`. The
- * committed session is given only when it is the session this call named: a key reused for another
- * session says nothing about this one.
+ * The facts of a duplicate, built from the recorded operation (reporting it is the reporter's
+ * `reportDuplicate`). The committed session is given only when it is the session this call named: a
+ * key reused for another session says nothing about this one.
  */
 export function duplicateOperation<TData, TState extends string = string>(
-  reporter: { maskKey(key: string): string; readonly logger: LevelLogger },
+  masker: { maskKey(key: string): string },
   operation: IdempotentOperation,
   key: string,
   idempotencyKey: string,
@@ -182,20 +183,15 @@ export function duplicateOperation<TData, TState extends string = string>(
   const duplicate: DuplicateOperation<TData, TState> = Object.freeze({
     operation,
     idempotencyKey,
-    maskedIdempotencyKey: reporter.maskKey(idempotencyKey),
+    maskedIdempotencyKey: masker.maskKey(idempotencyKey),
     key,
-    maskedKey: reporter.maskKey(key),
+    maskedKey: masker.maskKey(key),
     session:
       session === null ? null : { ...session, state: session.state as TState | null, data: session.data as TData },
     committedVersion: session === null ? null : session.version,
     processedAt: processed.processedAt,
   });
-  reporter.logger.info(`[DuplicateOperation] ${describeDuplicate(duplicate)}`);
   return duplicate;
-}
-
-function hasName(error: unknown, name: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }
 
 /**

@@ -13,10 +13,11 @@
  * @module
  */
 import type { Session } from '../session.js';
+import { ConnectionQueue } from '../sql/transaction.js';
 
 interface KeyEntry {
-  /** Settles when the last queued operation for the key has finished. */
-  tail: Promise<void>;
+  /** The key's operations, one after another. */
+  readonly queue: ConnectionQueue;
   /** Operations queued or running for the key. */
   pending: number;
   /** The session this process last wrote for the key, while operations are queued. */
@@ -41,11 +42,7 @@ interface CachedSession {
  * Runs operations on the same key one at a time and remembers the session each one wrote for the
  * next. Obtained through {@link keyQueueOf}; users turn it on with the repository's `perKeyQueue`.
  *
- * @example
- * ```ts
- * const queue = new KeyQueue();
- * await Promise.all([queue.run('+5215512345678', first), queue.run('+5215512345678', second)]); // second waits for first
- * ```
+ * @internal
  */
 export class KeyQueue {
   private readonly entries = new Map<string, KeyEntry>();
@@ -54,29 +51,21 @@ export class KeyQueue {
    * Runs `task` after every task queued before it for `key` has settled. An error drops the key's
    * cached session before it is rethrown.
    *
-   * @example
-   * ```ts
-   * const result = await queue.run(key, () => doReadModifyWrite(key));
-   * ```
+   * @internal
    */
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      entry = { tail: Promise.resolve(), pending: 0, session: undefined };
+      entry = { queue: new ConnectionQueue(), pending: 0, session: undefined };
       this.entries.set(key, entry);
     }
     entry.pending++;
-    const previous = entry.tail;
-    let release!: () => void;
-    entry.tail = new Promise<void>((resolve) => (release = resolve));
     try {
-      await previous;
-      return await task();
+      return await entry.queue.run(task);
     } catch (error) {
       entry.session = undefined;
       throw error;
     } finally {
-      release();
       entry.pending--;
       if (entry.pending === 0 && this.entries.get(key) === entry) this.entries.delete(key);
     }
@@ -86,10 +75,7 @@ export class KeyQueue {
    * A copy of the session this process last wrote for `key`, while the key has queued work; else
    * `undefined`. A copy, so a handler that changes its argument in place cannot change the cache.
    *
-   * @example
-   * ```ts
-   * const session = queue.cached(key) ?? (await repository.getOrCreateSession(key));
-   * ```
+   * @internal
    */
   cached<TData>(key: string): Session<TData> | undefined {
     const cached = this.entries.get(key)?.session;
@@ -108,10 +94,7 @@ export class KeyQueue {
    * Records a session this process has just written, when its key has queued work (otherwise there
    * is no next operation to serve, and nothing is kept). An older version never replaces a newer one.
    *
-   * @example
-   * ```ts
-   * queue.remember(key, updated);
-   * ```
+   * @internal
    */
   remember(key: string, session: Session<unknown>): void {
     const entry = this.entries.get(key);
@@ -130,10 +113,7 @@ export class KeyQueue {
   /**
    * Drops the cached session of `key`, so the next operation reads from the database.
    *
-   * @example
-   * ```ts
-   * queue.forget(key); // after a conflict: the cached version is stale
-   * ```
+   * @internal
    */
   forget(key: string): void {
     const entry = this.entries.get(key);
@@ -143,10 +123,7 @@ export class KeyQueue {
   /**
    * How many keys have work queued or running: the entries the queue holds in memory.
    *
-   * @example
-   * ```ts
-   * queue.activeKeys; // 0 once every operation has settled
-   * ```
+   * @internal
    */
   get activeKeys(): number {
     return this.entries.size;
@@ -158,10 +135,7 @@ const queues = new WeakMap<object, KeyQueue>();
 /**
  * Gives `owner` (a repository) a per-key queue.
  *
- * @example
- * ```ts
- * attachKeyQueue(this); // in the SessionRepository constructor when perKeyQueue is true
- * ```
+ * @internal
  */
 export function attachKeyQueue(owner: object): KeyQueue {
   const queue = new KeyQueue();
@@ -172,11 +146,7 @@ export function attachKeyQueue(owner: object): KeyQueue {
 /**
  * The per-key queue of a repository created with `perKeyQueue: true`, else `undefined`.
  *
- * @example
- * ```ts
- * const sessions = new SessionRepository({ store, perKeyQueue: true });
- * keyQueueOf(sessions)?.activeKeys; // 0 when idle
- * ```
+ * @internal
  */
 export function keyQueueOf(owner: object): KeyQueue | undefined {
   return queues.get(owner);

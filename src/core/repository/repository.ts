@@ -13,11 +13,11 @@ import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
 import { resolveMetrics } from '../observability/metrics.js';
 import {
-  registerObserver,
+  registerReporter,
   reportConflict,
   reportDuplicate,
   reportObservedConflict,
-  type Observer,
+  type Reporter,
 } from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
@@ -30,7 +30,13 @@ import type {
 import { handlerScopeFor } from './handler-scope.js';
 import { createDataReader, findUnreadableRows, type DataReader, type SchemaReport } from './session-data-reader.js';
 import type { Session, SessionChanges } from '../session.js';
-import { isSessionStore, type SessionRecord, type SessionStore, type StoredChanges } from '../session-store.js';
+import {
+  isSessionStore,
+  type SessionRecord,
+  type SessionStore,
+  type StoredChanges,
+  type WriteOutcome,
+} from '../session-store.js';
 import { serializeData, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
 
 export type {
@@ -42,6 +48,15 @@ export type {
   VerifySchemaOptions,
 } from './repository-options.js';
 export type { SchemaReport, UnreadableRow } from './session-data-reader.js';
+
+/** An `updateSession` call with every argument checked. */
+interface UpdateCall {
+  readonly key: string;
+  readonly changes: StoredChanges;
+  readonly expectedVersion: number | null;
+  readonly idempotencyKey: string | undefined;
+  readonly transaction: unknown;
+}
 
 /**
  * Reads and writes chat sessions with optimistic locking.
@@ -68,7 +83,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   readonly lockingMode: LockingMode;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
-  private readonly observer: Observer;
+  private readonly reporter: Reporter;
   private readonly data: DataReader<TData>;
 
   /**
@@ -103,7 +118,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     this.maxDataLength = maxDataLength;
     this.lockingMode = resolveLockingMode(options.lockingMode, store);
     const hooks = validateHooks(options.hooks);
-    this.observer = {
+    this.reporter = {
       logger: this.logger,
       maskKey: (key) => this.maskKey(key),
       dialect: store.dialect,
@@ -111,7 +126,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
       hooks: hooks === undefined ? [] : [hooks],
       metrics: resolveMetrics(options.metrics),
     };
-    registerObserver(this, this.observer);
+    registerReporter(this, this.reporter);
   }
 
   /**
@@ -197,67 +212,93 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     changes: SessionChanges<TData, TState>,
     options: UpdateSessionOptions = {},
   ): Promise<Session<TData, TState>> {
+    const call = this.validateUpdate(key, changes, options);
+    const startedAt = performance.now();
+    if (call.idempotencyKey !== undefined) return this.updateOnce(call, call.idempotencyKey, startedAt);
+    const { outcome, observed } = await updateInMode(
+      this.lockingMode,
+      this.store,
+      key,
+      call.changes,
+      call.expectedVersion,
+      call.transaction,
+    );
+    if (observed !== null) {
+      reportObservedConflict(this.reporter, { operation: 'updateSession', key, ...observed, startedAt });
+    }
+    return this.settleUpdate(call, outcome, startedAt);
+  }
+
+  /** Every check of an `updateSession` call, before anything is written. */
+  private validateUpdate(
+    key: string,
+    changes: SessionChanges<TData, TState>,
+    options: UpdateSessionOptions,
+  ): UpdateCall {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', 'expected an object (or nothing).');
+    }
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
-    const { transaction } = options;
     const idempotencyKey = this.idempotencyKeyOf(key, options.idempotencyKey);
-    const startedAt = performance.now();
-    const { outcome, observed } =
-      idempotencyKey === undefined
-        ? await updateInMode(this.lockingMode, this.store, key, stored, expectedVersion, transaction)
-        : // An idempotent write runs in the store's own transaction, which has no observed form: outside
-          // 'enforce' it is written unconditionally, without conflict detection.
-          {
-            outcome: await this.store.updateOnce({
-              key,
-              changes: stored,
-              expectedVersion: this.lockingMode === 'enforce' ? expectedVersion : null,
-              idempotencyKey,
-              ...(transaction === undefined ? {} : { transaction }),
-            }),
-            observed: null,
-          };
-    if (observed !== null)
-      reportObservedConflict(this.observer, { operation: 'updateSession', key, ...observed, startedAt });
-    // A write inside the caller's transaction is not committed yet: it must not serve another read.
-    if (outcome.status === 'done' && idempotencyKey !== undefined) {
-      const scope = handlerScopeFor(this, key);
+    return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction };
+  }
+
+  /**
+   * An update with an idempotency key. It runs in the store's own transaction (or the caller's),
+   * which has no observed form: outside 'enforce' it is written unconditionally, without conflict
+   * detection. A key already recorded is a {@link DuplicateOperationError}. Once written, the key is
+   * recorded for the enclosing `withSessionRetry` call of this session, when there is one.
+   */
+  private async updateOnce(
+    call: UpdateCall,
+    idempotencyKey: string,
+    startedAt: number,
+  ): Promise<Session<TData, TState>> {
+    const outcome = await this.store.updateOnce({
+      key: call.key,
+      changes: call.changes,
+      expectedVersion: this.lockingMode === 'enforce' ? call.expectedVersion : null,
+      idempotencyKey,
+      ...(call.transaction === undefined ? {} : { transaction: call.transaction }),
+    });
+    if (outcome.status === 'done') {
+      const scope = handlerScopeFor(this, call.key);
       if (scope !== undefined) scope.recorded = true;
     }
-    if (outcome.status === 'done' && transaction === undefined) {
+    if (outcome.status !== 'duplicate') return this.settleUpdate(call, outcome, startedAt);
+    keyQueueOf(this)?.forget(call.key);
+    const duplicate = duplicateOperation<TData, TState>(
+      this,
+      'updateSession',
+      call.key,
+      idempotencyKey,
+      outcome.processed,
+    );
+    reportDuplicate(this.reporter, duplicate, { expectedVersion: call.expectedVersion, startedAt });
+    throw new DuplicateOperationError(duplicate);
+  }
+
+  /** The session a write stored, or the typed error of a refused one; keeps the per-key cache in step. */
+  private settleUpdate(
+    call: UpdateCall,
+    outcome: WriteOutcome<SessionRecord>,
+    startedAt: number,
+  ): Session<TData, TState> {
+    if (outcome.status === 'done') {
       const session = this.toSession(outcome.value);
-      keyQueueOf(this)?.remember(key, session);
+      // A write inside the caller's transaction is not committed yet: it must not serve another read.
+      if (call.transaction === undefined) keyQueueOf(this)?.remember(call.key, session);
+      else keyQueueOf(this)?.forget(call.key);
       return session;
     }
-    keyQueueOf(this)?.forget(key);
-    switch (outcome.status) {
-      case 'done':
-        return this.toSession(outcome.value);
-      case 'duplicate': {
-        const duplicate = duplicateOperation<TData, TState>(
-          this,
-          'updateSession',
-          key,
-          idempotencyKey!,
-          outcome.processed,
-        );
-        reportDuplicate(this.observer, {
-          operation: 'updateSession',
-          key,
-          idempotencyKey: idempotencyKey!,
-          maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
-          expectedVersion,
-          actualVersion: duplicate.committedVersion,
-          startedAt,
-        });
-        throw new DuplicateOperationError(duplicate);
-      }
-      case 'missing':
-        throw new SessionNotFoundError(key, this.maskKey(key));
-      case 'conflict':
-        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'updateSession', startedAt);
+    keyQueueOf(this)?.forget(call.key);
+    // A write without an expected version is refused only when the row is missing.
+    if (outcome.status === 'missing' || call.expectedVersion === null) {
+      throw new SessionNotFoundError(call.key, this.maskKey(call.key));
     }
+    throw this.conflict(call.key, call.expectedVersion, outcome.actualVersion, 'updateSession', startedAt);
   }
 
   /**
@@ -277,7 +318,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
     if (observed !== null)
-      reportObservedConflict(this.observer, { operation: 'deleteSession', key, ...observed, startedAt });
+      reportObservedConflict(this.reporter, { operation: 'deleteSession', key, ...observed, startedAt });
     switch (outcome.status) {
       case 'done':
         return true;
@@ -391,7 +432,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
       actualVersion,
       operation,
     });
-    reportConflict(this.observer, {
+    reportConflict(this.reporter, {
       operation,
       key,
       expectedVersion,

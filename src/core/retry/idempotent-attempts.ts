@@ -15,7 +15,6 @@ import {
 import { isConcurrencyError } from '../errors.js';
 import { runInHandlerScope, type HandlerScope } from '../repository/handler-scope.js';
 import type { SessionRepository } from '../repository/repository.js';
-import { validateKey } from '../repository/input-validation.js';
 
 /** How one idempotent `withSessionRetry` call treats its attempts. */
 export interface IdempotentAttempts<T, TData, TState extends string> {
@@ -35,13 +34,12 @@ export interface IdempotentAttempts<T, TData, TState extends string> {
   settle(handler: () => T | PromiseLike<T>): Promise<IdempotentResult<T, TData, TState>>;
 }
 
-/** Prepares the attempts of an idempotent `withSessionRetry` for `key` and `idempotencyKey`. */
+/** Prepares the attempts of an idempotent `withSessionRetry` for `key` and a checked `idempotencyKey`. */
 export function idempotentAttempts<T, TData, TState extends string>(
   repository: SessionRepository<TData, TState>,
   key: string,
   idempotencyKey: string,
 ): IdempotentAttempts<T, TData, TState> {
-  validateKey(idempotencyKey, 'idempotencyKey');
   const scope: HandlerScope = { repository, key, idempotencyKey, recorded: false };
   const findDuplicate = async (): Promise<IdempotentResult<T, TData, TState> | undefined> => {
     const processed = await repository.store.findProcessed(idempotencyKey);

@@ -96,7 +96,8 @@ export interface RetryPolicy {
   random: () => number;
 }
 
-function positiveInteger(name: string, value: unknown, fallback: number, min: number): number {
+/** `value` when it is an integer of at least `min`, `fallback` when it is left out. */
+function integerAtLeast(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw new InvalidArgumentError(name, `expected an integer of at least ${min}, got ${String(value)}.`);
@@ -117,9 +118,9 @@ export function resolvePolicy(
   defaultShouldRetry: (error: unknown) => boolean = isConcurrencyError,
 ): RetryPolicy {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object.');
-  const maxAttempts = positiveInteger('maxAttempts', options.maxAttempts, 10, 1);
-  const baseDelayMs = positiveInteger('baseDelayMs', options.baseDelayMs, 50, 0);
-  const maxDelayMs = positiveInteger('maxDelayMs', options.maxDelayMs, Math.max(1000, baseDelayMs), 0);
+  const maxAttempts = integerAtLeast('maxAttempts', options.maxAttempts, 10, 1);
+  const baseDelayMs = integerAtLeast('baseDelayMs', options.baseDelayMs, 50, 0);
+  const maxDelayMs = integerAtLeast('maxDelayMs', options.maxDelayMs, Math.max(1000, baseDelayMs), 0);
   if (maxDelayMs < baseDelayMs) {
     throw new InvalidArgumentError('maxDelayMs', `must be at least baseDelayMs (${baseDelayMs}), got ${maxDelayMs}.`);
   }

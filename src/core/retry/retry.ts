@@ -11,14 +11,14 @@ import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from '
 import { idempotentAttempts } from './idempotent-attempts.js';
 import { keyQueueOf } from '../repository/key-queue.js';
 import {
-  observerForRetry,
-  observerForSession,
+  reporterForRetry,
+  reporterForSession,
   recordAttempts,
   reportDuplicate,
   reportExhausted,
   reportRetry,
   runAttempt,
-  type Observer,
+  type Reporter,
   type RetryDetails,
 } from '../observability/reporter.js';
 import type { SessionRepository } from '../repository/repository.js';
@@ -26,7 +26,7 @@ import { resolvePolicy, retryDelay, sleep, type RetryOptions, type RetryPolicy }
 import type { Session, SessionChanges } from '../session.js';
 import { validateKey } from '../repository/input-validation.js';
 
-export { retryDelay, type JitterStrategy, type RetryOptions } from './retry-policy.js';
+export type { JitterStrategy, RetryOptions } from './retry-policy.js';
 
 /**
  * Options of {@link withSessionRetry}.
@@ -88,10 +88,10 @@ async function retryLoop<T>(
   fn: (attempt: number) => Promise<T>,
   options: RetryOptions,
   policy: RetryPolicy,
-  observer: Observer,
+  reporter: Reporter,
   key: string | undefined,
 ): Promise<T> {
-  const label = key === undefined ? policy.operationName : `${policy.operationName}(${observer.maskKey(key)})`;
+  const label = key === undefined ? policy.operationName : `${policy.operationName}(${reporter.maskKey(key)})`;
   const startedAt = performance.now();
   const { operationName: operation, maxAttempts } = policy;
   const details = (attempt: number, error: unknown): RetryDetails => ({
@@ -121,7 +121,7 @@ async function retryLoop<T>(
           if (!policy.shouldRetry(error)) return false;
           const delayMs = retryDelay(policy, attemptNumber, previousDelayMs);
           previousDelayMs = delayMs;
-          reportRetry(observer, details(attemptNumber, error), delayMs);
+          reportRetry(reporter, details(attemptNumber, error), delayMs);
           options.onRetry?.(attemptNumber, delayMs, error);
           await sleep(delayMs, options.signal);
           return true;
@@ -130,11 +130,11 @@ async function retryLoop<T>(
     );
   } catch (error) {
     if (attempts === policy.maxAttempts && policy.maxAttempts > 1 && policy.shouldRetry(error)) {
-      reportExhausted(observer, details(attempts, error));
+      reportExhausted(reporter, details(attempts, error));
     }
     throw error;
   } finally {
-    if (attempts > 0) recordAttempts(observer, operation, attempts);
+    if (attempts > 0) recordAttempts(reporter, operation, attempts);
   }
 }
 
@@ -155,7 +155,7 @@ async function retryLoop<T>(
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
   const policy = resolvePolicy(options, 'operation');
-  return retryLoop(fn, options, policy, observerForRetry(options), undefined);
+  return retryLoop(fn, options, policy, reporterForRetry(options), undefined);
 }
 
 /**
@@ -199,26 +199,30 @@ export async function withSessionRetry<T, TData = Record<string, unknown>, TStat
   options: SessionRetryOptions<TData, TState> & { readonly idempotencyKey?: string | undefined } = {},
 ): Promise<T | IdempotentResult<T, TData, TState>> {
   type Outcome = T | IdempotentResult<T, TData, TState>;
+  // Every check first: nothing is read or written for a call with a bad argument.
   validateKey(key);
-  if (typeof fn !== 'function')
+  if (typeof fn !== 'function') {
     throw new InvalidArgumentError('fn', 'expected a function (sync or returning a promise).');
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object.');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'expected an object (or nothing).');
+  }
+  const idempotencyKey =
+    options.idempotencyKey === undefined ? undefined : validateKey(options.idempotencyKey, 'idempotencyKey');
+  if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
+    throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
+  }
+  const createIfMissing = options.createIfMissing ?? true;
   // A key present but undefined (an optional id) still makes the call resolve to a result.
   const resultShaped = Object.hasOwn(options, 'idempotencyKey');
   const once =
-    options.idempotencyKey === undefined
-      ? undefined
-      : idempotentAttempts<T, TData, TState>(repository, key, options.idempotencyKey);
+    idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData, TState>(repository, key, idempotencyKey);
   const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
   if (once !== undefined) {
     const retryable = policy.shouldRetry;
     policy.shouldRetry = (error) => !once.recorded() && retryable(error);
   }
-  if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
-    throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
-  }
-  const createIfMissing = options.createIfMissing ?? true;
-  const observer = observerForSession(repository, options);
+  const reporter = reporterForSession(repository, options);
   const startedAt = performance.now();
   const queue = keyQueueOf(repository);
   const run = async (session: Session<TData, TState>): Promise<Outcome> => {
@@ -229,15 +233,7 @@ export async function withSessionRetry<T, TData = Record<string, unknown>, TStat
   const attempt = async (): Promise<Outcome> => {
     const duplicate = await once?.findDuplicate();
     if (duplicate?.status === 'duplicate') {
-      reportDuplicate(observer, {
-        operation: 'withSessionRetry',
-        key,
-        idempotencyKey: duplicate.idempotencyKey,
-        maskedIdempotencyKey: duplicate.maskedIdempotencyKey,
-        expectedVersion: null,
-        actualVersion: duplicate.committedVersion,
-        startedAt,
-      });
+      reportDuplicate(reporter, duplicate, { expectedVersion: null, startedAt });
     }
     if (duplicate !== undefined) return duplicate;
     const cached = queue?.cached<TData>(key) as Session<TData, TState> | undefined;
@@ -258,6 +254,6 @@ export async function withSessionRetry<T, TData = Record<string, unknown>, TStat
     if (session === null) throw new SessionNotFoundError(key, repository.maskKey(key));
     return run(session);
   };
-  const loop = (): Promise<Outcome> => retryLoop(attempt, options, policy, observer, key);
+  const loop = (): Promise<Outcome> => retryLoop(attempt, options, policy, reporter, key);
   return queue === undefined ? loop() : queue.run(key, loop);
 }

@@ -96,6 +96,12 @@ export interface SessionStatements<TStatement> {
   deleteProcessedBefore(olderThan: Date): TStatement;
 }
 
+/** The `code` of a driver error when it is a string (a SQLSTATE, an SQLite code, a socket's `ECONNRESET`). */
+export function codeOf(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
  * What a dialect provides to the core: a way to run its statements, alone or in one transaction, and
  * to classify its errors. Each dialect implements it as a class in `<dialect>-driver.ts`.

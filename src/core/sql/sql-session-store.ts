@@ -7,7 +7,7 @@
  * @module
  */
 import type { Dialect } from '../dialect.js';
-import { MigrationRequiredError } from '../errors.js';
+import { MigrationRequiredError, VersionedSessionError } from '../errors.js';
 import { readStoredData } from '../session-data.js';
 import type {
   IdempotentWrite,
@@ -21,7 +21,7 @@ import type {
   WriteOutcome,
 } from '../session-store.js';
 import type { ExecuteResult, SessionRow, SessionStatements, SqlDriver } from './dialect-contract.js';
-import { migrateCommand, type ResolvedNames } from './table-names.js';
+import { COLUMN_ROLES, migrateCommand, type ResolvedNames } from './table-names.js';
 import { processedRecord, sessionSnapshot, updateOnce, type IdempotencySteps } from './update-once.js';
 
 function toDate(value: Date | string | number): Date {
@@ -46,7 +46,6 @@ function toRecord(row: Record<string, unknown>): SessionRecord {
   };
 }
 
-const REQUIRED_SESSION_COLUMNS = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'] as const;
 const REQUIRED_PROCESSED_COLUMNS = [
   'id',
   'session_key',
@@ -139,7 +138,9 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
       const existing = await this.read(key);
       if (existing !== null) return existing;
     }
-    throw new Error('A session row was deleted three times while it was being created; giving up.');
+    throw new VersionedSessionError(
+      'A session row was deleted three times while it was being created; giving up (retry the call).',
+    );
   }
 
   async update(
@@ -230,7 +231,7 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     if (present.size === 0) {
       missing.push(`table ${this.tableLabel()}`);
     } else {
-      for (const role of REQUIRED_SESSION_COLUMNS) {
+      for (const role of COLUMN_ROLES) {
         const column = this.names.columns[role];
         if (!present.has(column.toLowerCase())) missing.push(`column "${column}" of table ${this.tableLabel()}`);
       }

@@ -78,36 +78,28 @@ export const MAX_IDENTIFIER_LENGTH: Readonly<Record<Dialect, number>> = Object.f
   postgres: 63,
   mssql: 128,
   sqlite: 128,
+  mysql: 64,
 });
+
+// PostgreSQL, SQLite and MySQL share lower snake case; only their schema differs.
+const SNAKE_CASE_NAMES: Omit<ResolvedNames, 'schema'> = {
+  table: 'sessions',
+  processedTable: 'processed_operations',
+  columns: {
+    key: 'key',
+    state: 'state',
+    data: 'data',
+    version: 'version',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  },
+};
 
 /** The dialect's conventional names, used for whatever the caller does not configure. */
 export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.freeze({
-  postgres: {
-    schema: 'public',
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: {
-      key: 'key',
-      state: 'state',
-      data: 'data',
-      version: 'version',
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-    },
-  },
-  sqlite: {
-    schema: null,
-    table: 'sessions',
-    processedTable: 'processed_operations',
-    columns: {
-      key: 'key',
-      state: 'state',
-      data: 'data',
-      version: 'version',
-      createdAt: 'created_at',
-      updatedAt: 'updated_at',
-    },
-  },
+  postgres: { schema: 'public', ...SNAKE_CASE_NAMES },
+  sqlite: { schema: null, ...SNAKE_CASE_NAMES },
+  mysql: { schema: null, ...SNAKE_CASE_NAMES },
   mssql: {
     schema: 'dbo',
     table: 'Sessions',
@@ -143,7 +135,18 @@ export function validateIdentifier(dialect: Dialect, argument: string, value: un
   return value;
 }
 
-const COLUMN_KEYS: readonly (keyof ColumnMap)[] = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'];
+/** The six column roles of a sessions table, in the order messages list them. */
+export const COLUMN_ROLES: readonly (keyof ColumnMap)[] = ['key', 'state', 'data', 'version', 'createdAt', 'updatedAt'];
+
+/** The CLI flag (without `--`) that names each column role: what `migrateCommand` writes and the CLI reads. */
+export const COLUMN_FLAGS: Readonly<Record<keyof ColumnMap, string>> = Object.freeze({
+  key: 'key-column',
+  state: 'state-column',
+  data: 'data-column',
+  version: 'version-column',
+  createdAt: 'created-at-column',
+  updatedAt: 'updated-at-column',
+});
 
 /**
  * Resolves a store's names against the dialect's defaults, validating each configured one.
@@ -162,21 +165,21 @@ export function resolveNames(dialect: Dialect, options: TableOptions = {}): Reso
     throw new InvalidArgumentError('columns', 'expected an object mapping column roles to names.');
   }
   for (const role of Object.keys(columnsOption)) {
-    if (!(COLUMN_KEYS as readonly string[]).includes(role)) {
+    if (!(COLUMN_ROLES as readonly string[]).includes(role)) {
       throw new InvalidArgumentError(
         `columns.${role}`,
-        `unknown column role; known roles are ${COLUMN_KEYS.join(', ')}.`,
+        `unknown column role; known roles are ${COLUMN_ROLES.join(', ')}.`,
       );
     }
   }
   const columns = {} as Record<keyof ColumnMap, string>;
-  for (const role of COLUMN_KEYS) {
+  for (const role of COLUMN_ROLES) {
     const configured = columnsOption[role];
     columns[role] =
       configured === undefined ? defaults.columns[role] : validateIdentifier(dialect, `columns.${role}`, configured);
   }
   const seen = new Map<string, string>();
-  for (const role of COLUMN_KEYS) {
+  for (const role of COLUMN_ROLES) {
     const lower = columns[role].toLowerCase();
     const other = seen.get(lower);
     if (other !== undefined) {
@@ -209,16 +212,8 @@ export function migrateCommand(dialect: Dialect, names: ResolvedNames): string {
   const flags = [`npx versioned-sessions migrate --dialect ${dialect} --url <connection>`];
   if (names.schema !== defaults.schema && names.schema !== null) flags.push(`--schema ${names.schema}`);
   if (names.table !== defaults.table) flags.push(`--table ${names.table}`);
-  const columnFlags: [keyof ColumnMap, string][] = [
-    ['key', '--key-column'],
-    ['state', '--state-column'],
-    ['data', '--data-column'],
-    ['version', '--version-column'],
-    ['createdAt', '--created-at-column'],
-    ['updatedAt', '--updated-at-column'],
-  ];
-  for (const [role, flag] of columnFlags) {
-    if (names.columns[role] !== defaults.columns[role]) flags.push(`${flag} ${names.columns[role]}`);
+  for (const role of COLUMN_ROLES) {
+    if (names.columns[role] !== defaults.columns[role]) flags.push(`--${COLUMN_FLAGS[role]} ${names.columns[role]}`);
   }
   if (names.processedTable !== defaults.processedTable) flags.push(`--processed-table ${names.processedTable}`);
   return flags.join(' ');

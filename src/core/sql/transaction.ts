@@ -1,10 +1,24 @@
 /**
  * The pieces every SQL driver uses to run the store's own transactions: begin/commit/rollback around
  * the work, and a queue for a single shared connection, on which an operation that is not part of a
- * transaction must never run while one is open.
+ * transaction must never run while one is open; and the check of a caller's transaction.
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * A caller's transaction (`options.transaction`) as the driver's handle when `isUsable` accepts it;
+ * otherwise an `InvalidArgumentError` on `options.transaction` that says what to pass (`expected`).
+ */
+export function adoptedTransaction<THandle>(
+  transaction: unknown,
+  isUsable: (value: unknown) => value is THandle,
+  expected: string,
+): THandle {
+  if (!isUsable(transaction)) throw new InvalidArgumentError('options.transaction', expected);
+  return transaction;
+}
 
 /** The dialect's statements that open and close a transaction on one connection. */
 export interface TransactionStatements<TStatement> {
@@ -50,10 +64,11 @@ export async function runTransaction<T>(control: TransactionControl, work: () =>
 }
 
 /**
- * Runs async operations on one connection one after another. A single connection (a better-sqlite3
- * database, a `pg.Client`) has one transaction state: without the queue, a statement of a second
- * operation issued between two awaits of an open transaction would become part of it, and commit or
- * roll back with it.
+ * Runs async operations one after another, each once every one queued before it has settled (a
+ * failure does not stop the queue). A single connection (a better-sqlite3 database, a `pg.Client`)
+ * has one transaction state: without the queue, a statement of a second operation issued between two
+ * awaits of an open transaction would become part of it, and commit or roll back with it. The per-key
+ * queue and the SQLite migration runner order their work with it too.
  */
 export class ConnectionQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -64,4 +79,17 @@ export class ConnectionQueue {
     this.tail = result.catch(() => undefined);
     return result;
   }
+}
+
+/**
+ * Runs `start` once for every caller that arrives while it is pending (a pool's connect(), a driver's
+ * import); a failed attempt is forgotten, so the next call starts again.
+ */
+export function sharedAttempt<T>(start: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= start().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    }));
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { isVersionedSessionError } from '../errors.js';
+import { VersionedSessionError, isVersionedSessionError } from '../errors.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
@@ -109,7 +109,7 @@ async function writeOnce<THandle>(
     }
     return outcome;
   }
-  throw new Error(
+  throw new VersionedSessionError(
     `The operation id was recorded and removed ${CLAIM_ATTEMPTS} times while it was being claimed; giving up.`,
   );
 }

@@ -4,12 +4,24 @@ import { SessionRepository } from '../../../src/core/repository/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
 import { MssqlSessionStore } from '../../../src/mssql/index.js';
-import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { reachDatabase, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
 const quote = (name: string): string => `[${name.replaceAll(']', ']]')}]`;
+
+/**
+ * Drops every table of schema `@p1`, then the schema. The drop list is built by one STRING_AGG over
+ * NVARCHAR(MAX) values: a variable concatenated across the rows of a multi-row SELECT
+ * (`SELECT @drop += … FROM sys.tables`) has no defined result.
+ */
+export const DROP_SCHEMA_WITH_TABLES =
+  'DECLARE @drop NVARCHAR(MAX) = (SELECT STRING_AGG(CONVERT(NVARCHAR(MAX), ' +
+  "N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N';'), N' ') " +
+  'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1); ' +
+  'IF @drop IS NOT NULL EXEC (@drop); ' +
+  "SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);";
 
 /** The batches of a rendered T-SQL migration, split on its `GO` lines as sqlcmd does (the runner's splitter). */
 export function splitBatches(script: string): string[] {
@@ -58,29 +70,22 @@ export function mssqlTarget(): DialectTarget {
   return {
     dialect: 'mssql',
     async availability(): Promise<Availability> {
-      const configured = process.env['VERSIONED_SESSIONS_MSSQL_URL'];
-      if (configured !== undefined && configured !== '') {
-        connectionString = configured;
-      } else {
-        const runtime = await containerRuntimeAvailable();
-        if (!runtime.ok)
-          return { available: false, reason: `VERSIONED_SESSIONS_MSSQL_URL is not set and ${runtime.reason}` };
-        const { MSSQLServerContainer } = await import('@testcontainers/mssqlserver');
-        const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest')
-          .acceptLicense()
-          .start();
-        stopContainer = () => container.stop();
-        connectionString = `${container.getConnectionUri()};TrustServerCertificate=true`;
-      }
-      try {
-        await exec('SELECT 1 AS ok');
-      } catch (error) {
-        return {
-          available: false,
-          reason: `cannot connect to ${redactUrl(connectionString)}: ${(error as Error).message}`,
-        };
-      }
-      return { available: true, url: redactUrl(connectionString) };
+      const reached = await reachDatabase(
+        'VERSIONED_SESSIONS_MSSQL_URL',
+        async () => {
+          const { MSSQLServerContainer } = await import('@testcontainers/mssqlserver');
+          const container = await new MSSQLServerContainer('mcr.microsoft.com/mssql/server:2022-latest')
+            .acceptLicense()
+            .start();
+          return { url: `${container.getConnectionUri()};TrustServerCertificate=true`, stop: () => container.stop() };
+        },
+        async (reachedUrl) => {
+          connectionString = reachedUrl;
+          await exec('SELECT 1 AS ok');
+        },
+      );
+      stopContainer = reached.stop;
+      return reached.availability;
     },
     async createFixture(options: FixtureOptions = {}): Promise<Fixture> {
       const client = await connect();
@@ -135,13 +140,7 @@ export function mssqlTarget(): DialectTarget {
     async close() {
       if (pool !== undefined) {
         for (const schema of schemas.splice(0)) {
-          await exec(
-            "DECLARE @drop NVARCHAR(MAX) = N''; " +
-              "SELECT @drop += N'DROP TABLE ' + QUOTENAME(s.name) + N'.' + QUOTENAME(t.name) + N'; ' " +
-              'FROM sys.tables AS t JOIN sys.schemas AS s ON s.schema_id = t.schema_id WHERE s.name = @p1; ' +
-              "EXEC (@drop); SET @drop = N'DROP SCHEMA ' + QUOTENAME(@p1); IF SCHEMA_ID(@p1) IS NOT NULL EXEC (@drop);",
-            [schema],
-          );
+          await exec(DROP_SCHEMA_WITH_TABLES, [schema]);
         }
         await pool.close();
         pool = undefined;

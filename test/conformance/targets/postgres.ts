@@ -4,7 +4,7 @@ import { resolveNames } from '../../../src/core/sql/table-names.js';
 import { SessionRepository } from '../../../src/core/repository/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../../src/postgres/index.js';
-import { containerRuntimeAvailable, redactUrl, type Availability } from '../../support/environment.js';
+import { reachDatabase, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
@@ -79,29 +79,25 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
   return {
     dialect: 'postgres',
     async availability(): Promise<Availability> {
-      const configured = process.env['VERSIONED_SESSIONS_PG_URL'];
-      if (configured !== undefined && configured !== '') {
-        url = configured;
-      } else {
-        const runtime = await containerRuntimeAvailable();
-        if (!runtime.ok)
-          return { available: false, reason: `VERSIONED_SESSIONS_PG_URL is not set and ${runtime.reason}` };
-        const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-        const container = await new PostgreSqlContainer('postgres:15-alpine').start();
-        stopContainer = () => container.stop();
-        url = container.getConnectionUri();
-      }
-      try {
-        await (await connect()).query('SELECT 1');
-        if (options.leastPrivilege === true && logins === undefined) {
-          logins = await createLogins(pool!);
-          ownerPool = new pg.Pool({ connectionString: logins.owner.url, max: 5 });
-          appPool = new pg.Pool({ connectionString: logins.app.url, max: 10 });
-        }
-      } catch (error) {
-        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
-      }
-      return { available: true, url: redactUrl(url) };
+      const reached = await reachDatabase(
+        'VERSIONED_SESSIONS_PG_URL',
+        async () => {
+          const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+          const container = await new PostgreSqlContainer('postgres:15-alpine').start();
+          return { url: container.getConnectionUri(), stop: () => container.stop() };
+        },
+        async (reachedUrl) => {
+          url = reachedUrl;
+          await (await connect()).query('SELECT 1');
+          if (options.leastPrivilege === true && logins === undefined) {
+            logins = await createLogins(pool!);
+            ownerPool = new pg.Pool({ connectionString: logins.owner.url, max: 5 });
+            appPool = new pg.Pool({ connectionString: logins.app.url, max: 10 });
+          }
+        },
+      );
+      stopContainer = reached.stop;
+      return reached.availability;
     },
     logins: () => logins,
     async createFixture(fixtureOptions: FixtureOptions = {}): Promise<Fixture> {

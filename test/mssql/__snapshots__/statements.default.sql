@@ -1,13 +1,13 @@
 -- select
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 SELECT [SessionKey] AS session_key, [State] AS session_state, [Data] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [dbo].[Sessions] WHERE [SessionKey] = @key
 
 -- selectVersion
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 SELECT COALESCE([Version], 0) AS session_version FROM [dbo].[Sessions] WHERE [SessionKey] = @key
 
 -- insertIfAbsent
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @state NVarChar(255)
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
@@ -18,7 +18,7 @@ WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Sessions] WITH (UPDLOCK, HOLDLOCK) WHERE 
 SELECT session_key, session_state, session_data, session_version, created_at, updated_at FROM @row;
 
 -- update (expectedVersion 3, state and data)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @state NVarChar(255)
 -- @data NVarChar(MAX)
 -- @expected Int
@@ -35,7 +35,7 @@ ELSE BEGIN
 END;
 
 -- update (expectedVersion 0, no field changed)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @expected Int
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
 DECLARE @current INT;
@@ -50,7 +50,7 @@ ELSE BEGIN
 END;
 
 -- update (unconditional, data only)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
 UPDATE [dbo].[Sessions] SET [Data] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
@@ -59,7 +59,7 @@ WHERE [SessionKey] = @key;
 SELECT session_key, session_state, session_data, session_version, created_at, updated_at, 'done' AS outcome FROM @row;
 
 -- delete (expectedVersion 4)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @expected Int
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 DECLARE @current INT;
@@ -72,28 +72,28 @@ ELSE BEGIN
 END;
 
 -- delete (unconditional)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 DELETE FROM [dbo].[Sessions] OUTPUT deleted.[SessionKey] INTO @written (written_key) WHERE [SessionKey] = @key;
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- observedUpdate (state and data)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @state NVarChar(255)
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2, previous_version INT);
 UPDATE [dbo].[Sessions] SET [State] = @state, [Data] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
-OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], COALESCE(deleted.[Version], 0) INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [SessionKey] = @key;
-SELECT session_key, session_state, session_data, session_version, created_at, updated_at, previous_version, 'done' AS outcome FROM @row;
+OUTPUT inserted.[SessionKey], inserted.[State], inserted.[Data], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], deleted.[Version] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [SessionKey] = @key;
+SELECT session_key, session_state, session_data, session_version, created_at, updated_at, COALESCE(previous_version, 0) AS previous_version, 'done' AS outcome FROM @row;
 
 -- observedDelete
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 DECLARE @row TABLE (previous_version INT);
-DELETE FROM [dbo].[Sessions] OUTPUT COALESCE(deleted.[Version], 0) INTO @row (previous_version) WHERE [SessionKey] = @key;
-SELECT previous_version FROM @row;
+DELETE FROM [dbo].[Sessions] OUTPUT deleted.[Version] INTO @row (previous_version) WHERE [SessionKey] = @key;
+SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;
 
 -- touch
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 UPDATE [dbo].[Sessions] SET [UpdatedAt] = SYSUTCDATETIME() OUTPUT inserted.[SessionKey] INTO @written (written_key) WHERE [SessionKey] = @key;
 SELECT COUNT(*) AS affected_rows FROM @written;
@@ -109,7 +109,7 @@ SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SC
 SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table
 
 -- insertProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 INSERT INTO [dbo].[ProcessedOperations] (id, processed_at) OUTPUT inserted.id INTO @written (written_key)
 SELECT @id, SYSUTCDATETIME()
@@ -117,37 +117,51 @@ WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WITH (UPDLOCK, HOLDL
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- selectProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 SELECT 1 AS found FROM [dbo].[ProcessedOperations] WHERE id = @id
 
 -- deleteProcessedBefore
 -- @olderThan DateTime2(3)
-DECLARE @written TABLE (written_key NVARCHAR(MAX));
-DELETE FROM [dbo].[ProcessedOperations] OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;
-SELECT COUNT(*) AS affected_rows FROM @written;
+DECLARE @pruned TABLE (processed_at DATETIME2(3));
+DECLARE @total INT = 0, @batch INT = 1000;
+WHILE @batch = 1000
+BEGIN
+  DELETE TOP (1000) FROM [dbo].[ProcessedOperations] OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;
+  SET @batch = (SELECT COUNT(*) FROM @pruned);
+  SET @total += @batch;
+  DELETE FROM @pruned;
+END;
+SELECT @total AS affected_rows;
 
 -- selectProcessedRecord
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at FROM [dbo].[ProcessedOperations] WHERE id = @id
 
 -- claimProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 -- @key NVarChar(255)
 -- @token NVarChar(36)
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 INSERT INTO [dbo].[ProcessedOperations] (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)
 SELECT @id, @key, @token, SYSUTCDATETIME()
-WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WHERE id = @id);
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- recordProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 -- @token NVarChar(36)
 -- @version Int
 -- @snapshot NVarChar(MAX)
 UPDATE [dbo].[ProcessedOperations] SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token;
 
 -- releaseProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 -- @token NVarChar(36)
 DELETE FROM [dbo].[ProcessedOperations] WHERE id = @id AND commit_token = @token;
+
+-- keyColumnTypes (the catalog read before the first keyed statement)
+-- @schema NVarChar(128)
+-- @table NVarChar(128)
+-- @keyColumn NVarChar(128)
+-- @processedTable NVarChar(128)
+SELECT TABLE_NAME AS table_name, DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND ((TABLE_NAME = @table AND COLUMN_NAME = @keyColumn) OR (TABLE_NAME = @processedTable AND COLUMN_NAME = N'id'))

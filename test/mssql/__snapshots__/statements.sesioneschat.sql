@@ -1,13 +1,13 @@
 -- select
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 SELECT [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [bot].[SesionesChat] WHERE [Telefono] = @key
 
 -- selectVersion
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 SELECT COALESCE([Version], 0) AS session_version FROM [bot].[SesionesChat] WHERE [Telefono] = @key
 
 -- insertIfAbsent
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @state NVarChar(255)
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
@@ -18,7 +18,7 @@ WHERE NOT EXISTS (SELECT 1 FROM [bot].[SesionesChat] WITH (UPDLOCK, HOLDLOCK) WH
 SELECT session_key, session_state, session_data, session_version, created_at, updated_at FROM @row;
 
 -- update (expectedVersion 3, state and data)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @state NVarChar(255)
 -- @data NVarChar(MAX)
 -- @expected Int
@@ -35,7 +35,7 @@ ELSE BEGIN
 END;
 
 -- update (expectedVersion 0, no field changed)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @expected Int
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
 DECLARE @current INT;
@@ -50,7 +50,7 @@ ELSE BEGIN
 END;
 
 -- update (unconditional, data only)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
 UPDATE [bot].[SesionesChat] SET [DatosTemp] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
@@ -59,7 +59,7 @@ WHERE [Telefono] = @key;
 SELECT session_key, session_state, session_data, session_version, created_at, updated_at, 'done' AS outcome FROM @row;
 
 -- delete (expectedVersion 4)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @expected Int
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 DECLARE @current INT;
@@ -72,28 +72,28 @@ ELSE BEGIN
 END;
 
 -- delete (unconditional)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 DELETE FROM [bot].[SesionesChat] OUTPUT deleted.[Telefono] INTO @written (written_key) WHERE [Telefono] = @key;
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- observedUpdate (state and data)
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 -- @state NVarChar(255)
 -- @data NVarChar(MAX)
 DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2, previous_version INT);
 UPDATE [bot].[SesionesChat] SET [Estado] = @state, [DatosTemp] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
-OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], COALESCE(deleted.[Version], 0) INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [Telefono] = @key;
-SELECT session_key, session_state, session_data, session_version, created_at, updated_at, previous_version, 'done' AS outcome FROM @row;
+OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt], deleted.[Version] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at, previous_version) WHERE [Telefono] = @key;
+SELECT session_key, session_state, session_data, session_version, created_at, updated_at, COALESCE(previous_version, 0) AS previous_version, 'done' AS outcome FROM @row;
 
 -- observedDelete
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 DECLARE @row TABLE (previous_version INT);
-DELETE FROM [bot].[SesionesChat] OUTPUT COALESCE(deleted.[Version], 0) INTO @row (previous_version) WHERE [Telefono] = @key;
-SELECT previous_version FROM @row;
+DELETE FROM [bot].[SesionesChat] OUTPUT deleted.[Version] INTO @row (previous_version) WHERE [Telefono] = @key;
+SELECT COALESCE(previous_version, 0) AS previous_version FROM @row;
 
 -- touch
--- @key NVarChar(255)
+-- @key NVarChar(255), as the key column
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 UPDATE [bot].[SesionesChat] SET [UpdatedAt] = SYSUTCDATETIME() OUTPUT inserted.[Telefono] INTO @written (written_key) WHERE [Telefono] = @key;
 SELECT COUNT(*) AS affected_rows FROM @written;
@@ -109,7 +109,7 @@ SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SC
 SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND TABLE_NAME = @table
 
 -- insertProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 INSERT INTO [bot].[ProcessedOperations] (id, processed_at) OUTPUT inserted.id INTO @written (written_key)
 SELECT @id, SYSUTCDATETIME()
@@ -117,37 +117,51 @@ WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDL
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- selectProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 SELECT 1 AS found FROM [bot].[ProcessedOperations] WHERE id = @id
 
 -- deleteProcessedBefore
 -- @olderThan DateTime2(3)
-DECLARE @written TABLE (written_key NVARCHAR(MAX));
-DELETE FROM [bot].[ProcessedOperations] OUTPUT deleted.id INTO @written (written_key) WHERE processed_at < @olderThan;
-SELECT COUNT(*) AS affected_rows FROM @written;
+DECLARE @pruned TABLE (processed_at DATETIME2(3));
+DECLARE @total INT = 0, @batch INT = 1000;
+WHILE @batch = 1000
+BEGIN
+  DELETE TOP (1000) FROM [bot].[ProcessedOperations] OUTPUT deleted.processed_at INTO @pruned (processed_at) WHERE processed_at < @olderThan;
+  SET @batch = (SELECT COUNT(*) FROM @pruned);
+  SET @total += @batch;
+  DELETE FROM @pruned;
+END;
+SELECT @total AS affected_rows;
 
 -- selectProcessedRecord
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 SELECT id, session_key, session_version, session_snapshot, commit_token, processed_at FROM [bot].[ProcessedOperations] WHERE id = @id
 
 -- claimProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 -- @key NVarChar(255)
 -- @token NVarChar(36)
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
 INSERT INTO [bot].[ProcessedOperations] (id, session_key, commit_token, processed_at) OUTPUT inserted.id INTO @written (written_key)
 SELECT @id, @key, @token, SYSUTCDATETIME()
-WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WHERE id = @id);
 SELECT COUNT(*) AS affected_rows FROM @written;
 
 -- recordProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 -- @token NVarChar(36)
 -- @version Int
 -- @snapshot NVarChar(MAX)
 UPDATE [bot].[ProcessedOperations] SET session_version = @version, session_snapshot = @snapshot WHERE id = @id AND commit_token = @token;
 
 -- releaseProcessed
--- @id NVarChar(255)
+-- @id NVarChar(255), as the processed id column
 -- @token NVarChar(36)
 DELETE FROM [bot].[ProcessedOperations] WHERE id = @id AND commit_token = @token;
+
+-- keyColumnTypes (the catalog read before the first keyed statement)
+-- @schema NVarChar(128)
+-- @table NVarChar(128)
+-- @keyColumn NVarChar(128)
+-- @processedTable NVarChar(128)
+SELECT TABLE_NAME AS table_name, DATA_TYPE AS data_type, CHARACTER_MAXIMUM_LENGTH AS max_length FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = @schema AND ((TABLE_NAME = @table AND COLUMN_NAME = @keyColumn) OR (TABLE_NAME = @processedTable AND COLUMN_NAME = N'id'))

@@ -46,7 +46,7 @@ function observedRepository(
   return { repository, conflicts, lines };
 }
 
-export function describeLockingModeCases(target: DialectTarget): void {
+export function defineLockingModeCases(target: DialectTarget): void {
   describe('lockingMode', () => {
     it("defaults to 'enforce' and refuses an unknown mode at construction", async () => {
       const fixture = await target.createFixture();

@@ -6,7 +6,7 @@ import { runParallel } from '../support/parallel.js';
 import { MASKED, PHONE, rowCount, type Counter } from './shared.js';
 import type { DialectTarget } from './target.js';
 
-export function describeConcurrencyCases(target: DialectTarget): void {
+export function defineConcurrencyCases(target: DialectTarget): void {
   describe('concurrency with real parallel workers', () => {
     it('getOrCreateSession: 20 concurrent callers for a new key get one row at version 0', async () => {
       const fixture = await target.createFixture();

@@ -52,7 +52,7 @@ function repositoryWith(fixture: Fixture, options: Partial<SessionRepositoryOpti
   return new SessionRepository({ store: fixture.store, logger: suiteLog.logger, ...options });
 }
 
-export function describeObservabilityCases(target: DialectTarget): void {
+export function defineObservabilityCases(target: DialectTarget): void {
   describe('observability', () => {
     it('onConflict gets a frozen context with masked key, versions and timing; the channel gets the same object', async () => {
       const fixture = await target.createFixture();

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../src/index.js';
 import { PHONE, rowCount } from './shared.js';
 import type { DialectTarget } from './target.js';
 
-export function describeInputCases(target: DialectTarget): void {
+export function defineInputCases(target: DialectTarget): void {
   describe('bad input gets InvalidArgumentError and writes nothing', () => {
     const badKeys: [string, unknown][] = [
       ['empty', ''],

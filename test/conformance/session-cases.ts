@@ -10,7 +10,7 @@ import {
 import { MASKED, PHONE, insertLegacyRow, rowCount } from './shared.js';
 import type { DialectTarget } from './target.js';
 
-export function describeSessionCases(target: DialectTarget): void {
+export function defineSessionCases(target: DialectTarget): void {
   describe('reading and creating', () => {
     it('returns null for a key that has no session', async () => {
       const { repository } = await target.createFixture();

@@ -1,0 +1,4 @@
+import { defineConformanceSuite } from './suite.js';
+import { mysqlTarget } from './targets/mysql.js';
+
+await defineConformanceSuite(mysqlTarget());

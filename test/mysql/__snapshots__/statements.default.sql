@@ -1,0 +1,71 @@
+-- select
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
+
+-- selectVersion
+SELECT COALESCE(`version`, 0) AS session_version FROM `sessions` WHERE `key` = ?;
+
+-- insertIfAbsent
+INSERT INTO `sessions` (`key`, `state`, `data`, `version`, `created_at`, `updated_at`) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3));
+-- then, in the same transaction (after):
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
+
+-- update (expectedVersion 3, state and data)
+UPDATE `sessions` SET `state` = ?, `data` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `key` = ? AND COALESCE(`version`, 0) = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
+
+-- update (expectedVersion 0, no field changed)
+UPDATE `sessions` SET `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `key` = ? AND COALESCE(`version`, 0) = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
+
+-- update (unconditional, data only)
+UPDATE `sessions` SET `data` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `key` = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
+
+-- delete (expectedVersion 4)
+DELETE FROM `sessions` WHERE `key` = ? AND COALESCE(`version`, 0) = ?;
+
+-- delete (unconditional)
+DELETE FROM `sessions` WHERE `key` = ?;
+
+-- observedUpdate (state and data)
+UPDATE `sessions` SET `state` = ?, `data` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `key` = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, COALESCE(`version`, 0) - 1 AS previous_version FROM `sessions` WHERE `key` = ?;
+
+-- observedDelete
+-- first, in the same transaction (before):
+SELECT COALESCE(`version`, 0) AS previous_version FROM `sessions` WHERE `key` = ? FOR UPDATE;
+DELETE FROM `sessions` WHERE `key` = ?;
+
+-- touch
+UPDATE `sessions` SET `updated_at` = UTC_TIMESTAMP(3) WHERE `key` = ?;
+
+-- sessionColumns
+SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?;
+
+-- processedColumns
+SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?;
+
+-- insertProcessed
+INSERT INTO `processed_operations` (id, processed_at) VALUES (?, UTC_TIMESTAMP(3));
+
+-- selectProcessed
+SELECT 1 AS found FROM `processed_operations` WHERE id = ?;
+
+-- deleteProcessedBefore
+DELETE FROM `processed_operations` WHERE processed_at < ?;
+
+-- selectProcessedRecord
+SELECT CONVERT(id USING utf8mb4) AS id, CONVERT(session_key USING utf8mb4) AS session_key, session_version, session_snapshot, commit_token, DATE_FORMAT(processed_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS processed_at FROM `processed_operations` WHERE id = ?;
+
+-- claimProcessed
+INSERT INTO `processed_operations` (id, session_key, commit_token, processed_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3));
+
+-- recordProcessed
+UPDATE `processed_operations` SET session_version = ?, session_snapshot = ? WHERE id = ? AND commit_token = ?;
+
+-- releaseProcessed
+DELETE FROM `processed_operations` WHERE id = ? AND commit_token = ?;

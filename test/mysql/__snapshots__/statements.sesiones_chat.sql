@@ -1,0 +1,71 @@
+-- select
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- selectVersion
+SELECT COALESCE(`version`, 0) AS session_version FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- insertIfAbsent
+INSERT INTO `bot`.`sesiones_chat` (`Telefono`, `Estado`, `DatosTemp`, `version`, `created_at`, `updated_at`) VALUES (?, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3));
+-- then, in the same transaction (after):
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- update (expectedVersion 3, state and data)
+UPDATE `bot`.`sesiones_chat` SET `Estado` = ?, `DatosTemp` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `Telefono` = ? AND COALESCE(`version`, 0) = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- update (expectedVersion 0, no field changed)
+UPDATE `bot`.`sesiones_chat` SET `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `Telefono` = ? AND COALESCE(`version`, 0) = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- update (unconditional, data only)
+UPDATE `bot`.`sesiones_chat` SET `DatosTemp` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `Telefono` = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- delete (expectedVersion 4)
+DELETE FROM `bot`.`sesiones_chat` WHERE `Telefono` = ? AND COALESCE(`version`, 0) = ?;
+
+-- delete (unconditional)
+DELETE FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- observedUpdate (state and data)
+UPDATE `bot`.`sesiones_chat` SET `Estado` = ?, `DatosTemp` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `Telefono` = ?;
+-- then, in the same transaction (after):
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, COALESCE(`version`, 0) - 1 AS previous_version FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- observedDelete
+-- first, in the same transaction (before):
+SELECT COALESCE(`version`, 0) AS previous_version FROM `bot`.`sesiones_chat` WHERE `Telefono` = ? FOR UPDATE;
+DELETE FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
+
+-- touch
+UPDATE `bot`.`sesiones_chat` SET `updated_at` = UTC_TIMESTAMP(3) WHERE `Telefono` = ?;
+
+-- sessionColumns
+SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?;
+
+-- processedColumns
+SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?;
+
+-- insertProcessed
+INSERT INTO `bot`.`processed_operations` (id, processed_at) VALUES (?, UTC_TIMESTAMP(3));
+
+-- selectProcessed
+SELECT 1 AS found FROM `bot`.`processed_operations` WHERE id = ?;
+
+-- deleteProcessedBefore
+DELETE FROM `bot`.`processed_operations` WHERE processed_at < ?;
+
+-- selectProcessedRecord
+SELECT CONVERT(id USING utf8mb4) AS id, CONVERT(session_key USING utf8mb4) AS session_key, session_version, session_snapshot, commit_token, DATE_FORMAT(processed_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS processed_at FROM `bot`.`processed_operations` WHERE id = ?;
+
+-- claimProcessed
+INSERT INTO `bot`.`processed_operations` (id, session_key, commit_token, processed_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3));
+
+-- recordProcessed
+UPDATE `bot`.`processed_operations` SET session_version = ?, session_snapshot = ? WHERE id = ? AND commit_token = ?;
+
+-- releaseProcessed
+DELETE FROM `bot`.`processed_operations` WHERE id = ? AND commit_token = ?;

@@ -1,0 +1,75 @@
+/**
+ * Type tests of the public overloads and result shapes, checked by `npm run typecheck` (this file is
+ * compiled, never run): `expectTypeOf` fails the compile when a type drifts, and each
+ * `@ts-expect-error` fails it when a call that must not type-check starts to.
+ */
+import { expectTypeOf } from 'vitest';
+import {
+  type SessionRepository,
+  withSessionRetry,
+  type ConflictContext,
+  type DuplicateContext,
+  type DuplicateOperation,
+  type ExhaustedContext,
+  type IdempotentResult,
+  type RetryContext,
+  type Session,
+  type SessionHooks,
+} from '../../src/index.js';
+
+type Cart = { items: string[] };
+declare const repository: SessionRepository<Cart>;
+declare const key: string;
+
+// Without an idempotency key, withSessionRetry resolves to what the handler returns.
+expectTypeOf(withSessionRetry(repository, key, async () => 42)).toEqualTypeOf<Promise<number>>();
+expectTypeOf(withSessionRetry(repository, key, async () => 'done', { maxAttempts: 5 })).toEqualTypeOf<
+  Promise<string>
+>();
+
+// With one, it resolves to the IdempotentResult union of the handler's value and the duplicate's facts.
+const once = withSessionRetry(repository, key, async () => 42, { idempotencyKey: 'wamid.1' });
+expectTypeOf(once).toEqualTypeOf<Promise<IdempotentResult<number, Cart>>>();
+
+// The handler sees the repository's data type.
+void withSessionRetry(repository, key, async (session) => {
+  expectTypeOf(session).toEqualTypeOf<Session<Cart>>();
+  expectTypeOf(session.data.items).toEqualTypeOf<string[]>();
+  expectTypeOf(session.version).toEqualTypeOf<number>();
+});
+
+// The union narrows on status: a value when applied, the duplicate's facts (with the typed session) when not.
+declare const result: IdempotentResult<number, Cart>;
+if (result.status === 'applied') {
+  expectTypeOf(result.value).toEqualTypeOf<number>();
+  // @ts-expect-error an applied result carries no duplicate facts
+  void result.committedVersion;
+} else {
+  expectTypeOf(result.status).toEqualTypeOf<'duplicate'>();
+  expectTypeOf(result.session).toEqualTypeOf<Session<Cart> | null>();
+  expectTypeOf(result.committedVersion).toEqualTypeOf<number | null>();
+  expectTypeOf(result).toMatchTypeOf<DuplicateOperation<Cart>>();
+  // @ts-expect-error a duplicate carries no handler value
+  void result.value;
+}
+
+// The idempotency key must be a string: a number does not select either overload.
+// @ts-expect-error idempotencyKey is a string
+void withSessionRetry(repository, key, async () => 1, { idempotencyKey: 7 });
+
+// Each hook gets its own frozen context, told apart by `event`.
+expectTypeOf<Parameters<NonNullable<SessionHooks['onConflict']>>[0]>().toEqualTypeOf<ConflictContext>();
+expectTypeOf<Parameters<NonNullable<SessionHooks['onRetry']>>[0]>().toEqualTypeOf<RetryContext>();
+expectTypeOf<Parameters<NonNullable<SessionHooks['onExhausted']>>[0]>().toEqualTypeOf<ExhaustedContext>();
+expectTypeOf<Parameters<NonNullable<SessionHooks['onDuplicate']>>[0]>().toEqualTypeOf<DuplicateContext>();
+expectTypeOf<ConflictContext['event']>().toEqualTypeOf<'conflict'>();
+expectTypeOf<ConflictContext['enforced']>().toEqualTypeOf<boolean>();
+expectTypeOf<DuplicateContext['maskedIdempotencyKey']>().toEqualTypeOf<string>();
+expectTypeOf<RetryContext['error']>().toEqualTypeOf<unknown>();
+const hooks: SessionHooks = {
+  onConflict: (context) => expectTypeOf(context.lockingMode).toEqualTypeOf<'enforce' | 'observe' | 'off'>(),
+};
+void hooks;
+// @ts-expect-error a context is read-only
+const mutate = (context: ConflictContext): void => void (context.attempt = 2);
+void mutate;
