@@ -172,7 +172,7 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
         `SELECT TOP (@limit) ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
         `WHERE @after IS NULL OR ${q.key} > @after ORDER BY ${q.key}`,
       parameters: [
-        { name: 'after', type: KEY, value: afterKey },
+        { name: 'after', type: KEY, value: afterKey, column: 'key' },
         { name: 'limit', type: VERSION, value: limit },
       ],
     }),
