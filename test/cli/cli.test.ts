@@ -287,6 +287,16 @@ describe('versioned-sessions CLI: the forms --url takes', () => {
       'postgres://bot@127.0.0.1/x',
       /--url for mssql expects mssql:\/\/ or sqlserver:\/\/ .* or an ADO connection string/,
     ],
+    [
+      'mysql',
+      'bot:secret@db.example:3306/sessions',
+      /--url for mysql expects a URL that starts with mysql:\/\/ .*; got one without a scheme/,
+    ],
+    [
+      'mysql',
+      'postgres://bot:secret@127.0.0.1:5432/test',
+      /--url for mysql expects a URL that starts with mysql:\/\/ .*; got a postgres: URL/,
+    ],
   ])('%s refuses %s with exit 2 and a sentence saying what it expected', async (dialect, url, message) => {
     const run = await cli(['status', '--dialect', dialect, '--url', url]);
     expect(run.code).toBe(2);
