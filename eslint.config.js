@@ -5,6 +5,9 @@ import tseslint from 'typescript-eslint';
 // The folders that hold one SQL dialect each: they build on core/sql and nothing above it.
 const DIALECT_FOLDERS = ['mssql', 'mysql', 'postgres', 'sqlite'];
 
+// The folders of the framework adapters (and their shared part): they build on the public API only.
+const ADAPTER_FOLDERS = ['agents', 'frameworks', 'grammy', 'telegraf'];
+
 /** Core is the bottom layer: it never imports a dialect, the migrations, the CLI or the demo. */
 const LEAVES_CORE = (pattern) => ({
   group: [pattern],
@@ -102,6 +105,28 @@ export default tseslint.config(
               regex: '^\\.\\./(?!core/(sql/|session-store\\.js$|dialect\\.js$|errors\\.js$))',
               message:
                 'A dialect folder imports only core/sql/**, core/session-store, core/dialect and core/errors (see docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ADAPTER_FOLDERS.map((folder) => `src/${folder}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!index\\.js$|frameworks/)',
+              message:
+                'A framework adapter builds on the public API only: ../index.js and src/frameworks, nothing else of the library (see docs/architecture.md).',
+            },
+            {
+              group: ['grammy', 'grammy/*', 'telegraf', 'telegraf/*', '@microsoft/*', 'botbuilder', 'botbuilder-*'],
+              message:
+                'Adapters type the frameworks by the shape they call; importing one would make an optional peer dependency required.',
             },
           ],
         },

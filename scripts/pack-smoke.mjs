@@ -83,6 +83,9 @@ try {
     `pg@${manifest.devDependencies.pg}`,
     `mysql2@${manifest.devDependencies.mysql2}`,
     join(root, 'node_modules', 'better-sqlite3'),
+    // The bot frameworks whose adapters are checked below, at the versions the tests run.
+    `grammy@${manifest.devDependencies.grammy}`,
+    `telegraf@${manifest.devDependencies.telegraf}`,
   ];
   const started = Date.now();
   const install = run('npm', [
@@ -277,6 +280,65 @@ try {
           version: 3,
         }),
     quick.output,
+  );
+  // The framework adapters as users wire them: grammY's Bot with versionedSession (a redelivered
+  // update skipped), Telegraf's session() with VersionedSessionStore, both through require(); the
+  // Agents SDK storage through import, without the SDK installed (it is typed by shape only).
+  const frameworks = `
+    const Database = require('better-sqlite3');
+    const { Bot } = require('grammy');
+    const { Telegraf, session } = require('telegraf');
+    const { SessionRepository } = require('versioned-sessions');
+    const { SqliteSessionStore } = require('versioned-sessions/sqlite');
+    const { migrate } = require('versioned-sessions/migrations');
+    const { versionedSession } = require('versioned-sessions/grammy');
+    const { VersionedSessionStore } = require('versioned-sessions/telegraf');
+    const update = (id) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 7, type: 'private', first_name: 'u' },
+      from: { id: 7, is_bot: false, first_name: 'u' }, text: 'hi' } });
+    (async () => {
+      const database = new Database('frameworks.db');
+      await migrate({ dialect: 'sqlite', database });
+      const repository = new SessionRepository({ store: new SqliteSessionStore({ database }) });
+      const botInfo = { id: 1, is_bot: true, first_name: 'smoke', username: 'smoke_bot' };
+      const grammy = new Bot('0:offline', { botInfo });
+      grammy.use(versionedSession({ repository, keyPrefix: 'g:', initial: () => ({ count: 0 }) }));
+      grammy.on('message', (ctx) => { ctx.session.count += 1; });
+      for (const id of [1, 1, 2]) await grammy.handleUpdate(update(id));
+      const telegraf = new Telegraf('0:offline');
+      telegraf.botInfo = botInfo;
+      telegraf.use(session({ store: new VersionedSessionStore({ repository, keyPrefix: 't:' }), defaultSession: () => ({ count: 0 }) }));
+      telegraf.on('message', (ctx) => { ctx.session.count += 1; });
+      for (const id of [3, 4]) await telegraf.handleUpdate(update(id));
+      const g = await repository.getSession('g:7');
+      const t = await repository.getSession('t:7:7');
+      console.log(JSON.stringify({ grammy: g.data.count, telegraf: t.data.count, version: t.version }));
+    })();`;
+  const adapters = run('node', ['-e', frameworks]);
+  check(
+    'grammY versionedSession and Telegraf session() with VersionedSessionStore through require(), on SQLite',
+    adapters.code === 0 && adapters.stdout.trim() === JSON.stringify({ grammy: 2, telegraf: 2, version: 2 }),
+    adapters.output,
+  );
+  const agents = `
+    import Database from 'better-sqlite3';
+    import { SessionRepository, isConcurrencyError } from 'versioned-sessions';
+    import { SqliteSessionStore } from 'versioned-sessions/sqlite';
+    import { migrate } from 'versioned-sessions/migrations';
+    import { VersionedAgentStorage } from 'versioned-sessions/agents';
+    const database = new Database('agents.db');
+    await migrate({ dialect: 'sqlite', database });
+    const storage = new VersionedAgentStorage({ repository: new SessionRepository({ store: new SqliteSessionStore({ database }) }) });
+    await storage.write({ 'test/conversations/1': { count: 1 } });
+    const { 'test/conversations/1': read } = await storage.read(['test/conversations/1']);
+    await storage.write({ 'test/conversations/1': { ...read, count: 2 } });
+    const stale = await storage.write({ 'test/conversations/1': { ...read, count: 3 } }).catch((error) => error);
+    console.log(JSON.stringify({ eTag: read.eTag, conflict: isConcurrencyError(stale), now: (await storage.read(['test/conversations/1']))['test/conversations/1'] }));`;
+  const agentsRun = run('node', ['--input-type=module', '-e', agents]);
+  check(
+    'VersionedAgentStorage through import, without the Agents SDK installed: a stale eTag is refused',
+    agentsRun.code === 0 &&
+      agentsRun.stdout.trim() === JSON.stringify({ eTag: '1', conflict: true, now: { count: 2, eTag: '2' } }),
+    agentsRun.output,
   );
 } catch (error) {
   failures += 1;
