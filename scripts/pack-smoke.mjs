@@ -51,6 +51,25 @@ try {
     'the tarball ships dist/ and the SQL migrations',
     files.includes('dist/cli.js') && files.some((file) => file.startsWith('migrations/postgres/')),
   );
+  check('the tarball ships the LICENSE', files.includes('LICENSE'), files.join('\n'));
+  // The registry page shows the README without the repository around it: every link must leave the package.
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const relative = [...readme.matchAll(/\]\(([^)]+)\)/g)]
+    .map((match) => match[1])
+    .filter((target) => !/^(?:https?:|#)/.test(target));
+  check(
+    'the README links only absolute URLs or anchors',
+    relative.length === 0,
+    `relative links: ${relative.join(', ')}`,
+  );
+  const repository = typeof manifest.repository === 'object' ? manifest.repository.url : manifest.repository;
+  check(
+    'package.json names the repository, homepage and bugs',
+    typeof repository === 'string' &&
+      typeof manifest.homepage === 'string' &&
+      typeof (manifest.bugs?.url ?? manifest.bugs) === 'string',
+    JSON.stringify({ repository: manifest.repository, homepage: manifest.homepage, bugs: manifest.bugs }),
+  );
 
   mkdirSync(app);
   writeFileSync(
@@ -99,6 +118,10 @@ try {
     version.code === 0 && version.stdout.trim() === manifest.version,
     version.output,
   );
+
+  // The README's first command for someone who installed the package.
+  const demo = bin(['demo', '--instances', '2', '--phones', '2', '--messages', '5']);
+  check('npx versioned-sessions demo', demo.code === 0 && /versioned lost 0 \(/.test(demo.stdout), demo.output);
 
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
   check(
@@ -228,6 +251,35 @@ try {
     'a versioned update on SQLite through require(), migrated by the CommonJS build',
     update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 4, version: 1, conflict: true, actual: 1 }),
     update.output,
+  );
+
+  // The README's quick start as a new user runs it: the message id given once, each message delivered twice.
+  const quickStart = `
+    import Database from 'better-sqlite3';
+    import { SessionRepository, withSessionRetry } from 'versioned-sessions';
+    import { SqliteSessionStore } from 'versioned-sessions/sqlite';
+    import { migrate } from 'versioned-sessions/migrations';
+    const database = new Database('quick-start.db');
+    await migrate({ dialect: 'sqlite', database });
+    const sessions = new SessionRepository({ store: new SqliteSessionStore({ database }) });
+    const onMessage = (message) => withSessionRetry(sessions, message.from, (session) =>
+      sessions.updateSession(message.from, { data: { count: (session.data.count ?? 0) + 1 } }, { expectedVersion: session.version }),
+      { idempotencyKey: message.id });
+    const messages = ['wamid.1', 'wamid.2', 'wamid.3'].map((id) => ({ id, from: '+5215512345678' }));
+    const results = await Promise.all([...messages, ...messages].map(onMessage));
+    const session = await sessions.getSession('+5215512345678');
+    console.log(JSON.stringify({ statuses: results.map((result) => result.status).sort(), count: session.data.count, version: session.version }));`;
+  const quick = run('node', ['--input-type=module', '-e', quickStart]);
+  check(
+    'the quick start: each message applied once, its redelivery a duplicate, with the key given once',
+    quick.code === 0 &&
+      quick.stdout.trim() ===
+        JSON.stringify({
+          statuses: ['applied', 'applied', 'applied', 'duplicate', 'duplicate', 'duplicate'],
+          count: 3,
+          version: 3,
+        }),
+    quick.output,
   );
   // The framework adapters as users wire them: grammY's Bot with versionedSession (a redelivered
   // update skipped), Telegraf's session() with VersionedSessionStore, both through require(); the

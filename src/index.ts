@@ -59,9 +59,13 @@ export {
 export {
   SessionRepository,
   type DeleteSessionOptions,
+  type InitialDataRequirement,
   type ReadSessionOptions,
+  type SchemaReport,
   type SessionRepositoryOptions,
+  type UnreadableRow,
   type UpdateSessionOptions,
+  type VerifySchemaOptions,
 } from './core/repository/repository.js';
 export {
   withRetry,
@@ -82,7 +86,15 @@ export type {
   SessionStore,
   SessionTransition,
   StoredChanges,
+  StoredDataRow,
   WriteOutcome,
 } from './core/session-store.js';
 export type { Logger } from './core/observability/logger.js';
-export type { Session, SessionChanges } from './core/session.js';
+export type { Session, SessionChanges, SessionDataInput } from './core/session.js';
+export {
+  SessionDataError,
+  UndecodedData,
+  isSessionDataError,
+  type DecodeDataContext,
+  type SessionDataProblem,
+} from './core/session-data.js';

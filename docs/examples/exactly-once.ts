@@ -14,11 +14,11 @@ export async function onMessage(message: { id: string; from: string; text: strin
   const result = await withSessionRetry(
     sessions,
     message.from,
-    async (session) =>
+    (session) =>
       sessions.updateSession(
         message.from,
         { state: nextState(session.state, message.text) },
-        { expectedVersion: session.version, idempotencyKey: message.id },
+        { expectedVersion: session.version },
       ),
     { idempotencyKey: message.id },
   );
@@ -54,7 +54,7 @@ export async function withoutRetry(phone: string, session: Session, message: { i
 
 export async function readmeSample(phone: string, message: { id: string }): Promise<void> {
   const result = await withSessionRetry(sessions, phone, (session) =>
-    sessions.updateSession(phone, { state: 'PAGADO' }, { expectedVersion: session.version, idempotencyKey: message.id }),
+    sessions.updateSession(phone, { state: 'PAGADO' }, { expectedVersion: session.version }),
     { idempotencyKey: message.id });
   if (result.status === 'duplicate') return; // applied before; the handler did not run
   console.log(result.value.version);

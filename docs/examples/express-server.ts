@@ -7,7 +7,11 @@ import { createWebhookApp, type ChatData } from './express-webhook.js';
 import { secretFromEnvironment } from './meta-webhook.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-const sessions = new SessionRepository<ChatData>({ store: new PostgresSessionStore({ pool }), logger: console });
+const sessions = new SessionRepository<ChatData>({
+  store: new PostgresSessionStore({ pool }),
+  logger: console,
+  initialData: { handled: 0 },
+});
 await sessions.verifySchema();
 
 const app = createWebhookApp(sessions, {

@@ -9,8 +9,6 @@ import { MAX_BODY_BYTES, isSignedByMeta, parseDelivery, verificationChallenge, t
 export interface ChatData {
   /** How many messages were applied. */
   handled: number;
-  /** The ids of the latest messages applied, to recognise a redelivery. */
-  recentIds: string[];
 }
 
 /** The app's two secrets, both read from the environment at start-up. */
@@ -20,8 +18,6 @@ export interface WebhookSecrets {
   /** The token you typed as "Verify token" when subscribing the webhook. */
   verifyToken: string;
 }
-
-const RECENT_IDS = 50;
 
 function nextState(state: string | null, text: string): string {
   if (text === '1') return 'REFRI_ESPERA_SAP';
@@ -82,26 +78,24 @@ export function createWebhookApp(sessions: SessionRepository<ChatData>, secrets:
   return app;
 }
 
-async function applyMessage(sessions: SessionRepository<ChatData>, message: IncomingMessage): Promise<{ state: string | null; version: number }> {
-  const session = await withSessionRetry(
+async function applyMessage(
+  sessions: SessionRepository<ChatData>,
+  message: IncomingMessage,
+): Promise<{ status: 'applied' | 'duplicate'; state: string | null; version: number | null }> {
+  // The message id, given once, is recorded with the update: a redelivery, however late, is a duplicate.
+  const result = await withSessionRetry(
     sessions,
     message.from,
-    async (current: Session<ChatData>) => {
-      // Runs again on a conflict, with the session re-read: a redelivered message is seen here.
-      if (current.data.recentIds.includes(message.id)) return current;
-      return sessions.updateSession(
+    (current: Session<ChatData>) =>
+      // Runs again on a conflict, with the session re-read.
+      sessions.updateSession(
         message.from,
-        {
-          state: nextState(current.state, message.text),
-          data: {
-            handled: current.data.handled + 1,
-            recentIds: [...current.data.recentIds, message.id].slice(-RECENT_IDS),
-          },
-        },
+        { state: nextState(current.state, message.text), data: { handled: current.data.handled + 1 } },
         { expectedVersion: current.version },
-      );
-    },
-    { initial: { state: 'INICIO', data: { handled: 0, recentIds: [] } }, maxAttempts: 8, maxDelayMs: 500 },
+      ),
+    { idempotencyKey: message.id, initial: { state: 'INICIO' } },
   );
-  return { state: session.state, version: session.version };
+  // A redelivery resolves to `duplicate` with the session as the first delivery left it.
+  const session = result.status === 'applied' ? result.value : result.session;
+  return { status: result.status, state: session?.state ?? null, version: session?.version ?? null };
 }

@@ -2,7 +2,7 @@
 // checked to appear here.
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { SessionRepository, isConcurrencyError, withRetry } from 'versioned-sessions';
+import { SessionRepository, isConcurrencyError, withRetry, type SessionStore } from 'versioned-sessions';
 import { PostgresSessionStore, isTransientError as isTransientPostgresError } from 'versioned-sessions/postgres';
 import { SqliteSessionStore, isTransientError as isTransientSqliteError } from 'versioned-sessions/sqlite';
 
@@ -50,4 +50,14 @@ export async function retryTransientFaults(sessions: SessionRepository, phone: s
       shouldRetry: (error) => isConcurrencyError(error) || isTransientPostgresError(error) || isTransientSqliteError(error),
     },
   );
+}
+
+export async function legacyData(store: SessionStore): Promise<void> {
+  const sessions = new SessionRepository<{ legacy?: unknown }>({
+    store,
+    // Called only for rows that are not a JSON object: keep what was there under a field of its own.
+    decodeData: (raw, { reason }) => ({ legacy: reason === 'not-json' ? String(raw) : raw }),
+  });
+  const report = await sessions.verifySchema({ data: true });
+  for (const row of report.unreadable) console.warn(`${row.maskedKey}: ${row.column} ${row.reason}`);
 }

@@ -24,7 +24,7 @@ export async function burstyChat(): Promise<void> {
     phone,
     (session) => repository.updateSession(phone, { state: nextState(session.state, text) }, { expectedVersion: session.version }),
     {
-      maxAttempts: 6,
+      maxAttempts: 20,
       baseDelayMs: 25,
       maxDelayMs: 1000,
       jitter: 'full',

@@ -43,9 +43,11 @@ Names (defaults: the dialect's conventions; use the names your store is configur
 const CONNECTION_HELP = `
 Connection:
   --dialect <${DIALECT_CHOICES}>   the database (required)
-  --url <connection>                  postgres://user@host:5432/db, mssql://user:password@host:1433/db
-                                      (or an ADO connection string), mysql://user:password@host:3306/db
-                                      (MySQL or MariaDB), or a SQLite file path.
+  --url <connection>                  postgres://user@host:5432/db (or postgresql://),
+                                      mssql://user:password@host:1433/db (or sqlserver://, or an ADO
+                                      connection string), mysql://user:password@host:3306/db (MySQL or
+                                      MariaDB), or for sqlite a file path, file:sessions.db,
+                                      file:///abs/sessions.db or sqlite:///abs/sessions.db.
                                       Defaults to $VERSIONED_SESSIONS_DATABASE_URL. Never echoed.
   --tracking-table <name>             the table recording applied migrations
                                       (versioned_sessions_migrations / VersionedSessionsMigrations)`;
@@ -158,6 +160,21 @@ ${NAMES_HELP}
 Exit codes: 0 printed; 1 no such session, or the database failed; 2 usage error.
 `,
   },
+  check: {
+    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' } },
+    help: `Usage: versioned-sessions check --dialect <${DIALECT_CHOICES}> --url <connection> [names]
+
+Checks the sessions table as the store sees it: the table and every column it needs exist, and every
+row's data can be read as a JSON object. Lists the rows that cannot (text that is not JSON, JSON that
+is not an object) by masked key, so they can be corrected, or read with the repository's decodeData,
+before a bot meets them. Changes nothing.
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 every row readable; 1 a migration is missing, a row cannot be read, or the database
+failed; 2 usage error.
+`,
+  },
   demo: {
     options: {
       ...HELP,
@@ -189,6 +206,7 @@ Commands:
   print     write the rendered migrations to stdout (for psql, sqlcmd, mysql or sqlite3)
   expire    close the sessions idle for longer than a duration (a timeout sweep)
   inspect   print a session and its last transitions (key masked unless --show-key)
+  check     check the table and list the rows whose data cannot be read
   demo      show lost updates without versioning, and none with it
 
 Options:

@@ -19,6 +19,7 @@ import {
 import { packageVersion } from '../migrations/templates.js';
 import { COMMANDS, GENERAL_HELP, type CommandName } from './commands.js';
 import { ConnectionFailure, describeError, openConnection } from './connect.js';
+import { ConnectionUrlError, parseConnectionUrl } from './connection-url.js';
 import { connectionSecrets, describeConnection, redact } from './redact.js';
 
 /** Where the CLI writes, and the environment it reads. */
@@ -92,7 +93,7 @@ async function withDatabase<T>(
 ): Promise<T> {
   const options = renderOptions(values);
   const trackingTable = text(values, 'tracking-table');
-  const connection = connectionOf(values, io);
+  const connection = parseConnectionUrl(options.dialect, connectionOf(values, io));
   // Names are checked before connecting, so a typo is a usage error and nothing is touched.
   renderMigrations(options);
   const opened = await openConnection(options.dialect, connection, mustExist);
@@ -137,7 +138,7 @@ async function runCommand(
     const phones = count(values, 'phones');
     const messagesPerPhone = count(values, 'messages');
     await runDemo({
-      ...(url === undefined || url === '' ? {} : { url }),
+      ...(url === undefined || url === '' ? {} : { url: parseConnectionUrl('postgres', url) }),
       ...(instances === undefined ? {} : { instances }),
       ...(phones === undefined ? {} : { phones }),
       ...(messagesPerPhone === undefined ? {} : { messagesPerPhone }),
@@ -159,6 +160,17 @@ async function runCommand(
     return withDatabase(values, io, true, async (options) => {
       await runExpire(await openStore(options), flags, io.stdout);
       return 0;
+    });
+  }
+  if (command === 'check') {
+    return withDatabase(values, io, true, async (options, where) => {
+      const { checkSessions } = await import('./check.js');
+      const report = await checkSessions(options);
+      io.stdout(`${options.dialect} ${where}, sessions table ${report.table}\n`);
+      for (const row of report.unreadable)
+        io.stdout(`unreadable  ${row.maskedKey}  column "${row.column}": ${row.reason}\n`);
+      io.stdout(`${report.rowsChecked} rows checked, ${report.unreadable.length} unreadable.\n`);
+      return report.unreadable.length === 0 ? 0 : 1;
     });
   }
   if (command === 'migrate') {
@@ -245,6 +257,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (
       error instanceof UsageError ||
+      error instanceof ConnectionUrlError ||
       error instanceof InvalidArgumentError ||
       (error as { code?: unknown }).code?.toString().startsWith('ERR_PARSE_ARGS')
     ) {

@@ -198,6 +198,21 @@ export interface SessionTransition {
 }
 
 /**
+ * One row's key and data as `readDataPage` returns it, for `verifySchema({ data: true })`.
+ *
+ * @example
+ * ```ts
+ * const rows: readonly StoredDataRow[] = await store.readDataPage!(null, 500);
+ * ```
+ */
+export interface StoredDataRow {
+  /** The session key. */
+  readonly key: string;
+  /** The row's data: a JSON object, or an `UndecodedData` when it is not one. */
+  readonly data: unknown;
+}
+
+/**
  * The seam between the repository and a database. The library's stores implement it on top of one
  * shared SQL core; implement it yourself only for a database the library does not ship.
  *
@@ -250,6 +265,12 @@ export interface SessionStore {
   touch(key: string): Promise<boolean>;
   /** Throws `MigrationRequiredError` when the table or one of its columns is missing. */
   verifySchema(): Promise<void>;
+  /**
+   * Up to `limit` rows' keys and data (a JSON object, or an `UndecodedData`), in key order, after
+   * `afterKey` (from the first key when `null`). Optional for custom stores;
+   * `verifySchema({ data: true })` requires it.
+   */
+  readDataPage?(afterKey: string | null, limit: number): Promise<readonly StoredDataRow[]>;
   /** Records `id`; `true` the first time, `false` when it was already recorded. */
   markProcessed(id: string): Promise<boolean>;
   /** Whether `id` was recorded. */

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     process.once('message', (message) => resolve(message as Assignment)),
   );
   const { store, close } = await openDemoStore(assignment.connection);
-  const repository = new SessionRepository<DemoData>({ store });
+  const repository = new SessionRepository<DemoData>({ store, initialData: { handled: 0, messages: [] } });
   process.send!({ type: 'ready' });
   await new Promise((resolve) => process.once('message', resolve));
   const results = await Promise.all(

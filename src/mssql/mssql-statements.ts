@@ -176,6 +176,15 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
       text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`,
       parameters: [keyParameter(key)],
     }),
+    selectDataPage: (afterKey, limit) => ({
+      text:
+        `SELECT TOP (@limit) ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
+        `WHERE @after IS NULL OR ${q.key} > @after ORDER BY ${q.key}`,
+      parameters: [
+        { name: 'after', type: KEY, value: afterKey, column: 'key' },
+        { name: 'limit', type: VERSION, value: limit },
+      ],
+    }),
     selectVersion: (key) => ({
       text: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
       parameters: [keyParameter(key)],

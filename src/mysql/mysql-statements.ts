@@ -139,6 +139,14 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     `commit_token, ${isoTime('processed_at')} AS processed_at`;
   return {
     select: (key) => selectRow(key),
+    // The limit travels as text: MySQL 8 refuses the DOUBLE that mysql2 sends a number as for LIMIT ?,
+    // and both servers take a string there.
+    selectDataPage: (afterKey, limit) => ({
+      sql:
+        `SELECT ${asText(q.key)} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
+        `WHERE ? IS NULL OR ${q.key} > ? ORDER BY ${q.key} LIMIT ?`,
+      values: [afterKey, afterKey, String(limit)],
+    }),
     selectVersion: (key) => ({
       sql: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
       values: [key],

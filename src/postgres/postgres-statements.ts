@@ -59,6 +59,12 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
   };
   return {
     select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, values: [key] }),
+    selectDataPage: (afterKey, limit) => ({
+      text:
+        `SELECT ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
+        `WHERE $1::text IS NULL OR ${q.key} > $1 ORDER BY ${q.key} LIMIT $2`,
+      values: [afterKey, limit],
+    }),
     selectVersion: (key) => ({
       text: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
       values: [key],

@@ -67,6 +67,12 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
   };
   return {
     select: (key) => ({ sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, params: { key } }),
+    selectDataPage: (afterKey, limit) => ({
+      sql:
+        `SELECT ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
+        `WHERE @after IS NULL OR ${q.key} > @after ORDER BY ${q.key} LIMIT @limit`,
+      params: { after: afterKey, limit },
+    }),
     selectVersion: (key) => ({
       sql: `SELECT COALESCE(${q.version}, 0) AS session_version FROM ${q.table} WHERE ${byKey}`,
       params: { key },

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,7 @@ describe('versioned-sessions CLI: help, version and usage errors', () => {
   it('--help lists the commands; every command has its own --help', async () => {
     const general = await cli(['--help']);
     expect(general.code).toBe(0);
-    for (const command of ['migrate', 'status', 'print', 'demo']) {
+    for (const command of ['migrate', 'status', 'print', 'check', 'demo']) {
       expect(general.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
       const help = await cli([command, '--help']);
       expect(help.code).toBe(0);
@@ -213,6 +213,98 @@ describe('versioned-sessions CLI on SQLite', () => {
 const mssqlShipped = existsSync(join(migrationsRoot(), 'mssql'));
 if (!mssqlShipped)
   console.warn('[versioned-sessions tests] skipping print --dialect mssql: migrations/mssql is not in this tree yet');
+
+describe('versioned-sessions CLI: check', () => {
+  it('sqlite: lists the rows whose data cannot be read, by masked key, and exits 1; a clean table exits 0', async () => {
+    const target = file(uniqueName('check'));
+    expect((await cli(['migrate', '--dialect', 'sqlite', '--url', target, '--data-column', 'datos_temp'])).code).toBe(
+      0,
+    );
+    const clean = await cli(['check', '--dialect', 'sqlite', '--url', target, '--data-column', 'datos_temp']);
+    expect(clean).toMatchObject({ code: 0, stderr: '' });
+    expect(clean.stdout).toContain('0 rows checked, 0 unreadable.');
+    const database = new Database(target);
+    const insert = database.prepare('INSERT INTO sessions (key, state, datos_temp) VALUES (?, ?, ?)');
+    insert.run('+5215512345678', 'MENU', 'not json');
+    insert.run('+5215500000001', 'MENU', '[1,2]');
+    insert.run('+5215500000002', 'MENU', '{"ok":true}');
+    database.close();
+    const run = await cli(['check', '--dialect', 'sqlite', '--url', target, '--data-column', 'datos_temp']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('unreadable  +52*******0001  column "datos_temp": not-object\n');
+    expect(run.stdout).toContain('unreadable  +52*******5678  column "datos_temp": not-json\n');
+    expect(run.stdout).toContain('3 rows checked, 2 unreadable.');
+    expect(run.stdout + run.stderr).not.toContain('5215512345678');
+  });
+
+  it('a table that is not migrated exits 1 naming the command that fixes it', async () => {
+    const target = file(uniqueName('check-empty'));
+    new Database(target).close();
+    const run = await cli(['check', '--dialect', 'sqlite', '--url', target]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/npx versioned-sessions migrate --dialect sqlite/);
+  });
+});
+
+describe('versioned-sessions CLI: the forms --url takes', () => {
+  it.each([
+    ['a plain path', (path: string) => path],
+    ['file:<path>', (path: string) => `file:${path}`],
+    ['file://<absolute path>', (path: string) => `file://${path}`],
+    ['sqlite://<absolute path>', (path: string) => `sqlite://${path}`],
+    ['sqlite:<path>', (path: string) => `sqlite:${path}`],
+  ])('sqlite: %s opens that file, and no file is named after the URL', async (_form, url) => {
+    const target = file(uniqueName('form'));
+    const run = await cli(['migrate', '--dialect', 'sqlite', '--url', url(target)]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('3 applied');
+    expect(existsSync(target)).toBe(true);
+    expect(readdirSync(process.cwd()).filter((name) => name.startsWith('file:') || name.startsWith('sqlite:'))).toEqual(
+      [],
+    );
+  });
+
+  it.each([
+    [
+      'sqlite',
+      'postgres://bot@127.0.0.1:5432/sessions',
+      /--url for sqlite expects a file path .*; got a postgres: URL/,
+    ],
+    ['sqlite', 'sqlite://server/x.db', /--url for sqlite expects a file path .*; got a URL with a host \("server"\)/],
+    ['sqlite', 'file:x.db?mode=ro', /--url for sqlite takes no query string/],
+    [
+      'postgres',
+      'bot:secret@base.example:5432/sessions',
+      /--url for postgres expects a URL that starts with postgres:\/\/ or postgresql:\/\//,
+    ],
+    [
+      'postgres',
+      'mysql://root@127.0.0.1:3306/test',
+      /--url for postgres expects a URL that starts with postgres:\/\/ or postgresql:\/\/ .*; got a mysql: URL/,
+    ],
+    [
+      'mssql',
+      'postgres://bot@127.0.0.1/x',
+      /--url for mssql expects mssql:\/\/ or sqlserver:\/\/ .* or an ADO connection string/,
+    ],
+    [
+      'mysql',
+      'bot:secret@db.example:3306/sessions',
+      /--url for mysql expects a URL that starts with mysql:\/\/ .*; got one without a scheme/,
+    ],
+    [
+      'mysql',
+      'postgres://bot:secret@127.0.0.1:5432/test',
+      /--url for mysql expects a URL that starts with mysql:\/\/ .*; got a postgres: URL/,
+    ],
+  ])('%s refuses %s with exit 2 and a sentence saying what it expected', async (dialect, url, message) => {
+    const run = await cli(['status', '--dialect', dialect, '--url', url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toContain('secret');
+    expect(run.stderr).not.toContain('ENOTFOUND');
+  });
+});
 
 describe('versioned-sessions CLI: print --dialect mssql', () => {
   it.skipIf(!mssqlShipped)('prints the T-SQL script for sqlcmd (pinned)', async () => {

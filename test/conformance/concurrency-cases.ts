@@ -115,7 +115,9 @@ export function defineConcurrencyCases(target: DialectTarget): void {
       );
       expect(seen).toEqual([0, 1]);
       expect(result).toMatchObject({ data: { counter: 11 }, version: 2 });
-      expect(lines).toEqual([`[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/3 failed, retrying in 50ms`]);
+      expect(lines).toEqual([
+        `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/10 failed: version conflict (expected 0, found 1), retrying in 50ms`,
+      ]);
     });
 
     it('throws the last ConcurrencyError unchanged after the last attempt', async () => {
@@ -140,13 +142,15 @@ export function defineConcurrencyCases(target: DialectTarget): void {
               throw e;
             });
         },
-        { baseDelayMs: 1 },
+        { baseDelayMs: 1, maxAttempts: 3 },
       ).catch((e: unknown) => e);
       expect(calls).toBe(3);
       expect(error).toBe(thrown[2]);
       expect(error).toMatchObject({ name: 'ConcurrencyError', expectedVersion: 2, actualVersion: 3 });
       expect(lines).toHaveLength(3);
-      expect(lines[2]).toBe(`[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 3/3 attempts`);
+      expect(lines[2]).toBe(
+        `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 3/3 attempts: version conflict (expected 2, found 3)`,
+      );
     });
 
     it('with createIfMissing false, a missing session is a SessionNotFoundError and nothing is created', async () => {

@@ -34,7 +34,7 @@ export async function processedRows(fixture: Fixture): Promise<Record<string, un
   return fixture.exec(`SELECT id, session_key, session_version FROM ${processedTable(fixture)} ORDER BY id`);
 }
 
-function recordingLogger(): {
+export function recordingLogger(): {
   lines: string[];
   logger: Record<'debug' | 'info' | 'warn' | 'error', (line: string) => void>;
 } {
@@ -281,7 +281,7 @@ export function defineExactlyOnceCases(target: DialectTarget): void {
         async (session) => {
           handlerRuns++;
           // Another instance, given the same message, commits between this handler's read and its write.
-          await repository.updateSession(
+          await fixture.repository.updateSession(
             PHONE,
             { data: { counter: 1 } },
             { expectedVersion: session.version, idempotencyKey: MESSAGE_ID },

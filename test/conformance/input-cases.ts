@@ -43,7 +43,7 @@ export function defineInputCases(target: DialectTarget): void {
       ['a Date inside', { at: new Date() }, 'changes.data.at'],
       ['NaN inside', { n: Number.NaN }, 'changes.data.n'],
       ['a function inside', { f: () => 1 }, 'changes.data.f'],
-      ['undefined inside', { u: undefined }, 'changes.data.u'],
+      ['undefined inside an array', { u: [1, undefined] }, 'changes.data.u.1'],
     ];
     it.each(badData)('data: %s', async (_label, data, argument) => {
       const fixture = await target.createFixture();

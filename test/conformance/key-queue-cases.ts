@@ -78,7 +78,11 @@ export function defineKeyQueueCases(target: DialectTarget): void {
 
     it('without the queue the same handlers in one process conflict and retry (control)', async () => {
       const fixture = await target.createFixture();
-      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger });
+      const repository = new SessionRepository<Counter>({
+        store: fixture.store,
+        logger: suiteLog.logger,
+        perKeyQueue: false,
+      });
       let retries = 0;
       await Promise.all(
         Array.from({ length: 10 }, () =>

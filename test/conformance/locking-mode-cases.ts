@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   SessionNotFoundError,
   SessionRepository,
+  type SessionRepositoryOptions,
   diagnosticsChannels,
   type ConflictContext,
   type LockingMode,
@@ -25,7 +26,7 @@ interface Observed {
 function observedRepository(
   fixture: Fixture,
   lockingMode: LockingMode,
-  extra: Partial<ConstructorParameters<typeof SessionRepository>[0]> = {},
+  extra: Partial<SessionRepositoryOptions> = {},
 ): Observed {
   const conflicts: ConflictContext[] = [];
   const lines: string[] = [];
@@ -217,8 +218,14 @@ export function defineLockingModeCases(target: DialectTarget): void {
     });
 
     it('negative control: detecting by read-then-write under the same race misses conflicts', async () => {
-      const { conflicts } = await raceOverVersionOne('naiveObserve', 'off');
-      expect(conflicts.length).toBeLessThan(19);
+      // A miss needs two reads to overlap; on a loaded machine one round may happen to run in sequence, so
+      // the miss must show within a few fresh rounds (each round still checks all 20 writes landed).
+      const detected: number[] = [];
+      for (let round = 0; round < 5 && !detected.some((count) => count < 19); round += 1) {
+        const { conflicts } = await raceOverVersionOne('naiveObserve', 'off');
+        detected.push(conflicts.length);
+      }
+      expect(Math.min(...detected)).toBeLessThan(19);
     });
   });
 }

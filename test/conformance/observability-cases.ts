@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
   SessionRepository,
+  type SessionRepositoryOptions,
   diagnosticsChannels,
   hmacKeyMasker,
   isDuplicateOperationError,
@@ -42,14 +43,12 @@ async function alwaysLosing(
       await repository.updateSession(PHONE, { state: `INTRUSO_${session.version}` });
       return repository.updateSession(PHONE, { state: 'MIO' }, { expectedVersion: session.version });
     },
-    { baseDelayMs: 1, jitter: 'none', ...options },
+    // Three attempts unless told otherwise: the counts the cases assert.
+    { baseDelayMs: 1, jitter: 'none', maxAttempts: 3, ...options },
   ).catch((error: unknown) => error);
 }
 
-function repositoryWith(
-  fixture: Fixture,
-  options: Partial<ConstructorParameters<typeof SessionRepository>[0]>,
-): SessionRepository {
+function repositoryWith(fixture: Fixture, options: Partial<SessionRepositoryOptions>): SessionRepository {
   return new SessionRepository({ store: fixture.store, logger: suiteLog.logger, ...options });
 }
 
@@ -251,7 +250,7 @@ export function defineObservabilityCases(target: DialectTarget): void {
         expect.arrayContaining([
           "[versioned-sessions] the onConflict hook failed (TypeError); the operation's outcome is unchanged.",
           "[versioned-sessions] the onRetry hook failed (RangeError); the operation's outcome is unchanged.",
-          `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts`,
+          `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts: version conflict (expected 1, found 2)`,
         ]),
       );
       expect(lines.filter((line) => line.includes('onConflict'))).toHaveLength(2);
@@ -280,14 +279,20 @@ export function defineObservabilityCases(target: DialectTarget): void {
             ),
           ),
         ],
-        ['warning', `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/2 failed, retrying in 1ms`],
+        [
+          'warning',
+          `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/2 failed: version conflict (expected 0, found 1), retrying in 1ms`,
+        ],
         [
           'debug',
           expect.stringContaining(
             '[ConcurrencyError] Concurrency conflict detected for +52*******5678. Expected version: 1.',
           ),
         ],
-        ['error', `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts`],
+        [
+          'error',
+          `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 2/2 attempts: version conflict (expected 1, found 2)`,
+        ],
       ]);
     });
 
@@ -311,8 +316,8 @@ export function defineObservabilityCases(target: DialectTarget): void {
       expect(masked).not.toBe(masker('+5215599995678'));
       expect(error.message.startsWith(`Concurrency conflict detected for ${masked}. Expected version: 1.`)).toBe(true);
       expect(lines).toEqual([
-        `[ConcurrencyRetry] updateSession(${masked}) - attempt 1/2 failed, retrying in 1ms`,
-        `[ConcurrencyRetry] updateSession(${masked}) - gave up after 2/2 attempts`,
+        `[ConcurrencyRetry] updateSession(${masked}) - attempt 1/2 failed: version conflict (expected 0, found 1), retrying in 1ms`,
+        `[ConcurrencyRetry] updateSession(${masked}) - gave up after 2/2 attempts: version conflict (expected 1, found 2)`,
       ]);
       expect(new Set(recorded.map((entry) => entry.context.maskedKey))).toEqual(new Set([masked]));
     });
@@ -328,7 +333,7 @@ export function defineObservabilityCases(target: DialectTarget): void {
       await repository.getOrCreateSession(PHONE);
       await alwaysLosing(repository, { maxAttempts: 2 });
       expect(leaked.filter((line) => E164_LIKE.test(line))).toEqual([
-        `[ConcurrencyRetry] updateSession(${PHONE}) - attempt 1/2 failed, retrying in 1ms`,
+        `[ConcurrencyRetry] updateSession(${PHONE}) - attempt 1/2 failed: version conflict (expected 0, found 1), retrying in 1ms`,
       ]);
     });
   });

@@ -16,6 +16,7 @@ import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
 import type { DialectTarget } from './target.js';
 import { defineTransactionCases } from './transaction-cases.js';
+import { defineWebhookCases } from './webhook-cases.js';
 
 /**
  * Registers the suite for `target`, or a skip with its reason (a failure when the dialect is required).
@@ -36,6 +37,7 @@ export async function defineConformanceSuite(
     defineKeyQueueCases(target);
     defineExactlyOnceCases(target);
     defineTransactionCases(target);
+    defineWebhookCases(target);
 
     defineSessionCases(target);
     defineInputCases(target);

@@ -92,4 +92,10 @@ describe('maskKey', () => {
     expect(maskKey('abcd')).toBe('**cd');
     expect(maskKey('a')).toBe('*');
   });
+
+  it('a missing value is described as "got undefined", not "got a undefined"', async () => {
+    const { validateKey } = await import('../../src/core/repository/input-validation.js');
+    expect(() => validateKey(undefined)).toThrow('Invalid key: expected a non-empty string, got undefined.');
+    expect(() => validateKey(5)).toThrow('Invalid key: expected a non-empty string, got a number.');
+  });
 });

@@ -104,7 +104,7 @@ describe('hooks', () => {
         maskedKey: undefined,
         dialect: undefined,
         attempt: 1,
-        maxAttempts: 3,
+        maxAttempts: 10,
         delayMs: 0,
         expectedVersion: 0,
         actualVersion: 1,
@@ -193,9 +193,18 @@ describe('loggers', () => {
     );
     await retryOnceWith(logger);
     expect(written.map(({ level, msg }) => [level, msg])).toEqual([
-      [40, `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/3 failed, retrying in 0ms`],
-      [40, `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 2/3 failed, retrying in 0ms`],
-      [50, `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 3/3 attempts`],
+      [
+        40,
+        `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 1/3 failed: version conflict (expected 0, found 1), retrying in 0ms`,
+      ],
+      [
+        40,
+        `[ConcurrencyRetry] updateSession(${MASKED}) - attempt 2/3 failed: version conflict (expected 1, found 2), retrying in 0ms`,
+      ],
+      [
+        50,
+        `[ConcurrencyRetry] updateSession(${MASKED}) - gave up after 3/3 attempts: version conflict (expected 2, found 3)`,
+      ],
     ]);
   });
 

@@ -58,7 +58,9 @@ describe('without @opentelemetry/api installed', () => {
       version: 2,
       observedVersion: 3,
       conflicts: ['enforce', 'observe'],
-      lines: ['[ConcurrencyRetry] updateSession(****-1) - attempt 1/3 failed, retrying in 0ms'],
+      lines: [
+        '[ConcurrencyRetry] updateSession(****-1) - attempt 1/10 failed: version conflict (expected 0, found 1), retrying in 0ms',
+      ],
     });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyError, InvalidArgumentError, withRetry } from '../../src/index.js';
-import { retryDelay } from '../../src/core/retry/retry-policy.js';
+import { resolvePolicy, retryDelay } from '../../src/core/retry/retry-policy.js';
 
 function conflict(expectedVersion = 0): ConcurrencyError {
   return new ConcurrencyError({
@@ -37,8 +37,39 @@ describe('withRetry', () => {
       [2, 100],
     ]);
     expect(lines).toEqual([
-      '[ConcurrencyRetry] cerrarTicket - attempt 1/3 failed, retrying in 50ms',
-      '[ConcurrencyRetry] cerrarTicket - attempt 2/3 failed, retrying in 100ms',
+      '[ConcurrencyRetry] cerrarTicket - attempt 1/10 failed: version conflict (expected 1, found 2), retrying in 50ms',
+      '[ConcurrencyRetry] cerrarTicket - attempt 2/10 failed: version conflict (expected 2, found 3), retrying in 100ms',
+    ]);
+  });
+
+  it('the defaults: 10 attempts, waits doubling from 50 ms and capped at 1 s', () => {
+    const policy = resolvePolicy({ random: () => 0 }, 'operation');
+    expect(policy).toMatchObject({ maxAttempts: 10, baseDelayMs: 50, maxDelayMs: 1000, jitter: 'proportional' });
+    const waits: number[] = [];
+    for (let attempt = 1; attempt < policy.maxAttempts; attempt++)
+      waits.push(retryDelay(policy, attempt, waits.at(-1) ?? policy.baseDelayMs));
+    expect(waits).toEqual([50, 100, 200, 400, 800, 1000, 1000, 1000, 1000]);
+  });
+
+  it('a retry line names an error by class and code, never by its message', async () => {
+    const lines: string[] = [];
+    await withRetry(
+      async (attempt) => {
+        if (attempt === 1)
+          throw Object.assign(new Error('connect ECONNREFUSED for +5215512345678'), { code: 'ECONNREFUSED' });
+        if (attempt === 2) throw new RangeError('bad +5215512345678');
+        return 'ok';
+      },
+      {
+        shouldRetry: () => true,
+        baseDelayMs: 0,
+        random: () => 0,
+        logger: { warn: (line: string) => lines.push(line) },
+      },
+    );
+    expect(lines).toEqual([
+      '[ConcurrencyRetry] operation - attempt 1/10 failed: Error ECONNREFUSED, retrying in 0ms',
+      '[ConcurrencyRetry] operation - attempt 2/10 failed: RangeError, retrying in 0ms',
     ]);
   });
 
@@ -59,7 +90,9 @@ describe('withRetry', () => {
     ).catch((e: unknown) => e);
     expect(thrown).toHaveLength(4);
     expect(error).toBe(thrown[3]);
-    expect(lines.at(-1)).toBe('[ConcurrencyRetry] operation - gave up after 4/4 attempts');
+    expect(lines.at(-1)).toBe(
+      '[ConcurrencyRetry] operation - gave up after 4/4 attempts: version conflict (expected 4, found 5)',
+    );
   });
 
   it('does not retry other errors by default', async () => {

@@ -70,8 +70,9 @@ describe('SQL Server statements', () => {
           keyed.push(label);
           if (statement.text.includes('[bot].[SessionHistory]')) {
             expect(statement.text, label).toMatch(/session_key = @key|\(session_key, [^)]*\) VALUES \(@key,/);
-          } else expect(statement.text, label).toContain('[Telefono] = @key');
-          expect(sent, label).toBe('VarChar(20)');
+          } else expect(statement.text, label).toMatch(new RegExp(`\\[Telefono\\] [=>] @${parameter.name}\\b`));
+          // A NULL (the first data page's `after`) is compared with nothing and keeps its declared type.
+          expect(sent, label).toBe(parameter.value === null ? 'NVarChar(255)' : 'VarChar(20)');
         } else expect(sent, label).not.toBe('VarChar(20)');
       }
     }
@@ -111,6 +112,8 @@ describe('SQL Server statements', () => {
     }
     expect(Object.fromEntries([...types].map(([name, seen]) => [name, [...seen]]))).toEqual({
       key: ['NVarChar(255)'],
+      after: ['NVarChar(255)'],
+      limit: ['Int'],
       state: ['NVarChar(255)'],
       data: ['NVarChar(MAX)'],
       expected: ['Int'],
@@ -124,7 +127,6 @@ describe('SQL Server statements', () => {
       version: ['Int'],
       snapshot: ['NVarChar(MAX)'],
       idleBefore: ['DateTime2(3)'],
-      limit: ['Int'],
       state0: ['NVarChar(255)'],
       state1: ['NVarChar(255)'],
       previous: ['NVarChar(255)'],

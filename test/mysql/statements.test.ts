@@ -23,6 +23,8 @@ function everyStatement(options: TableOptions, key = KEY): [string, MysqlStateme
   const s = mysqlStatements(resolveNames('mysql', options));
   return [
     ['select', s.select(key)],
+    ['selectDataPage (first page)', s.selectDataPage(null, 500)],
+    ['selectDataPage (after a key)', s.selectDataPage(key, 500)],
     ['selectVersion', s.selectVersion(key)],
     ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
     [

@@ -131,7 +131,8 @@ function stringStoresFaithfully(text: string): boolean {
 
 /**
  * The oracle for data: a plain object whose every value is a string, finite number, boolean, null,
- * array or plain object, with no cycles, NUL or lone surrogates, whose JSON fits `maxLength`.
+ * array or plain object (or, as an object property, undefined, which is dropped), with no cycles, NUL
+ * or lone surrogates, whose JSON fits `maxLength`.
  */
 export function dataIsValid(data: unknown, maxLength: number): boolean {
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !isPlain(data)) return false;
@@ -144,7 +145,11 @@ export function dataIsValid(data: unknown, maxLength: number): boolean {
     if (path.has(value)) return false;
     if (!Array.isArray(value) && !isPlain(value)) return false;
     path.add(value);
-    const ok = Object.entries(value).every(([name, child]) => stringStoresFaithfully(name) && visit(child));
+    // An undefined object property is dropped, as JSON drops it; in an array it is refused.
+    const ok = Object.entries(value).every(
+      ([name, child]) =>
+        stringStoresFaithfully(name) && ((child === undefined && !Array.isArray(value)) || visit(child)),
+    );
     path.delete(value);
     return ok;
   };

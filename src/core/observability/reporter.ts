@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { describeRetryCause } from './retry-cause.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hasSubscribers, publish } from './diagnostics.js';
 import type { Dialect } from '../dialect.js';
@@ -229,7 +230,7 @@ function versionsOf(error: unknown): Pick<EventDetails, 'expectedVersion' | 'act
 export function reportRetry(reporter: Reporter, retry: RetryDetails, delayMs: number): void {
   reporter.metrics.retry(attributes(reporter, retry.operation));
   reporter.logger.warn(
-    `[ConcurrencyRetry] ${retry.label} - attempt ${retry.attempt}/${retry.maxAttempts} failed, retrying in ${delayMs}ms`,
+    `[ConcurrencyRetry] ${retry.label} - attempt ${retry.attempt}/${retry.maxAttempts} failed: ${describeRetryCause(retry.error)}, retrying in ${delayMs}ms`,
   );
   notify(reporter, 'retry', { ...retry, ...versionsOf(retry.error), delayMs }, { error: retry.error });
 }
@@ -238,7 +239,7 @@ export function reportRetry(reporter: Reporter, retry: RetryDetails, delayMs: nu
 export function reportExhausted(reporter: Reporter, retry: RetryDetails): void {
   reporter.metrics.exhausted(attributes(reporter, retry.operation));
   reporter.logger.error(
-    `[ConcurrencyRetry] ${retry.label} - gave up after ${retry.attempt}/${retry.maxAttempts} attempts`,
+    `[ConcurrencyRetry] ${retry.label} - gave up after ${retry.attempt}/${retry.maxAttempts} attempts: ${describeRetryCause(retry.error)}`,
   );
   notify(reporter, 'exhausted', { ...retry, ...versionsOf(retry.error), delayMs: 0 }, { error: retry.error });
 }

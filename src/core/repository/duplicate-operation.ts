@@ -24,6 +24,7 @@ export type IdempotentOperation = 'updateSession' | 'withSessionRetry';
  * once, and this call applied nothing.
  *
  * @typeParam TData - the shape of the session's `data`.
+ * @typeParam TState - the flow's states.
  * @example
  * ```ts
  * function acknowledge(duplicate: DuplicateOperation): void {
@@ -31,7 +32,7 @@ export type IdempotentOperation = 'updateSession' | 'withSessionRetry';
  * }
  * ```
  */
-export interface DuplicateOperation<TData = Record<string, unknown>> {
+export interface DuplicateOperation<TData = Record<string, unknown>, TState extends string = string> {
   /** The operation that found the key already recorded. */
   readonly operation: IdempotentOperation;
   /** The idempotency key as given (a WhatsApp message id, say). Never logged by the library. */
@@ -46,7 +47,7 @@ export interface DuplicateOperation<TData = Record<string, unknown>> {
    * The session as the first delivery committed it, or `null` when the key was recorded without a
    * session update (by `markProcessed`) or for another session key.
    */
-  readonly session: Session<TData> | null;
+  readonly session: Session<TData, TState> | null;
   /** The version the first delivery committed, or `null` when `session` is `null`. */
   readonly committedVersion: number | null;
   /** When the key was recorded (the database's clock). */
@@ -60,6 +61,7 @@ export interface DuplicateOperation<TData = Record<string, unknown>> {
  *
  * @typeParam T - what the handler returns.
  * @typeParam TData - the shape of the session's `data`.
+ * @typeParam TState - the flow's states.
  * @example
  * ```ts
  * const result = await withSessionRetry(repository, phone, handle, { idempotencyKey: message.id });
@@ -67,7 +69,7 @@ export interface DuplicateOperation<TData = Record<string, unknown>> {
  * console.log(result.value);
  * ```
  */
-export type IdempotentResult<T, TData = Record<string, unknown>> =
+export type IdempotentResult<T, TData = Record<string, unknown>, TState extends string = string> =
   | {
       /** The handler ran and its update committed. */
       readonly status: 'applied';
@@ -77,7 +79,7 @@ export type IdempotentResult<T, TData = Record<string, unknown>> =
   | ({
       /** The idempotency key was already recorded; the handler did not run. */
       readonly status: 'duplicate';
-    } & DuplicateOperation<TData>);
+    } & DuplicateOperation<TData, TState>);
 
 // The fields of a DuplicateOperation at runtime; the type makes the compiler hold it to the interface.
 const DUPLICATE_FIELDS: { readonly [Field in keyof DuplicateOperation]: true } = {
@@ -92,10 +94,12 @@ const DUPLICATE_FIELDS: { readonly [Field in keyof DuplicateOperation]: true } =
 };
 
 /** The facts of a duplicate copied out of `source` (a plain object or an error), frozen. */
-function pickDuplicate<TData>(source: DuplicateOperation<TData>): DuplicateOperation<TData> {
+function pickDuplicate<TData, TState extends string>(
+  source: DuplicateOperation<TData, TState>,
+): DuplicateOperation<TData, TState> {
   const facts: Record<string, unknown> = {};
   for (const field of Object.keys(DUPLICATE_FIELDS) as (keyof DuplicateOperation)[]) facts[field] = source[field];
-  return Object.freeze(facts) as unknown as DuplicateOperation<TData>;
+  return Object.freeze(facts) as unknown as DuplicateOperation<TData, TState>;
 }
 
 /**
@@ -105,6 +109,7 @@ function pickDuplicate<TData>(source: DuplicateOperation<TData>): DuplicateOpera
  * use `session`, the session as that first delivery committed it.
  *
  * @typeParam TData - the shape of the session's `data`.
+ * @typeParam TState - the flow's states.
  * @example
  * ```ts
  * try {
@@ -115,9 +120,9 @@ function pickDuplicate<TData>(source: DuplicateOperation<TData>): DuplicateOpera
  * }
  * ```
  */
-export class DuplicateOperationError<TData = Record<string, unknown>>
+export class DuplicateOperationError<TData = Record<string, unknown>, TState extends string = string>
   extends VersionedSessionError
-  implements DuplicateOperation<TData>
+  implements DuplicateOperation<TData, TState>
 {
   override name = 'DuplicateOperationError' as const;
   // Declared only: the constructor copies them from the facts it is given.
@@ -126,12 +131,12 @@ export class DuplicateOperationError<TData = Record<string, unknown>>
   declare readonly maskedIdempotencyKey: string;
   declare readonly key: string;
   declare readonly maskedKey: string;
-  declare readonly session: Session<TData> | null;
+  declare readonly session: Session<TData, TState> | null;
   declare readonly committedVersion: number | null;
   declare readonly processedAt: Date;
 
   /** Built by the repository when an idempotency key was already recorded; the fields are copied from `duplicate`. */
-  constructor(duplicate: DuplicateOperation<TData>) {
+  constructor(duplicate: DuplicateOperation<TData, TState>) {
     super(describeDuplicate(duplicate));
     Object.assign(this, pickDuplicate(duplicate));
   }
@@ -144,7 +149,7 @@ export class DuplicateOperationError<TData = Record<string, unknown>>
    * const facts = error.toDuplicate(); // { operation, idempotencyKey, session, committedVersion, … }
    * ```
    */
-  toDuplicate(): DuplicateOperation<TData> {
+  toDuplicate(): DuplicateOperation<TData, TState> {
     return pickDuplicate(this);
   }
 }
@@ -167,21 +172,22 @@ export function describeDuplicate(duplicate: DuplicateOperation<unknown>): strin
  * `reportDuplicate`). The committed session is given only when it is the session this call named: a
  * key reused for another session says nothing about this one.
  */
-export function duplicateOperation<TData>(
+export function duplicateOperation<TData, TState extends string = string>(
   masker: { maskKey(key: string): string },
   operation: IdempotentOperation,
   key: string,
   idempotencyKey: string,
   processed: ProcessedRecord,
-): DuplicateOperation<TData> {
+): DuplicateOperation<TData, TState> {
   const session = processed.key === key && processed.session !== null ? processed.session : null;
-  const duplicate: DuplicateOperation<TData> = Object.freeze({
+  const duplicate: DuplicateOperation<TData, TState> = Object.freeze({
     operation,
     idempotencyKey,
     maskedIdempotencyKey: masker.maskKey(idempotencyKey),
     key,
     maskedKey: masker.maskKey(key),
-    session: session === null ? null : { ...session, data: session.data as TData },
+    session:
+      session === null ? null : { ...session, state: session.state as TState | null, data: session.data as TData },
     committedVersion: session === null ? null : session.version,
     processedAt: processed.processedAt,
   });
@@ -190,15 +196,20 @@ export function duplicateOperation<TData>(
 
 /**
  * Whether `error` is a {@link DuplicateOperationError}, from this or another loaded copy of the
- * library (its ESM and CommonJS builds).
+ * library (its ESM and CommonJS builds). Given the repository the error came from, the guard keeps
+ * its data and state types (`error.session` is that repository's `Session`); the repository is only
+ * used for its type.
  *
+ * @param repository - the repository whose session types the error carries.
  * @example
  * ```ts
- * if (isDuplicateOperationError(error)) return { status: 200 };
+ * if (isDuplicateOperationError(error, sessions)) return { status: 200, state: error.session?.state };
  * ```
  */
-export function isDuplicateOperationError<TData = Record<string, unknown>>(
+export function isDuplicateOperationError<TData = Record<string, unknown>, TState extends string = string>(
   error: unknown,
-): error is DuplicateOperationError<TData> {
+  repository?: { getSession(key: string): Promise<Session<TData, TState> | null> },
+): error is DuplicateOperationError<TData, TState> {
+  void repository;
   return isVersionedSessionError(error) && hasName(error, 'DuplicateOperationError');
 }

@@ -17,6 +17,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
  */
 function describe(value: unknown, showValue = false): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   return showValue ? `${typeof value} ${String(value).slice(0, 40)}` : `a ${typeof value}`;
@@ -75,8 +76,9 @@ function isPlainObject(value: object): boolean {
 /**
  * Serialises session data, which must be a plain JSON object that survives a round trip unchanged:
  * strings, finite numbers, booleans, null, arrays and plain objects, without cycles, NUL characters or
- * lone surrogates. Anything else (undefined, functions, BigInt, Dates, Maps, NaN) is refused rather
- * than silently changed by `JSON.stringify`.
+ * lone surrogates. An object property whose value is `undefined` is dropped, as every JSON store
+ * drops it; anything else (`undefined` in an array, functions, BigInt, Dates, Maps, NaN) is refused
+ * rather than silently changed by `JSON.stringify`.
  */
 export function serializeData(data: unknown, maxLength: number, argument = 'changes.data'): string {
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !isPlainObject(data)) {
@@ -124,7 +126,11 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
               'has a key with NUL or a lone surrogate.',
             );
           }
-          stack.push({ value: (value as Record<string, unknown>)[name], path: `${path}.${name}` });
+          const property = (value as Record<string, unknown>)[name];
+          // An undefined object property is dropped, as JSON.stringify drops it; in an array it would
+          // become null, so it is refused there.
+          if (property === undefined && !Array.isArray(value)) continue;
+          stack.push({ value: property, path: `${path}.${name}` });
         }
         continue;
       }

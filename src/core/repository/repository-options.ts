@@ -8,17 +8,19 @@ import type { LockingMode } from './locking-mode.js';
 import type { KeyMasker } from '../observability/key-mask.js';
 import type { MetricsOption } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import type { DecodeDataContext } from '../session-data.js';
 import type { SessionStore } from '../session-store.js';
 
 /**
  * Options of {@link SessionRepository}.
  *
+ * @typeParam TData - the shape of each session's `data` object.
  * @example
  * ```ts
  * const options: SessionRepositoryOptions = { store: new PostgresSessionStore({ pool }), logger: console };
  * ```
  */
-export interface SessionRepositoryOptions {
+export interface SessionRepositoryOptions<TData = Record<string, unknown>> {
   /** Where sessions live: a `PostgresSessionStore`, `SqliteSessionStore` or `MssqlSessionStore`. */
   readonly store: SessionStore;
   /**
@@ -63,9 +65,64 @@ export interface SessionRepositoryOptions {
    * succeeds, as they must with any retry: a handler may be run again with a fresh session. Not for
    * handlers that hold a key for long (a slow call in the middle of the handler delays every later
    * operation on that key in this process). See docs/benchmarks.md for what it buys on a hot key.
-   * @defaultValue false
+   * `false` turns it off (the default before 0.2).
+   * @defaultValue true
    */
   readonly perKeyQueue?: boolean;
+  /**
+   * The data of a session created without data, and of a row whose data is empty (`NULL`, `''`, JSON
+   * `null` or `{}`). Required by the types when `TData` has required fields, so that
+   * `session.data.ids.length` holds at runtime.
+   * @defaultValue `{}`
+   */
+  readonly initialData?: TData;
+  /**
+   * Reads a row whose data is not a JSON object (text that is not JSON, a JSON array, number or
+   * string), typically left by code from before the library. It gets the stored text (`not-json`) or
+   * the parsed JSON (`not-object`) and returns the session's data, which the next update stores as
+   * JSON. Without it such a row reads as a `SessionDataError`.
+   * @example
+   * ```ts
+   * new SessionRepository<{ legacy?: unknown }>({ store, decodeData: (raw) => ({ legacy: raw }) });
+   * ```
+   */
+  readonly decodeData?: (raw: unknown, context: DecodeDataContext) => TData;
+}
+
+/**
+ * What the {@link SessionRepository} constructor adds to its options: `initialData` is required when
+ * `{}` is not a valid `TData` (it has required fields), since a new or empty session would otherwise
+ * read as `{}`.
+ *
+ * @typeParam TData - the shape of each session's `data` object.
+ * @example
+ * ```ts
+ * const options: SessionRepositoryOptions<{ ids: string[] }> & InitialDataRequirement<{ ids: string[] }> = { store, initialData: { ids: [] } };
+ * ```
+ */
+export type InitialDataRequirement<TData> =
+  Record<never, never> extends TData
+    ? unknown
+    : {
+        /** The data of new and empty sessions; required because `{}` is not a valid `TData`. */
+        readonly initialData: TData;
+      };
+
+/**
+ * Options of {@link SessionRepository.verifySchema}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifySchemaOptions = { data: true };
+ * const report = await repository.verifySchema(options);
+ * ```
+ */
+export interface VerifySchemaOptions {
+  /**
+   * Also read every row's data and list the rows that cannot be read as a JSON object.
+   * @defaultValue false
+   */
+  readonly data?: boolean;
 }
 
 /**

@@ -21,10 +21,14 @@ import {
 } from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
+  InitialDataRequirement,
   ReadSessionOptions,
   SessionRepositoryOptions,
   UpdateSessionOptions,
+  VerifySchemaOptions,
 } from './repository-options.js';
+import { handlerScopeFor } from './handler-scope.js';
+import { createDataReader, findUnreadableRows, type DataReader, type SchemaReport } from './session-data-reader.js';
 import type { Session, SessionChanges } from '../session.js';
 import {
   isSessionStore,
@@ -56,10 +60,13 @@ import {
 
 export type {
   DeleteSessionOptions,
+  InitialDataRequirement,
   ReadSessionOptions,
   SessionRepositoryOptions,
   UpdateSessionOptions,
+  VerifySchemaOptions,
 } from './repository-options.js';
+export type { SchemaReport, UnreadableRow } from './session-data-reader.js';
 
 /** An `updateSession` call with every argument checked. */
 interface UpdateCall {
@@ -73,7 +80,9 @@ interface UpdateCall {
 /**
  * Reads and writes chat sessions with optimistic locking.
  *
- * @typeParam TData - the shape of each session's `data` object.
+ * @typeParam TData - the shape of each session's `data` object. When `{}` is not a valid `TData` (it has
+ * required fields), the options must give `initialData`, which new and empty sessions read as.
+ * @typeParam TState - the flow's states, e.g. `'MENU' | 'ASK_NAME' | 'DONE'`.
  * @example
  * ```ts
  * import { SessionRepository, withSessionRetry } from 'versioned-sessions';
@@ -84,7 +93,7 @@ interface UpdateCall {
  *   sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version }));
  * ```
  */
-export class SessionRepository<TData = Record<string, unknown>> {
+export class SessionRepository<TData = Record<string, unknown>, TState extends string = string> {
   /** The store this repository writes to. */
   readonly store: SessionStore;
   /** The logger, with every level present. */
@@ -94,13 +103,14 @@ export class SessionRepository<TData = Record<string, unknown>> {
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
   private readonly reporter: Reporter;
+  private readonly data: DataReader<TData>;
 
   /**
    * Checks the options; nothing is read or written until the first call.
    *
    * @throws InvalidArgumentError when `store` is not a session store or an option is out of range.
    */
-  constructor(options: SessionRepositoryOptions) {
+  constructor(options: SessionRepositoryOptions<NoInfer<TData>> & InitialDataRequirement<NoInfer<TData>>) {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');
     }
@@ -118,10 +128,12 @@ export class SessionRepository<TData = Record<string, unknown>> {
     if (options.perKeyQueue !== undefined && typeof options.perKeyQueue !== 'boolean') {
       throw new InvalidArgumentError('perKeyQueue', `expected a boolean, got ${typeof options.perKeyQueue}.`);
     }
-    if (options.perKeyQueue === true) attachKeyQueue(this);
+    // On unless turned off: handlers of one key in one process then never conflict with each other.
+    if (options.perKeyQueue !== false) attachKeyQueue(this);
+    this.masker = options.maskKey ?? defaultMaskKey;
+    this.data = createDataReader<TData>(options, store.names.columns.data, (key) => this.maskKey(key), maxDataLength);
     this.store = store;
     this.logger = toLevelLogger(options.logger);
-    this.masker = options.maskKey ?? defaultMaskKey;
     this.maxDataLength = maxDataLength;
     this.lockingMode = resolveLockingMode(options.lockingMode, store);
     const hooks = validateHooks(options.hooks);
@@ -156,7 +168,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const session = await repository.getSession('+5215512345678');
    * ```
    */
-  async getSession(key: string): Promise<Session<TData> | null> {
+  async getSession(key: string): Promise<Session<TData, TState> | null> {
     return this.getSessionWithVersion(key);
   }
 
@@ -171,7 +183,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const inTransaction = await repository.getSessionWithVersion(key, { transaction: client });
    * ```
    */
-  async getSessionWithVersion(key: string, options: ReadSessionOptions = {}): Promise<Session<TData> | null> {
+  async getSessionWithVersion(key: string, options: ReadSessionOptions = {}): Promise<Session<TData, TState> | null> {
     validateKey(key);
     const record = await this.store.read(key, options.transaction);
     return record === null ? null : this.toSession(record);
@@ -186,10 +198,14 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const session = await repository.getOrCreateSession(key, { state: 'INICIO', data: {} });
    * ```
    */
-  async getOrCreateSession(key: string, initial: SessionChanges<TData> = {}): Promise<Session<TData>> {
+  async getOrCreateSession(key: string, initial: SessionChanges<TData, TState> = {}): Promise<Session<TData, TState>> {
     validateKey(key);
     const stored = this.toStoredChanges(initial, 'initial');
-    const record = await this.store.createIfAbsent(key, stored.state ?? null, stored.dataJson ?? '{}');
+    const record = await this.store.createIfAbsent(
+      key,
+      stored.state ?? null,
+      stored.dataJson ?? this.data.initialDataJson ?? '{}',
+    );
     return this.toSession(record);
   }
 
@@ -203,13 +219,18 @@ export class SessionRepository<TData = Record<string, unknown>> {
    * const updated = await repository.updateSession(key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
    * updated.version === session.version + 1; // true
    * ```
+   * Inside a {@link withSessionRetry} handler given an `idempotencyKey`, an update of that call's session
+   * through this repository carries the call's key without being given it (see docs/exactly-once.md).
+   *
    * @throws DuplicateOperationError when `options.idempotencyKey` was already recorded: nothing was written.
+   * @throws InvalidArgumentError when `options.idempotencyKey` differs from the key of the enclosing
+   * `withSessionRetry` call: nothing was written.
    */
   async updateSession(
     key: string,
-    changes: SessionChanges<TData>,
+    changes: SessionChanges<TData, TState>,
     options: UpdateSessionOptions = {},
-  ): Promise<Session<TData>> {
+  ): Promise<Session<TData, TState>> {
     const call = this.validateUpdate(key, changes, options);
     const startedAt = performance.now();
     if (call.idempotencyKey !== undefined) return this.updateOnce(call, call.idempotencyKey, startedAt);
@@ -228,7 +249,11 @@ export class SessionRepository<TData = Record<string, unknown>> {
   }
 
   /** Every check of an `updateSession` call, before anything is written. */
-  private validateUpdate(key: string, changes: SessionChanges<TData>, options: UpdateSessionOptions): UpdateCall {
+  private validateUpdate(
+    key: string,
+    changes: SessionChanges<TData, TState>,
+    options: UpdateSessionOptions,
+  ): UpdateCall {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
     if (typeof options !== 'object' || options === null) {
@@ -239,17 +264,21 @@ export class SessionRepository<TData = Record<string, unknown>> {
     const reason = validateLabel(options.reason, MAX_REASON_LENGTH, 'options.reason');
     if (origin !== undefined) stored.origin = origin;
     if (reason !== undefined) stored.reason = reason;
-    const idempotencyKey =
-      options.idempotencyKey === undefined ? undefined : validateKey(options.idempotencyKey, 'options.idempotencyKey');
+    const idempotencyKey = this.idempotencyKeyOf(key, options.idempotencyKey);
     return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction };
   }
 
   /**
    * An update with an idempotency key. It runs in the store's own transaction (or the caller's),
    * which has no observed form: outside 'enforce' it is written unconditionally, without conflict
-   * detection. A key already recorded is a {@link DuplicateOperationError}.
+   * detection. A key already recorded is a {@link DuplicateOperationError}. Once written, the key is
+   * recorded for the enclosing `withSessionRetry` call of this session, when there is one.
    */
-  private async updateOnce(call: UpdateCall, idempotencyKey: string, startedAt: number): Promise<Session<TData>> {
+  private async updateOnce(
+    call: UpdateCall,
+    idempotencyKey: string,
+    startedAt: number,
+  ): Promise<Session<TData, TState>> {
     const outcome = await this.store.updateOnce({
       key: call.key,
       changes: call.changes,
@@ -257,15 +286,29 @@ export class SessionRepository<TData = Record<string, unknown>> {
       idempotencyKey,
       ...(call.transaction === undefined ? {} : { transaction: call.transaction }),
     });
+    if (outcome.status === 'done') {
+      const scope = handlerScopeFor(this, call.key);
+      if (scope !== undefined) scope.recorded = true;
+    }
     if (outcome.status !== 'duplicate') return this.settleUpdate(call, outcome, startedAt);
     keyQueueOf(this)?.forget(call.key);
-    const duplicate = duplicateOperation<TData>(this, 'updateSession', call.key, idempotencyKey, outcome.processed);
+    const duplicate = duplicateOperation<TData, TState>(
+      this,
+      'updateSession',
+      call.key,
+      idempotencyKey,
+      outcome.processed,
+    );
     reportDuplicate(this.reporter, duplicate, { expectedVersion: call.expectedVersion, startedAt });
     throw new DuplicateOperationError(duplicate);
   }
 
   /** The session a write stored, or the typed error of a refused one; keeps the per-key cache in step. */
-  private settleUpdate(call: UpdateCall, outcome: WriteOutcome<SessionRecord>, startedAt: number): Session<TData> {
+  private settleUpdate(
+    call: UpdateCall,
+    outcome: WriteOutcome<SessionRecord>,
+    startedAt: number,
+  ): Session<TData, TState> {
     if (outcome.status === 'done') {
       const session = this.toSession(outcome.value);
       // A write inside the caller's transaction is not committed yet: it must not serve another read.
@@ -325,16 +368,26 @@ export class SessionRepository<TData = Record<string, unknown>> {
   }
 
   /**
-   * Checks that the sessions table and its version column exist.
+   * Checks that the sessions table and every column it needs exist; with `{ data: true }` also reads
+   * every row's data and lists the rows that cannot be read as a JSON object (masked), before a bot
+   * meets them.
    *
    * @throws MigrationRequiredError whose message is the command that adds what is missing.
    * @example
    * ```ts
    * await repository.verifySchema(); // at start-up
+   * const { unreadable } = await repository.verifySchema({ data: true }); // before adopting a legacy table
    * ```
    */
-  async verifySchema(): Promise<void> {
+  async verifySchema(options: VerifySchemaOptions = {}): Promise<SchemaReport> {
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError('options', 'expected an object.');
+    if (options.data !== undefined && typeof options.data !== 'boolean') {
+      throw new InvalidArgumentError('data', `expected a boolean, got ${typeof options.data}.`);
+    }
     await this.store.verifySchema();
+    if (options.data !== true) return { rowsChecked: 0, unreadable: [] };
+    return findUnreadableRows(this.store, (key) => this.maskKey(key));
   }
 
   /**
@@ -428,7 +481,9 @@ export class SessionRepository<TData = Record<string, unknown>> {
       {
         store: this.store,
         logger: this.logger,
-        toStoredChanges: (changes, argument) => this.toStoredChanges(changes, argument),
+        // The sweep's changes name any state: the states a sweep writes are the caller's to choose.
+        toStoredChanges: (changes, argument) =>
+          this.toStoredChanges(changes as SessionChanges<TData, TState>, argument),
         validateLabel: (value, argument) =>
           validateLabel(value, argument === 'origin' ? MAX_ORIGIN_LENGTH : MAX_REASON_LENGTH, argument),
         toSession: (record) => this.toSession(record),
@@ -464,7 +519,7 @@ export class SessionRepository<TData = Record<string, unknown>> {
     return error;
   }
 
-  private toStoredChanges(changes: SessionChanges<TData>, argument: string): StoredChanges {
+  private toStoredChanges(changes: SessionChanges<TData, TState>, argument: string): StoredChanges {
     if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
       throw new InvalidArgumentError(argument, 'expected an object with `state` and/or `data`.');
     }
@@ -483,7 +538,24 @@ export class SessionRepository<TData = Record<string, unknown>> {
     return stored;
   }
 
-  private toSession(record: SessionRecord): Session<TData> {
-    return { ...record, data: record.data as TData };
+  /**
+   * The idempotency key an update writes with: the one given, or the enclosing `withSessionRetry`
+   * call's for that call's session (the first update records it; later ones are plain writes).
+   */
+  private idempotencyKeyOf(key: string, given: string | undefined): string | undefined {
+    const explicit = given === undefined ? undefined : validateKey(given, 'options.idempotencyKey');
+    const scope = handlerScopeFor(this, key);
+    if (scope === undefined) return explicit;
+    if (explicit !== undefined && explicit !== scope.idempotencyKey) {
+      throw new InvalidArgumentError(
+        'options.idempotencyKey',
+        'differs from the idempotencyKey given to withSessionRetry for this session; give the key once, to withSessionRetry, and leave it out here (its updates carry it).',
+      );
+    }
+    return scope.recorded ? undefined : scope.idempotencyKey;
+  }
+
+  private toSession(record: SessionRecord): Session<TData, TState> {
+    return { ...record, state: record.state as TState | null, data: this.data.toData(record.key, record.data) };
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The exactly-once part of `withSessionRetry`: before each attempt the idempotency key is looked up,
- * so a delivery that was already applied never runs the handler; a duplicate met by the handler's own
- * update becomes the same typed result; and passing faults are retried, which is safe once the key
- * guards the write.
+ * so a delivery that was already applied never runs the handler; the handler runs in a scope that
+ * gives its updates of the session the call's key (given once, to `withSessionRetry`); a duplicate met
+ * by the handler's own update becomes the same typed result; a handler that wrote nothing is recorded
+ * as processed; and passing faults are retried, which is safe once the key guards the write.
  *
  * @module
  */
@@ -12,44 +13,65 @@ import {
   type IdempotentResult,
 } from '../repository/duplicate-operation.js';
 import { isConcurrencyError } from '../errors.js';
+import { runInHandlerScope, type HandlerScope } from '../repository/handler-scope.js';
 import type { SessionRepository } from '../repository/repository.js';
 
 /** How one idempotent `withSessionRetry` call treats its attempts. */
-export interface IdempotentAttempts<T, TData> {
+export interface IdempotentAttempts<T, TData, TState extends string> {
   /** The errors retried when the caller gives no `shouldRetry`: conflicts and passing faults. */
   readonly shouldRetry: (error: unknown) => boolean;
+  /**
+   * Whether an update of this call has recorded the key: from then on nothing is retried, since
+   * running the handler again would apply its first update twice.
+   */
+  readonly recorded: () => boolean;
   /** The duplicate result when the key is already recorded, else `undefined`. */
-  findDuplicate(): Promise<IdempotentResult<T, TData> | undefined>;
-  /** The handler's outcome as a result: its value, or the duplicate its update met. */
-  settle(handler: Promise<T>): Promise<IdempotentResult<T, TData>>;
+  findDuplicate(): Promise<IdempotentResult<T, TData, TState> | undefined>;
+  /**
+   * Runs the handler in the call's scope and gives its outcome as a result: its value (recording the
+   * key when the handler wrote nothing), or the duplicate its update met.
+   */
+  settle(handler: () => T | PromiseLike<T>): Promise<IdempotentResult<T, TData, TState>>;
 }
 
 /** Prepares the attempts of an idempotent `withSessionRetry` for `key` and a checked `idempotencyKey`. */
-export function idempotentAttempts<T, TData>(
-  repository: SessionRepository<TData>,
+export function idempotentAttempts<T, TData, TState extends string>(
+  repository: SessionRepository<TData, TState>,
   key: string,
   idempotencyKey: string,
-): IdempotentAttempts<T, TData> {
+): IdempotentAttempts<T, TData, TState> {
+  const scope: HandlerScope = { repository, key, idempotencyKey, recorded: false };
+  const findDuplicate = async (): Promise<IdempotentResult<T, TData, TState> | undefined> => {
+    const processed = await repository.store.findProcessed(idempotencyKey);
+    if (processed === null) return undefined;
+    return {
+      status: 'duplicate',
+      ...duplicateOperation<TData, TState>(repository, 'withSessionRetry', key, idempotencyKey, processed),
+    };
+  };
   return {
     shouldRetry: (error) => isConcurrencyError(error) || repository.store.isTransientError(error),
-    async findDuplicate() {
-      const processed = await repository.store.findProcessed(idempotencyKey);
-      if (processed === null) return undefined;
-      return {
-        status: 'duplicate',
-        ...duplicateOperation<TData>(repository, 'withSessionRetry', key, idempotencyKey, processed),
-      };
-    },
+    recorded: () => scope.recorded,
+    findDuplicate,
     async settle(handler) {
+      let value: T;
       try {
-        return { status: 'applied', value: await handler };
+        value = await runInHandlerScope(scope, handler);
       } catch (error) {
         // Only this call's key: a duplicate of another operation inside the handler is the handler's business.
-        if (isDuplicateOperationError<TData>(error) && error.idempotencyKey === idempotencyKey) {
+        if (isDuplicateOperationError<TData, TState>(error) && error.idempotencyKey === idempotencyKey) {
           return { status: 'duplicate', ...error.toDuplicate() };
         }
         throw error;
       }
+      // A handler that wrote nothing has still handled the message: record it, so that a redelivery
+      // is a duplicate rather than a second run. Another delivery may have recorded it meanwhile.
+      if (!scope.recorded && !(await repository.markProcessed(idempotencyKey))) {
+        const duplicate = await findDuplicate();
+        if (duplicate !== undefined) return duplicate;
+      }
+      scope.recorded = true;
+      return { status: 'applied', value };
     },
   };
 }

@@ -34,7 +34,7 @@ export type JitterStrategy = 'none' | 'proportional' | 'full' | 'decorrelated';
 export interface RetryOptions {
   /**
    * Attempts in all, the first included.
-   * @defaultValue 3
+   * @defaultValue 10 (3 before 0.2)
    */
   readonly maxAttempts?: number;
   /**
@@ -44,7 +44,7 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /**
    * The longest single wait.
-   * @defaultValue 5000
+   * @defaultValue 1000 (5000 before 0.2)
    */
   readonly maxDelayMs?: number;
   /**
@@ -118,9 +118,9 @@ export function resolvePolicy(
   defaultShouldRetry: (error: unknown) => boolean = isConcurrencyError,
 ): RetryPolicy {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object.');
-  const maxAttempts = integerAtLeast('maxAttempts', options.maxAttempts, 3, 1);
+  const maxAttempts = integerAtLeast('maxAttempts', options.maxAttempts, 10, 1);
   const baseDelayMs = integerAtLeast('baseDelayMs', options.baseDelayMs, 50, 0);
-  const maxDelayMs = integerAtLeast('maxDelayMs', options.maxDelayMs, Math.max(5000, baseDelayMs), 0);
+  const maxDelayMs = integerAtLeast('maxDelayMs', options.maxDelayMs, Math.max(1000, baseDelayMs), 0);
   if (maxDelayMs < baseDelayMs) {
     throw new InvalidArgumentError('maxDelayMs', `must be at least baseDelayMs (${baseDelayMs}), got ${maxDelayMs}.`);
   }

@@ -31,41 +31,56 @@ export type { JitterStrategy, RetryOptions } from './retry-policy.js';
 /**
  * Options of {@link withSessionRetry}.
  *
+ * @typeParam TData - the shape of the session's `data`.
+ * @typeParam TState - the flow's states.
  * @example
  * ```ts
  * const options: SessionRetryOptions<{ paso: number }> = { initial: { state: 'INICIO', data: { paso: 0 } } };
  * ```
  */
-export interface SessionRetryOptions<TData = Record<string, unknown>> extends RetryOptions {
+export interface SessionRetryOptions<
+  TData = Record<string, unknown>,
+  TState extends string = string,
+> extends RetryOptions {
   /**
    * Create the session (with `initial`) when it does not exist; when `false` a missing session throws
    * {@link SessionNotFoundError}.
    * @defaultValue true
    */
   readonly createIfMissing?: boolean;
-  /** The state and data of a session created by this call. */
-  readonly initial?: SessionChanges<TData>;
+  /** The state and data of a session created by this call; without data, the repository's `initialData`. */
+  readonly initial?: SessionChanges<TData, TState>;
 }
 
 /**
  * Options of an exactly-once {@link withSessionRetry}: with an `idempotencyKey` the call resolves to an
  * {@link IdempotentResult} instead of the handler's bare value.
  *
+ * @typeParam TData - the shape of the session's `data`.
+ * @typeParam TState - the flow's states.
  * @example
  * ```ts
  * const options: IdempotentSessionRetryOptions = { idempotencyKey: message.id, maxAttempts: 5 };
  * ```
  */
-export interface IdempotentSessionRetryOptions<TData = Record<string, unknown>> extends SessionRetryOptions<TData> {
+export interface IdempotentSessionRetryOptions<
+  TData = Record<string, unknown>,
+  TState extends string = string,
+> extends SessionRetryOptions<TData, TState> {
   /**
-   * The operation's idempotency key (a WhatsApp message id, say). Before each attempt it is looked
-   * up: when it is recorded, the handler is not run and the call resolves to
-   * `{ status: 'duplicate', session, … }`. The handler must pass the same key to `updateSession`,
-   * which records it in the transaction that bumps the version. With a key, passing faults (a dropped
-   * connection, a deadlock: the dialect's `isTransientError`) are retried as well as conflicts,
-   * unless `shouldRetry` says otherwise.
+   * The operation's idempotency key (a WhatsApp message id, say), given once, here. Before each
+   * attempt it is looked up: when it is recorded, the handler is not run and the call resolves to
+   * `{ status: 'duplicate', session, … }`. The handler's `updateSession` calls on this session carry
+   * it without being given it: the first records it in the transaction that bumps the version (an
+   * explicit different key there is an `InvalidArgumentError`), later ones are plain conditional
+   * writes. A handler that writes nothing is recorded as processed when it returns. With a key,
+   * passing faults (a dropped connection, a deadlock: the dialect's `isTransientError`) are retried as
+   * well as conflicts, unless `shouldRetry` says otherwise; once the key is recorded nothing is retried.
+   *
+   * `undefined` (an optional id) runs the call without a key, and it still resolves to a result,
+   * always `applied`.
    */
-  readonly idempotencyKey: string;
+  readonly idempotencyKey: string | undefined;
 }
 
 /** The shared attempt loop; log lines show the masked `key` in parentheses when there is one. */
@@ -125,7 +140,7 @@ async function retryLoop<T>(
 
 /**
  * Runs `fn` and, when it fails with a retryable error (by default a {@link ConcurrencyError}), runs it
- * again after an exponential, jittered wait: 3 attempts in all, about 50 → 100 ms between them. After
+ * again after an exponential, jittered wait: 10 attempts in all, waits of about 50, 100, 200 … ms capped at 1 s. After
  * the last attempt the last error is thrown unchanged.
  *
  * @param fn - the work; receives the attempt number, starting at 1.
@@ -160,33 +175,35 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
  *
  * // exactly once per WhatsApp message id:
  * const result = await withSessionRetry(repository, phone, (session) =>
- *   repository.updateSession(phone, { state: decideNextState(session.state, message) },
- *     { expectedVersion: session.version, idempotencyKey: message.id }),
+ *   repository.updateSession(phone, { state: decideNextState(session.state, message) }, { expectedVersion: session.version }),
  *   { idempotencyKey: message.id });
  * if (result.status === 'duplicate') return { status: 200 }; // applied before; the handler did not run
  * ```
  */
-export function withSessionRetry<T, TData = Record<string, unknown>>(
-  repository: SessionRepository<TData>,
+export function withSessionRetry<T, TData = Record<string, unknown>, TState extends string = string>(
+  repository: SessionRepository<TData, TState>,
   key: string,
-  fn: (session: Session<TData>) => Promise<T>,
-  options: IdempotentSessionRetryOptions<TData>,
-): Promise<IdempotentResult<T, TData>>;
-export function withSessionRetry<T, TData = Record<string, unknown>>(
-  repository: SessionRepository<TData>,
+  fn: (session: Session<TData, TState>) => T | PromiseLike<T>,
+  options: IdempotentSessionRetryOptions<TData, TState>,
+): Promise<IdempotentResult<T, TData, TState>>;
+export function withSessionRetry<T, TData = Record<string, unknown>, TState extends string = string>(
+  repository: SessionRepository<TData, TState>,
   key: string,
-  fn: (session: Session<TData>) => Promise<T>,
-  options?: SessionRetryOptions<TData> & { readonly idempotencyKey?: undefined },
+  fn: (session: Session<TData, TState>) => T | PromiseLike<T>,
+  options?: SessionRetryOptions<TData, TState> & { readonly idempotencyKey?: undefined },
 ): Promise<T>;
-export async function withSessionRetry<T, TData = Record<string, unknown>>(
-  repository: SessionRepository<TData>,
+export async function withSessionRetry<T, TData = Record<string, unknown>, TState extends string = string>(
+  repository: SessionRepository<TData, TState>,
   key: string,
-  fn: (session: Session<TData>) => Promise<T>,
-  options: SessionRetryOptions<TData> & { readonly idempotencyKey?: string | undefined } = {},
-): Promise<T | IdempotentResult<T, TData>> {
+  fn: (session: Session<TData, TState>) => T | PromiseLike<T>,
+  options: SessionRetryOptions<TData, TState> & { readonly idempotencyKey?: string | undefined } = {},
+): Promise<T | IdempotentResult<T, TData, TState>> {
+  type Outcome = T | IdempotentResult<T, TData, TState>;
   // Every check first: nothing is read or written for a call with a bad argument.
   validateKey(key);
-  if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError('fn', 'expected a function (sync or returning a promise).');
+  }
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'expected an object (or nothing).');
   }
@@ -196,26 +213,38 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
     throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
   }
   const createIfMissing = options.createIfMissing ?? true;
-  const once = idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData>(repository, key, idempotencyKey);
+  // A key present but undefined (an optional id) still makes the call resolve to a result.
+  const resultShaped = Object.hasOwn(options, 'idempotencyKey');
+  const once =
+    idempotencyKey === undefined ? undefined : idempotentAttempts<T, TData, TState>(repository, key, idempotencyKey);
   const policy = resolvePolicy(options, 'updateSession', once?.shouldRetry);
+  if (once !== undefined) {
+    const retryable = policy.shouldRetry;
+    policy.shouldRetry = (error) => !once.recorded() && retryable(error);
+  }
   const reporter = reporterForSession(repository, options);
   const startedAt = performance.now();
   const queue = keyQueueOf(repository);
-  const run = (session: Session<TData>): Promise<T | IdempotentResult<T, TData>> =>
-    once === undefined ? fn(session) : once.settle(fn(session));
-  const attempt = async (): Promise<T | IdempotentResult<T, TData>> => {
+  const run = async (session: Session<TData, TState>): Promise<Outcome> => {
+    if (once !== undefined) return once.settle(() => fn(session));
+    const value = await fn(session);
+    return resultShaped ? { status: 'applied', value } : value;
+  };
+  const attempt = async (): Promise<Outcome> => {
     const duplicate = await once?.findDuplicate();
     if (duplicate?.status === 'duplicate') {
       reportDuplicate(reporter, duplicate, { expectedVersion: null, startedAt });
     }
     if (duplicate !== undefined) return duplicate;
-    const cached = queue?.cached<TData>(key);
+    const cached = queue?.cached<TData>(key) as Session<TData, TState> | undefined;
     if (cached !== undefined) {
       try {
         return await run(cached);
       } catch (error) {
         // The session this process wrote last was stale (another process wrote since, or deleted it):
-        // the conditional update refused it, so read the session again within the same attempt.
+        // the conditional update refused it, so read the session again within the same attempt. Not
+        // once this call's key is recorded: running the handler again would apply its first update twice.
+        if (once?.recorded() === true) throw error;
         if (!isConcurrencyError(error) && !(error instanceof SessionNotFoundError)) throw error;
       }
     }
@@ -225,6 +254,6 @@ export async function withSessionRetry<T, TData = Record<string, unknown>>(
     if (session === null) throw new SessionNotFoundError(key, repository.maskKey(key));
     return run(session);
   };
-  const loop = (): Promise<T | IdempotentResult<T, TData>> => retryLoop(attempt, options, policy, reporter, key);
+  const loop = (): Promise<Outcome> => retryLoop(attempt, options, policy, reporter, key);
   return queue === undefined ? loop() : queue.run(key, loop);
 }

@@ -42,6 +42,11 @@ export type ErrorKind = 'unique-violation' | 'schema-missing' | 'transient' | 'o
 export interface SessionStatements<TStatement> {
   /** One session row, or none. */
   select(key: string): TStatement;
+  /**
+   * Up to `limit` rows' `session_key` and `session_data`, in key order, after `afterKey` (from the
+   * first key when `null`): how `verifySchema({ data: true })` reads every row's data.
+   */
+  selectDataPage(afterKey: string | null, limit: number): TStatement;
   /** The stored version (`session_version`) of one key, or no row. */
   selectVersion(key: string): TStatement;
   /** Inserts the key unless it exists and returns the stored row (or no row when it existed). */

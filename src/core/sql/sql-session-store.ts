@@ -8,6 +8,7 @@
  */
 import type { Dialect } from '../dialect.js';
 import { MigrationRequiredError, VersionedSessionError } from '../errors.js';
+import { readStoredData } from '../session-data.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
@@ -17,6 +18,7 @@ import type {
   SessionStore,
   SessionTransition,
   StoredChanges,
+  StoredDataRow,
   WriteOutcome,
 } from '../session-store.js';
 import type { ExecuteResult, SessionRow, SessionStatements, SqlDriver } from './dialect-contract.js';
@@ -35,14 +37,10 @@ export function toVersion(value: unknown): number {
 
 function toRecord(row: Record<string, unknown>): SessionRecord {
   const sessionRow = row as unknown as SessionRow;
-  const rawData = sessionRow.session_data;
-  let data: unknown = rawData;
-  if (typeof rawData === 'string') data = rawData.length === 0 ? {} : JSON.parse(rawData);
-  else if (rawData === null || rawData === undefined) data = {};
   return {
     key: sessionRow.session_key,
     state: sessionRow.session_state ?? null,
-    data,
+    data: readStoredData(sessionRow.session_data),
     version: toVersion(sessionRow.session_version),
     createdAt: toDate(sessionRow.created_at),
     updatedAt: toDate(sessionRow.updated_at),
@@ -121,6 +119,11 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
   async read(key: string, transaction?: unknown): Promise<SessionRecord | null> {
     const { rows } = await this.run(this.statements.select(key), this.adopt(transaction));
     return rows[0] === undefined ? null : toRecord(rows[0]);
+  }
+
+  async readDataPage(afterKey: string | null, limit: number): Promise<StoredDataRow[]> {
+    const { rows } = await this.run(this.statements.selectDataPage(afterKey, limit));
+    return rows.map((row) => ({ key: String(row['session_key']), data: readStoredData(row['session_data']) }));
   }
 
   async createIfAbsent(key: string, state: string | null, dataJson: string): Promise<SessionRecord> {

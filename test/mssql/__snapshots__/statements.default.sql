@@ -2,6 +2,16 @@
 -- @key NVarChar(255), as the key column
 SELECT [SessionKey] AS session_key, [State] AS session_state, [Data] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [dbo].[Sessions] WHERE [SessionKey] = @key
 
+-- selectDataPage (first page)
+-- @after NVarChar(255), as the key column
+-- @limit Int
+SELECT TOP (@limit) [SessionKey] AS session_key, [Data] AS session_data FROM [dbo].[Sessions] WHERE @after IS NULL OR [SessionKey] > @after ORDER BY [SessionKey]
+
+-- selectDataPage (after a key)
+-- @after NVarChar(255), as the key column
+-- @limit Int
+SELECT TOP (@limit) [SessionKey] AS session_key, [Data] AS session_data FROM [dbo].[Sessions] WHERE @after IS NULL OR [SessionKey] > @after ORDER BY [SessionKey]
+
 -- selectVersion
 -- @key NVarChar(255), as the key column
 SELECT COALESCE([Version], 0) AS session_version FROM [dbo].[Sessions] WHERE [SessionKey] = @key

@@ -2,6 +2,16 @@
 -- @key NVarChar(255), as the key column
 SELECT [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [bot].[SesionesChat] WHERE [Telefono] = @key
 
+-- selectDataPage (first page)
+-- @after NVarChar(255), as the key column
+-- @limit Int
+SELECT TOP (@limit) [Telefono] AS session_key, [DatosTemp] AS session_data FROM [bot].[SesionesChat] WHERE @after IS NULL OR [Telefono] > @after ORDER BY [Telefono]
+
+-- selectDataPage (after a key)
+-- @after NVarChar(255), as the key column
+-- @limit Int
+SELECT TOP (@limit) [Telefono] AS session_key, [DatosTemp] AS session_data FROM [bot].[SesionesChat] WHERE @after IS NULL OR [Telefono] > @after ORDER BY [Telefono]
+
 -- selectVersion
 -- @key NVarChar(255), as the key column
 SELECT COALESCE([Version], 0) AS session_version FROM [bot].[SesionesChat] WHERE [Telefono] = @key

@@ -24,6 +24,8 @@ export function everyStatement(options: TableOptions, key = KEY): [string, Mssql
   const s = mssqlStatements(names);
   return [
     ['select', s.select(key)],
+    ['selectDataPage (first page)', s.selectDataPage(null, 500)],
+    ['selectDataPage (after a key)', s.selectDataPage(key, 500)],
     ['selectVersion', s.selectVersion(key)],
     ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
     [

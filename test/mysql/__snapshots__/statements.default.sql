@@ -1,6 +1,12 @@
 -- select
 SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
 
+-- selectDataPage (first page)
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `data` AS session_data FROM `sessions` WHERE ? IS NULL OR `key` > ? ORDER BY `key` LIMIT ?;
+
+-- selectDataPage (after a key)
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `data` AS session_data FROM `sessions` WHERE ? IS NULL OR `key` > ? ORDER BY `key` LIMIT ?;
+
 -- selectVersion
 SELECT COALESCE(`version`, 0) AS session_version FROM `sessions` WHERE `key` = ?;
 

@@ -1,6 +1,12 @@
 -- select
 SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
 
+-- selectDataPage (first page)
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `DatosTemp` AS session_data FROM `bot`.`sesiones_chat` WHERE ? IS NULL OR `Telefono` > ? ORDER BY `Telefono` LIMIT ?;
+
+-- selectDataPage (after a key)
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `DatosTemp` AS session_data FROM `bot`.`sesiones_chat` WHERE ? IS NULL OR `Telefono` > ? ORDER BY `Telefono` LIMIT ?;
+
 -- selectVersion
 SELECT COALESCE(`version`, 0) AS session_version FROM `bot`.`sesiones_chat` WHERE `Telefono` = ?;
 
