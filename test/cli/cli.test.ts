@@ -257,7 +257,7 @@ describe('versioned-sessions CLI: the forms --url takes', () => {
     const target = file(uniqueName('form'));
     const run = await cli(['migrate', '--dialect', 'sqlite', '--url', url(target)]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('3 applied');
+    expect(run.stdout).toContain('4 applied');
     expect(existsSync(target)).toBe(true);
     expect(readdirSync(process.cwd()).filter((name) => name.startsWith('file:') || name.startsWith('sqlite:'))).toEqual(
       [],
