@@ -173,7 +173,7 @@ try {
     const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
     check(
       'npx versioned-sessions migrate --dialect mysql',
-      mysql.code === 0 && mysql.stdout.includes('3 applied'),
+      mysql.code === 0 && mysql.stdout.includes('4 applied'),
       mysql.output,
     );
     const versionedMysql = `
