@@ -245,6 +245,16 @@ export interface SessionStore {
   updateOnce(write: IdempotentWrite): Promise<IdempotentWriteOutcome>;
   /** The record of an operation id, or `null` when it was never recorded (or was pruned). */
   findProcessed(id: string, transaction?: unknown): Promise<ProcessedRecord | null>;
+  /**
+   * The session of `key` and the record of operation `id` for that key, read together (one statement
+   * in the library's stores): what an exactly-once `withSessionRetry` reads before running its
+   * handler. Optional for custom stores; without it the record is looked up with `findProcessed` and
+   * the session read with `read`.
+   */
+  readWithProcessed?(
+    key: string,
+    id: string,
+  ): Promise<{ readonly session: SessionRecord | null; readonly processed: ProcessedRecord | null }>;
   /** Whether a driver error is a passing fault (a dropped connection, a deadlock) worth retrying. */
   isTransientError(error: unknown): boolean;
   /** Deletes the session, conditionally on `expectedVersion` unless it is `null`. */
@@ -271,8 +281,11 @@ export interface SessionStore {
    * `verifySchema({ data: true })` requires it.
    */
   readDataPage?(afterKey: string | null, limit: number): Promise<readonly StoredDataRow[]>;
-  /** Records `id`; `true` the first time, `false` when it was already recorded. */
-  markProcessed(id: string): Promise<boolean>;
+  /**
+   * Records `id`, for session `key` when given (so that `readWithProcessed` finds it); `true` the first
+   * time, `false` when it was already recorded.
+   */
+  markProcessed(id: string, key?: string): Promise<boolean>;
   /** Whether `id` was recorded. */
   isProcessed(id: string): Promise<boolean>;
   /** Forgets ids recorded before `olderThan`; returns how many. */

@@ -16,8 +16,10 @@ import {
   HISTORY_COLUMNS,
   HISTORY_INSERT_COLUMNS,
   idleWhere,
+  PROCESSED_JOIN_COLUMNS,
   quoteNames,
   quoteWith,
+  sessionWithProcessedFrom,
   setList,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
@@ -171,10 +173,17 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     ],
   });
 
+  const joined = quoteNames(names, quote, 's.');
+  // The session and the key's record of the id, one row either way.
+  const sessionWithProcessed = `SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS} ${sessionWithProcessedFrom(q, '@key', '@id')}`;
   return {
     select: (key) => ({
       text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`,
       parameters: [keyParameter(key)],
+    }),
+    readWithProcessed: (key, id) => ({
+      text: sessionWithProcessed,
+      parameters: [keyParameter(key), idParameter(id)],
     }),
     selectDataPage: (afterKey, limit) => ({
       text:
@@ -279,15 +288,15 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     }),
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
-    insertProcessed: (id) => ({
+    insertProcessed: (id, key) => ({
       text: batch(
         DECLARE_WRITTEN,
-        `INSERT INTO ${q.processedTable} (id, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
-        `SELECT @id, ${NOW}`,
+        `INSERT INTO ${q.processedTable} (id, session_key, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
+        `SELECT @id, @key, ${NOW}`,
         `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
         COUNT_WRITTEN,
       ),
-      parameters: [idParameter(id)],
+      parameters: [idParameter(id), { name: 'key', type: KEY, value: key }],
     }),
     selectProcessed: (id) => ({
       text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`,

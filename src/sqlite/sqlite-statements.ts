@@ -12,8 +12,10 @@ import {
   HISTORY_INSERT_COLUMNS,
   idleWhere,
   previousVersionAfterBump,
+  PROCESSED_JOIN_COLUMNS,
   quoteNames,
   quoteWith,
+  sessionWithProcessedFrom,
   setList,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
@@ -52,6 +54,7 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     changes: StoredChanges,
     expectedVersion: number | null,
     extraReturning: string,
+    unlessProcessed?: string,
   ): SqliteStatement => {
     const params: Record<string, unknown> = { key };
     const bind = (name: string, value: unknown): string => {
@@ -59,12 +62,16 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       return `@${name}`;
     };
     const sets = setList(q, changes, bind, NOW);
-    const where =
+    let where =
       expectedVersion === null
         ? byKey
         : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
+    if (unlessProcessed !== undefined) {
+      where += ` AND NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE session_key = @key AND id = ${bind('id', unlessProcessed)})`;
+    }
     return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, params };
   };
+  const joined = quoteNames(names, quote, 's.');
   return {
     select: (key) => ({ sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, params: { key } }),
     selectDataPage: (afterKey, limit) => ({
@@ -84,6 +91,18 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       params: { key, state, data: dataJson },
     }),
     update: (key, changes, expectedVersion) => updateStatement(key, changes, expectedVersion, ''),
+    readWithProcessed: (key, id) => ({
+      sql: `SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS} ${sessionWithProcessedFrom(q, '@key', '@id')}`,
+      params: { key, id },
+    }),
+    updateUnlessProcessed: (key, changes, expectedVersion, id) =>
+      updateStatement(key, changes, expectedVersion, '', id),
+    insertProcessedRecord: (id, key, commitToken, version, snapshotJson) => ({
+      sql:
+        `INSERT INTO ${q.processedTable} (id, session_key, session_version, session_snapshot, commit_token, processed_at) ` +
+        `VALUES (@id, @key, @version, @snapshot, @token, ${NOW})`,
+      params: { id, key, version, snapshot: snapshotJson, token: commitToken },
+    }),
     observedUpdate: (key, changes) => updateStatement(key, changes, null, `, ${previousVersionAfterBump(q)}`),
     observedDelete: (key) => ({
       sql: `DELETE FROM ${q.table} WHERE ${byKey} RETURNING COALESCE(${q.version}, 0) AS previous_version`,
@@ -96,9 +115,9 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     touch: (key) => ({ sql: `UPDATE ${q.table} SET ${q.updatedAt} = ${NOW} WHERE ${byKey}`, params: { key } }),
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
-    insertProcessed: (id) => ({
-      sql: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES (@id, ${NOW}) ON CONFLICT (id) DO NOTHING`,
-      params: { id },
+    insertProcessed: (id, key) => ({
+      sql: `INSERT INTO ${q.processedTable} (id, session_key, processed_at) VALUES (@id, @key, ${NOW}) ON CONFLICT (id) DO NOTHING`,
+      params: { id, key },
     }),
     selectProcessed: (id) => ({ sql: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`, params: { id } }),
     selectProcessedRecord: (id) => ({

@@ -165,7 +165,7 @@ describe('SQL Server statements', () => {
     expect(s.insertIfAbsent(KEY, null, '{}').text).toContain(
       'WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Sessions] WITH (UPDLOCK, HOLDLOCK) WHERE [SessionKey] = @key);',
     );
-    expect(s.insertProcessed('m').text).toContain(
+    expect(s.insertProcessed('m', null).text).toContain(
       'WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);',
     );
   });

@@ -40,7 +40,17 @@ function everyStatement(options: TableOptions, key = KEY): [string, MysqlStateme
     ['touch', s.touch(key)],
     ['sessionColumns', s.sessionColumns()],
     ['processedColumns', s.processedColumns()],
-    ['insertProcessed', s.insertProcessed('wamid.A')],
+    ['insertProcessed', s.insertProcessed('wamid.A', null)],
+    ['insertProcessed (for a session key)', s.insertProcessed('wamid.A', key)],
+    ['readWithProcessed', s.readWithProcessed(key, 'wamid.A')],
+    [
+      'updateUnlessProcessed (expectedVersion 3)',
+      s.updateUnlessProcessed!(key, { state: 'PAGADO', dataJson: '{"paso":1}' }, 3, 'wamid.A'),
+    ],
+    [
+      'insertProcessedRecord',
+      s.insertProcessedRecord!('wamid.A', key, '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}'),
+    ],
     ['selectProcessed', s.selectProcessed('wamid.A')],
     ['deleteProcessedBefore', s.deleteProcessedBefore(new Date('2026-01-01T00:00:00.000Z'))],
     ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],

@@ -120,11 +120,26 @@ SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SC
 
 -- insertProcessed
 -- @id NVarChar(255), as the processed id column
+-- @key NVarChar(255)
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
-INSERT INTO [bot].[ProcessedOperations] (id, processed_at) OUTPUT inserted.id INTO @written (written_key)
-SELECT @id, SYSUTCDATETIME()
+INSERT INTO [bot].[ProcessedOperations] (id, session_key, processed_at) OUTPUT inserted.id INTO @written (written_key)
+SELECT @id, @key, SYSUTCDATETIME()
 WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
 SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- insertProcessed (for a session key)
+-- @id NVarChar(255), as the processed id column
+-- @key NVarChar(255)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+INSERT INTO [bot].[ProcessedOperations] (id, session_key, processed_at) OUTPUT inserted.id INTO @written (written_key)
+SELECT @id, @key, SYSUTCDATETIME()
+WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- readWithProcessed
+-- @key VarChar(20), as the key column
+-- @id NVarChar(255), as the processed id column
+SELECT s.[Telefono] AS session_key, s.[Estado] AS session_state, s.[DatosTemp] AS session_data, COALESCE(s.[Version], 0) AS session_version, s.[CreatedAt] AS created_at, s.[UpdatedAt] AS updated_at, p.id AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, p.processed_at AS processed_at FROM (SELECT 1 AS one) AS base LEFT JOIN [bot].[SesionesChat] AS s ON s.[Telefono] = @key LEFT JOIN [bot].[ProcessedOperations] AS p ON p.session_key = @key AND p.id = @id
 
 -- selectProcessed
 -- @id NVarChar(255), as the processed id column
