@@ -18,6 +18,13 @@ export const ADOPTED: TableOptions = {
 };
 export const ADOPTED_IN_BOT: TableOptions = { schema: 'bot', ...ADOPTED };
 
+/** An exactly-once write as the core hands it to `updateOnce`; `key` and the variant's fields are set per case. */
+const ONCE = {
+  changes: { state: 'PAGADO', dataJson: '{"paso":1}' },
+  id: 'wamid.A',
+  commitToken: '00000000-0000-4000-8000-000000000000',
+} as const;
+
 /** Every statement the store can send, with representative values: each builder, each variant. */
 export function everyStatement(options: TableOptions, key = KEY): [string, MssqlStatement][] {
   const names = resolveNames('mssql', options);
@@ -44,6 +51,18 @@ export function everyStatement(options: TableOptions, key = KEY): [string, Mssql
     ['insertProcessed', s.insertProcessed('wamid.A', null)],
     ['insertProcessed (for a session key)', s.insertProcessed('wamid.A', key)],
     ['readWithProcessed', s.readWithProcessed(key, 'wamid.A')],
+    [
+      'updateOnce (expectedVersion 3, state and data, a transaction of its own)',
+      s.updateOnce!({ ...ONCE, key, expectedVersion: 3, ownTransaction: true }),
+    ],
+    [
+      'updateOnce (unconditional, data only, a transaction of its own)',
+      s.updateOnce!({ ...ONCE, key, changes: { dataJson: '{"paso":2}' }, expectedVersion: null, ownTransaction: true }),
+    ],
+    [
+      "updateOnce (expectedVersion 3, inside the caller's transaction)",
+      s.updateOnce!({ ...ONCE, key, expectedVersion: 3, ownTransaction: false }),
+    ],
     ['selectProcessed', s.selectProcessed('wamid.A')],
     ['deleteProcessedBefore', s.deleteProcessedBefore(new Date('2026-01-01T00:00:00.000Z'))],
     ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],
