@@ -114,6 +114,7 @@ export function defineRoundTripCases(target: DialectTarget): void {
           ]),
         );
         const keyed = (id: string) => withSessionRetry(repository, PHONE, bump(repository), { idempotencyKey: id });
+        const keyedFrom = statements.length;
         const withSessionRetryKeyed = await measure(async () => {
           expect((await keyed('wamid.rt-1')).status).toBe('applied');
         });
@@ -124,6 +125,12 @@ export function defineRoundTripCases(target: DialectTarget): void {
         const keyedDuplicate = await measure(async () => {
           expect((await keyed('wamid.rt-1')).status).toBe('duplicate');
         });
+        // One key, one shard: every statement of the keyed paths that reads or writes the processed
+        // operations finds them by the session key as well as the id, or inserts a row that carries it.
+        const processedTable = fixture.names.processedTable;
+        const keyedStatements = statements.slice(keyedFrom).filter((text) => text.includes(processedTable));
+        expect(keyedStatements.length).toBeGreaterThan(0);
+        for (const text of keyedStatements) expect(text).toMatch(/session_key = |\(id, session_key, /);
         const counts: RoundTrips = {
           conditionalUpdate,
           updateSession,
@@ -141,5 +148,63 @@ export function defineRoundTripCases(target: DialectTarget): void {
         expect(stored?.data.count).toBe(6);
       },
     );
+
+    it('a stale cached session on the keyed path ends as a conflict and a re-read: never a lost update', async () => {
+      const fixture = await target.createFixture();
+      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger });
+      // Another process's writer: its own repository, so its own per-key queue and no cache shared.
+      const other = new SessionRepository<Counter>({
+        store: fixture.newStore({ ...fixture.tableOptions }),
+        logger: suiteLog.logger,
+      });
+      await repository.getOrCreateSession(PHONE, { data: { count: 0 } });
+      const seen: number[] = [];
+      const first = withSessionRetry(
+        repository,
+        PHONE,
+        async (session) => {
+          const written = await bump(repository)(session);
+          // Lands after this process cached the session it wrote, before the next message reads it.
+          const current = await other.getSessionWithVersion(PHONE);
+          await other.updateSession(
+            PHONE,
+            { data: { count: current!.data.count! + 1 } },
+            { expectedVersion: current!.version },
+          );
+          return written;
+        },
+        { idempotencyKey: 'wamid.stale-1' },
+      );
+      const second = withSessionRetry(
+        repository,
+        PHONE,
+        (session) => {
+          seen.push(session.version);
+          return bump(repository)(session);
+        },
+        { idempotencyKey: 'wamid.stale-2' },
+      );
+      const results = await Promise.all([first, second]);
+      expect(results.map((result) => result.status)).toEqual(['applied', 'applied']);
+      // The second handler first got the cached version 1, which the other writer had moved to 2: the
+      // write was refused and the session read again (a negative control of the cache: it was used).
+      expect(seen).toEqual([1, 2]);
+      const stored = await repository.getSessionWithVersion(PHONE);
+      expect(stored?.data.count).toBe(3);
+      expect(stored?.version).toBe(3);
+    });
+
+    it('an id recorded without its session key (markProcessed, or before migration 0007) is still a duplicate: nothing written', async () => {
+      const fixture = await target.createFixture();
+      const repository = new SessionRepository<Counter>({ store: fixture.store, logger: suiteLog.logger });
+      const created = await repository.getOrCreateSession(PHONE, { data: { count: 0 } });
+      expect(await repository.markProcessed('wamid.legacy')).toBe(true);
+      const result = await withSessionRetry(repository, PHONE, bump(repository), { idempotencyKey: 'wamid.legacy' });
+      expect(result.status).toBe('duplicate');
+      if (result.status === 'duplicate') expect(result.session).toBeNull();
+      const stored = await repository.getSessionWithVersion(PHONE);
+      expect(stored?.version).toBe(created.version);
+      expect(stored?.data.count).toBe(0);
+    });
   });
 }
