@@ -82,6 +82,7 @@ export type {
   IdempotentWriteOutcome,
   ObservedWriteOutcome,
   ProcessedRecord,
+  SessionWithProcessed,
   SessionRecord,
   SessionStore,
   SessionTransition,

@@ -90,6 +90,22 @@ export interface ProcessedRecord {
 }
 
 /**
+ * A session and the record of one operation id for its key, read together (`readWithProcessed`).
+ *
+ * @example
+ * ```ts
+ * const { session, processed }: SessionWithProcessed = await store.readWithProcessed!(phone, message.id);
+ * if (processed !== null) console.log('applied before, at version', processed.session?.version);
+ * ```
+ */
+export interface SessionWithProcessed {
+  /** The session, or `null` when the key has none. */
+  readonly session: SessionRecord | null;
+  /** The record of the operation id for this session key, or `null` when it is not recorded for it. */
+  readonly processed: ProcessedRecord | null;
+}
+
+/**
  * An update that is applied at most once per idempotency key.
  *
  * @example
@@ -251,10 +267,7 @@ export interface SessionStore {
    * handler. Optional for custom stores; without it the record is looked up with `findProcessed` and
    * the session read with `read`.
    */
-  readWithProcessed?(
-    key: string,
-    id: string,
-  ): Promise<{ readonly session: SessionRecord | null; readonly processed: ProcessedRecord | null }>;
+  readWithProcessed?(key: string, id: string): Promise<SessionWithProcessed>;
   /** Whether a driver error is a passing fault (a dropped connection, a deadlock) worth retrying. */
   isTransientError(error: unknown): boolean;
   /** Deletes the session, conditionally on `expectedVersion` unless it is `null`. */

@@ -15,7 +15,10 @@ import {
 import { isRequired } from '../support/environment.js';
 import { mysqlMigrationTarget, postgresMigrationTarget, sqliteMigrationTarget } from './migration-targets.js';
 
-const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations',
+const IDS = [
+  '0001_create_sessions',
+  '0002_adopt_existing_table',
+  '0003_processed_operations',
   '0005_session_history',
   '0007_processed_by_session_key',
 ];

@@ -17,6 +17,7 @@ import type {
   SessionRecord,
   SessionStore,
   SessionTransition,
+  SessionWithProcessed,
   StoredChanges,
   StoredDataRow,
   WriteOutcome,
@@ -189,11 +190,7 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
   }
 
   /** The session of `key` and the record of `id` for it, from one statement. */
-  private async readJoined(
-    key: string,
-    id: string,
-    handle: THandle | undefined,
-  ): Promise<{ session: SessionRecord | null; processed: ProcessedRecord | null }> {
+  private async readJoined(key: string, id: string, handle: THandle | undefined): Promise<SessionWithProcessed> {
     const { rows } = await this.run(this.statements.readWithProcessed(key, id), handle);
     const row = rows[0];
     if (row === undefined) return { session: null, processed: null };
@@ -201,10 +198,7 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     return { session: hasSession ? toRecord(row) : null, processed: joinedProcessedRecord(row, key, toVersion) };
   }
 
-  async readWithProcessed(
-    key: string,
-    id: string,
-  ): Promise<{ session: SessionRecord | null; processed: ProcessedRecord | null }> {
+  async readWithProcessed(key: string, id: string): Promise<SessionWithProcessed> {
     return this.readJoined(key, id, undefined);
   }
 
