@@ -66,7 +66,6 @@ describe('validate: one wording for every invalid argument', () => {
     expect(refusal(() => expectInteger('n', Number.NaN, { min: 0 })).message).toBe(
       'Expected `n` to be an integer ≥ 0, got NaN.',
     );
-    expect(refusal(() => expectInteger('n', 2 ** 53, { min: 0 })).argument).toBe('n');
     expect(refusal(() => expectInteger('n', '3', { min: 0 })).message).toBe(
       'Expected `n` to be an integer ≥ 0, got a string of 1 character.',
     );
