@@ -137,7 +137,7 @@ function integerRange({ min, max }: IntegerRules): string {
   return 'an integer';
 }
 
-/** An integer within `min`..`max` (both inclusive, both optional). */
+/** A safe integer (exact as a double) within `min`..`max` (both inclusive, both optional). */
 export function expectInteger(
   argument: string,
   value: unknown,
@@ -149,7 +149,7 @@ export function expectInteger(argument: string, value: unknown, rules: IntegerRu
   const { min, max } = rules;
   if (
     typeof value !== 'number' ||
-    !Number.isInteger(value) ||
+    !Number.isSafeInteger(value) ||
     (min !== undefined && value < min) ||
     (max !== undefined && value > max)
   ) {

@@ -69,6 +69,9 @@ describe('validate: one wording for every invalid argument', () => {
     expect(refusal(() => expectInteger('n', '3', { min: 0 })).message).toBe(
       'Expected `n` to be an integer ≥ 0, got a string of 1 character.',
     );
+    expect(refusal(() => expectInteger('n', 2 ** 53, { min: 0 })).message).toBe(
+      'Expected `n` to be an integer ≥ 0, got 9007199254740992.',
+    );
     expect(() => expectInteger('n', 8, { min: 8, max: 8 })).not.toThrow();
   });
 

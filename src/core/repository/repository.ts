@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from '../errors.js';
+import { ConcurrencyError, SessionNotFoundError, type SessionOperation } from '../errors.js';
 import { DuplicateOperationError, duplicateOperation } from './duplicate-operation.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { validateHooks } from '../observability/hooks.js';
@@ -30,6 +30,15 @@ import type {
 import { handlerScopeFor } from './handler-scope.js';
 import { createDataReader, findUnreadableRows, type DataReader, type SchemaReport } from './session-data-reader.js';
 import type { Session, SessionChanges } from '../session.js';
+import {
+  describeValue,
+  expectBoolean,
+  expectFunction,
+  expectInteger,
+  expectObject,
+  expectThat,
+  invalidArgument,
+} from '../validate.js';
 import {
   isSessionStore,
   type SessionRecord,
@@ -111,23 +120,15 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * @throws InvalidArgumentError when `store` is not a session store or an option is out of range.
    */
   constructor(options: SessionRepositoryOptions<NoInfer<TData>> & InitialDataRequirement<NoInfer<TData>>) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');
-    }
+    expectObject('options', options);
     const store: unknown = options.store;
-    if (!isSessionStore(store)) {
-      throw new InvalidArgumentError('store', 'expected a session store, e.g. new SqliteSessionStore({ database }).');
-    }
-    if (options.maskKey !== undefined && typeof options.maskKey !== 'function') {
-      throw new InvalidArgumentError('maskKey', 'expected a function from key to masked text.');
-    }
+    expectThat(isSessionStore(store), 'store', 'be a session store', store, {
+      hint: 'Pass e.g. new SqliteSessionStore({ database }).',
+    });
+    expectFunction('maskKey', options.maskKey, { optional: true });
     const maxDataLength = options.maxDataLength ?? 1_000_000;
-    if (!Number.isSafeInteger(maxDataLength) || maxDataLength < 2) {
-      throw new InvalidArgumentError('maxDataLength', 'expected an integer of at least 2.');
-    }
-    if (options.perKeyQueue !== undefined && typeof options.perKeyQueue !== 'boolean') {
-      throw new InvalidArgumentError('perKeyQueue', `expected a boolean, got ${typeof options.perKeyQueue}.`);
-    }
+    expectInteger('maxDataLength', maxDataLength, { min: 2 });
+    expectBoolean('perKeyQueue', options.perKeyQueue, { optional: true });
     // On unless turned off: handlers of one key in one process then never conflict with each other.
     if (options.perKeyQueue !== false) attachKeyQueue(this);
     this.masker = options.maskKey ?? defaultMaskKey;
@@ -256,9 +257,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   ): UpdateCall {
     validateKey(key);
     const stored = this.toStoredChanges(changes, 'changes');
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options', 'expected an object (or nothing).');
-    }
+    expectObject('options', options);
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
     const origin = validateLabel(options.origin, MAX_ORIGIN_LENGTH, 'options.origin');
     const reason = validateLabel(options.reason, MAX_REASON_LENGTH, 'options.reason');
@@ -380,11 +379,8 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * ```
    */
   async verifySchema(options: VerifySchemaOptions = {}): Promise<SchemaReport> {
-    if (typeof options !== 'object' || options === null)
-      throw new InvalidArgumentError('options', 'expected an object.');
-    if (options.data !== undefined && typeof options.data !== 'boolean') {
-      throw new InvalidArgumentError('data', `expected a boolean, got ${typeof options.data}.`);
-    }
+    expectObject('options', options);
+    expectBoolean('data', options.data, { optional: true });
     await this.store.verifySchema();
     if (options.data !== true) return { rowsChecked: 0, unreadable: [] };
     return findUnreadableRows(this.store, (key) => this.maskKey(key));
@@ -520,14 +516,13 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   }
 
   private toStoredChanges(changes: SessionChanges<TData, TState>, argument: string): StoredChanges {
-    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
-      throw new InvalidArgumentError(argument, 'expected an object with `state` and/or `data`.');
-    }
+    expectObject(argument, changes);
     for (const field of Object.keys(changes)) {
       if (field !== 'state' && field !== 'data') {
-        throw new InvalidArgumentError(
+        throw invalidArgument(
           `${argument}.${field}`,
-          'unknown field; a session change has `state` and `data` only.',
+          'be left out (a session change has `state` and `data` only)',
+          describeValue((changes as Record<string, unknown>)[field]),
         );
       }
     }
@@ -547,9 +542,11 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     const scope = handlerScopeFor(this, key);
     if (scope === undefined) return explicit;
     if (explicit !== undefined && explicit !== scope.idempotencyKey) {
-      throw new InvalidArgumentError(
+      throw invalidArgument(
         'options.idempotencyKey',
-        'differs from the idempotencyKey given to withSessionRetry for this session; give the key once, to withSessionRetry, and leave it out here (its updates carry it).',
+        'be left out or equal the idempotencyKey given to withSessionRetry for this session',
+        'a different key',
+        { hint: 'Give the key once, to withSessionRetry, and leave it out here (its updates carry it).' },
       );
     }
     return scope.recorded ? undefined : scope.idempotencyKey;
