@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { MAX_KEY_LENGTH, MAX_STATE_LENGTH, MAX_VERSION } from '../session-store.js';
-import { describeValue, expectString, expectThat, invalidArgument } from '../validate.js';
+import type { SessionChanges } from '../session.js';
+import { MAX_KEY_LENGTH, MAX_STATE_LENGTH, MAX_VERSION, type StoredChanges } from '../session-store.js';
+import { describeValue, expectObject, expectString, expectThat, invalidArgument } from '../validate.js';
 
 // C0 controls and DEL: PostgreSQL cannot store NUL in text, and the others are never part of a chat id.
 // eslint-disable-next-line no-control-regex
@@ -146,6 +147,31 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
     });
   }
   return json;
+}
+
+/**
+ * Validates session changes (`state` and/or `data`, nothing else) and serialises the data: what a
+ * write, a create and the idle sweep send to the store.
+ */
+export function storedChanges(
+  changes: SessionChanges<unknown>,
+  maxDataLength: number,
+  argument: string,
+): StoredChanges {
+  expectObject(argument, changes);
+  for (const field of Object.keys(changes)) {
+    if (field !== 'state' && field !== 'data') {
+      throw invalidArgument(
+        `${argument}.${field}`,
+        'be left out (a session change has `state` and `data` only)',
+        describeValue((changes as Record<string, unknown>)[field]),
+      );
+    }
+  }
+  const stored: StoredChanges = {};
+  if (changes.state !== undefined) stored.state = validateState(changes.state, `${argument}.state`);
+  if (changes.data !== undefined) stored.dataJson = serializeData(changes.data, maxDataLength, `${argument}.data`);
+  return stored;
 }
 
 /** The longest `origin` accepted: the history table's origin column. */

@@ -8,8 +8,8 @@
 import { describeValue, expectInteger, expectObject, expectThat, invalidArgument } from '../validate.js';
 import type { LevelLogger } from '../observability/logger.js';
 import type { Session, SessionChanges } from '../session.js';
-import type { SessionRecord, SessionStore, StoredChanges } from '../session-store.js';
-import { validateState } from './input-validation.js';
+import type { SessionRecord, SessionStore, SessionTransition, StoredChanges } from '../session-store.js';
+import { validateCutoff, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
 
 /**
  * A duration: milliseconds as a positive integer, or text such as `'45s'`, `'30m'`, `'12h'`, `'7d'`.
@@ -107,11 +107,29 @@ export interface SessionHistoryOptions {
 export const MAX_HISTORY_PAGE = 1000;
 
 /** The store, checked to have the optional history method `method`. */
-export function requireHistory(store: SessionStore, method: 'readHistory' | 'pruneHistory'): SessionStore {
+function requireHistory(store: SessionStore, method: 'readHistory' | 'pruneHistory'): SessionStore {
   if (typeof store[method] !== 'function') {
     throw invalidArgument('store', `have ${method}()`, 'a store without it', { hint: "The library's stores have it." });
   }
   return store;
+}
+
+/** `SessionRepository.getSessionHistory`: a page of `key`'s transitions, newest first. */
+export function readSessionHistory(
+  store: SessionStore,
+  key: string,
+  options: SessionHistoryOptions,
+): Promise<SessionTransition[]> {
+  validateKey(key);
+  const limit = validateLimit(options.limit, 20, MAX_HISTORY_PAGE, 'options.limit');
+  const before = validateExpectedVersion(options.before, 'options.before');
+  return requireHistory(store, 'readHistory').readHistory!(key, limit, before);
+}
+
+/** `SessionRepository.pruneHistory`: deletes the transitions recorded before `options.olderThan`. */
+export function pruneSessionHistory(store: SessionStore, options: { olderThan: Date }): Promise<number> {
+  const olderThan = validateCutoff((options as { olderThan?: unknown } | undefined)?.olderThan);
+  return requireHistory(store, 'pruneHistory').pruneHistory!(olderThan);
 }
 
 /**
