@@ -72,16 +72,25 @@ describe('versioned-sessions CLI: help, version and usage errors', () => {
   it.each([
     [[], /a command is required/],
     [['upgrade'], /unknown command "upgrade"/],
-    [['migrate', '--dialect', 'oracle', '--url', 'x.db'], /unknown dialect "oracle"/],
-    [['migrate', '--url', 'x.db'], /--dialect is required/],
-    [['migrate', '--dialect', 'sqlite'], /--url is required/],
+    [
+      ['migrate', '--dialect', 'oracle', '--url', 'x.db'],
+      /Expected `--dialect` to be one of 'mssql', 'postgres', 'sqlite', 'mysql', got a string of 6 characters\./,
+    ],
+    [['migrate', '--url', 'x.db'], /Expected `--dialect` to be one of .*, got undefined\./],
+    [
+      ['migrate', '--dialect', 'sqlite'],
+      /Expected `--url` to be a database URL or, for sqlite, a file path, got undefined\. Or set VERSIONED_SESSIONS_DATABASE_URL\./,
+    ],
     [['migrate', '--dialect', 'sqlite', '--url', 'x.db', '--colour'], /Unknown option '--colour'/],
     [
       ['print', '--dialect', 'postgres', '--table', 'sessions; DROP TABLE x'],
       /Expected `table` to be a plain postgres identifier, got a string of 22 characters\. Use letters/,
     ],
     [['print', '--dialect', 'sqlite', '--schema', 'main'], /SQLite stores take no schema/],
-    [['demo', '--instances', 'many'], /--instances expects a whole number/],
+    [
+      ['demo', '--instances', 'many'],
+      /Expected `--instances` to be a whole number from 1 to 9999, got a string of 4 characters\./,
+    ],
   ])('exits 2 on %j', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
