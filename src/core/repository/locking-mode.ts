@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { expectOneOf, invalidArgument } from '../validate.js';
 import type { SessionRecord, SessionStore, StoredChanges, WriteOutcome } from '../session-store.js';
 
 /**
@@ -29,22 +29,19 @@ const LOCKING_MODES: readonly LockingMode[] = ['enforce', 'observe', 'off'];
 /** Checks the `lockingMode` option; `observe` needs a store that can report the version it replaced. */
 export function resolveLockingMode(value: unknown, store: SessionStore): LockingMode {
   if (value === undefined) return 'enforce';
-  if (!LOCKING_MODES.includes(value as LockingMode)) {
-    throw new InvalidArgumentError(
-      'lockingMode',
-      `expected one of ${LOCKING_MODES.map((mode) => `'${mode}'`).join(', ')}, got ${String(value)}.`,
-    );
-  }
+  expectOneOf('lockingMode', value, LOCKING_MODES);
   if (
     value === 'observe' &&
     (typeof store.updateObserved !== 'function' || typeof store.deleteObserved !== 'function')
   ) {
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       'lockingMode',
-      "'observe' needs a store with updateObserved() and deleteObserved(); the library's stores have them.",
+      "be 'observe' only with a store that has updateObserved() and deleteObserved()",
+      "'observe' with a store that lacks them",
+      { hint: "The library's stores have them." },
     );
   }
-  return value as LockingMode;
+  return value;
 }
 
 /** A conflict seen in `observe` mode: the write went through over `actualVersion`. */
