@@ -126,7 +126,7 @@ try {
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
   check(
     'npx versioned-sessions migrate --dialect sqlite',
-    sqlite.code === 0 && sqlite.stdout.includes('4 applied'),
+    sqlite.code === 0 && sqlite.stdout.includes('5 applied'),
     sqlite.output,
   );
 
@@ -148,7 +148,7 @@ try {
     );
     check(
       'npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)',
-      postgres.code === 0 && postgres.stdout.includes('4 applied'),
+      postgres.code === 0 && postgres.stdout.includes('5 applied'),
       postgres.output,
     );
     check(
@@ -173,7 +173,7 @@ try {
     const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
     check(
       'npx versioned-sessions migrate --dialect mysql',
-      mysql.code === 0 && mysql.stdout.includes('4 applied'),
+      mysql.code === 0 && mysql.stdout.includes('5 applied'),
       mysql.output,
     );
     const versionedMysql = `
@@ -249,7 +249,7 @@ try {
   const update = run('node', ['-e', versioned]);
   check(
     'a versioned update on SQLite through require(), migrated by the CommonJS build',
-    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 4, version: 1, conflict: true, actual: 1 }),
+    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 5, version: 1, conflict: true, actual: 1 }),
     update.output,
   );
 

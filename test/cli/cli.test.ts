@@ -109,16 +109,16 @@ describe('versioned-sessions CLI on SQLite', () => {
     const first = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\n4 applied, 0 already applied.',
+      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\napplied  0006_session_listing_index\n5 applied, 0 already applied.',
     );
     const again = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
-    expect(again.stdout).toContain('Up to date: 4 migrations already applied.');
+    expect(again.stdout).toContain('Up to date: 5 migrations already applied.');
     const status = await cli(['status', '--dialect', 'sqlite', '--url', target]);
     expect(status.code).toBe(0);
     expect(
       status.stdout.match(/^applied {2}\d{4}_\w+ {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}sha256 [0-9a-f]{12}$/gm),
-    ).toHaveLength(4);
-    expect(status.stdout).toContain('4 applied, 0 pending.');
+    ).toHaveLength(5);
+    expect(status.stdout).toContain('5 applied, 0 pending.');
   });
 
   it('takes the connection from VERSIONED_SESSIONS_DATABASE_URL', async () => {
@@ -126,7 +126,7 @@ describe('versioned-sessions CLI on SQLite', () => {
     const run = await cli(['migrate', '--dialect', 'sqlite'], { VERSIONED_SESSIONS_DATABASE_URL: target });
     expect(run.code).toBe(0);
     const database = new Database(target);
-    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 4 });
+    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 5 });
     database.close();
   });
 
@@ -257,7 +257,7 @@ describe('versioned-sessions CLI: the forms --url takes', () => {
     const target = file(uniqueName('form'));
     const run = await cli(['migrate', '--dialect', 'sqlite', '--url', url(target)]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('4 applied');
+    expect(run.stdout).toContain('5 applied');
     expect(existsSync(target)).toBe(true);
     expect(readdirSync(process.cwd()).filter((name) => name.startsWith('file:') || name.startsWith('sqlite:'))).toEqual(
       [],
@@ -312,8 +312,13 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
-    // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004 and 0005.
+    // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004 and 0005
+    // (up to there 5f754f3a…, as before 0006 was added), then 0006.
     expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
+      '3919b9172a0705a807b110ddbc62bdc3ff1e5b08ab199f47d188666000b78e9e',
+    );
+    const before0006 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0006'));
+    expect(createHash('sha256').update(before0006).digest('hex')).toBe(
       '5f754f3a457f225a65cde4380ab0e35c244e866eca40294a0bdcc6bb1d681e94',
     );
     const before0004 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0004'));
@@ -375,7 +380,7 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
       );
       const run = await cli(error.command.replace('<connection>', PG_URL).split(' ').slice(2));
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('4 applied, 0 already applied.');
+      expect(run.stdout).toContain('5 applied, 0 already applied.');
       await repository.verifySchema();
       const status = await cli(
         [
@@ -398,7 +403,7 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
         },
       );
       expect(status.code).toBe(0);
-      expect(status.stdout).toContain('4 applied, 0 pending.');
+      expect(status.stdout).toContain('5 applied, 0 pending.');
     } finally {
       await pool.end();
     }
@@ -445,7 +450,7 @@ describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sess
       );
       const run = await cli(error.command.replace('<connection>', MYSQL_URL).split(' ').slice(2));
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('4 applied, 0 already applied.');
+      expect(run.stdout).toContain('5 applied, 0 already applied.');
       await repository.verifySchema();
       const status = await cli(
         [
@@ -468,7 +473,7 @@ describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sess
         },
       );
       expect(status.code).toBe(0);
-      expect(status.stdout).toContain('4 applied, 0 pending.');
+      expect(status.stdout).toContain('5 applied, 0 pending.');
     } finally {
       await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
       await pool.end();

@@ -20,13 +20,14 @@ const ADOPTED = resolveNames('mssql', {
 });
 
 describe('SQL Server migrations', () => {
-  it('are the four expected files, in order', () => {
+  it('are the six expected files, in order', () => {
     expect(templates.map((t) => t.id)).toEqual([
       '0001_create_sessions',
       '0002_adopt_existing_table',
       '0003_processed_operations',
       '0004_key_index_and_binary_ids',
       '0005_session_history',
+      '0006_session_listing_index',
     ]);
   });
 

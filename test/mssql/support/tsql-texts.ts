@@ -50,6 +50,25 @@ export function everyStatement(options: TableOptions, key = KEY): [string, Mssql
     ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
     ['selectIdle (any state)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), null, 100)],
     ['selectIdle (two states)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), ['MENU', key], 100)],
+    [
+      'selectPage (first page, no filter)',
+      s.selectPage({ states: null, updatedBefore: null, updatedAfter: null, after: null, limit: 51 }),
+    ],
+    [
+      'selectPage (after a position, two states, a time window)',
+      s.selectPage({
+        states: ['MENU', 'ESPERA_DATOS'],
+        updatedBefore: new Date('2026-02-01T00:00:00.000Z'),
+        updatedAfter: new Date('2026-01-01T00:00:00.000Z'),
+        after: { time: '2026-01-15T10:20:30.123', key },
+        limit: 51,
+      }),
+    ],
+    ['deleteStale (any state)', s.deleteStale(new Date('2026-01-01T00:00:00.000Z'), null, 1000)],
+    [
+      'deleteStale (two states)',
+      s.deleteStale(new Date('2026-01-01T00:00:00.000Z'), ['CANCELADA', 'FINALIZADA'], 1000),
+    ],
     ['lockRow', s.lockRow(key)],
     [
       'insertHistory',
