@@ -1,5 +1,7 @@
 /**
- * The CLI commands that work on sessions rather than on the schema: `expire` (the idle-session sweep).
+ * The CLI commands that work on sessions rather than on the schema: `expire` (the idle-session sweep),
+ * `inspect` (one session and its transitions), `list` (a page of sessions) and `prune` (stale
+ * sessions deleted in batches).
  * Each builds the dialect's store on the connection the CLI opened, with the names given as flags.
  *
  * @module
@@ -143,4 +145,130 @@ export async function runInspect(
   }
   write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** The flags of `list`, as parsed. */
+export interface ListFlags {
+  readonly states: readonly string[] | undefined;
+  readonly updatedBefore: string | undefined;
+  readonly updatedAfter: string | undefined;
+  readonly limit: string | undefined;
+  readonly cursor: string | undefined;
+  readonly showKey: boolean;
+  readonly json: boolean;
+}
+
+const ISO_TIME = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:\d\d))?$/;
+
+function timeFlag(value: string | undefined, flag: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = ISO_TIME.test(value) ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError(
+      flag,
+      `expects an ISO 8601 date or time such as 2026-01-31 or 2026-01-31T18:00:00Z, got "${value.slice(0, 40)}".`,
+    );
+  }
+  return date;
+}
+
+/** Checks `list`'s own flags before any connection is opened. */
+export function checkListFlags(flags: ListFlags): {
+  limit: number;
+  updatedBefore?: Date;
+  updatedAfter?: Date;
+} {
+  if (flags.limit !== undefined && !/^[1-9]\d{0,3}$/.test(flags.limit)) {
+    throw new InvalidArgumentError(
+      '--limit',
+      `expects a whole number from 1 to 1000, got "${flags.limit.slice(0, 20)}".`,
+    );
+  }
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (limit > 1000) throw new InvalidArgumentError('--limit', `expects a whole number from 1 to 1000, got ${limit}.`);
+  const updatedBefore = timeFlag(flags.updatedBefore, '--updated-before');
+  const updatedAfter = timeFlag(flags.updatedAfter, '--updated-after');
+  return {
+    limit,
+    ...(updatedBefore === undefined ? {} : { updatedBefore }),
+    ...(updatedAfter === undefined ? {} : { updatedAfter }),
+  };
+}
+
+/**
+ * `versioned-sessions list`: one page of sessions, oldest last activity first. The next page's cursor
+ * carries the last key (readable once decoded), so it is printed with --show-key only.
+ */
+export async function runList(store: SessionStore, flags: ListFlags, write: (text: string) => void): Promise<void> {
+  const { limit, updatedBefore, updatedAfter } = checkListFlags(flags);
+  const repository = new SessionRepository({ store, metrics: false });
+  const page = await repository.listSessions({
+    limit,
+    ...(flags.states === undefined ? {} : { states: flags.states }),
+    ...(updatedBefore === undefined ? {} : { updatedBefore }),
+    ...(updatedAfter === undefined ? {} : { updatedAfter }),
+    ...(flags.cursor === undefined ? {} : { cursor: flags.cursor }),
+  });
+  const shown = (key: string): string => (flags.showKey ? key : maskKey(key));
+  const nextCursor = flags.showKey ? page.nextCursor : null;
+  if (flags.json) {
+    const sessions = page.sessions.map((session) => ({ ...session, key: shown(session.key) }));
+    write(`${JSON.stringify({ sessions, nextCursor, more: page.nextCursor !== null }, null, 2)}\n`);
+    return;
+  }
+  const lines = page.sessions.map(
+    (session) =>
+      `${shown(session.key).padEnd(18)} ${String(session.state ?? '(null)').padEnd(20)} v${String(session.version).padEnd(5)} updated ${session.updatedAt.toISOString()}`,
+  );
+  lines.push(`${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'}.`);
+  if (page.nextCursor !== null) {
+    lines.push(
+      nextCursor === null
+        ? "More sessions follow: add --show-key to get the next page's --cursor (it carries the last key)."
+        : `More sessions follow: add --cursor ${nextCursor} (with the same filters) for the next page.`,
+    );
+  }
+  write(`${lines.join('\n')}\n`);
+}
+
+/** The flags of `prune`, as parsed. */
+export interface PruneFlags {
+  readonly olderThan: string | undefined;
+  readonly states: readonly string[] | undefined;
+  readonly batchSize: string | undefined;
+}
+
+/** Checks `prune`'s own flags before any connection is opened. */
+export function checkPruneFlags(flags: PruneFlags): { olderThan: number; batchSize?: number } {
+  if (flags.olderThan === undefined) {
+    throw new InvalidArgumentError(
+      '--older-than',
+      "is required: how long a session must be idle to be deleted, e.g. '90d'.",
+    );
+  }
+  const olderThan = parseDuration(flags.olderThan, '--older-than');
+  if (flags.batchSize !== undefined && !/^[1-9]\d{0,4}$/.test(flags.batchSize)) {
+    throw new InvalidArgumentError(
+      '--batch-size',
+      `expects a whole number from 1 to 10000, got "${flags.batchSize.slice(0, 20)}".`,
+    );
+  }
+  const batchSize = flags.batchSize === undefined ? undefined : Number(flags.batchSize);
+  if (batchSize !== undefined && batchSize > 10_000) {
+    throw new InvalidArgumentError('--batch-size', `expects a whole number from 1 to 10000, got ${batchSize}.`);
+  }
+  return { olderThan, ...(batchSize === undefined ? {} : { batchSize }) };
+}
+
+/** `versioned-sessions prune`: deletes the stale sessions batch by batch, the count on stdout. */
+export async function runPrune(store: SessionStore, flags: PruneFlags, write: (text: string) => void): Promise<void> {
+  const { olderThan, batchSize } = checkPruneFlags(flags);
+  const repository = new SessionRepository({ store, metrics: false });
+  const { deleted } = await repository.pruneSessions({
+    olderThan,
+    ...(flags.states === undefined ? {} : { states: flags.states }),
+    ...(batchSize === undefined ? {} : { batchSize }),
+  });
+  const states = flags.states === undefined ? 'any state' : `state ${flags.states.join(', ')}`;
+  write(`deleted ${deleted} session${deleted === 1 ? '' : 's'} idle for more than ${flags.olderThan} (${states}).\n`);
 }
