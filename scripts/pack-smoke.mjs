@@ -167,8 +167,8 @@ try {
       `vs_pack_${suffix}`,
       '--processed-table',
       `vs_pack_processed_${suffix}`,
-      '--tracking-table',
-      `vs_pack_migrations_${suffix}`,
+      '--history-table',
+      `vs_pack_history_${suffix}`,
     ];
     const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
     check(
@@ -185,7 +185,8 @@ try {
       const session = await sessions.getOrCreateSession('+5215512345678', { state: 'INICIO' });
       const updated = await sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
       const stale = await sessions.updateSession(session.key, { state: 'MENU' }, { expectedVersion: session.version }).catch((error) => error);
-      await pool.query('DROP TABLE vs_pack_${suffix}, vs_pack_processed_${suffix}, vs_pack_migrations_${suffix}');
+      // The history table is the one named, and the tracking table is derived from the sessions table.
+      await pool.query('DROP TABLE vs_pack_${suffix}, vs_pack_processed_${suffix}, vs_pack_history_${suffix}, versioned_sessions_migrations_vs_pack_${suffix}');
       await pool.end();
       console.log(JSON.stringify({ version: updated.version, conflict: isConcurrencyError(stale), actual: stale.actualVersion }));`;
     const updateMysql = run('node', ['--input-type=module', '-e', versionedMysql], { U: mysqlUrl });

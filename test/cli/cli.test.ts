@@ -432,6 +432,60 @@ describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sess
 });
 
 describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sessions CLI on MySQL / MariaDB', () => {
+  it('migrate --history-table creates the history table under that name, and a second sessions table in the same database just works', async () => {
+    if (MYSQL_URL === undefined) throw new Error('mysql is required but VERSIONED_SESSIONS_MYSQL_URL is not set');
+    const database = uniqueName('vscli');
+    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
+    await pool.query(`CREATE DATABASE \`${database}\``);
+    const tables = async (): Promise<string[]> => {
+      const [rows] = await pool.query(
+        'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+        [database],
+      );
+      return (rows as { name: string }[]).map((row) => row.name);
+    };
+    try {
+      const base = ['migrate', '--dialect', 'mysql', '--url', MYSQL_URL, '--schema', database];
+      const first = await cli([...base, '--history-table', 'chat_history']);
+      expect(first.code).toBe(0);
+      expect(await tables()).toEqual([
+        'chat_history',
+        'processed_operations',
+        'sessions',
+        'versioned_sessions_migrations',
+      ]);
+      const second = await cli([
+        ...base,
+        '--table',
+        'sesiones_chat',
+        '--key-column',
+        'telefono',
+        '--processed-table',
+        'sesiones_procesadas',
+        '--history-table',
+        'sesiones_historial',
+      ]);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toContain(`tracking table \`${database}\`.\`versioned_sessions_migrations_sesiones_chat\``);
+      expect(second.stdout).toContain('5 applied, 0 already applied.');
+      const again = await cli([...base, '--history-table', 'chat_history']);
+      expect(again.stdout).toContain('Up to date: 5 migrations already applied.');
+      expect(await tables()).toEqual([
+        'chat_history',
+        'processed_operations',
+        'sesiones_chat',
+        'sesiones_historial',
+        'sesiones_procesadas',
+        'sessions',
+        'versioned_sessions_migrations',
+        'versioned_sessions_migrations_sesiones_chat',
+      ]);
+    } finally {
+      await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await pool.end();
+    }
+  });
+
   it('the command in MigrationRequiredError migrates a configured database, then status is clean', async () => {
     if (MYSQL_URL === undefined) throw new Error('mysql is required but VERSIONED_SESSIONS_MYSQL_URL is not set');
     const database = uniqueName('vscli');
