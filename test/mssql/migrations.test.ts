@@ -157,6 +157,26 @@ describe('SQL Server migration runner', () => {
   });
 });
 
+describe('SQL Server migrations: names that reach the runner', () => {
+  it('creates the history table under historyTable, not SessionHistory', async () => {
+    const { pool, sent } = recordingMigrationPool();
+    await migrate({ dialect: 'mssql', pool, schema: 'bot', historyTable: 'HistorialChat' });
+    expect(sent.some((text) => text.includes('CREATE TABLE [bot].[HistorialChat]'))).toBe(true);
+    expect(sent.some((text) => text.includes('[SessionHistory]'))).toBe(false);
+  });
+
+  it('records a second sessions table in a tracking table derived from its name', async () => {
+    const { pool, sent } = recordingMigrationPool();
+    const report = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT });
+    expect(report.trackingTable).toBe('[bot].[VersionedSessionsMigrations_SesionesChat]');
+    expect(sent.some((text) => text.includes('CREATE TABLE [bot].[VersionedSessionsMigrations_SesionesChat]'))).toBe(
+      true,
+    );
+    const defaults = await migrate({ dialect: 'mssql', pool: recordingMigrationPool().pool });
+    expect(defaults.trackingTable).toBe('[dbo].[VersionedSessionsMigrations]');
+  });
+});
+
 describe('SQL Server migrations refuse what SQL Server would refuse halfway', () => {
   /** A pool whose catalog read of the key column returns `row`. */
   const answerWith = (row: Record<string, unknown>) =>
