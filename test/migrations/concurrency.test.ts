@@ -20,7 +20,13 @@ import {
   type MigrationTarget,
 } from './migration-targets.js';
 
-const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations', '0005_session_history'];
+const IDS = [
+  '0001_create_sessions',
+  '0002_adopt_existing_table',
+  '0003_processed_operations',
+  '0005_session_history',
+  '0006_session_listing_index',
+];
 
 interface Outcome {
   ok: boolean;
