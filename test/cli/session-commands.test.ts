@@ -236,8 +236,8 @@ describe('versioned-sessions list', () => {
   });
 
   it.each([
-    [['--limit', '0'], /Invalid --limit/],
-    [['--limit', '1001'], /Invalid --limit/],
+    [['--limit', '0'], /Expected `--limit` to be a whole number from 1 to 1000/],
+    [['--limit', '1001'], /Expected `--limit` to be a whole number from 1 to 1000/],
     [['--updated-before', 'yesterday'], /Expected `--updated-before` to be an ISO 8601 date/],
   ])('exits 2 on %j', async (args, message) => {
     const file = await seeded(`list-usage-${args.join('').replace(/\W/g, '')}`);
@@ -275,8 +275,8 @@ describe('versioned-sessions prune', () => {
   it.each([
     [[], /Expected `--older-than` to be how long a session must be idle/],
     [['--older-than', 'forever'], /Expected `--older-than` to be a duration/],
-    [['--older-than', '30d', '--batch-size', '0'], /Invalid --batch-size/],
-    [['--older-than', '30d', '--batch-size', '20000'], /Invalid --batch-size/],
+    [['--older-than', '30d', '--batch-size', '0'], /Expected `--batch-size` to be a whole number from 1 to 10000/],
+    [['--older-than', '30d', '--batch-size', '20000'], /Expected `--batch-size` to be a whole number from 1 to 10000/],
   ])('exits 2 on %j and deletes nothing', async (args, message) => {
     const file = await seeded(`prune-usage-${args.join('').replace(/\W/g, '')}`);
     const run = await cli(['prune', '--dialect', 'sqlite', '--url', file, ...args]);
