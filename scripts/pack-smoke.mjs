@@ -126,7 +126,7 @@ try {
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
   check(
     'npx versioned-sessions migrate --dialect sqlite',
-    sqlite.code === 0 && sqlite.stdout.includes('5 applied'),
+    sqlite.code === 0 && sqlite.stdout.includes('6 applied'),
     sqlite.output,
   );
 
@@ -148,7 +148,7 @@ try {
     );
     check(
       'npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)',
-      postgres.code === 0 && postgres.stdout.includes('5 applied'),
+      postgres.code === 0 && postgres.stdout.includes('6 applied'),
       postgres.output,
     );
     check(
@@ -167,13 +167,13 @@ try {
       `vs_pack_${suffix}`,
       '--processed-table',
       `vs_pack_processed_${suffix}`,
-      '--tracking-table',
-      `vs_pack_migrations_${suffix}`,
+      '--history-table',
+      `vs_pack_history_${suffix}`,
     ];
     const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
     check(
       'npx versioned-sessions migrate --dialect mysql',
-      mysql.code === 0 && mysql.stdout.includes('5 applied'),
+      mysql.code === 0 && mysql.stdout.includes('6 applied'),
       mysql.output,
     );
     const versionedMysql = `
@@ -185,7 +185,8 @@ try {
       const session = await sessions.getOrCreateSession('+5215512345678', { state: 'INICIO' });
       const updated = await sessions.updateSession(session.key, { state: 'REFRI_ESPERA_SAP' }, { expectedVersion: session.version });
       const stale = await sessions.updateSession(session.key, { state: 'MENU' }, { expectedVersion: session.version }).catch((error) => error);
-      await pool.query('DROP TABLE vs_pack_${suffix}, vs_pack_processed_${suffix}, vs_pack_migrations_${suffix}');
+      // The history table is the one named, and the tracking table is derived from the sessions table.
+      await pool.query('DROP TABLE vs_pack_${suffix}, vs_pack_processed_${suffix}, vs_pack_history_${suffix}, versioned_sessions_migrations_vs_pack_${suffix}');
       await pool.end();
       console.log(JSON.stringify({ version: updated.version, conflict: isConcurrencyError(stale), actual: stale.actualVersion }));`;
     const updateMysql = run('node', ['--input-type=module', '-e', versionedMysql], { U: mysqlUrl });
@@ -249,7 +250,7 @@ try {
   const update = run('node', ['-e', versioned]);
   check(
     'a versioned update on SQLite through require(), migrated by the CommonJS build',
-    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 5, version: 1, conflict: true, actual: 1 }),
+    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 6, version: 1, conflict: true, actual: 1 }),
     update.output,
   );
 

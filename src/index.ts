@@ -47,6 +47,12 @@ export {
   type ExpireIdleSessionsResult,
   type SessionHistoryOptions,
 } from './core/repository/lifecycle.js';
+export type {
+  ListSessionsOptions,
+  PruneSessionsOptions,
+  PruneSessionsResult,
+  SessionPage,
+} from './core/repository/session-listing.js';
 export {
   metricNames,
   type CounterLike,
@@ -80,8 +86,11 @@ export type { ColumnMap, ResolvedNames, TableOptions } from './core/sql/table-na
 export type {
   IdempotentWrite,
   IdempotentWriteOutcome,
+  ListedSessionRecord,
   ObservedWriteOutcome,
+  PagePosition,
   ProcessedRecord,
+  SessionPageQuery,
   SessionWithProcessed,
   SessionRecord,
   SessionStore,

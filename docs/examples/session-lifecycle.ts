@@ -35,7 +35,17 @@ export async function readHistory(): Promise<void> {
 }
 
 export async function retention(): Promise<void> {
+  const { deleted } = await sessions.pruneSessions({ olderThan: '90d', states: ['CANCELADA', 'FINALIZADA'] });
   const ninetyDays = 90 * 24 * 3600_000;
   await sessions.pruneHistory({ olderThan: new Date(Date.now() - ninetyDays) });
   await sessions.pruneProcessed({ olderThan: new Date(Date.now() - 7 * 24 * 3600_000) });
+}
+
+export async function listOpenChats(): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await sessions.listSessions({ states: ['MENU', 'ESPERA_DATOS'], limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const chat of page.sessions) console.log(sessions.maskKey(chat.key), chat.state, chat.updatedAt.toISOString());
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
 }

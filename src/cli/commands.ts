@@ -160,6 +160,63 @@ ${NAMES_HELP}
 Exit codes: 0 printed; 1 no such session, or the database failed; 2 usage error.
 `,
   },
+  list: {
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      state: { type: 'string', multiple: true },
+      'updated-before': { type: 'string' },
+      'updated-after': { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+      'show-key': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    help: `Usage: versioned-sessions list --dialect <${DIALECT_CHOICES}> --url <connection> [--state <s>] [--limit 50] [--show-key] [--json] [names]
+
+Prints one page of sessions, oldest last activity first (then by key): key, state, version, last
+activity. Keys are masked unless --show-key. Changes nothing.
+
+  --state <state>           only sessions in this state; repeat for several (default: any state)
+  --updated-before <time>   only sessions last active before this ISO 8601 time (exclusive)
+  --updated-after <time>    only sessions last active at or after this ISO 8601 time (inclusive)
+  --limit <n>               sessions on the page, 1 to 1000 (default 50)
+  --cursor <cursor>         the next page: the cursor the previous page printed, with the same filters
+  --show-key                print keys as stored, and the next page's cursor (it carries the last key)
+  --json                    one JSON document instead of text
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 printed; 1 the database failed; 2 usage error (a bad or foreign --cursor too).
+`,
+  },
+  prune: {
+    options: {
+      ...HELP,
+      ...NAME_OPTIONS,
+      dialect: { type: 'string' },
+      url: { type: 'string' },
+      'older-than': { type: 'string' },
+      state: { type: 'string', multiple: true },
+      'batch-size': { type: 'string' },
+    },
+    help: `Usage: versioned-sessions prune --dialect <${DIALECT_CHOICES}> --url <connection> --older-than <duration> [--state <s>] [names]
+
+Deletes the sessions last written or touched longer ago than --older-than, in batches: each batch is
+one short statement of its own, so live chats go on being written in between. Run it from a
+scheduler or by hand. History rows and processed ids are aged out by their own prunes.
+
+  --older-than <duration>   how long without a write or touch: 12h, 30d, 90d (required)
+  --state <state>           only sessions in this state; repeat for several (default: any state)
+  --batch-size <n>          the most sessions one statement deletes, 1 to 10000 (default 1000)
+${CONNECTION_HELP}
+${NAMES_HELP}
+
+Exit codes: 0 pruned (the count is printed); 1 the database failed; 2 usage error.
+`,
+  },
   check: {
     options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' }, url: { type: 'string' } },
     help: `Usage: versioned-sessions check --dialect <${DIALECT_CHOICES}> --url <connection> [names]
@@ -206,6 +263,8 @@ Commands:
   print     write the rendered migrations to stdout (for psql, sqlcmd, mysql or sqlite3)
   expire    close the sessions idle for longer than a duration (a timeout sweep)
   inspect   print a session and its last transitions (key masked unless --show-key)
+  list      print a page of sessions, oldest last activity first (keys masked unless --show-key)
+  prune     delete the sessions idle for longer than a duration, in batches
   check     check the table and list the rows whose data cannot be read
   demo      show lost updates without versioning, and none with it
 

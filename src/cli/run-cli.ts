@@ -163,6 +163,38 @@ async function runCommand(
       return 0;
     });
   }
+  if (command === 'list') {
+    const { checkListFlags, openStore, runList } = await import('./session-commands.js');
+    const states = values['state'];
+    const flags = {
+      states: Array.isArray(states) ? states : undefined,
+      updatedBefore: text(values, 'updated-before'),
+      updatedAfter: text(values, 'updated-after'),
+      limit: text(values, 'limit'),
+      cursor: text(values, 'cursor'),
+      showKey: values['show-key'] === true,
+      json: values['json'] === true,
+    };
+    checkListFlags(flags);
+    return withDatabase(values, io, true, async (options) => {
+      await runList(await openStore(options), flags, io.stdout);
+      return 0;
+    });
+  }
+  if (command === 'prune') {
+    const { checkPruneFlags, openStore, runPrune } = await import('./session-commands.js');
+    const states = values['state'];
+    const flags = {
+      olderThan: text(values, 'older-than'),
+      states: Array.isArray(states) ? states : undefined,
+      batchSize: text(values, 'batch-size'),
+    };
+    checkPruneFlags(flags);
+    return withDatabase(values, io, true, async (options) => {
+      await runPrune(await openStore(options), flags, io.stdout);
+      return 0;
+    });
+  }
   if (command === 'check') {
     return withDatabase(values, io, true, async (options, where) => {
       const { checkSessions } = await import('./check.js');

@@ -1,5 +1,7 @@
 /**
- * The CLI commands that work on sessions rather than on the schema: `expire` (the idle-session sweep).
+ * The CLI commands that work on sessions rather than on the schema: `expire` (the idle-session sweep),
+ * `inspect` (one session and its transitions), `list` (a page of sessions) and `prune` (stale
+ * sessions deleted in batches).
  * Each builds the dialect's store on the connection the CLI opened, with the names given as flags.
  *
  * @module
@@ -147,4 +149,126 @@ export async function runInspect(
   }
   write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** The flags of `list`, as parsed. */
+export interface ListFlags {
+  readonly states: readonly string[] | undefined;
+  readonly updatedBefore: string | undefined;
+  readonly updatedAfter: string | undefined;
+  readonly limit: string | undefined;
+  readonly cursor: string | undefined;
+  readonly showKey: boolean;
+  readonly json: boolean;
+}
+
+const ISO_TIME = /^\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?(?:Z|[+-]\d\d:\d\d))?$/;
+
+function timeFlag(value: string | undefined, flag: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = ISO_TIME.test(value) ? new Date(value) : new Date(Number.NaN);
+  expectThat(
+    !Number.isNaN(date.getTime()),
+    flag,
+    'be an ISO 8601 date or time such as 2026-01-31 or 2026-01-31T18:00:00Z',
+    value,
+  );
+  return date;
+}
+
+/** Checks `list`'s own flags before any connection is opened. */
+export function checkListFlags(flags: ListFlags): {
+  limit: number;
+  updatedBefore?: Date;
+  updatedAfter?: Date;
+} {
+  expectThat(
+    flags.limit === undefined || (/^[1-9]\d{0,3}$/.test(flags.limit) && Number(flags.limit) <= 1000),
+    '--limit',
+    'be a whole number from 1 to 1000',
+    flags.limit,
+  );
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  const updatedBefore = timeFlag(flags.updatedBefore, '--updated-before');
+  const updatedAfter = timeFlag(flags.updatedAfter, '--updated-after');
+  return {
+    limit,
+    ...(updatedBefore === undefined ? {} : { updatedBefore }),
+    ...(updatedAfter === undefined ? {} : { updatedAfter }),
+  };
+}
+
+/**
+ * `versioned-sessions list`: one page of sessions, oldest last activity first. The next page's cursor
+ * carries the last key (readable once decoded), so it is printed with --show-key only.
+ */
+export async function runList(store: SessionStore, flags: ListFlags, write: (text: string) => void): Promise<void> {
+  const { limit, updatedBefore, updatedAfter } = checkListFlags(flags);
+  const repository = new SessionRepository({ store, metrics: false });
+  const page = await repository.listSessions({
+    limit,
+    ...(flags.states === undefined ? {} : { states: flags.states }),
+    ...(updatedBefore === undefined ? {} : { updatedBefore }),
+    ...(updatedAfter === undefined ? {} : { updatedAfter }),
+    ...(flags.cursor === undefined ? {} : { cursor: flags.cursor }),
+  });
+  const shown = (key: string): string => (flags.showKey ? key : maskKey(key));
+  const nextCursor = flags.showKey ? page.nextCursor : null;
+  if (flags.json) {
+    const sessions = page.sessions.map((session) => ({ ...session, key: shown(session.key) }));
+    write(`${JSON.stringify({ sessions, nextCursor, more: page.nextCursor !== null }, null, 2)}\n`);
+    return;
+  }
+  const lines = page.sessions.map(
+    (session) =>
+      `${shown(session.key).padEnd(18)} ${String(session.state ?? '(null)').padEnd(20)} v${String(session.version).padEnd(5)} updated ${session.updatedAt.toISOString()}`,
+  );
+  lines.push(`${page.sessions.length} session${page.sessions.length === 1 ? '' : 's'}.`);
+  if (page.nextCursor !== null) {
+    lines.push(
+      nextCursor === null
+        ? "More sessions follow: add --show-key to get the next page's --cursor (it carries the last key)."
+        : `More sessions follow: add --cursor ${nextCursor} (with the same filters) for the next page.`,
+    );
+  }
+  write(`${lines.join('\n')}\n`);
+}
+
+/** The flags of `prune`, as parsed. */
+export interface PruneFlags {
+  readonly olderThan: string | undefined;
+  readonly states: readonly string[] | undefined;
+  readonly batchSize: string | undefined;
+}
+
+/** Checks `prune`'s own flags before any connection is opened. */
+export function checkPruneFlags(flags: PruneFlags): { olderThan: number; batchSize?: number } {
+  expectThat(
+    flags.olderThan !== undefined,
+    '--older-than',
+    "be how long a session must be idle to be deleted (e.g. '90d')",
+    flags.olderThan,
+  );
+  const olderThan = parseDuration(flags.olderThan, '--older-than');
+  expectThat(
+    flags.batchSize === undefined || (/^[1-9]\d{0,4}$/.test(flags.batchSize) && Number(flags.batchSize) <= 10_000),
+    '--batch-size',
+    'be a whole number from 1 to 10000',
+    flags.batchSize,
+  );
+  const batchSize = flags.batchSize === undefined ? undefined : Number(flags.batchSize);
+  return { olderThan, ...(batchSize === undefined ? {} : { batchSize }) };
+}
+
+/** `versioned-sessions prune`: deletes the stale sessions batch by batch, the count on stdout. */
+export async function runPrune(store: SessionStore, flags: PruneFlags, write: (text: string) => void): Promise<void> {
+  const { olderThan, batchSize } = checkPruneFlags(flags);
+  const repository = new SessionRepository({ store, metrics: false });
+  const { deleted } = await repository.pruneSessions({
+    olderThan,
+    ...(flags.states === undefined ? {} : { states: flags.states }),
+    ...(batchSize === undefined ? {} : { batchSize }),
+  });
+  const states = flags.states === undefined ? 'any state' : `state ${flags.states.join(', ')}`;
+  write(`deleted ${deleted} session${deleted === 1 ? '' : 's'} idle for more than ${flags.olderThan} (${states}).\n`);
 }

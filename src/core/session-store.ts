@@ -229,6 +229,59 @@ export interface StoredDataRow {
 }
 
 /**
+ * Where a page of sessions ended: the last session's last-activity time as the database itself
+ * renders it (compared back exactly, whatever the column's precision) and its key.
+ *
+ * @example
+ * ```ts
+ * const position: PagePosition = { time: '2026-01-01 10:00:00.123456+00', key: '+5215512345678' };
+ * ```
+ */
+export interface PagePosition {
+  /** The last-activity time in the database's own text (or number, for an SQLite column holding one). */
+  readonly time: string | number;
+  /** The session key. */
+  readonly key: string;
+}
+
+/**
+ * One page of a session listing as the store reads it: the filters, where the previous page ended,
+ * and how many rows to read.
+ *
+ * @example
+ * ```ts
+ * const query: SessionPageQuery = { states: ['MENU'], updatedBefore: null, updatedAfter: null, after: null, limit: 51 };
+ * ```
+ */
+export interface SessionPageQuery {
+  /** Only sessions in one of these states, or `null` for every state (a `NULL` state included). */
+  readonly states: readonly string[] | null;
+  /** Only sessions last written or touched before this time (exclusive), or `null`. */
+  readonly updatedBefore: Date | null;
+  /** Only sessions last written or touched at or after this time (inclusive), or `null`. */
+  readonly updatedAfter: Date | null;
+  /** Only sessions after this position in (last-activity time, key) order, or `null` for the first page. */
+  readonly after: PagePosition | null;
+  /** The most rows to read. */
+  readonly limit: number;
+}
+
+/**
+ * A session of a listing page, with its position for the next page's cursor.
+ *
+ * @example
+ * ```ts
+ * const rows: readonly ListedSessionRecord[] = await store.readPage!(query);
+ * ```
+ */
+export interface ListedSessionRecord {
+  /** The session. */
+  readonly record: SessionRecord;
+  /** Where it stands in (last-activity time, key) order. */
+  readonly position: PagePosition;
+}
+
+/**
  * The seam between the repository and a database. The library's stores implement it on top of one
  * shared SQL core; implement it yourself only for a database the library does not ship.
  *
@@ -308,6 +361,16 @@ export interface SessionStore {
    * those in `states`. Optional for custom stores; `expireIdleSessions` requires it.
    */
   findIdle?(idleBefore: Date, states: readonly string[] | null, limit: number): Promise<SessionRecord[]>;
+  /**
+   * Up to `query.limit` sessions in (last-activity time, key) order after `query.after`, filtered.
+   * Optional for custom stores; `listSessions` requires it.
+   */
+  readPage?(query: SessionPageQuery): Promise<ListedSessionRecord[]>;
+  /**
+   * Deletes up to `limit` sessions last written or touched before `olderThan` (in `states` when given),
+   * in one statement; returns how many. Optional for custom stores; `pruneSessions` requires it.
+   */
+  deleteStale?(olderThan: Date, states: readonly string[] | null, limit: number): Promise<number>;
   /** A key's transitions, newest first, those with a version below `before` when given. Optional. */
   readHistory?(key: string, limit: number, before: number | null): Promise<SessionTransition[]>;
   /** Deletes transitions recorded before `olderThan`; returns how many. Optional. */

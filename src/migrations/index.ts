@@ -16,12 +16,12 @@
  */
 import { DIALECTS, type Dialect } from '../core/dialect.js';
 import { expectObject, expectOneOf, expectThat } from '../core/validate.js';
-import { MAX_IDENTIFIER_LENGTH, resolveNames, validateIdentifier } from '../core/sql/table-names.js';
+import { DEFAULT_NAMES, MAX_IDENTIFIER_LENGTH, resolveNames, validateIdentifier } from '../core/sql/table-names.js';
 import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
 import { mysqlMigrationAdapter, type MysqlMigrationPool } from './mysql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
-import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
+import { migrationScript, renderedMigrations, sha256, type RenderedMigration } from './render.js';
 import { readRecorded, runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
 import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-migrations.js';
 
@@ -79,9 +79,12 @@ export interface MigrateOptions extends RenderOptions {
   /** A `better-sqlite3` `Database` for `sqlite`. Never closed by the runner. */
   readonly database?: SqliteMigrationDatabase;
   /**
-   * The table recording applied migrations, in the sessions table's schema. A second sessions table in
-   * the same schema, with other names, needs a tracking table of its own.
+   * The table recording applied migrations, in the sessions table's schema. Left out, it is derived
+   * from the sessions table ({@link defaultTrackingTable}), so a second sessions table in the same
+   * schema keeps a record of its own; a sessions table recorded in the shared default tracking table
+   * by an earlier version (its record matching these names) goes on being read there.
    * @defaultValue `versioned_sessions_migrations` (PostgreSQL, SQLite, MySQL) / `VersionedSessionsMigrations` (SQL Server)
+   *   for the default sessions table; `<that>_<table>` for another one
    */
   readonly trackingTable?: string;
 }
@@ -138,13 +141,36 @@ function validateDialect(options: unknown): Dialect {
 }
 
 function tableOptions(options: RenderOptions): TableOptions {
-  const { schema, table, columns, processedTable } = options;
+  const { schema, table, columns, processedTable, historyTable } = options;
   return {
     ...(schema === undefined ? {} : { schema }),
     ...(table === undefined ? {} : { table }),
     ...(columns === undefined ? {} : { columns }),
     ...(processedTable === undefined ? {} : { processedTable }),
+    ...(historyTable === undefined ? {} : { historyTable }),
   };
+}
+
+/**
+ * The tracking table `migrate` uses for a sessions table when `trackingTable` is not given: the
+ * dialect's {@link DEFAULT_TRACKING_TABLE} for the default sessions table, and that name followed by
+ * `_<table>` for any other, so each sessions table in a schema keeps its own record (a name that
+ * would be too long for the dialect ends in a hash of the table's name instead).
+ *
+ * @example
+ * ```ts
+ * defaultTrackingTable('postgres', 'sesiones_chat'); // 'versioned_sessions_migrations_sesiones_chat'
+ * defaultTrackingTable('mssql', 'Sessions'); // 'VersionedSessionsMigrations'
+ * ```
+ */
+export function defaultTrackingTable(dialect: Dialect, table: string): string {
+  const shared = DEFAULT_TRACKING_TABLE[dialect];
+  if (table === DEFAULT_NAMES[dialect].table) return shared;
+  // SQL Server's tracking table also names the constraint DF_<trackingTable>_AppliedAt.
+  const max =
+    dialect === 'mssql' ? MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length : MAX_IDENTIFIER_LENGTH[dialect];
+  const derived = `${shared}_${table}`;
+  return derived.length <= max ? derived : `${shared}_${sha256(table).slice(0, 16)}`;
 }
 
 function hasMethods(value: unknown, ...methods: string[]): boolean {
@@ -155,15 +181,29 @@ function hasMethods(value: unknown, ...methods: string[]): boolean {
   );
 }
 
-/** The adapter for `options`, with every option validated before anything touches the database. */
-function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migrations: RenderedMigration[] } {
+/** What {@link prepare} checked: the migrations, and the adapter of any tracking table. */
+interface Prepared {
+  readonly migrations: RenderedMigration[];
+  /** The tracking table to use, or `null` when it is to be chosen between the derived and the shared one. */
+  readonly trackingTable: string | null;
+  readonly derived: string;
+  readonly shared: string;
+  adapterFor(trackingTable: string): MigrationAdapter;
+}
+
+/** Every option validated before anything touches the database, and a way to make the adapter. */
+function prepare(options: MigrateOptions): Prepared {
   const dialect = validateDialect(options);
   const names = resolveNames(dialect, tableOptions(options));
   const trackingTable =
-    options.trackingTable === undefined
-      ? DEFAULT_TRACKING_TABLE[dialect]
-      : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
+    options.trackingTable === undefined ? null : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
   const migrations = renderedMigrations(dialect, names);
+  const common = {
+    migrations,
+    trackingTable,
+    derived: defaultTrackingTable(dialect, names.table),
+    shared: DEFAULT_TRACKING_TABLE[dialect],
+  };
   if (dialect === 'sqlite') {
     expectThat(
       hasMethods(options.database, 'prepare', 'exec'),
@@ -171,7 +211,7 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       'be a better-sqlite3 Database for the sqlite dialect',
       options.database,
     );
-    return { adapter: sqliteMigrationAdapter(options.database!, trackingTable), migrations };
+    return { ...common, adapterFor: (table) => sqliteMigrationAdapter(options.database!, table) };
   }
   if (dialect === 'postgres') {
     expectThat(
@@ -181,8 +221,8 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       options.pool,
     );
     return {
-      adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable),
-      migrations,
+      ...common,
+      adapterFor: (table) => postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, table),
     };
   }
   if (dialect === 'mysql') {
@@ -193,8 +233,8 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       options.pool,
     );
     return {
-      adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable),
-      migrations,
+      ...common,
+      adapterFor: (table) => mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, table),
     };
   }
   expectThat(
@@ -204,14 +244,35 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
     options.pool,
   );
   // The tracking table's default constraint is named DF_<trackingTable>_AppliedAt; SQL Server names stop at 128.
-  expectThat(
-    `DF_${trackingTable}_AppliedAt`.length <= MAX_IDENTIFIER_LENGTH.mssql,
-    'trackingTable',
-    `be at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server`,
-    trackingTable,
-    { hint: `Its constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.` },
-  );
-  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, trackingTable), migrations };
+  if (trackingTable !== null) {
+    expectThat(
+      `DF_${trackingTable}_AppliedAt`.length <= MAX_IDENTIFIER_LENGTH.mssql,
+      'trackingTable',
+      `be at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server`,
+      trackingTable,
+      { hint: `Its constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.` },
+    );
+  }
+  return { ...common, adapterFor: (table) => mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, table) };
+}
+
+/**
+ * The adapter of the tracking table these names are recorded in. Given, it is that one. Otherwise the
+ * one derived from the sessions table, except where an earlier version recorded this very sessions
+ * table in the shared default tracking table (which it used for every table): a record there whose
+ * first migration has these names' checksum is this table's, and stays where it is, so a database
+ * migrated before keeps showing as up to date. Records of another sessions table there are left alone.
+ */
+async function chooseAdapter(prepared: Prepared): Promise<MigrationAdapter> {
+  if (prepared.trackingTable !== null) return prepared.adapterFor(prepared.trackingTable);
+  const derived = prepared.adapterFor(prepared.derived);
+  if (prepared.derived === prepared.shared) return derived;
+  if ((await readRecorded(derived)).length > 0) return derived;
+  const shared = prepared.adapterFor(prepared.shared);
+  const first = prepared.migrations[0];
+  const recorded = await readRecorded(shared);
+  const ours = recorded.some((row) => row.id === first?.id && row.checksum.trim() === first.checksum);
+  return ours ? shared : derived;
 }
 
 /**
@@ -235,7 +296,9 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
  * ```
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
-  const { adapter, migrations } = prepare(options);
+  const prepared = prepare(options);
+  const { migrations } = prepared;
+  const adapter = await chooseAdapter(prepared);
   const outcome = await runMigrations(adapter, migrations);
   return { dialect: adapter.dialect, trackingTable: adapter.trackingLabel, ...outcome };
 }
@@ -253,7 +316,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
  * ```
  */
 export async function migrationStatus(options: MigrateOptions): Promise<MigrationStatus> {
-  const { adapter, migrations } = prepare(options);
+  const prepared = prepare(options);
+  const { migrations } = prepared;
+  const adapter = await chooseAdapter(prepared);
   const recorded = await readRecorded(adapter);
   const recordedIds = new Set(recorded.map((row) => row.id));
   const packaged = new Map(migrations.map((migration) => [migration.id, migration]));

@@ -64,6 +64,9 @@ const GUARD_QUERIES: Readonly<Record<SqliteGuard['kind'], string>> = {
     'SELECT 1 FROM information_schema.STATISTICS AS s WHERE s.TABLE_SCHEMA = DATABASE() AND s.TABLE_NAME = ? ' +
     'AND s.NON_UNIQUE = 0 AND s.COLUMN_NAME = ? AND s.SUB_PART IS NULL AND (SELECT COUNT(*) FROM information_schema.STATISTICS AS o ' +
     'WHERE o.TABLE_SCHEMA = s.TABLE_SCHEMA AND o.TABLE_NAME = s.TABLE_NAME AND o.INDEX_NAME = s.INDEX_NAME) = 1',
+  // The operand is the index name; index names are not case-sensitive in MySQL.
+  'skip-if-index-exists':
+    'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?',
 };
 
 function rowsOf(result: [unknown, unknown]): Record<string, unknown>[] {

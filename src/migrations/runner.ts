@@ -112,8 +112,10 @@ export function checkRecorded(
         reason: 'checksum-mismatch',
         message:
           `Migration ${row.id} was applied with checksum ${short(row.checksum)}, but renders to ${short(packaged.checksum)} now. ` +
-          'Run migrate with the same schema, table, column and processed-table names it was applied with; a second ' +
-          `sessions table in the same schema needs its own trackingTable (--tracking-table). If the names are the same, ` +
+          'Run migrate with the same schema, table, column, processed-table and history-table names it was applied ' +
+          'with. Each sessions table keeps its own record, except that earlier versions recorded every table of a schema ' +
+          'in the default tracking table: if it holds another sessions table, give this one a trackingTable (--tracking-table) of its own. ' +
+          `If the names are the same, ` +
           `the packaged file was edited: restore it, or check the schema by hand and delete the row ${row.id} from ` +
           `${adapter.trackingLabel} so that the idempotent migration is applied and recorded again.`,
       });

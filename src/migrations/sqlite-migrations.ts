@@ -50,6 +50,7 @@ const GUARD_QUERIES: Readonly<Record<SqliteGuard['kind'], string>> = {
     'SELECT 1 FROM pragma_index_list(@table) AS list WHERE list."unique" = 1 ' +
     '  AND (SELECT COUNT(*) FROM pragma_index_info(list.name)) = 1 ' +
     '  AND (SELECT name FROM pragma_index_info(list.name)) = @column COLLATE NOCASE',
+  'skip-if-index-exists': 'SELECT 1 FROM pragma_index_list(@table) WHERE name = @column COLLATE NOCASE',
 };
 
 // One connection cannot nest BEGIN IMMEDIATE: concurrent migrate() calls on the same handle take turns.

@@ -12,6 +12,8 @@
  * - `skip-if-column-exists <table> <column>`: skip when `pragma_table_info(<table>)` lists `<column>`.
  * - `skip-if-unique <table> <column>`: skip when `<column>` alone is the table's primary key or has a
  *   unique index of its own.
+ * - `skip-if-index-exists <table> <index>`: skip when the table has an index of that name (the operand
+ *   travels as `column`).
  *
  * The runner evaluates each guard right before its statement, inside the migration's transaction. The
  * sqlite3 shell ignores guards (they are comments), so a guarded file is re-runnable through the runner only.
@@ -23,7 +25,8 @@ import { insideRange, protectedRanges, type LexerRules } from './sql-lexer.js';
 /** A guard of a SQLite statement. */
 export type SqliteGuard =
   | { readonly kind: 'skip-if-column-exists'; readonly table: string; readonly column: string }
-  | { readonly kind: 'skip-if-unique'; readonly table: string; readonly column: string };
+  | { readonly kind: 'skip-if-unique'; readonly table: string; readonly column: string }
+  | { readonly kind: 'skip-if-index-exists'; readonly table: string; readonly column: string };
 
 /** One statement of a SQLite script with the guards written above it. */
 export interface SqliteScriptStatement {
@@ -33,7 +36,7 @@ export interface SqliteScriptStatement {
 
 const SQLITE_RULES: LexerRules = { nestedBlockComments: false, backtickIdentifiers: true };
 const GUARD_LINE = /^[ \t]*--[ \t]*versioned-sessions:([a-z-]+)[ \t]*(.*?)[ \t]*$/gm;
-const GUARD_KINDS = new Set(['skip-if-column-exists', 'skip-if-unique']);
+const GUARD_KINDS = new Set(['skip-if-column-exists', 'skip-if-unique', 'skip-if-index-exists']);
 // A trigger body holds semicolons of its own; the packaged scripts have none, so refuse rather than mis-split.
 const CREATE_TRIGGER = /^\s*create\s+(?:temp\s+|temporary\s+)?trigger\b/i;
 
@@ -58,7 +61,7 @@ function parseGuards(comments: string): SqliteGuard[] {
     const operands = match[2]!.split(/\s+/).filter((operand) => operand.length > 0);
     if (!GUARD_KINDS.has(kind) || operands.length !== 2) {
       throw new Error(
-        `Unknown guard "versioned-sessions:${kind} ${match[2]}"; expected skip-if-column-exists or skip-if-unique with <table> <column>.`,
+        `Unknown guard "versioned-sessions:${kind} ${match[2]}"; expected skip-if-column-exists, skip-if-unique or skip-if-index-exists with <table> <column or index>.`,
       );
     }
     guards.push({ kind: kind as SqliteGuard['kind'], table: operands[0]!, column: operands[1]! });

@@ -16,6 +16,7 @@ import {
   HISTORY_COLUMNS,
   HISTORY_INSERT_COLUMNS,
   idleWhere,
+  pageWhere,
   NO_PROCESSED_COLUMNS,
   PROCESSED_JOIN_COLUMNS,
   quoteNames,
@@ -109,6 +110,8 @@ const VERSION: MssqlParameterType = { type: 'Int' };
 const TIME: MssqlParameterType = { type: 'DateTime2', scale: 3 };
 // An origin ('bot', 'user', 'timeout' …) fits the history table's NVARCHAR(32).
 const ORIGIN: MssqlParameterType = { type: 'NVarChar', length: 32 };
+// A listing position: a last-activity time as CONVERT(…, 126) renders it (at most 27 characters).
+const POSITION_TIME: MssqlParameterType = { type: 'NVarChar', length: 40 };
 // A commit token is a UUID in its 36-character text form.
 const TOKEN: MssqlParameterType = { type: 'NVarChar', length: 36 };
 
@@ -417,6 +420,44 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
       const where = idleWhere(q, idleBefore, states, bind);
       return {
         text: `SELECT TOP (@limit) ${q.selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key}`,
+        parameters,
+      };
+    },
+    // TOP (@limit) with a keyset WHERE, never OFFSET: each page seeks the (updated_at, key) index at
+    // the previous page's last row. The position travels as the column's ISO 8601 text (style 126, to
+    // the column's own fractional precision); the NVARCHAR parameter converts to the column's type,
+    // which has the higher precedence, so the comparison is exact and the column keeps its seek.
+    selectPage: (query) => {
+      const parameters: MssqlParameter[] = [{ name: 'limit', type: VERSION, value: query.limit }];
+      const bind = (name: string, value: unknown): string => {
+        const type = name.startsWith('updated') ? TIME : name.endsWith('Time') ? POSITION_TIME : STATE;
+        parameters.push(name === 'afterKey' ? { name, type: KEY, value, column: 'key' } : { name, type, value });
+        return `@${name}`;
+      };
+      const where = pageWhere(q, query, bind, (value) => value);
+      return {
+        text:
+          `SELECT TOP (@limit) ${q.selectList}, CONVERT(NVARCHAR(40), ${q.updatedAt}, 126) AS page_time FROM ${q.table}` +
+          (where === null ? '' : ` WHERE ${where}`) +
+          ` ORDER BY ${q.updatedAt}, ${q.key}`,
+        parameters,
+      };
+    },
+    // One autocommitted DELETE TOP of at most the batch size: far below the ~5,000 locks at which SQL
+    // Server escalates to a table lock. The rows are counted through a table variable, as every write.
+    deleteStale: (olderThan, states, limit) => {
+      const parameters: MssqlParameter[] = [{ name: 'limit', type: VERSION, value: limit }];
+      const bind = (name: string, value: unknown): string => {
+        parameters.push({ name, type: name === 'idleBefore' ? TIME : STATE, value });
+        return `@${name}`;
+      };
+      const where = idleWhere(q, olderThan, states, bind);
+      return {
+        text: batch(
+          DECLARE_WRITTEN,
+          `DELETE TOP (@limit) FROM ${q.table} OUTPUT deleted.${q.key} INTO @written (written_key) WHERE ${where};`,
+          COUNT_WRITTEN,
+        ),
         parameters,
       };
     },

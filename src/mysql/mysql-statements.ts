@@ -21,6 +21,7 @@ import type { SessionStatements } from '../core/sql/dialect-contract.js';
 import {
   HISTORY_INSERT_COLUMNS,
   idleWhere,
+  pageWhere,
   quoteNames,
   quoteWith,
   sessionWithProcessedFrom,
@@ -237,6 +238,37 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
       // refuses there, so the validated count travels as its decimal text.
       return {
         sql: `SELECT ${selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', String(limit))}`,
+        values,
+      };
+    },
+    // The position travels as the column's text with microseconds, which MySQL converts back to the
+    // column's type when comparing: exact whatever the column's fractional precision.
+    selectPage: (query) => {
+      const values: unknown[] = [];
+      const bind = (_name: string, value: unknown): string => {
+        values.push(value);
+        return '?';
+      };
+      const where = pageWhere(q, query, bind, utcDatetime);
+      return {
+        sql:
+          `SELECT ${selectList}, DATE_FORMAT(${q.updatedAt}, '%Y-%m-%d %H:%i:%s.%f') AS page_time FROM ${q.table}` +
+          (where === null ? '' : ` WHERE ${where}`) +
+          ` ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', String(query.limit))}`,
+        values,
+      };
+    },
+    // A single-table DELETE takes ORDER BY and LIMIT on both servers; the order makes the batch the
+    // same rows on a replica (statement-based replication refuses an unordered LIMIT as unsafe).
+    deleteStale: (olderThan, states, limit) => {
+      const values: unknown[] = [];
+      const bind = (_name: string, value: unknown): string => {
+        values.push(value);
+        return '?';
+      };
+      const where = idleWhere(q, utcDatetime(olderThan), states, bind);
+      return {
+        sql: `DELETE FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', String(limit))}`,
         values,
       };
     },

@@ -10,6 +10,7 @@ import {
   HISTORY_COLUMNS,
   HISTORY_INSERT_COLUMNS,
   idleWhere,
+  pageWhere,
   NO_PROCESSED_COLUMNS,
   previousVersionAfterBump,
   PROCESSED_JOIN_COLUMNS,
@@ -156,6 +157,33 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
       const where = idleWhere(q, idleBefore, states, bind);
       return {
         text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', limit)}`,
+        values,
+      };
+    },
+    // The position travels as the column's own text (microseconds included) and goes back as an
+    // untyped parameter, which PostgreSQL reads as the column's type: the comparison is exact.
+    selectPage: (query) => {
+      const values: unknown[] = [];
+      const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
+      const where = pageWhere(q, query, bind, (value) => value);
+      return {
+        text:
+          `SELECT ${q.selectList}, ${q.updatedAt}::text AS page_time FROM ${q.table}` +
+          (where === null ? '' : ` WHERE ${where}`) +
+          ` ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', query.limit)}`,
+        values,
+      };
+    },
+    // The time predicate is repeated on the DELETE itself: a row written after the subquery chose it
+    // is re-checked against its new version under READ COMMITTED, and kept.
+    deleteStale: (olderThan, states, limit) => {
+      const values: unknown[] = [];
+      const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
+      const where = idleWhere(q, olderThan, states, bind);
+      return {
+        text:
+          `DELETE FROM ${q.table} WHERE ${where} AND ${q.key} IN ` +
+          `(SELECT ${q.key} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt} LIMIT ${bind('limit', limit)})`,
         values,
       };
     },

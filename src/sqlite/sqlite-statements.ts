@@ -11,6 +11,7 @@ import {
   HISTORY_COLUMNS,
   HISTORY_INSERT_COLUMNS,
   idleWhere,
+  pageWhere,
   previousVersionAfterBump,
   PROCESSED_JOIN_COLUMNS,
   quoteNames,
@@ -153,6 +154,35 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       const where = idleWhere(q, idleBefore.toISOString(), states, bind);
       return {
         sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', limit)}`,
+        params,
+      };
+    },
+    selectPage: (query) => {
+      const params: Record<string, unknown> = {};
+      const bind = (name: string, value: unknown): string => {
+        params[name] = value;
+        return `@${name}`;
+      };
+      const where = pageWhere(q, query, bind, (value) => value.toISOString());
+      return {
+        sql:
+          `SELECT ${q.selectList}, ${q.updatedAt} AS page_time FROM ${q.table}` +
+          (where === null ? '' : ` WHERE ${where}`) +
+          ` ORDER BY ${q.updatedAt}, ${q.key} LIMIT ${bind('limit', query.limit)}`,
+        params,
+      };
+    },
+    deleteStale: (olderThan, states, limit) => {
+      const params: Record<string, unknown> = {};
+      const bind = (name: string, value: unknown): string => {
+        params[name] = value;
+        return `@${name}`;
+      };
+      const where = idleWhere(q, olderThan.toISOString(), states, bind);
+      return {
+        sql:
+          `DELETE FROM ${q.table} WHERE ${q.key} IN ` +
+          `(SELECT ${q.key} FROM ${q.table} WHERE ${where} ORDER BY ${q.updatedAt} LIMIT ${bind('limit', limit)})`,
         params,
       };
     },

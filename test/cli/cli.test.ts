@@ -111,16 +111,16 @@ describe('versioned-sessions CLI on SQLite', () => {
     const first = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\napplied  0007_processed_by_session_key\n5 applied, 0 already applied.',
+      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\napplied  0006_session_listing_index\napplied  0007_processed_by_session_key\n6 applied, 0 already applied.',
     );
     const again = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
-    expect(again.stdout).toContain('Up to date: 5 migrations already applied.');
+    expect(again.stdout).toContain('Up to date: 6 migrations already applied.');
     const status = await cli(['status', '--dialect', 'sqlite', '--url', target]);
     expect(status.code).toBe(0);
     expect(
       status.stdout.match(/^applied {2}\d{4}_\w+ {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}sha256 [0-9a-f]{12}$/gm),
-    ).toHaveLength(5);
-    expect(status.stdout).toContain('5 applied, 0 pending.');
+    ).toHaveLength(6);
+    expect(status.stdout).toContain('6 applied, 0 pending.');
   });
 
   it('takes the connection from VERSIONED_SESSIONS_DATABASE_URL', async () => {
@@ -128,7 +128,7 @@ describe('versioned-sessions CLI on SQLite', () => {
     const run = await cli(['migrate', '--dialect', 'sqlite'], { VERSIONED_SESSIONS_DATABASE_URL: target });
     expect(run.code).toBe(0);
     const database = new Database(target);
-    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 5 });
+    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 6 });
     database.close();
   });
 
@@ -259,7 +259,7 @@ describe('versioned-sessions CLI: the forms --url takes', () => {
     const target = file(uniqueName('form'));
     const run = await cli(['migrate', '--dialect', 'sqlite', '--url', url(target)]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('5 applied');
+    expect(run.stdout).toContain('6 applied');
     expect(existsSync(target)).toBe(true);
     expect(readdirSync(process.cwd()).filter((name) => name.startsWith('file:') || name.startsWith('sqlite:'))).toEqual(
       [],
@@ -314,9 +314,18 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
-    // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004, 0005 and 0007.
+    // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004 and 0005
+    // (up to there 5f754f3a…, as before 0006 was added), then 0006 (up to there 3919b917…), then 0007.
     expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
-      '29188f8cd1837b1f50a9c8af05deb0536181a2fdf3543012072d8034ed078a14',
+      '6f22a747aedfb8c4bf4f168481df4150c7a9204a63373f3603955592b601927c',
+    );
+    const before0007 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0007'));
+    expect(createHash('sha256').update(before0007).digest('hex')).toBe(
+      '3919b9172a0705a807b110ddbc62bdc3ff1e5b08ab199f47d188666000b78e9e',
+    );
+    const before0006 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0006'));
+    expect(createHash('sha256').update(before0006).digest('hex')).toBe(
+      '5f754f3a457f225a65cde4380ab0e35c244e866eca40294a0bdcc6bb1d681e94',
     );
     const before0004 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0004'));
     expect(createHash('sha256').update(before0004).digest('hex')).toBe(
@@ -390,7 +399,7 @@ function defineServerCli(spec: ServerCli, more?: (url: string) => void): void {
         );
         const run = await cli(error.command.replace('<connection>', url).split(' ').slice(2));
         expect(run.code).toBe(0);
-        expect(run.stdout).toContain('5 applied, 0 already applied.');
+        expect(run.stdout).toContain('6 applied, 0 already applied.');
         await repository.verifySchema();
         const status = await cli(
           [
@@ -411,7 +420,7 @@ function defineServerCli(spec: ServerCli, more?: (url: string) => void): void {
           { VERSIONED_SESSIONS_DATABASE_URL: url },
         );
         expect(status.code).toBe(0);
-        expect(status.stdout).toContain('5 applied, 0 pending.');
+        expect(status.stdout).toContain('6 applied, 0 pending.');
       } finally {
         await drop();
       }
@@ -463,22 +472,80 @@ defineServerCli(
   },
 );
 
-defineServerCli({
-  dialect: 'mysql',
-  title: 'versioned-sessions CLI on MySQL / MariaDB',
-  variable: 'VERSIONED_SESSIONS_MYSQL_URL',
-  schemaWord: 'database',
-  async emptySchema(url) {
-    const database = uniqueName('vscli');
-    const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
-    await pool.query(`CREATE DATABASE \`${database}\``);
-    return {
-      schema: database,
-      store: new MysqlSessionStore({ pool, database, ...CLI_NAMES }),
-      async drop() {
+defineServerCli(
+  {
+    dialect: 'mysql',
+    title: 'versioned-sessions CLI on MySQL / MariaDB',
+    variable: 'VERSIONED_SESSIONS_MYSQL_URL',
+    schemaWord: 'database',
+    async emptySchema(url) {
+      const database = uniqueName('vscli');
+      const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+      await pool.query(`CREATE DATABASE \`${database}\``);
+      return {
+        schema: database,
+        store: new MysqlSessionStore({ pool, database, ...CLI_NAMES }),
+        async drop() {
+          await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+          await pool.end();
+        },
+      };
+    },
+  },
+  (url) => {
+    it('migrate --history-table creates the history table under that name, and a second sessions table in the same database just works', async () => {
+      const database = uniqueName('vscli');
+      const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+      await pool.query(`CREATE DATABASE \`${database}\``);
+      const tables = async (): Promise<string[]> => {
+        const [rows] = await pool.query(
+          'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME',
+          [database],
+        );
+        return (rows as { name: string }[]).map((row) => row.name);
+      };
+      try {
+        const base = ['migrate', '--dialect', 'mysql', '--url', url, '--schema', database];
+        const first = await cli([...base, '--history-table', 'chat_history']);
+        expect(first.code).toBe(0);
+        expect(await tables()).toEqual([
+          'chat_history',
+          'processed_operations',
+          'sessions',
+          'versioned_sessions_migrations',
+        ]);
+        const second = await cli([
+          ...base,
+          '--table',
+          'sesiones_chat',
+          '--key-column',
+          'telefono',
+          '--processed-table',
+          'sesiones_procesadas',
+          '--history-table',
+          'sesiones_historial',
+        ]);
+        expect(second.code).toBe(0);
+        expect(second.stdout).toContain(
+          `tracking table \`${database}\`.\`versioned_sessions_migrations_sesiones_chat\``,
+        );
+        expect(second.stdout).toContain('6 applied, 0 already applied.');
+        const again = await cli([...base, '--history-table', 'chat_history']);
+        expect(again.stdout).toContain('Up to date: 6 migrations already applied.');
+        expect(await tables()).toEqual([
+          'chat_history',
+          'processed_operations',
+          'sesiones_chat',
+          'sesiones_historial',
+          'sesiones_procesadas',
+          'sessions',
+          'versioned_sessions_migrations',
+          'versioned_sessions_migrations_sesiones_chat',
+        ]);
+      } finally {
         await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
         await pool.end();
-      },
-    };
+      }
+    });
   },
-});
+);

@@ -1,5 +1,5 @@
 /**
- * The CLI's session commands (`expire`) as users run them: a child process of the bundled
+ * The CLI's session commands (`expire`, `inspect`, `list`, `prune`) as users run them: a child process of the bundled
  * executable on a real SQLite file, with exit codes and output asserted.
  */
 import Database from 'better-sqlite3';
@@ -184,5 +184,104 @@ describe('versioned-sessions inspect', () => {
     expect(badLimit.stderr).toContain(
       'Expected `--limit` to be a whole number from 1 to 999, got a string of 1 character.',
     );
+  });
+});
+
+describe('versioned-sessions list', () => {
+  it('prints a page oldest first with keys masked, and no cursor without --show-key', async () => {
+    const file = await seeded('list');
+    const run = await cli(['list', '--dialect', 'sqlite', '--url', file, '--limit', '2']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 2).map((line) => line.split(/\s+/).slice(0, 3))).toEqual([
+      ['+52*******0001', 'MENU', 'v0'],
+      ['+52*******0002', 'PAGADO', 'v0'],
+    ]);
+    expect(lines.slice(2)).toEqual([
+      '2 sessions.',
+      "More sessions follow: add --show-key to get the next page's --cursor (it carries the last key).",
+    ]);
+    for (const phone of PHONES) expect(run.stdout).not.toContain(phone);
+  });
+
+  it('with --show-key prints the keys and the cursor of the next page, which --cursor then reads', async () => {
+    const file = await seeded('list-cursor');
+    const first = await cli(['list', '--dialect', 'sqlite', '--url', file, '--limit', '2', '--show-key', '--json']);
+    expect(first.code).toBe(0);
+    const page = JSON.parse(first.stdout) as { sessions: { key: string }[]; nextCursor: string; more: boolean };
+    expect(page.sessions.map((session) => session.key)).toEqual([PHONES[0], PHONES[1]]);
+    expect(page.more).toBe(true);
+    const next = await cli(['list', '--dialect', 'sqlite', '--url', file, '--show-key', '--cursor', page.nextCursor]);
+    expect(next.code).toBe(0);
+    expect(next.stdout).toMatch(/^\+5215500000003 +MENU +v0 +updated \d{4}-/);
+    expect(next.stdout).toContain('1 session.');
+    const filtered = await cli(['list', '--dialect', 'sqlite', '--url', file, '--state', 'PAGADO', '--json']);
+    expect(JSON.parse(filtered.stdout)).toMatchObject({ sessions: [{ key: '+52*******0002' }], nextCursor: null });
+    // A cursor of another query (other filters) is a usage error.
+    const foreign = await cli([
+      'list',
+      '--dialect',
+      'sqlite',
+      '--url',
+      file,
+      '--state',
+      'MENU',
+      '--cursor',
+      page.nextCursor,
+    ]);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toMatch(
+      /Expected `options\.cursor` to be the nextCursor of a page of this same listing, got a cursor that was altered, or comes from a listing/,
+    );
+  });
+
+  it.each([
+    [['--limit', '0'], /Expected `--limit` to be a whole number from 1 to 1000/],
+    [['--limit', '1001'], /Expected `--limit` to be a whole number from 1 to 1000/],
+    [['--updated-before', 'yesterday'], /Expected `--updated-before` to be an ISO 8601 date/],
+  ])('exits 2 on %j', async (args, message) => {
+    const file = await seeded(`list-usage-${args.join('').replace(/\W/g, '')}`);
+    const run = await cli(['list', '--dialect', 'sqlite', '--url', file, ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('versioned-sessions prune', () => {
+  it('deletes the sessions idle longer than --older-than in the given states, and no others', async () => {
+    const file = await seeded('prune');
+    const run = await cli([
+      'prune',
+      '--dialect',
+      'sqlite',
+      '--url',
+      file,
+      '--older-than',
+      '30d',
+      '--state',
+      'PAGADO',
+      '--batch-size',
+      '1',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('deleted 1 session idle for more than 30d (state PAGADO).\n');
+    expect(states(file).map((row) => row['key'])).toEqual([PHONES[0], PHONES[2]]);
+    const all = await cli(['prune', '--dialect', 'sqlite', '--url', file, '--older-than', '30d']);
+    expect(all.stdout).toBe('deleted 1 session idle for more than 30d (any state).\n');
+    expect(states(file).map((row) => row['key'])).toEqual([PHONES[2]]);
+  });
+
+  it.each([
+    [[], /Expected `--older-than` to be how long a session must be idle/],
+    [['--older-than', 'forever'], /Expected `--older-than` to be a duration/],
+    [['--older-than', '30d', '--batch-size', '0'], /Expected `--batch-size` to be a whole number from 1 to 10000/],
+    [['--older-than', '30d', '--batch-size', '20000'], /Expected `--batch-size` to be a whole number from 1 to 10000/],
+  ])('exits 2 on %j and deletes nothing', async (args, message) => {
+    const file = await seeded(`prune-usage-${args.join('').replace(/\W/g, '')}`);
+    const run = await cli(['prune', '--dialect', 'sqlite', '--url', file, ...args]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(states(file)).toHaveLength(3);
   });
 });

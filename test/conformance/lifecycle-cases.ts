@@ -7,7 +7,7 @@ import type { DialectTarget, Fixture } from './target.js';
 const LONG_AGO = '2024-01-01T00:00:00.000Z';
 
 /** Sets a session's last-activity time, as if it had gone quiet then. */
-async function backdate(fixture: Fixture, key: string, when = LONG_AGO): Promise<void> {
+export async function backdate(fixture: Fixture, key: string, when = LONG_AGO): Promise<void> {
   const q = fixture.quote;
   const c = fixture.names.columns;
   const p = fixture.placeholder;
@@ -17,7 +17,7 @@ async function backdate(fixture: Fixture, key: string, when = LONG_AGO): Promise
   ]);
 }
 
-function chats(count: number, prefix = '+52155'): string[] {
+export function chats(count: number, prefix = '+52155'): string[] {
   return Array.from({ length: count }, (_, index) => `${prefix}${String(index).padStart(7, '0')}`);
 }
 

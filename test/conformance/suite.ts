@@ -12,6 +12,7 @@ import { defineObservabilityCases } from './observability-cases.js';
 import { defineSessionCases } from './session-cases.js';
 import { defineHistoryCases } from './history-cases.js';
 import { defineLifecycleCases } from './lifecycle-cases.js';
+import { defineListingCases } from './listing-cases.js';
 import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
 import { defineRoundTripCases } from './round-trip-cases.js';
@@ -48,6 +49,7 @@ export async function defineConformanceSuite(
     defineLockingModeCases(target);
     defineLifecycleCases(target);
     defineHistoryCases(target);
+    defineListingCases(target);
 
     // Runs last (vitest runs a file's tests in order): everything the cases above logged, in this
     // process and in their worker threads, went through one sink.

@@ -105,6 +105,7 @@ describe('renderMigrations', () => {
       '0002_adopt_existing_table',
       '0003_processed_operations',
       '0005_session_history',
+      '0006_session_listing_index',
       '0007_processed_by_session_key',
     ]);
     expect(ids('sqlite')).toEqual(ids('postgres'));
@@ -115,6 +116,7 @@ describe('renderMigrations', () => {
         ...ids('postgres').slice(0, 3),
         '0004_key_index_and_binary_ids',
         '0005_session_history',
+        '0006_session_listing_index',
         '0007_processed_by_session_key',
       ]);
     }

@@ -31,6 +31,7 @@ const IDS = [
   '0002_adopt_existing_table',
   '0003_processed_operations',
   '0005_session_history',
+  '0006_session_listing_index',
   '0007_processed_by_session_key',
 ];
 const TRACKING = 'versioned_sessions_migrations';
@@ -201,7 +202,9 @@ function defineRunnerSuite(target: MigrationTarget): void {
         migrationId: '0002_adopt_existing_table',
         dialect: target.dialect,
       });
-      expect(error.message).toContain('Run migrate with the same schema, table, column and processed-table names');
+      expect(error.message).toContain(
+        'Run migrate with the same schema, table, column, processed-table and history-table names',
+      );
       expect((await trackingRows(place)).map((row) => row.id)).toEqual(
         IDS.filter((id) => id !== '0003_processed_operations'),
       );
@@ -210,15 +213,102 @@ function defineRunnerSuite(target: MigrationTarget): void {
       ]);
     });
 
-    it('refuses to migrate other names with the same tracking table, and accepts them with their own', async () => {
+    // A sessions table with legacy names next to the default one, in the same schema.
+    const chat = {
+      table: 'sesiones_chat',
+      columns: { key: 'telefono', state: 'estado', data: 'datos_temp' },
+      processedTable: 'sesiones_procesadas',
+      historyTable: 'sesiones_historial',
+    };
+
+    it('a second sessions table in the same schema just works: its own record, derived from its table name', async () => {
       const place = await target.place();
       await migrate(place.options);
-      const other = { ...place.options, table: 'other_sessions', processedTable: 'other_processed' };
-      expect((await rejection(migrate(other))).reason).toBe('checksum-mismatch');
-      expect(
-        (await migrate({ ...other, trackingTable: 'other_migrations' })).applied.map((migration) => migration.id),
-      ).toEqual(IDS);
+      const other = { ...place.options, ...chat };
+      const report = await migrate(other);
+      expect(report.applied.map((migration) => migration.id)).toEqual(IDS);
+      expect(report.trackingTable).toBe(place.qualified(`${TRACKING}_sesiones_chat`));
+      for (const options of [place.options, other]) {
+        const status = await migrationStatus(options);
+        expect([status.pending, status.changed, status.unknown]).toEqual([[], [], []]);
+        expect((await migrate(options)).applied).toEqual([]);
+        await repositoryFor(options).verifySchema();
+      }
+      expect(await trackingRows(place)).toHaveLength(IDS.length);
+      // The history table is the one named, not the default.
+      expect(await place.columns('sesiones_historial')).toContain('previous_state');
+      // One tracking table given for both is still refused: its record is the first table's.
+      const shared = await rejection(migrate({ ...other, trackingTable: TRACKING }));
+      expect(shared.reason).toBe('checksum-mismatch');
+    });
+
+    it('a sessions table recorded in the shared tracking table by an earlier version stays up to date there', async () => {
+      const place = await target.place();
+      const other = { ...place.options, ...chat };
+      // What the earlier version did by default: every sessions table recorded in the shared table.
+      await migrate({ ...other, trackingTable: TRACKING });
+      const status = await migrationStatus(other);
+      expect(status.trackingTable).toBe(place.qualified(TRACKING));
+      expect([status.pending, status.changed, status.unknown]).toEqual([[], [], []]);
+      expect(await migrate(other)).toMatchObject({ applied: [], trackingTable: place.qualified(TRACKING) });
+      expect(await place.columns(`${TRACKING}_sesiones_chat`)).toEqual([]);
+      // The default-named table's record is the shared table, which here holds the other table's: that
+      // is refused (as a change of its names would be) with the way out, a tracking table of its own.
+      const refused = await rejection(migrate(place.options));
+      expect(refused.reason).toBe('checksum-mismatch');
+      expect(refused.message).toContain('trackingTable');
+      expect((await migrate({ ...place.options, trackingTable: 'default_migrations' })).applied).toHaveLength(
+        IDS.length,
+      );
+      // A third table gets its own record.
+      const third = {
+        ...place.options,
+        table: 'sesiones_web',
+        processedTable: 'web_procesadas',
+        historyTable: 'web_historial',
+      };
+      expect((await migrate(third)).trackingTable).toBe(place.qualified(`${TRACKING}_sesiones_web`));
+    });
+
+    it('the MigrationRequiredError of a store on a second table names every flag its migrate needs', async () => {
+      const place = await target.place();
+      await migrate(place.options);
+      const other = { ...place.options, ...chat };
+      const error = await repositoryFor(other)
+        .verifySchema()
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'MigrationRequiredError' });
+      const command = (error as { command: string }).command;
+      // The command's flags, read back as migrate() options: applying them completes the schema.
+      const flags = [...command.matchAll(/--([a-z-]+) (\S+)/g)].map((match) => [match[1]!, match[2]!] as const);
+      const byFlag: Record<string, (value: string, into: Record<string, unknown>) => void> = {
+        dialect: () => {},
+        url: () => {},
+        schema: (value, into) => (into['schema'] = value),
+        table: (value, into) => (into['table'] = value),
+        'key-column': (value, into) => ((into['columns'] as Record<string, string>).key = value),
+        'state-column': (value, into) => ((into['columns'] as Record<string, string>).state = value),
+        'data-column': (value, into) => ((into['columns'] as Record<string, string>).data = value),
+        'processed-table': (value, into) => (into['processedTable'] = value),
+        'history-table': (value, into) => (into['historyTable'] = value),
+      };
+      const fromCommand: Record<string, unknown> = { columns: {} };
+      for (const [flag, value] of flags) {
+        expect(Object.keys(byFlag), `--${flag}`).toContain(flag);
+        byFlag[flag]!(value, fromCommand);
+      }
+      const { dialect, pool, database } = place.options;
+      await migrate({ dialect, pool, database, ...fromCommand } as MigrateOptions);
       await repositoryFor(other).verifySchema();
+    });
+
+    it('migrate and migrationStatus take historyTable: the history table is created under that name', async () => {
+      const place = await target.place();
+      const named = { ...place.options, historyTable: 'chat_history' };
+      await migrate(named);
+      expect(await place.columns('chat_history')).toContain('previous_state');
+      expect(await place.columns('session_history')).toEqual([]);
+      expect((await migrationStatus(named)).changed).toEqual([]);
     });
 
     it('refuses a database that is ahead of the package', async () => {

@@ -27,6 +27,7 @@ describe('SQL Server migrations', () => {
       '0003_processed_operations',
       '0004_key_index_and_binary_ids',
       '0005_session_history',
+      '0006_session_listing_index',
       '0007_processed_by_session_key',
     ]);
   });
@@ -157,6 +158,26 @@ describe('SQL Server migration runner', () => {
   });
 });
 
+describe('SQL Server migrations: names that reach the runner', () => {
+  it('creates the history table under historyTable, not SessionHistory', async () => {
+    const { pool, sent } = recordingMigrationPool();
+    await migrate({ dialect: 'mssql', pool, schema: 'bot', historyTable: 'HistorialChat' });
+    expect(sent.some((text) => text.includes('CREATE TABLE [bot].[HistorialChat]'))).toBe(true);
+    expect(sent.some((text) => text.includes('[SessionHistory]'))).toBe(false);
+  });
+
+  it('records a second sessions table in a tracking table derived from its name', async () => {
+    const { pool, sent } = recordingMigrationPool();
+    const report = await migrate({ dialect: 'mssql', pool, ...ADOPTED_IN_BOT });
+    expect(report.trackingTable).toBe('[bot].[VersionedSessionsMigrations_SesionesChat]');
+    expect(sent.some((text) => text.includes('CREATE TABLE [bot].[VersionedSessionsMigrations_SesionesChat]'))).toBe(
+      true,
+    );
+    const defaults = await migrate({ dialect: 'mssql', pool: recordingMigrationPool().pool });
+    expect(defaults.trackingTable).toBe('[dbo].[VersionedSessionsMigrations]');
+  });
+});
+
 describe('SQL Server migrations refuse what SQL Server would refuse halfway', () => {
   /** A pool whose catalog read of the key column returns `row`. */
   const answerWith = (row: Record<string, unknown>) =>
@@ -179,7 +200,7 @@ describe('SQL Server migrations refuse what SQL Server would refuse halfway', ()
     expect((error as Error).message).toContain(
       'ALTER TABLE [bot].[SesionesChat] ALTER COLUMN [Telefono] NVARCHAR(255) NOT NULL',
     );
-    expect(sent.some((text) => text.includes('CREATE TABLE') && text.includes('SesionesChat'))).toBe(false);
+    expect(sent.some((text) => text.includes('CREATE TABLE [bot].[SesionesChat]'))).toBe(false);
   });
 
   it('adopts a VARCHAR(20) Telefono key column', async () => {

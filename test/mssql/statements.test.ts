@@ -101,7 +101,7 @@ describe('SQL Server statements', () => {
     },
   );
 
-  it('types every parameter: keys and states NVARCHAR(255), data and snapshots NVARCHAR(MAX), versions INT, times DATETIME2(3), names sysname, commit tokens NVARCHAR(36)', () => {
+  it('types every parameter: keys and states NVARCHAR(255), data and snapshots NVARCHAR(MAX), versions INT, times DATETIME2(3), names sysname, commit tokens NVARCHAR(36), listing positions NVARCHAR(40)', () => {
     const types = new Map<string, Set<string>>();
     for (const [, statement] of everyStatement(ADOPTED)) {
       for (const p of statement.parameters) {
@@ -133,6 +133,11 @@ describe('SQL Server statements', () => {
       origin: ['NVarChar(32)'],
       reason: ['NVarChar(255)'],
       before: ['Int'],
+      updatedAfter: ['DateTime2(3)'],
+      updatedBefore: ['DateTime2(3)'],
+      afterTime: ['NVarChar(40)'],
+      pastTime: ['NVarChar(40)'],
+      afterKey: ['NVarChar(255)'],
     });
   });
 

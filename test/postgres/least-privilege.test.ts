@@ -234,6 +234,7 @@ if (!availability.available) {
         '0002_adopt_existing_table',
         '0003_processed_operations',
         '0005_session_history',
+        '0006_session_listing_index',
         '0007_processed_by_session_key',
       ]);
       expect(

@@ -81,6 +81,22 @@ export function representativeStatements<TStatement>(
     ['releaseProcessed', s.releaseProcessed('wamid.A', CLAIM)],
     ['selectIdle (any state)', s.selectIdle(CUTOFF, null, 100)],
     ['selectIdle (two states)', s.selectIdle(CUTOFF, ['MENU', key], 100)],
+    [
+      'selectPage (first page, no filter)',
+      s.selectPage({ states: null, updatedBefore: null, updatedAfter: null, after: null, limit: 51 }),
+    ],
+    [
+      'selectPage (after a position, two states, a time window)',
+      s.selectPage({
+        states: ['MENU', 'ESPERA_DATOS'],
+        updatedBefore: new Date('2026-02-01T00:00:00.000Z'),
+        updatedAfter: CUTOFF,
+        after: { time: '2026-01-15T10:20:30.123', key },
+        limit: 51,
+      }),
+    ],
+    ['deleteStale (any state)', s.deleteStale(CUTOFF, null, 1000)],
+    ['deleteStale (two states)', s.deleteStale(CUTOFF, ['CANCELADA', 'FINALIZADA'], 1000)],
     ['lockRow', s.lockRow(key)],
     [
       'insertHistory',

@@ -12,9 +12,11 @@ import {
   type DuplicateOperation,
   type ExhaustedContext,
   type IdempotentResult,
+  type PruneSessionsResult,
   type RetryContext,
   type Session,
   type SessionHooks,
+  type SessionPage,
 } from '../../src/index.js';
 
 type Cart = { items: string[] };
@@ -73,3 +75,14 @@ void hooks;
 // @ts-expect-error a context is read-only
 const mutate = (context: ConflictContext): void => void (context.attempt = 2);
 void mutate;
+
+// listSessions pages sessions of the repository's data type; its limit is required.
+expectTypeOf(repository.listSessions({ limit: 10 })).toEqualTypeOf<Promise<SessionPage<Session<Cart>>>>();
+expectTypeOf<SessionPage<Session<Cart>>['nextCursor']>().toEqualTypeOf<string | null>();
+// @ts-expect-error a page needs a limit
+void repository.listSessions({ states: ['MENU'] });
+// pruneSessions takes a duration or a Date and says how many it deleted.
+expectTypeOf(repository.pruneSessions({ olderThan: '90d' })).toEqualTypeOf<Promise<PruneSessionsResult>>();
+expectTypeOf(repository.pruneSessions({ olderThan: new Date(0), batchSize: 500 })).toEqualTypeOf<
+  Promise<PruneSessionsResult>
+>();

@@ -48,6 +48,14 @@ import {
   type ExpireIdleSessionsResult,
   type SessionHistoryOptions,
 } from './lifecycle.js';
+import {
+  listSessions,
+  pruneSessions,
+  type ListSessionsOptions,
+  type PruneSessionsOptions,
+  type PruneSessionsResult,
+  type SessionPage,
+} from './session-listing.js';
 
 export type {
   DeleteSessionOptions,
@@ -386,6 +394,63 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
       },
       options,
     );
+  }
+
+  /**
+   * One page of sessions for an admin screen or a script, in (last-activity time, key) order, oldest
+   * first: a keyset page (each page starts where the previous one ended, found by the index of
+   * migration 0006), never an OFFSET, so page 1,000 costs what page 1 does.
+   *
+   * Pass `nextCursor` back as `cursor` for the next page, with the same filters. The cursor is opaque
+   * text: the last session's time and key (readable, not encrypted: treat it like the keys it lists)
+   * and a checksum over them and the table and filters of the query. A cursor that was altered, or
+   * that comes from a listing of another table or with other `states`, `updatedBefore` or
+   * `updatedAfter`, is refused with an `InvalidArgumentError` naming `options.cursor`. The checksum is
+   * not a secret signature: what it guarantees is that a cursor can only ever move where a page of
+   * the same query starts, never widen what the query returns.
+   *
+   * Every session that exists from the first page to the last and is not written meanwhile is listed
+   * exactly once. A session written while you page moves to the end of the order (its last activity
+   * is now): it is listed there, possibly a second time, and never skipped. To list each session at
+   * most once, pass `updatedBefore` set to when the listing began (sessions written since then drop
+   * out).
+   *
+   * @throws InvalidArgumentError for a missing or bad `limit` (1 to 1000), bad states or dates, an
+   *   `updatedAfter` not before `updatedBefore`, or a refused cursor, before any statement.
+   * @example
+   * ```ts
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await repository.listSessions({ states: ['MENU'], limit: 100, ...(cursor ? { cursor } : {}) });
+   *   for (const session of page.sessions) console.log(repository.maskKey(session.key), session.state);
+   *   cursor = page.nextCursor ?? undefined;
+   * } while (cursor !== undefined);
+   * ```
+   */
+  async listSessions(options: ListSessionsOptions): Promise<SessionPage<Session<TData, TState>>> {
+    return listSessions(
+      { store: this.store, logger: this.logger, toSession: (record) => this.toSession(record) },
+      options,
+    );
+  }
+
+  /**
+   * Deletes the sessions last written or touched longer ago than `olderThan` (a duration such as
+   * `'90d'`, or a past Date), optionally only those in `states`, in batches of `batchSize`: each batch
+   * is one short statement of its own, so no lock is held for the whole clean-up and live chats go on
+   * being written in between. A session written after its batch chose it is not deleted. Their
+   * history rows and processed operation ids stay until `pruneHistory` and `pruneProcessed` age them
+   * out.
+   *
+   * @throws InvalidArgumentError for a bad duration or date (a Date in the future too), state list or
+   *   batch size (1 to 10000), before any statement.
+   * @example
+   * ```ts
+   * const { deleted } = await repository.pruneSessions({ olderThan: '90d', states: ['CANCELADA', 'FINALIZADA'] });
+   * ```
+   */
+  async pruneSessions(options: PruneSessionsOptions): Promise<PruneSessionsResult> {
+    return pruneSessions({ store: this.store, logger: this.logger, toSession: (record) => record }, options);
   }
 
   private toSession(record: SessionRecord): Session<TData, TState> {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Dialect } from '../dialect.js';
-import type { StoredChanges } from '../session-store.js';
+import type { SessionPageQuery, StoredChanges } from '../session-store.js';
 
 /**
  * A session row as every dialect's statements return it: the columns aliased to these names.
@@ -165,6 +165,20 @@ export interface SessionStatements<TStatement> {
    * one is given (each state its own parameter), ordered by last-activity time, then key.
    */
   selectIdle(idleBefore: Date, states: readonly string[] | null, limit: number): TStatement;
+  /**
+   * Up to `query.limit` session rows in the state list when one is given, last activity at or after
+   * `updatedAfter` and before `updatedBefore` when given, and after `query.after` in (last-activity
+   * time, key) order, ordered by last-activity time, then key: a keyset page, never an OFFSET. Each row
+   * also carries `page_time`, its last-activity time as the database renders it, which compared back
+   * with the column (as `query.after.time`) is exact at the column's own precision.
+   */
+  selectPage(query: SessionPageQuery): TStatement;
+  /**
+   * Deletes up to `limit` sessions whose last-activity time is before `olderThan` (in the state list
+   * when one is given) in one short statement; `rowCount` says how many. The time predicate is in the
+   * DELETE's own WHERE, so a session written after the rows were chosen is not deleted.
+   */
+  deleteStale(olderThan: Date, states: readonly string[] | null, limit: number): TStatement;
   /**
    * History on: the key's `session_state` and `session_version`, read so that no other writer can
    * change the row until the transaction ends (`FOR UPDATE`, `UPDLOCK`; SQLite's write lock is the

@@ -12,8 +12,10 @@ import { readStoredData } from '../session-data.js';
 import type {
   IdempotentWrite,
   IdempotentWriteOutcome,
+  ListedSessionRecord,
   ObservedWriteOutcome,
   ProcessedRecord,
+  SessionPageQuery,
   SessionRecord,
   SessionStore,
   SessionTransition,
@@ -432,6 +434,22 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
   async findIdle(idleBefore: Date, states: readonly string[] | null, limit: number): Promise<SessionRecord[]> {
     const { rows } = await this.run(this.statements.selectIdle(idleBefore, states, limit));
     return rows.map(toRecord);
+  }
+
+  async readPage(query: SessionPageQuery): Promise<ListedSessionRecord[]> {
+    const { rows } = await this.run(this.statements.selectPage(query));
+    return rows.map((row) => {
+      const time = row['page_time'];
+      return {
+        record: toRecord(row),
+        position: { time: typeof time === 'number' ? time : String(time), key: String(row['session_key']) },
+      };
+    });
+  }
+
+  async deleteStale(olderThan: Date, states: readonly string[] | null, limit: number): Promise<number> {
+    const { rowCount } = await this.run(this.statements.deleteStale(olderThan, states, limit));
+    return rowCount;
   }
 
   async readHistory(key: string, limit: number, before: number | null): Promise<SessionTransition[]> {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ResolvedNames } from './table-names.js';
-import type { StoredChanges } from '../session-store.js';
+import type { SessionPageQuery, StoredChanges } from '../session-store.js';
 
 /** Quotes a validated identifier with `open`/`close`, doubling any closing character. */
 export function quoteWith(open: string, close: string): (name: string) => string {
@@ -99,6 +99,35 @@ export function idleWhere(
   const before = `${q.updatedAt} < ${bind('idleBefore', idleBefore)}`;
   if (states === null) return before;
   return `${before} AND ${q.state} IN (${states.map((state, index) => bind(`state${index}`, state)).join(', ')})`;
+}
+
+/**
+ * The WHERE clause of a listing page (`TRUE`-free: `null` when nothing filters): the time window, the
+ * states, and the keyset position `(updated_at, key) > (after.time, after.key)`, written as a range on
+ * the time followed by the tie-break, so an index on (updated_at, key) serves it on every engine.
+ * `time` turns a filter Date into the dialect's parameter value.
+ */
+export function pageWhere(
+  q: QuotedNames,
+  query: SessionPageQuery,
+  bind: (name: string, value: unknown) => string,
+  time: (value: Date) => unknown,
+): string | null {
+  const clauses: string[] = [];
+  if (query.updatedAfter !== null) clauses.push(`${q.updatedAt} >= ${bind('updatedAfter', time(query.updatedAfter))}`);
+  if (query.updatedBefore !== null)
+    clauses.push(`${q.updatedAt} < ${bind('updatedBefore', time(query.updatedBefore))}`);
+  if (query.states !== null) {
+    clauses.push(`${q.state} IN (${query.states.map((state, index) => bind(`state${index}`, state)).join(', ')})`);
+  }
+  if (query.after !== null) {
+    const from = bind('afterTime', query.after.time);
+    const past = bind('pastTime', query.after.time);
+    clauses.push(
+      `${q.updatedAt} >= ${from} AND (${q.updatedAt} > ${past} OR ${q.key} > ${bind('afterKey', query.after.key)})`,
+    );
+  }
+  return clauses.length === 0 ? null : clauses.join(' AND ');
 }
 
 /** The columns of a history row as every dialect's `selectHistory` returns them. */

@@ -183,6 +183,27 @@ IF NOT EXISTS (
     CREATE INDEX [IX_SessionHistory_changed_at] ON [dbo].[SessionHistory] (changed_at);
 GO
 
+-- ==== 0006_session_listing_index
+-- versioned-sessions 0006 (SQL Server / Azure SQL): the index behind listSessions() and
+-- pruneSessions(). Both read the sessions table in (last-activity time, key) order from a position or
+-- below a cut-off: a keyset page (TOP with a keyset WHERE, no OFFSET) seeks this index at the previous
+-- page's last row, and a clean-up batch (DELETE TOP) reads its range.
+-- The packaged file starts with :setvar lines for the default names, so `sqlcmd -i` runs it as-is; for
+-- configured names, render it or let the runner apply it.
+-- Idempotent: the step checks the catalog first, so it is safe to run again.
+-- An index name is scoped to its table in SQL Server, so a fixed one fits every configured name's
+-- length. On a large, busy table on an edition with online index operations, build it first with
+-- WITH (ONLINE = ON) under the same name; this migration then finds it and only records itself.
+
+IF NOT EXISTS (
+    SELECT 1 FROM sys.indexes
+     WHERE object_id = OBJECT_ID(N'[dbo].[SesionesChat]')
+       AND name = N'IX_VersionedSessions_UpdatedAt_Key'
+)
+    CREATE INDEX [IX_VersionedSessions_UpdatedAt_Key]
+        ON [dbo].[SesionesChat] ([UpdatedAt], [Telefono]);
+GO
+
 -- ==== 0007_processed_by_session_key
 -- versioned-sessions 0007 (SQL Server / Azure SQL): processed operations keyed by (session key, id).
 -- Every statement of the exactly-once message path finds an operation id together with its session

@@ -282,6 +282,37 @@ SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [Datos
 -- @state1 NVarChar(255)
 SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at FROM [bot].[SesionesChat] WHERE [UpdatedAt] < @idleBefore AND [Estado] IN (@state0, @state1) ORDER BY [UpdatedAt], [Telefono]
 
+-- selectPage (first page, no filter)
+-- @limit Int
+SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at, CONVERT(NVARCHAR(40), [UpdatedAt], 126) AS page_time FROM [bot].[SesionesChat] ORDER BY [UpdatedAt], [Telefono]
+
+-- selectPage (after a position, two states, a time window)
+-- @limit Int
+-- @updatedAfter DateTime2(3)
+-- @updatedBefore DateTime2(3)
+-- @state0 NVarChar(255)
+-- @state1 NVarChar(255)
+-- @afterTime NVarChar(40)
+-- @pastTime NVarChar(40)
+-- @afterKey NVarChar(255), as the key column
+SELECT TOP (@limit) [Telefono] AS session_key, [Estado] AS session_state, [DatosTemp] AS session_data, COALESCE([Version], 0) AS session_version, [CreatedAt] AS created_at, [UpdatedAt] AS updated_at, CONVERT(NVARCHAR(40), [UpdatedAt], 126) AS page_time FROM [bot].[SesionesChat] WHERE [UpdatedAt] >= @updatedAfter AND [UpdatedAt] < @updatedBefore AND [Estado] IN (@state0, @state1) AND [UpdatedAt] >= @afterTime AND ([UpdatedAt] > @pastTime OR [Telefono] > @afterKey) ORDER BY [UpdatedAt], [Telefono]
+
+-- deleteStale (any state)
+-- @limit Int
+-- @idleBefore DateTime2(3)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+DELETE TOP (@limit) FROM [bot].[SesionesChat] OUTPUT deleted.[Telefono] INTO @written (written_key) WHERE [UpdatedAt] < @idleBefore;
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- deleteStale (two states)
+-- @limit Int
+-- @idleBefore DateTime2(3)
+-- @state0 NVarChar(255)
+-- @state1 NVarChar(255)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+DELETE TOP (@limit) FROM [bot].[SesionesChat] OUTPUT deleted.[Telefono] INTO @written (written_key) WHERE [UpdatedAt] < @idleBefore AND [Estado] IN (@state0, @state1);
+SELECT COUNT(*) AS affected_rows FROM @written;
+
 -- lockRow
 -- @key NVarChar(255), as the key column
 SELECT [Estado] AS session_state, COALESCE([Version], 0) AS session_version FROM [bot].[SesionesChat] WITH (UPDLOCK, ROWLOCK) WHERE [Telefono] = @key

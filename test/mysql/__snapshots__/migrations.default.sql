@@ -93,6 +93,20 @@ CREATE TABLE IF NOT EXISTS `session_history` (
 -- instead of leaving a table the store cannot write.
 SELECT changed_at, reason, origin, state, previous_state, session_version, session_key, id FROM `session_history` WHERE 1 = 0;
 
+-- ==== versioned-sessions migration 0006_session_listing_index (sha256 20c03738b8e027d416af7e4dc32814454341c714c70a2d7ff36bdaa5bfbb421f) ====
+-- Guarded: `versioned-sessions migrate` runs this only when needed. To adopt an existing table in the mysql client, uncomment it if its guard does not hold.
+-- versioned-sessions 0006 (MySQL / MariaDB): the index behind listSessions() and pruneSessions(). Both
+-- read the sessions table in (last-activity time, key) order from a position or below a cut-off: a
+-- keyset page seeks this index at the previous page's last row, and a clean-up batch reads its range.
+-- MySQL has no CREATE INDEX IF NOT EXISTS (MariaDB has), so the step carries a guard that the
+-- migration runner evaluates against information_schema right before it: skip-if-index-exists
+-- <table> <index>. `versioned-sessions print --dialect mysql` comments the guarded step out; run it by
+-- hand once when the table has no index of that name. InnoDB builds it online (writes go on).
+-- 
+-- An index name is scoped to its table in MySQL, so a fixed one fits every configured name's length.
+-- versioned-sessions:skip-if-index-exists sessions ix_versioned_sessions_updated_at_key
+-- CREATE INDEX `ix_versioned_sessions_updated_at_key` ON `sessions` (`updated_at`, `key`);
+
 -- ==== versioned-sessions migration 0007_processed_by_session_key (sha256 ebfcb9b3681fd76091f8bd58cffb60346556248e469559d5d1c57a54550aaa33) ====
 -- versioned-sessions 0007 (MySQL / MariaDB): processed operations keyed by (session key, id). Every
 -- statement of the exactly-once message path finds an operation id together with its session key, so it

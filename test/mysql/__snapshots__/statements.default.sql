@@ -96,6 +96,18 @@ SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `d
 -- selectIdle (two states)
 SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `updated_at` < ? AND `state` IN (?, ?) ORDER BY `updated_at`, `key` LIMIT ?;
 
+-- selectPage (first page, no filter)
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, DATE_FORMAT(`updated_at`, '%Y-%m-%d %H:%i:%s.%f') AS page_time FROM `sessions` ORDER BY `updated_at`, `key` LIMIT ?;
+
+-- selectPage (after a position, two states, a time window)
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, DATE_FORMAT(`updated_at`, '%Y-%m-%d %H:%i:%s.%f') AS page_time FROM `sessions` WHERE `updated_at` >= ? AND `updated_at` < ? AND `state` IN (?, ?) AND `updated_at` >= ? AND (`updated_at` > ? OR `key` > ?) ORDER BY `updated_at`, `key` LIMIT ?;
+
+-- deleteStale (any state)
+DELETE FROM `sessions` WHERE `updated_at` < ? ORDER BY `updated_at`, `key` LIMIT ?;
+
+-- deleteStale (two states)
+DELETE FROM `sessions` WHERE `updated_at` < ? AND `state` IN (?, ?) ORDER BY `updated_at`, `key` LIMIT ?;
+
 -- lockRow
 SELECT `state` AS session_state, COALESCE(`version`, 0) AS session_version FROM `sessions` WHERE `key` = ? FOR UPDATE;
 

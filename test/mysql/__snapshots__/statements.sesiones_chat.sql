@@ -96,6 +96,18 @@ SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_sta
 -- selectIdle (two states)
 SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `bot`.`sesiones_chat` WHERE `updated_at` < ? AND `Estado` IN (?, ?) ORDER BY `updated_at`, `Telefono` LIMIT ?;
 
+-- selectPage (first page, no filter)
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, DATE_FORMAT(`updated_at`, '%Y-%m-%d %H:%i:%s.%f') AS page_time FROM `bot`.`sesiones_chat` ORDER BY `updated_at`, `Telefono` LIMIT ?;
+
+-- selectPage (after a position, two states, a time window)
+SELECT CONVERT(`Telefono` USING utf8mb4) AS session_key, `Estado` AS session_state, `DatosTemp` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, DATE_FORMAT(`updated_at`, '%Y-%m-%d %H:%i:%s.%f') AS page_time FROM `bot`.`sesiones_chat` WHERE `updated_at` >= ? AND `updated_at` < ? AND `Estado` IN (?, ?) AND `updated_at` >= ? AND (`updated_at` > ? OR `Telefono` > ?) ORDER BY `updated_at`, `Telefono` LIMIT ?;
+
+-- deleteStale (any state)
+DELETE FROM `bot`.`sesiones_chat` WHERE `updated_at` < ? ORDER BY `updated_at`, `Telefono` LIMIT ?;
+
+-- deleteStale (two states)
+DELETE FROM `bot`.`sesiones_chat` WHERE `updated_at` < ? AND `Estado` IN (?, ?) ORDER BY `updated_at`, `Telefono` LIMIT ?;
+
 -- lockRow
 SELECT `Estado` AS session_state, COALESCE(`version`, 0) AS session_version FROM `bot`.`sesiones_chat` WHERE `Telefono` = ? FOR UPDATE;
 
