@@ -12,7 +12,11 @@ import {
   type DuplicateOperation,
   type ExhaustedContext,
   type IdempotentResult,
+  type LockingMode,
+  type LockingModeOption,
+  type LockingModeShare,
   type RetryContext,
+  type SessionRepositoryOptions,
   type Session,
   type SessionHooks,
 } from '../../src/index.js';
@@ -73,3 +77,23 @@ void hooks;
 // @ts-expect-error a context is read-only
 const mutate = (context: ConflictContext): void => void (context.attempt = 2);
 void mutate;
+
+// lockingMode: one mode, a share enforced by the key's hash, or a synchronous function of the key.
+type LockingOption = NonNullable<SessionRepositoryOptions['lockingMode']>;
+expectTypeOf<LockingOption>().toEqualTypeOf<LockingModeOption>();
+expectTypeOf<LockingModeShare>().toEqualTypeOf<{ readonly enforce: number }>();
+const everyone: LockingOption = 'observe';
+const tenPercent: LockingOption = { enforce: 0.1 };
+const byKey: LockingOption = (sessionKey) => (sessionKey.startsWith('+52') ? 'enforce' : 'observe');
+void [everyone, tenPercent, byKey];
+// @ts-expect-error a mode function returns one of the modes
+const unknownMode: LockingOption = () => 'shadow';
+// @ts-expect-error a share names the enforced part only
+const observeShare: LockingOption = { observe: 0.1 };
+// @ts-expect-error a mode function is synchronous: it runs before each write
+const asyncMode: LockingOption = async () => 'enforce';
+void [unknownMode, observeShare, asyncMode];
+expectTypeOf(repository.lockingMode).toEqualTypeOf<LockingModeOption>();
+expectTypeOf(repository.lockingModeFor(key)).toEqualTypeOf<LockingMode>();
+expectTypeOf<DuplicateContext['lockingMode']>().toEqualTypeOf<LockingMode | undefined>();
+expectTypeOf<ConflictContext['lockingMode']>().toEqualTypeOf<LockingMode>();

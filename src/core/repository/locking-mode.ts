@@ -1,10 +1,12 @@
 /**
  * The rollout modes: how a repository's writes treat `expectedVersion`. `enforce` is the conditional
  * write; `observe` writes unconditionally but learns, from the write itself, whether the version it
- * replaced was the expected one; `off` ignores `expectedVersion`.
+ * replaced was the expected one; `off` ignores `expectedVersion`. The option may also give each session
+ * its own mode: a share enforced by a stable hash of the key, or a function of the key.
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import type { SessionRecord, SessionStore, StoredChanges, WriteOutcome } from '../session-store.js';
 
@@ -24,27 +26,126 @@ import type { SessionRecord, SessionStore, StoredChanges, WriteOutcome } from '.
  */
 export type LockingMode = 'enforce' | 'observe' | 'off';
 
-const LOCKING_MODES: readonly LockingMode[] = ['enforce', 'observe', 'off'];
+/**
+ * A share of sessions whose writes are enforced; every other session's writes are observed. Which
+ * sessions are in the share is decided by a fixed hash of the key, the same in every process and
+ * release: the first four bytes of the SHA-256 of the key's UTF-8 bytes, read as a big-endian
+ * unsigned integer and divided by 2^32, give the key a fraction in [0, 1); the key is enforced when
+ * its fraction is below `enforce`. So a chat keeps its mode while the share stays, and growing the
+ * share only moves chats from `observe` to `enforce`, never back.
+ *
+ * @example
+ * ```ts
+ * new SessionRepository({ store, lockingMode: { enforce: 0.1 } }); // 10% of chats enforced, the rest observed
+ * ```
+ */
+export interface LockingModeShare {
+  /** The share of sessions enforced, from 0 (none: all observed) to 1 (all). */
+  readonly enforce: number;
+}
 
-/** Checks the `lockingMode` option; `observe` needs a store that can report the version it replaced. */
-export function resolveLockingMode(value: unknown, store: SessionStore): LockingMode {
-  if (value === undefined) return 'enforce';
+/**
+ * What the `lockingMode` option accepts: one mode for every session, a {@link LockingModeShare}, or a
+ * function of the session key (called before each write; it must return a {@link LockingMode}
+ * synchronously).
+ *
+ * @example
+ * ```ts
+ * const pilot = new Set(['+5215512345678']);
+ * const lockingMode: LockingModeOption = (key) => (pilot.has(key) ? 'enforce' : 'observe');
+ * new SessionRepository({ store, lockingMode });
+ * ```
+ */
+export type LockingModeOption = LockingMode | LockingModeShare | ((key: string) => LockingMode);
+
+const LOCKING_MODES: readonly LockingMode[] = ['enforce', 'observe', 'off'];
+const MODE_LIST = LOCKING_MODES.map((mode) => `'${mode}'`).join(', ');
+
+/**
+ * The key's place in a {@link LockingModeShare}: the first four bytes of SHA-256(key as UTF-8), big
+ * endian, divided by 2^32. Fixed forever: changing it would move chats between modes on upgrade.
+ */
+export function rolloutFraction(key: string): number {
+  return createHash('sha256').update(key, 'utf8').digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/** The `lockingMode` option, checked, and the mode it gives each key. */
+export interface LockingModeRule {
+  /** The option as given (a share is copied and frozen). */
+  readonly option: LockingModeOption;
+  /** The mode of `key`'s writes; throws `InvalidArgumentError` when a mode function returns no mode. */
+  modeFor(key: string, maskedKey: () => string): LockingMode;
+}
+
+function canObserve(store: SessionStore): boolean {
+  return typeof store.updateObserved === 'function' && typeof store.deleteObserved === 'function';
+}
+
+const OBSERVE_NEEDS =
+  "'observe' needs a store with updateObserved() and deleteObserved(); the library's stores have them.";
+
+function describeResult(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 20));
+  if (value === null) return 'null';
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function' ? 'a promise' : `a ${typeof value}`;
+}
+
+function checkedShare(value: object, store: SessionStore): LockingModeShare {
+  for (const field of Object.keys(value)) {
+    if (field !== 'enforce') {
+      throw new InvalidArgumentError(
+        `lockingMode.${field}`,
+        'unknown field; a share is { enforce: n }, the share of sessions enforced (the rest are observed).',
+      );
+    }
+  }
+  const share = (value as { enforce?: unknown }).enforce;
+  if (typeof share !== 'number' || !Number.isFinite(share) || share < 0 || share > 1) {
+    throw new InvalidArgumentError(
+      'lockingMode.enforce',
+      `expected a finite number from 0 to 1 (0.1 enforces 10% of sessions), got ${typeof share === 'number' ? String(share) : describeResult(share)}.`,
+    );
+  }
+  if (share < 1 && !canObserve(store)) throw new InvalidArgumentError('lockingMode', OBSERVE_NEEDS);
+  return Object.freeze({ enforce: share });
+}
+
+/**
+ * Checks the `lockingMode` option: a mode, a share or a function. `observe` needs a store that can
+ * report the version it replaced; a function's results are checked on each write, before any statement.
+ */
+export function resolveLockingMode(value: unknown, store: SessionStore): LockingModeRule {
+  if (value === undefined) return { option: 'enforce', modeFor: () => 'enforce' };
+  if (typeof value === 'function') {
+    const modeOf = value as (key: string) => unknown;
+    return {
+      option: modeOf as (key: string) => LockingMode,
+      modeFor: (key, maskedKey) => {
+        const mode = modeOf(key);
+        if (!LOCKING_MODES.includes(mode as LockingMode)) {
+          throw new InvalidArgumentError(
+            'lockingMode',
+            `the function returned ${describeResult(mode)} for ${maskedKey()}; expected one of ${MODE_LIST}.`,
+          );
+        }
+        if (mode === 'observe' && !canObserve(store)) throw new InvalidArgumentError('lockingMode', OBSERVE_NEEDS);
+        return mode as LockingMode;
+      },
+    };
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const share = checkedShare(value, store);
+    return { option: share, modeFor: (key) => (rolloutFraction(key) < share.enforce ? 'enforce' : 'observe') };
+  }
   if (!LOCKING_MODES.includes(value as LockingMode)) {
     throw new InvalidArgumentError(
       'lockingMode',
-      `expected one of ${LOCKING_MODES.map((mode) => `'${mode}'`).join(', ')}, got ${String(value)}.`,
+      `expected one of ${MODE_LIST}, a share such as { enforce: 0.1 }, or a function from key to mode; got ${describeResult(value)}.`,
     );
   }
-  if (
-    value === 'observe' &&
-    (typeof store.updateObserved !== 'function' || typeof store.deleteObserved !== 'function')
-  ) {
-    throw new InvalidArgumentError(
-      'lockingMode',
-      "'observe' needs a store with updateObserved() and deleteObserved(); the library's stores have them.",
-    );
-  }
-  return value as LockingMode;
+  if (value === 'observe' && !canObserve(store)) throw new InvalidArgumentError('lockingMode', OBSERVE_NEEDS);
+  const mode = value as LockingMode;
+  return { option: mode, modeFor: () => mode };
 }
 
 /** A conflict seen in `observe` mode: the write went through over `actualVersion`. */

@@ -8,7 +8,14 @@ import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type Sess
 import { DuplicateOperationError, duplicateOperation } from './duplicate-operation.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { validateHooks } from '../observability/hooks.js';
-import { deleteInMode, resolveLockingMode, updateInMode, type LockingMode } from './locking-mode.js';
+import {
+  deleteInMode,
+  resolveLockingMode,
+  updateInMode,
+  type LockingMode,
+  type LockingModeOption,
+  type LockingModeRule,
+} from './locking-mode.js';
 import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
 import { resolveMetrics } from '../observability/metrics.js';
@@ -75,6 +82,8 @@ interface UpdateCall {
   readonly expectedVersion: number | null;
   readonly idempotencyKey: string | undefined;
   readonly transaction: unknown;
+  /** The locking mode of this key's writes, decided before any statement. */
+  readonly lockingMode: LockingMode;
 }
 
 /**
@@ -98,8 +107,12 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   readonly store: SessionStore;
   /** The logger, with every level present. */
   readonly logger: LevelLogger;
-  /** How this repository treats `expectedVersion`. */
-  readonly lockingMode: LockingMode;
+  /**
+   * How this repository treats `expectedVersion`: the `lockingMode` option as given (a share copied
+   * and frozen). {@link SessionRepository.lockingModeFor} gives one session's mode.
+   */
+  readonly lockingMode: LockingModeOption;
+  private readonly lockingRule: LockingModeRule;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
   private readonly reporter: Reporter;
@@ -135,13 +148,14 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     this.store = store;
     this.logger = toLevelLogger(options.logger);
     this.maxDataLength = maxDataLength;
-    this.lockingMode = resolveLockingMode(options.lockingMode, store);
+    this.lockingRule = resolveLockingMode(options.lockingMode, store);
+    this.lockingMode = this.lockingRule.option;
     const hooks = validateHooks(options.hooks);
     this.reporter = {
       logger: this.logger,
       maskKey: (key) => this.maskKey(key),
       dialect: store.dialect,
-      lockingMode: this.lockingMode,
+      lockingModeFor: (key) => this.lockingRule.modeFor(key, () => this.maskKey(key)),
       hooks: hooks === undefined ? [] : [hooks],
       metrics: resolveMetrics(options.metrics),
     };
@@ -158,6 +172,22 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    */
   maskKey(key: string): string {
     return this.masker(key);
+  }
+
+  /**
+   * The locking mode of `key`'s writes: the repository's mode, or, with a share or a function as
+   * `lockingMode`, this session's (the same key always gets the same mode under one share).
+   *
+   * @throws InvalidArgumentError for a bad key, or when the `lockingMode` function returns no mode.
+   * @example
+   * ```ts
+   * const sessions = new SessionRepository({ store, lockingMode: { enforce: 0.1 } });
+   * sessions.lockingModeFor('+5215512345678'); // 'enforce' or 'observe', the same on every call and in every process
+   * ```
+   */
+  lockingModeFor(key: string): LockingMode {
+    validateKey(key);
+    return this.lockingRule.modeFor(key, () => this.maskKey(key));
   }
 
   /**
@@ -235,7 +265,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     const startedAt = performance.now();
     if (call.idempotencyKey !== undefined) return this.updateOnce(call, call.idempotencyKey, startedAt);
     const { outcome, observed } = await updateInMode(
-      this.lockingMode,
+      call.lockingMode,
       this.store,
       key,
       call.changes,
@@ -265,7 +295,8 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     if (origin !== undefined) stored.origin = origin;
     if (reason !== undefined) stored.reason = reason;
     const idempotencyKey = this.idempotencyKeyOf(key, options.idempotencyKey);
-    return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction };
+    const lockingMode = this.lockingRule.modeFor(key, () => this.maskKey(key));
+    return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction, lockingMode };
   }
 
   /**
@@ -282,7 +313,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     const outcome = await this.store.updateOnce({
       key: call.key,
       changes: call.changes,
-      expectedVersion: this.lockingMode === 'enforce' ? call.expectedVersion : null,
+      expectedVersion: call.lockingMode === 'enforce' ? call.expectedVersion : null,
       idempotencyKey,
       ...(call.transaction === undefined ? {} : { transaction: call.transaction }),
     });
@@ -299,7 +330,11 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
       idempotencyKey,
       outcome.processed,
     );
-    reportDuplicate(this.reporter, duplicate, { expectedVersion: call.expectedVersion, startedAt });
+    reportDuplicate(this.reporter, duplicate, {
+      expectedVersion: call.expectedVersion,
+      startedAt,
+      lockingMode: call.lockingMode,
+    });
     throw new DuplicateOperationError(duplicate);
   }
 
@@ -337,8 +372,9 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   async deleteSession(key: string, options: DeleteSessionOptions = {}): Promise<boolean> {
     validateKey(key);
     const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
+    const lockingMode = this.lockingRule.modeFor(key, () => this.maskKey(key));
     const startedAt = performance.now();
-    const { outcome, observed } = await deleteInMode(this.lockingMode, this.store, key, expectedVersion);
+    const { outcome, observed } = await deleteInMode(lockingMode, this.store, key, expectedVersion);
     keyQueueOf(this)?.forget(key);
     if (observed !== null)
       reportObservedConflict(this.reporter, { operation: 'deleteSession', key, ...observed, startedAt });
@@ -347,7 +383,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
         return true;
       case 'missing':
         // Only an enforced conditional delete insists that the row exist; the others delete as unversioned code would.
-        if (expectedVersion === null || this.lockingMode !== 'enforce') return false;
+        if (expectedVersion === null || lockingMode !== 'enforce') return false;
         throw new SessionNotFoundError(key, this.maskKey(key));
       case 'conflict':
         throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'deleteSession', startedAt);
@@ -514,6 +550,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
       actualVersion,
       startedAt,
       enforced: true,
+      lockingMode: 'enforce',
       message: error.message,
     });
     return error;
