@@ -21,8 +21,9 @@ import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
 import { mysqlMigrationAdapter, type MysqlMigrationPool } from './mysql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
-import { migrationScript, renderedMigrations, type RenderedMigration } from './render.js';
-import { readRecorded, runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
+import { migrationScript, renderTemplates, renderedMigrations, type RenderedMigration } from './render.js';
+import { readRecorded, runMigrations, runRemoval, type MigrationAdapter, type MigrationInfo } from './runner.js';
+import { loadOptionalTemplate } from './templates.js';
 import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-migrations.js';
 
 export { MigrationError, isMigrationError, type MigrationErrorReason } from './migration-error.js';
@@ -59,6 +60,30 @@ export const DEFAULT_TRACKING_TABLE: Readonly<Record<Dialect, string>> = Object.
 export interface RenderOptions extends TableOptions {
   /** The database the SQL is for. */
   readonly dialect: Dialect;
+  /**
+   * Also apply (or render) the optional migration `guard_legacy_writes`: a trigger that bumps the
+   * version on any UPDATE that changed the state or data without changing the version, so versioned
+   * writers see a write from code outside the library as a conflict instead of overwriting it. Costs a
+   * trigger call per UPDATE; see docs/adopting-an-existing-table.md. Recorded like the numbered
+   * migrations; later runs without the option leave it in place.
+   * @defaultValue false
+   * @example
+   * ```ts
+   * await migrate({ dialect: 'postgres', pool, guardLegacyWrites: true });
+   * ```
+   */
+  readonly guardLegacyWrites?: boolean;
+  /**
+   * Remove the `guard_legacy_writes` trigger and its record (after the numbered migrations), once no
+   * code writes the table without the library. Idempotent. `renderMigrations` then renders only the
+   * removal script.
+   * @defaultValue false
+   * @example
+   * ```ts
+   * await migrate({ dialect: 'postgres', pool, removeLegacyGuard: true });
+   * ```
+   */
+  readonly removeLegacyGuard?: boolean;
 }
 
 /**
@@ -104,6 +129,8 @@ export interface MigrationReport {
   readonly applied: readonly MigrationInfo[];
   /** Migrations that were already recorded. */
   readonly alreadyApplied: readonly MigrationInfo[];
+  /** With `removeLegacyGuard`: the optional migrations removed (`['guard_legacy_writes']`). */
+  readonly removed?: readonly string[];
 }
 
 /**
@@ -159,27 +186,67 @@ function hasMethods(value: unknown, ...methods: string[]): boolean {
   );
 }
 
+/** The optional legacy-writer guard asked for: install, remove, or neither. */
+function legacyGuardOption(options: RenderOptions): 'install' | 'remove' | undefined {
+  for (const name of ['guardLegacyWrites', 'removeLegacyGuard'] as const) {
+    const value: unknown = options[name];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(name, `expected a boolean, got ${typeof value}.`);
+    }
+  }
+  if (options.guardLegacyWrites === true && options.removeLegacyGuard === true) {
+    throw new InvalidArgumentError(
+      'removeLegacyGuard',
+      'cannot be combined with guardLegacyWrites: install the guard or remove it, not both.',
+    );
+  }
+  if (options.guardLegacyWrites === true) return 'install';
+  return options.removeLegacyGuard === true ? 'remove' : undefined;
+}
+
+/** What a run works with: the migrations to apply, every migration whose record it may meet, the removal. */
+interface Plan {
+  readonly migrations: RenderedMigration[];
+  readonly known: RenderedMigration[];
+  readonly removal: RenderedMigration | undefined;
+}
+
+function plan(dialect: Dialect, names: ReturnType<typeof resolveNames>, guard: 'install' | 'remove' | undefined): Plan {
+  const numbered = renderedMigrations(dialect, names);
+  const [install, removal] = renderTemplates(
+    dialect,
+    [loadOptionalTemplate(dialect, 'guard_legacy_writes'), loadOptionalTemplate(dialect, 'remove_legacy_guard')],
+    names,
+  );
+  return {
+    migrations: guard === 'install' ? [...numbered, install!] : numbered,
+    known: [...numbered, install!],
+    removal: guard === 'remove' ? removal : undefined,
+  };
+}
+
 /** The adapter for `options`, with every option validated before anything touches the database. */
-function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migrations: RenderedMigration[] } {
+function prepare(options: MigrateOptions): { adapter: MigrationAdapter; plan: Plan } {
   const dialect = validateDialect(options);
   const names = resolveNames(dialect, tableOptions(options));
+  const guard = legacyGuardOption(options);
   const trackingTable =
     options.trackingTable === undefined
       ? DEFAULT_TRACKING_TABLE[dialect]
       : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
-  const migrations = renderedMigrations(dialect, names);
+  const planned = plan(dialect, names, guard);
   if (dialect === 'sqlite') {
     if (!hasMethods(options.database, 'prepare', 'exec')) {
       throw new InvalidArgumentError('database', 'expected a better-sqlite3 Database for the sqlite dialect.');
     }
-    return { adapter: sqliteMigrationAdapter(options.database!, trackingTable), migrations };
+    return { adapter: sqliteMigrationAdapter(options.database!, trackingTable), plan: planned };
   }
   if (dialect === 'postgres') {
     if (!hasMethods(options.pool, 'query'))
       throw new InvalidArgumentError('pool', 'expected a pg.Pool or a connected pg.Client for the postgres dialect.');
     return {
       adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable),
-      migrations,
+      plan: planned,
     };
   }
   if (dialect === 'mysql') {
@@ -187,7 +254,7 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection for the mysql dialect.');
     return {
       adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable),
-      migrations,
+      plan: planned,
     };
   }
   if (!hasMethods(options.pool, 'request', 'transaction')) {
@@ -200,7 +267,7 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
       `at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server, whose constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.`,
     );
   }
-  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, trackingTable), migrations };
+  return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, trackingTable), plan: planned };
 }
 
 /**
@@ -224,9 +291,12 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; migratio
  * ```
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
-  const { adapter, migrations } = prepare(options);
-  const outcome = await runMigrations(adapter, migrations);
-  return { dialect: adapter.dialect, trackingTable: adapter.trackingLabel, ...outcome };
+  const { adapter, plan } = prepare(options);
+  const outcome = await runMigrations(adapter, plan.migrations, plan.known);
+  const report = { dialect: adapter.dialect, trackingTable: adapter.trackingLabel, ...outcome };
+  if (plan.removal === undefined) return report;
+  await runRemoval(adapter, plan.removal, 'guard_legacy_writes', plan.known);
+  return { ...report, removed: ['guard_legacy_writes'] };
 }
 
 /**
@@ -242,10 +312,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
  * ```
  */
 export async function migrationStatus(options: MigrateOptions): Promise<MigrationStatus> {
-  const { adapter, migrations } = prepare(options);
+  const { adapter, plan } = prepare(options);
+  const migrations = plan.migrations;
   const recorded = await readRecorded(adapter);
   const recordedIds = new Set(recorded.map((row) => row.id));
-  const packaged = new Map(migrations.map((migration) => [migration.id, migration]));
+  const packaged = new Map(plan.known.map((migration) => [migration.id, migration]));
   const applied = recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
   return {
     dialect: adapter.dialect,
@@ -273,5 +344,7 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
 export function renderMigrations(options: RenderOptions): string {
   const dialect = validateDialect(options);
   const names = resolveNames(dialect, tableOptions(options));
-  return migrationScript(dialect, renderedMigrations(dialect, names), names);
+  const guard = legacyGuardOption(options);
+  const { migrations, removal } = plan(dialect, names, guard);
+  return migrationScript(dialect, removal === undefined ? migrations : [removal], names);
 }
