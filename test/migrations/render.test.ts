@@ -161,7 +161,7 @@ describe('SQLite statements and guards', () => {
     const script =
       'DROP TRIGGER IF EXISTS "x";\n' +
       'CREATE TRIGGER "x" AFTER UPDATE ON t WHEN NEW.v IS OLD.v BEGIN\n' +
-      "  UPDATE t SET v = CASE WHEN v IS NULL THEN 1 ELSE v + 1 END WHERE k = OLD.k; -- end; here is a comment\n" +
+      '  UPDATE t SET v = CASE WHEN v IS NULL THEN 1 ELSE v + 1 END WHERE k = OLD.k; -- end; here is a comment\n' +
       "  SELECT 'end;';\n" +
       'END;\n' +
       'CREATE TRIGGER y BEFORE UPDATE ON t FOR EACH ROW SET NEW.v = 1;\n' +
