@@ -4,7 +4,7 @@
 // counter plus one, through withSessionRetry. Each opens its own connection. Loaded outside vitest, so
 // it imports the bundled library from test/.tmp/lib.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const { dialect, location, schema, tableOptions, role, key, tasks, writes, legacySql } = workerData;
 
@@ -61,7 +61,8 @@ async function legacy() {
   await Promise.all(
     Array.from({ length: tasks }, async () => {
       for (let write = 0; write < writes; write++) {
-        await yieldToOthers();
+        // Paced like the library's handlers, so the legacy writes spread over the library's run.
+        await delay(1);
         // Not `applied += await …`: that reads `applied` before the await and loses the other tasks' counts.
         const changed = await raw.run();
         applied += changed;
@@ -86,7 +87,9 @@ async function library() {
           key,
           async (session) => {
             attempts++;
-            await yieldToOthers();
+            // A timer turn, not just an immediate: the read-write window a slow handler has, so legacy
+            // writes land inside it (SQLite runs one writer at a time and would otherwise rarely overlap).
+            await delay(1);
             // The state goes back as it was read: a legacy write in between is overwritten unless refused.
             return repository.updateSession(
               key,
