@@ -13,7 +13,8 @@
  * ```
  * @module versioned-sessions/agents
  */
-import { InvalidArgumentError, type SessionRepository } from '../index.js';
+import type { SessionRepository } from '../index.js';
+import { expectObject, expectThat } from '../core/validate.js';
 import {
   adapterSettings,
   sessionData,
@@ -131,9 +132,7 @@ export class VersionedAgentStorage {
    * ```
    */
   async read(keys: string[]): Promise<AgentStoreItems> {
-    if (!Array.isArray(keys) || keys.length === 0) {
-      throw new InvalidArgumentError('keys', 'expected a non-empty array of keys to read.');
-    }
+    expectThat(Array.isArray(keys) && keys.length > 0, 'keys', 'be a non-empty array of keys to read', keys);
     const items: AgentStoreItems = {};
     const sessions = await Promise.all(keys.map((key) => this.sessions.read(this.keyPrefix + key)));
     sessions.forEach((session, index) => {
@@ -158,14 +157,8 @@ export class VersionedAgentStorage {
    * ```
    */
   async write(changes: AgentStoreItems): Promise<void> {
-    if (
-      typeof changes !== 'object' ||
-      changes === null ||
-      Array.isArray(changes) ||
-      Object.keys(changes).length === 0
-    ) {
-      throw new InvalidArgumentError('changes', 'expected an object with at least one item to write.');
-    }
+    expectObject('changes', changes);
+    expectThat(Object.keys(changes).length > 0, 'changes', 'hold at least one item to write', changes);
     for (const [key, item] of Object.entries(changes)) {
       const storedKey = this.keyPrefix + key;
       const { eTag, ...data } = sessionData(item, `changes[${JSON.stringify(key)}]`);
@@ -182,18 +175,19 @@ export class VersionedAgentStorage {
    * ```
    */
   async delete(keys: string[]): Promise<void> {
-    if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'expected an array of keys to delete.');
+    expectThat(Array.isArray(keys), 'keys', 'be an array of keys to delete', keys);
     for (const key of keys) await this.sessions.delete(this.keyPrefix + key);
   }
 
   private expectedVersion(storedKey: string, item: object, eTag: unknown): number | 'absent' | null {
     if (eTag !== undefined && eTag !== null && eTag !== '*') {
-      if (typeof eTag !== 'string' || !/^(0|[1-9]\d{0,9})$/.test(eTag)) {
-        throw new InvalidArgumentError(
-          'eTag',
-          "expected '*' or a version this storage returned from read (a decimal integer as a string); drop eTags that another storage issued.",
-        );
-      }
+      expectThat(
+        typeof eTag === 'string' && /^(0|[1-9]\d{0,9})$/.test(eTag),
+        'eTag',
+        "be '*' or a version this storage returned from read (a decimal integer as a string)",
+        eTag,
+        { hint: 'Drop eTags that another storage issued.' },
+      );
       return Number(eTag);
     }
     if (this.untracked === 'overwrite') return null;

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Dialect } from '../core/dialect.js';
-import { InvalidArgumentError, MigrationRequiredError } from '../core/errors.js';
+import { MigrationRequiredError } from '../core/errors.js';
+import { expectThat } from '../core/validate.js';
 import { SessionRepository } from '../core/repository/repository.js';
 import { parseDuration } from '../core/repository/lifecycle.js';
 import type { SessionStore, SessionTransition } from '../core/session-store.js';
@@ -37,17 +38,20 @@ export interface ExpireFlags {
 
 /** Checks `expire`'s own flags before any connection is opened. */
 export function checkExpireFlags(flags: ExpireFlags): { idleFor: number; state: string; limit?: number } {
-  if (flags.idle === undefined)
-    throw new InvalidArgumentError('--idle', "is required: how long a session must be idle, e.g. '30m'.");
-  if (flags.state === undefined)
-    throw new InvalidArgumentError('--state', 'is required: the state an expired session gets, e.g. CANCELADA.');
+  expectThat(flags.idle !== undefined, '--idle', "be how long a session must be idle (e.g. '30m')", flags.idle);
+  expectThat(
+    flags.state !== undefined,
+    '--state',
+    'be the state an expired session gets (e.g. CANCELADA)',
+    flags.state,
+  );
   const idleFor = parseDuration(flags.idle, '--idle');
-  if (flags.limit !== undefined && !/^[1-9]\d{0,4}$/.test(flags.limit)) {
-    throw new InvalidArgumentError(
-      '--limit',
-      `expects a whole number from 1 to 99999, got "${flags.limit.slice(0, 20)}".`,
-    );
-  }
+  expectThat(
+    flags.limit === undefined || /^[1-9]\d{0,4}$/.test(flags.limit),
+    '--limit',
+    'be a whole number from 1 to 99999',
+    flags.limit,
+  );
   return { idleFor, state: flags.state, ...(flags.limit === undefined ? {} : { limit: Number(flags.limit) }) };
 }
 
@@ -77,14 +81,14 @@ export interface InspectFlags {
 
 /** Checks `inspect`'s own arguments before any connection is opened. */
 export function checkInspectFlags(flags: InspectFlags): { key: string; limit: number } {
-  if (flags.key === undefined) throw new InvalidArgumentError('<key>', 'is required: the session key to inspect.');
+  expectThat(flags.key !== undefined, '<key>', 'be the session key to inspect', flags.key);
   const key = validateKey(flags.key, '<key>');
-  if (flags.limit !== undefined && !/^[1-9]\d{0,2}$/.test(flags.limit)) {
-    throw new InvalidArgumentError(
-      '--limit',
-      `expects a whole number from 1 to 999, got "${flags.limit.slice(0, 20)}".`,
-    );
-  }
+  expectThat(
+    flags.limit === undefined || /^[1-9]\d{0,2}$/.test(flags.limit),
+    '--limit',
+    'be a whole number from 1 to 999',
+    flags.limit,
+  );
   return { key, limit: flags.limit === undefined ? 10 : Number(flags.limit) };
 }
 

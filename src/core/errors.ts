@@ -198,11 +198,13 @@ export class InvalidArgumentError extends VersionedSessionError {
    * Built wherever input is checked, before anything is written.
    *
    * @param argument - the rejected argument or option, kept as `error.argument`.
-   * @param message - what was wrong and what is expected; the message becomes `Invalid <argument>: <message>`.
+   * @param message - what was wrong and what is expected. The library's own checks word it as a sentence
+   *   naming the argument, ``Expected `maxAttempts` to be an integer ≥ 1, got 0.``, which is kept as it
+   *   is; any other message becomes `Invalid <argument>: <message>`.
    * @param options - `cause`: the underlying error, kept as `error.cause`.
    */
   constructor(argument: string, message: string, options?: { cause?: unknown }) {
-    super(`Invalid ${argument}: ${message}`, options);
+    super(message.startsWith(`Expected \`${argument}\``) ? message : `Invalid ${argument}: ${message}`, options);
     this.argument = argument;
   }
 }

@@ -11,12 +11,12 @@
  */
 import {
   ConcurrencyError,
-  InvalidArgumentError,
   isVersionedSessionError,
   type Session,
   type SessionChanges,
   type SessionRepository,
 } from '../index.js';
+import { expectObject, expectOneOf, expectString, expectThat } from '../core/validate.js';
 
 /**
  * What an adapter does with a value it did not hand out (a new session from a framework's `initial`, an
@@ -30,6 +30,8 @@ import {
  * ```
  */
 export type UntrackedWrites = 'overwrite' | 'create-only';
+
+const UNTRACKED_WRITES: readonly UntrackedWrites[] = ['overwrite', 'create-only'];
 
 /** The repository type adapters accept: any `SessionRepository`, whatever its data type. */
 export type AnyRepository = SessionRepository<Record<string, unknown>>;
@@ -63,33 +65,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Checks an adapter's `repository` option. */
 export function validateRepository(repository: unknown): AnyRepository {
-  const candidate = repository as Partial<AnyRepository> | null | undefined;
-  if (typeof candidate !== 'object' || candidate === null || typeof candidate.updateSession !== 'function') {
-    throw new InvalidArgumentError(
-      'repository',
-      'expected a SessionRepository, e.g. new SessionRepository({ store }).',
-    );
-  }
-  return candidate as AnyRepository;
+  expectThat(
+    isObject(repository) && typeof repository['updateSession'] === 'function',
+    'repository',
+    'be a SessionRepository',
+    repository,
+    { hint: 'Pass e.g. new SessionRepository({ store }).' },
+  );
+  return repository as unknown as AnyRepository;
 }
 
 /** Checks an adapter's `untracked` option. */
 export function validateUntracked(untracked: unknown, fallback: UntrackedWrites): UntrackedWrites {
   if (untracked === undefined) return fallback;
-  if (untracked !== 'overwrite' && untracked !== 'create-only') {
-    throw new InvalidArgumentError(
-      'untracked',
-      `expected 'overwrite' or 'create-only', got ${JSON.stringify(untracked)}.`,
-    );
-  }
+  expectOneOf('untracked', untracked, UNTRACKED_WRITES);
   return untracked;
 }
 
 /** Checks a key prefix: a string, possibly empty. */
 export function validatePrefix(prefix: unknown): string {
   if (prefix === undefined) return '';
-  if (typeof prefix !== 'string')
-    throw new InvalidArgumentError('keyPrefix', `expected a string, got a ${typeof prefix}.`);
+  expectString('keyPrefix', prefix, { allowEmpty: true });
   return prefix;
 }
 
@@ -102,9 +98,7 @@ export interface AdapterSettings {
 
 /** Checks an adapter's options: `repository`, `keyPrefix`, `untracked`. */
 export function adapterSettings(options: unknown): AdapterSettings {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', 'expected an object with a `repository`.');
-  }
+  expectObject('options', options);
   const { repository, keyPrefix, untracked } = options as Record<string, unknown>;
   return {
     sessions: new TrackedSessions(validateRepository(repository)),
@@ -276,11 +270,8 @@ export class TrackedSessions {
 
 /** Checks that a framework handed over a plain object as session data. */
 export function sessionData(value: unknown, argument: string): Record<string, unknown> {
-  if (!isObject(value) || Array.isArray(value)) {
-    throw new InvalidArgumentError(
-      argument,
-      `expected the session to be a plain JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}; wrap other values in an object.`,
-    );
-  }
+  expectThat(isObject(value) && !Array.isArray(value), argument, 'be a plain JSON object', value, {
+    hint: 'Wrap other values in an object.',
+  });
   return value;
 }

@@ -5,7 +5,6 @@
  * @module
  */
 import {
-  InvalidArgumentError,
   isConcurrencyError,
   isDuplicateOperationError,
   withRetry,
@@ -19,6 +18,7 @@ import {
   validateRepository,
   type AnyRepository,
 } from '../frameworks/tracked-sessions.js';
+import { expectBoolean, expectFunction, expectObject, expectThat, invalidArgument } from '../core/validate.js';
 
 /**
  * The part of grammY's `Context` the middleware reads: the update's id, the chat and the bot's own id.
@@ -142,27 +142,25 @@ function retryOptions(
 ): RetryOptions | undefined {
   if (option === undefined || option === false) return undefined;
   if (option === true) return { logger: repository.logger, operationName: 'grammyUpdate' };
-  if (typeof option !== 'object' || option === null) {
-    throw new InvalidArgumentError(
-      'retryOnConflict',
-      'expected a boolean or retry options such as { maxAttempts: 5 }.',
-    );
-  }
+  expectThat(
+    typeof option === 'object' && option !== null,
+    'retryOnConflict',
+    'be a boolean or retry options such as { maxAttempts: 5 }',
+    option,
+  );
   return { logger: repository.logger, operationName: 'grammyUpdate', ...option };
 }
 
 function validateOptions<S, C extends GrammyUpdateContext>(options: VersionedSessionOptions<S, C>): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', 'expected an object with a `repository`.');
-  }
-  for (const name of ['initial', 'getSessionKey'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'function') {
-      throw new InvalidArgumentError(name, 'expected a function.');
-    }
-  }
-  if (options.recognizeRedelivery !== undefined && typeof options.recognizeRedelivery !== 'boolean') {
-    throw new InvalidArgumentError('recognizeRedelivery', 'expected a boolean.');
-  }
+  expectObject('options', options);
+  expectFunction('initial', options.initial, { optional: true });
+  expectFunction('getSessionKey', options.getSessionKey, { optional: true });
+  expectBoolean('recognizeRedelivery', options.recognizeRedelivery, { optional: true });
+}
+
+/** What touching `ctx.session` on an update of no chat throws. */
+function noSessionKey(): Error {
+  return invalidArgument('ctx.session', 'be used on an update with a session key', 'an update that belongs to no chat');
 }
 
 /**
@@ -209,13 +207,18 @@ export function versionedSession<S extends object, C extends GrammyUpdateContext
   const sessions = new TrackedSessions(repository);
   const keyPrefix = validatePrefix(options.keyPrefix);
   const retry = retryOptions(options.retryOnConflict, repository);
-  if (handlers !== undefined && typeof handlers !== 'function' && typeof handlers?.middleware !== 'function') {
-    throw new InvalidArgumentError('handlers', 'expected a grammY Composer or a middleware function.');
-  }
+  expectThat(
+    handlers === undefined || typeof handlers === 'function' || typeof handlers?.middleware === 'function',
+    'handlers',
+    'be a grammY Composer or a middleware function',
+    handlers,
+  );
   if (retry !== undefined && handlers === undefined) {
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       'retryOnConflict',
-      'needs the handlers to re-run as the second argument, versionedSession(options, composer): grammY lets a middleware call next() only once.',
+      'come with the handlers to re-run as the second argument, versionedSession(options, composer)',
+      'no second argument',
+      { hint: 'grammY lets a middleware call next() only once.' },
     );
   }
   const recognizeRedelivery = options.recognizeRedelivery ?? true;
@@ -225,7 +228,7 @@ export function versionedSession<S extends object, C extends GrammyUpdateContext
     const sessionKey = await getSessionKey(ctx);
     if (sessionKey === undefined) {
       installSession(ctx, () => {
-        throw new InvalidArgumentError('ctx.session', 'this update has no session key (it belongs to no chat).');
+        throw noSessionKey();
       });
       await next();
       return;
@@ -297,8 +300,7 @@ function installSession<S>(
     enumerable: true,
     get,
     set: (value: S | null | undefined) => {
-      if (set === undefined)
-        throw new InvalidArgumentError('ctx.session', 'this update has no session key (it belongs to no chat).');
+      if (set === undefined) throw noSessionKey();
       set(value);
     },
   });
@@ -306,9 +308,14 @@ function installSession<S>(
     configurable: true,
     enumerable: false,
     value: (callback: () => unknown) => {
-      if (typeof callback !== 'function') throw new InvalidArgumentError('callback', 'expected a function.');
-      if (afterWrite === undefined)
-        throw new InvalidArgumentError('ctx.afterSessionWrite', 'this update has no session key.');
+      expectFunction('callback', callback);
+      if (afterWrite === undefined) {
+        throw invalidArgument(
+          'ctx.afterSessionWrite',
+          'be called on an update with a session key',
+          'an update without one',
+        );
+      }
       afterWrite(callback);
     },
   });

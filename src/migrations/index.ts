@@ -14,8 +14,8 @@
  * ```
  * @module versioned-sessions/migrations
  */
-import { InvalidArgumentError } from '../core/errors.js';
-import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
+import { DIALECTS, type Dialect } from '../core/dialect.js';
+import { expectBoolean, expectObject, expectOneOf, expectThat } from '../core/validate.js';
 import { MAX_IDENTIFIER_LENGTH, resolveNames, validateIdentifier } from '../core/sql/table-names.js';
 import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
@@ -158,13 +158,9 @@ export interface MigrationStatus {
 }
 
 function validateDialect(options: unknown): Dialect {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', `expected an object with at least a \`dialect\` (${listDialects("'")}).`);
-  }
+  expectObject('options', options);
   const dialect = (options as { dialect?: unknown }).dialect;
-  if (!isDialect(dialect)) {
-    throw new InvalidArgumentError('dialect', `expected ${listDialects("'")}, got ${JSON.stringify(dialect)}.`);
-  }
+  expectOneOf('dialect', dialect, DIALECTS);
   return dialect;
 }
 
@@ -188,18 +184,15 @@ function hasMethods(value: unknown, ...methods: string[]): boolean {
 
 /** The optional legacy-writer guard asked for: install, remove, or neither. */
 function legacyGuardOption(options: RenderOptions): 'install' | 'remove' | undefined {
-  for (const name of ['guardLegacyWrites', 'removeLegacyGuard'] as const) {
-    const value: unknown = options[name];
-    if (value !== undefined && typeof value !== 'boolean') {
-      throw new InvalidArgumentError(name, `expected a boolean, got ${typeof value}.`);
-    }
-  }
-  if (options.guardLegacyWrites === true && options.removeLegacyGuard === true) {
-    throw new InvalidArgumentError(
-      'removeLegacyGuard',
-      'cannot be combined with guardLegacyWrites: install the guard or remove it, not both.',
-    );
-  }
+  expectBoolean('guardLegacyWrites', options.guardLegacyWrites, { optional: true });
+  expectBoolean('removeLegacyGuard', options.removeLegacyGuard, { optional: true });
+  expectThat(
+    !(options.guardLegacyWrites === true && options.removeLegacyGuard === true),
+    'removeLegacyGuard',
+    'be left out when guardLegacyWrites is true',
+    true,
+    { hint: 'Install the guard or remove it, not both.' },
+  );
   if (options.guardLegacyWrites === true) return 'install';
   return options.removeLegacyGuard === true ? 'remove' : undefined;
 }
@@ -236,37 +229,52 @@ function prepare(options: MigrateOptions): { adapter: MigrationAdapter; plan: Pl
       : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
   const planned = plan(dialect, names, guard);
   if (dialect === 'sqlite') {
-    if (!hasMethods(options.database, 'prepare', 'exec')) {
-      throw new InvalidArgumentError('database', 'expected a better-sqlite3 Database for the sqlite dialect.');
-    }
+    expectThat(
+      hasMethods(options.database, 'prepare', 'exec'),
+      'database',
+      'be a better-sqlite3 Database for the sqlite dialect',
+      options.database,
+    );
     return { adapter: sqliteMigrationAdapter(options.database!, trackingTable), plan: planned };
   }
   if (dialect === 'postgres') {
-    if (!hasMethods(options.pool, 'query'))
-      throw new InvalidArgumentError('pool', 'expected a pg.Pool or a connected pg.Client for the postgres dialect.');
+    expectThat(
+      hasMethods(options.pool, 'query'),
+      'pool',
+      'be a pg.Pool or a connected pg.Client for the postgres dialect',
+      options.pool,
+    );
     return {
       adapter: postgresMigrationAdapter(options.pool as PostgresMigrationPool, names.schema!, trackingTable),
       plan: planned,
     };
   }
   if (dialect === 'mysql') {
-    if (!hasMethods(options.pool, 'query'))
-      throw new InvalidArgumentError('pool', 'expected a mysql2 pool or connection for the mysql dialect.');
+    expectThat(
+      hasMethods(options.pool, 'query'),
+      'pool',
+      'be a mysql2 pool or connection for the mysql dialect',
+      options.pool,
+    );
     return {
       adapter: mysqlMigrationAdapter(options.pool as MysqlMigrationPool, names.schema, trackingTable),
       plan: planned,
     };
   }
-  if (!hasMethods(options.pool, 'request', 'transaction')) {
-    throw new InvalidArgumentError('pool', 'expected an mssql.ConnectionPool for the mssql dialect.');
-  }
+  expectThat(
+    hasMethods(options.pool, 'request', 'transaction'),
+    'pool',
+    'be an mssql.ConnectionPool for the mssql dialect',
+    options.pool,
+  );
   // The tracking table's default constraint is named DF_<trackingTable>_AppliedAt; SQL Server names stop at 128.
-  if (`DF_${trackingTable}_AppliedAt`.length > MAX_IDENTIFIER_LENGTH.mssql) {
-    throw new InvalidArgumentError(
-      'trackingTable',
-      `at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server, whose constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.`,
-    );
-  }
+  expectThat(
+    `DF_${trackingTable}_AppliedAt`.length <= MAX_IDENTIFIER_LENGTH.mssql,
+    'trackingTable',
+    `be at most ${MAX_IDENTIFIER_LENGTH.mssql - 'DF__AppliedAt'.length} characters on SQL Server`,
+    trackingTable,
+    { hint: `Its constraint DF_<trackingTable>_AppliedAt must fit in ${MAX_IDENTIFIER_LENGTH.mssql}.` },
+  );
   return { adapter: mssqlMigrationAdapter(options.pool as MssqlMigrationPool, names, trackingTable), plan: planned };
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from '../core/errors.js';
+import { invalidArgument } from '../core/validate.js';
 import type { Dialect } from '../core/dialect.js';
 import { MAX_IDENTIFIER_LENGTH, type ResolvedNames } from '../core/sql/table-names.js';
 import { loadMigrationTemplates, renderTemplate, type MigrationTemplate } from './templates.js';
@@ -62,10 +62,11 @@ function assertSqlServerNameLengths(id: string, sql: string, names: ResolvedName
   for (const [, name] of sql.matchAll(/\[([A-Za-z0-9_]+)\]/g)) {
     if (name!.length <= max) continue;
     const option = name!.includes(names.processedTable) && !name!.includes(names.table) ? 'processedTable' : 'table';
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       option,
-      `migration ${id} would name a constraint or index [${name!.slice(0, 40)}…] of ${name!.length} characters, over SQL Server's ${max}: ` +
-        'it is built from the table and column names, so shorten those.',
+      `be short enough for migration ${id} to name its constraints and indexes in SQL Server's ${max} characters`,
+      `a name that makes [${name!.slice(0, 40)}…] of ${name!.length} characters`,
+      { hint: 'Those names are built from the table and column names, so shorten those.' },
     );
   }
 }

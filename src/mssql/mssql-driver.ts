@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { InvalidArgumentError, VersionedSessionError } from '../core/errors.js';
+import { VersionedSessionError } from '../core/errors.js';
+import { invalidArgument } from '../core/validate.js';
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
 import { adoptedTransaction, runTransaction, sharedAttempt } from '../core/sql/transaction.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
@@ -256,11 +257,11 @@ export class MssqlDriver implements SqlDriver<MssqlStatement, MssqlTransaction> 
       return;
     }
     if (this.opened) {
-      throw new InvalidArgumentError(
-        'pool',
-        'the mssql.ConnectionPool was closed (pool.close()), and the store does not reopen a pool it was given. ' +
-          'Connect it again (await pool.connect()) or give the store a pool that stays open while it is used.',
-      );
+      throw invalidArgument('pool', 'stay open while the store uses it', 'a pool closed by pool.close()', {
+        hint:
+          'The store does not reopen a pool it was given: connect it again (await pool.connect()) or give the store ' +
+          'a pool that stays open while it is used.',
+      });
     }
     await this.connect();
     this.opened = true;
@@ -314,7 +315,11 @@ export class MssqlDriver implements SqlDriver<MssqlStatement, MssqlTransaction> 
     if (keyRow === undefined) return {};
     const table = `[${names.schema}].[${names.table}]`;
     const problem = keyColumnProblem(table, `[${names.columns.key}]`, catalogType(keyRow));
-    if (problem !== undefined) throw new InvalidArgumentError('columns.key', problem);
+    if (problem !== undefined) {
+      throw invalidArgument('columns.key', 'name a column that can hold session keys', 'a column that cannot', {
+        hint: problem,
+      });
+    }
     const key = keyColumnType(catalogType(keyRow));
     const processedId = idRow === undefined ? undefined : keyColumnType(catalogType(idRow));
     const types: KeyColumnTypes = {
@@ -331,8 +336,8 @@ export class MssqlDriver implements SqlDriver<MssqlStatement, MssqlTransaction> 
     return adoptedTransaction(
       transaction,
       isTransaction,
-      'expected an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), ' +
-        'not the pool: a pool runs each request outside your transaction.',
+      'be an mssql.Transaction you began (const transaction = new sql.Transaction(pool); await transaction.begin()), not the pool',
+      'A pool runs each request outside your transaction.',
     );
   }
 

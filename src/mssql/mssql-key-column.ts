@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { expectThat, invalidArgument } from '../core/validate.js';
 import type { MssqlParameter, MssqlParameterType } from './mssql-statements.js';
 
 /**
@@ -99,20 +99,19 @@ export function validateKeyColumnType(argument: string, value: unknown): MssqlKe
   const candidate = value as Partial<MssqlKeyColumnType> | null;
   const type = typeof candidate === 'object' && candidate !== null ? candidate.type : undefined;
   const length = typeof candidate === 'object' && candidate !== null ? candidate.length : undefined;
-  if (
-    type === undefined ||
-    !Object.hasOwn(MAX_LENGTH, type) ||
-    !Number.isInteger(length) ||
-    length! < 1 ||
-    length! > MAX_LENGTH[type]
-  ) {
-    throw new InvalidArgumentError(
-      argument,
-      "expected the column's type as { type: 'VarChar' | 'NVarChar' | 'Char' | 'NChar', length } with a length from 1 to " +
-        "8000 (VarChar, Char) or 4000 (NVarChar, NChar), e.g. { type: 'VarChar', length: 20 }.",
-    );
-  }
-  return { type, length: length! };
+  expectThat(
+    type !== undefined &&
+      Object.hasOwn(MAX_LENGTH, type) &&
+      Number.isInteger(length) &&
+      length! >= 1 &&
+      length! <= MAX_LENGTH[type],
+    argument,
+    "be the column's type as { type: 'VarChar' | 'NVarChar' | 'Char' | 'NChar', length } with a length from 1 to " +
+      '8000 (VarChar, Char) or 4000 (NVarChar, NChar)',
+    value,
+    { hint: "For example { type: 'VarChar', length: 20 }." },
+  );
+  return { type: type!, length: length! };
 }
 
 /** Which keyed column a parameter is compared with, and that column's type (when known). */
@@ -136,10 +135,13 @@ export function parameterType(parameter: MssqlParameter, types: KeyColumnTypes):
   const column = parameter.column === undefined ? undefined : types[parameter.column];
   if (column === undefined || typeof parameter.value !== 'string') return parameter.type;
   if (parameter.value.length > column.length) {
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       ARGUMENT[parameter.column!],
-      `is ${parameter.value.length} characters, longer than its column holds (${column.type.toUpperCase()}(${column.length})); ` +
-        `SQL Server would cut it to ${column.length} and find another key. Widen the column or use shorter keys.`,
+      `be at most ${column.length} characters, what its column holds (${column.type.toUpperCase()}(${column.length}))`,
+      `a string of ${parameter.value.length} characters`,
+      {
+        hint: `SQL Server would cut it to ${column.length} and find another key. Widen the column or use shorter keys.`,
+      },
     );
   }
   if ((column.type === 'VarChar' || column.type === 'Char') && !isAscii(parameter.value)) {

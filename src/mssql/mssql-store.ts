@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { expectThat, invalidArgument } from '../core/validate.js';
 import { SqlSessionStore } from '../core/sql/sql-session-store.js';
 import { resolveNames, type TableOptions } from '../core/sql/table-names.js';
 import {
@@ -67,19 +67,16 @@ export interface MssqlSessionStoreOptions extends TableOptions {
 
 function validateColumnTypes(value: unknown): KeyColumnTypes | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null) {
-    throw new InvalidArgumentError(
-      'columnTypes',
-      'expected { key?: { type, length }, processedId?: { type, length } }.',
-    );
-  }
+  expectThat(
+    typeof value === 'object' && value !== null && !Array.isArray(value),
+    'columnTypes',
+    'be { key?: { type, length }, processedId?: { type, length } }',
+    value,
+  );
   const { key, processedId, ...rest } = value as Record<string, unknown>;
   const unknownEntry = Object.keys(rest)[0];
   if (unknownEntry !== undefined) {
-    throw new InvalidArgumentError(
-      `columnTypes.${unknownEntry}`,
-      'unknown entry; the keyed columns are key and processedId.',
-    );
+    throw invalidArgument(`columnTypes.${unknownEntry}`, 'name a keyed column (key, processedId)', 'an unknown entry');
   }
   return {
     ...(key === undefined ? {} : { key: validateKeyColumnType('columnTypes.key', key) }),
@@ -119,24 +116,25 @@ export class MssqlSessionStore extends SqlSessionStore<MssqlStatement, MssqlTran
    *   anything but bounded character types.
    */
   constructor(options: MssqlSessionStoreOptions) {
-    if (typeof options !== 'object' || options === null || !isMssqlPool(options.pool)) {
-      throw new InvalidArgumentError(
-        'pool',
-        'expected an mssql.ConnectionPool (an object with request and connect methods).',
-      );
-    }
-    if (options.sql !== undefined && !isMssqlTypes(options.sql)) {
-      throw new InvalidArgumentError(
-        'sql',
-        'expected the mssql module (import sql from "mssql"), with NVarChar, Int and DateTime2.',
-      );
-    }
+    // No options at all is named after what is missing first: the pool.
+    expectThat(
+      isMssqlPool(options?.pool),
+      'pool',
+      'be an mssql.ConnectionPool (an object with request and connect methods)',
+      options?.pool,
+    );
+    expectThat(
+      options.sql === undefined || isMssqlTypes(options.sql),
+      'sql',
+      'be the mssql module (import sql from "mssql"), with NVarChar, Int and DateTime2',
+      options.sql,
+    );
     if (options.pool.config?.options?.useUTC === false) {
-      throw new InvalidArgumentError(
-        'pool',
-        'the pool has options.useUTC: false, under which tedious reads and writes DATETIME2 values in local time, ' +
-          'while the store keeps UTC (SYSUTCDATETIME()). Leave useUTC at its default (true) for the pool the store uses.',
-      );
+      throw invalidArgument('pool', 'be a pool with options.useUTC left at its default (true)', 'useUTC: false', {
+        hint:
+          'Under useUTC: false tedious reads and writes DATETIME2 values in local time, while the store keeps UTC ' +
+          '(SYSUTCDATETIME()).',
+      });
     }
     const names = resolveNames('mssql', options);
     const columnTypes = validateColumnTypes(options.columnTypes);

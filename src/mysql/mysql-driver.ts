@@ -6,8 +6,7 @@
  * @module
  */
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
-import { InvalidArgumentError } from '../core/errors.js';
-import { ConnectionQueue } from '../core/sql/transaction.js';
+import { ConnectionQueue, adoptedTransaction } from '../core/sql/transaction.js';
 import { classifyMysqlError } from './mysql-errors.js';
 import type { MysqlQuery, MysqlStatement } from './mysql-statements.js';
 
@@ -188,15 +187,14 @@ export class MysqlDriver implements SqlDriver<MysqlStatement, MysqlConnection> {
   }
 
   adoptTransaction(transaction: unknown): MysqlConnection {
-    if (!isMysqlQueryable(transaction) || isMysqlPool(transaction)) {
-      throw new InvalidArgumentError(
-        'options.transaction',
-        'expected the mysql2 connection on which you began a transaction ' +
-          '(const connection = await pool.getConnection(); await connection.beginTransaction()), not a pool: ' +
-          'a pool runs each statement on whichever connection is free, outside your transaction.',
-      );
-    }
-    return promiseApi<MysqlConnection>(transaction);
+    const connection = adoptedTransaction(
+      transaction,
+      (value): value is MysqlQueryable => isMysqlQueryable(value) && !isMysqlPool(value),
+      'be the mysql2 connection on which you began a transaction ' +
+        '(const connection = await pool.getConnection(); await connection.beginTransaction()), not a pool',
+      'A pool runs each statement on whichever connection is free, outside your transaction.',
+    );
+    return promiseApi<MysqlConnection>(connection);
   }
 
   classifyError(error: unknown): ErrorKind {

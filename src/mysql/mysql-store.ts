@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { expectThat, invalidArgument } from '../core/validate.js';
 import { SqlSessionStore } from '../core/sql/sql-session-store.js';
 import { resolveNames, validateIdentifier, type TableOptions } from '../core/sql/table-names.js';
 import { MysqlDriver, isMysqlQueryable, type MysqlConnection, type MysqlQueryable } from './mysql-driver.js';
@@ -56,20 +56,20 @@ export class MysqlSessionStore extends SqlSessionStore<MysqlStatement, MysqlConn
    *   `schema` differ, or a name is not a plain identifier.
    */
   constructor(options: MysqlSessionStoreOptions) {
-    if (typeof options !== 'object' || options === null || !isMysqlQueryable(options.pool)) {
-      throw new InvalidArgumentError(
-        'pool',
-        'expected a mysql2 pool or connection (mysql.createPool(…) from mysql2 or mysql2/promise).',
-      );
-    }
+    // No options at all is named after what is missing first: the pool.
+    expectThat(
+      isMysqlQueryable(options?.pool),
+      'pool',
+      'be a mysql2 pool or connection (mysql.createPool(…) from mysql2 or mysql2/promise)',
+      options?.pool,
+    );
     const { database, pool, ...tableOptions } = options;
     if (database !== undefined) {
       validateIdentifier('mysql', 'database', database);
       if (tableOptions.schema !== undefined && tableOptions.schema !== database) {
-        throw new InvalidArgumentError(
-          'database',
-          `"${database}" differs from schema "${String(tableOptions.schema)}": they name the same database; give one.`,
-        );
+        throw invalidArgument('database', 'equal `schema` when both are given', 'a different name', {
+          hint: 'They name the same database: give one.',
+        });
       }
     }
     const names = resolveNames('mysql', { ...tableOptions, ...(database === undefined ? {} : { schema: database }) });

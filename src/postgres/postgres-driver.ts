@@ -125,8 +125,8 @@ export class PostgresDriver implements SqlDriver<PostgresStatement, PostgresQuer
     return adoptedTransaction(
       transaction,
       (value): value is PostgresQueryable => isPostgresQueryable(value) && !isPostgresPool(value),
-      "expected the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query('BEGIN')), " +
-        'not a pool: a pool runs each statement on whichever connection is free, outside your transaction.',
+      "be the pg client on which you ran BEGIN (const client = await pool.connect(); await client.query('BEGIN')), not a pool",
+      'A pool runs each statement on whichever connection is free, outside your transaction.',
     );
   }
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { expectThat } from '../core/validate.js';
 import { SqlSessionStore } from '../core/sql/sql-session-store.js';
 import { resolveNames, type TableOptions } from '../core/sql/table-names.js';
 import { PostgresDriver, isPostgresQueryable, type PostgresQueryable } from './postgres-driver.js';
@@ -47,9 +47,13 @@ export class PostgresSessionStore extends SqlSessionStore<PostgresStatement, Pos
    * @throws InvalidArgumentError when `pool` is not a pool or client, or a name is not a plain identifier.
    */
   constructor(options: PostgresSessionStoreOptions) {
-    if (typeof options !== 'object' || options === null || !isPostgresQueryable(options.pool)) {
-      throw new InvalidArgumentError('pool', 'expected a pg.Pool or pg.Client (an object with a query method).');
-    }
+    // No options at all is named after what is missing first: the pool.
+    expectThat(
+      isPostgresQueryable(options?.pool),
+      'pool',
+      'be a pg.Pool or pg.Client (an object with a query method)',
+      options?.pool,
+    );
     const names = resolveNames('postgres', options);
     super(names, postgresStatements(names), new PostgresDriver(options.pool));
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { invalidArgument } from '../core/validate.js';
 import type { ErrorKind, ExecuteResult, SqlDriver } from '../core/sql/dialect-contract.js';
 import { ConnectionQueue, adoptedTransaction, runTransaction, statementControl } from '../core/sql/transaction.js';
 import { classifySqliteError } from './sqlite-errors.js';
@@ -93,15 +93,16 @@ export class SqliteDriver implements SqlDriver<SqliteStatement, SqliteDatabase> 
     const database = adoptedTransaction(
       transaction,
       (value): value is SqliteDatabase => value === this.database,
-      'expected the better-sqlite3 Database this store was created with, inside a transaction you began on it.',
+      'be the better-sqlite3 Database this store was created with',
+      'Pass it inside a transaction you began on it.',
     );
     if (!database.inTransaction) {
-      throw new InvalidArgumentError(
-        'options.transaction',
-        "the database has no open transaction: run database.exec('BEGIN IMMEDIATE') first and COMMIT or ROLLBACK " +
-          'after the last awaited call (an async function inside database.transaction() cannot work: it commits ' +
-          'when the function returns its promise, before the awaited statements run).',
-      );
+      throw invalidArgument('options.transaction', 'have an open transaction', 'a database without one', {
+        hint:
+          "Run database.exec('BEGIN IMMEDIATE') first and COMMIT or ROLLBACK after the last awaited call (an async " +
+          'function inside database.transaction() cannot work: it commits when the function returns its promise, ' +
+          'before the awaited statements run).',
+      });
     }
     return database;
   }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { expectBoolean, expectInteger, expectThat } from '../core/validate.js';
 import { SqlSessionStore } from '../core/sql/sql-session-store.js';
 import { resolveNames, type TableOptions } from '../core/sql/table-names.js';
 import { SqliteDriver, isSqliteDatabase, type SqliteDatabase } from './sqlite-driver.js';
@@ -58,16 +58,11 @@ export class SqliteSessionStore extends SqlSessionStore<SqliteStatement, SqliteD
    *   range, or a name is not a plain identifier.
    */
   constructor(options: SqliteSessionStoreOptions) {
-    if (typeof options !== 'object' || options === null || !isSqliteDatabase(options.database)) {
-      throw new InvalidArgumentError('database', 'expected a better-sqlite3 Database.');
-    }
+    // No options at all is named after what is missing first: the database.
+    expectThat(isSqliteDatabase(options?.database), 'database', 'be a better-sqlite3 Database', options?.database);
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-      throw new InvalidArgumentError('busyTimeoutMs', `expected a non-negative integer, got ${String(busyTimeoutMs)}.`);
-    }
-    if (options.wal !== undefined && typeof options.wal !== 'boolean') {
-      throw new InvalidArgumentError('wal', 'expected a boolean.');
-    }
+    expectInteger('busyTimeoutMs', busyTimeoutMs, { min: 0 });
+    expectBoolean('wal', options.wal, { optional: true });
     const names = resolveNames('sqlite', options);
     super(
       names,

@@ -85,7 +85,7 @@ describe('versioned-sessions CLI: help, version and usage errors', () => {
     [['migrate', '--dialect', 'sqlite', '--url', 'x.db', '--colour'], /Unknown option '--colour'/],
     [
       ['print', '--dialect', 'postgres', '--table', 'sessions; DROP TABLE x'],
-      /Invalid table: .* is not a plain postgres identifier/,
+      /Expected `table` to be a plain postgres identifier, got a string of 22 characters\. Use letters/,
     ],
     [['print', '--dialect', 'sqlite', '--schema', 'main'], /SQLite stores take no schema/],
     [['demo', '--instances', 'many'], /--instances expects a whole number/],

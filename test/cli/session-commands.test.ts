@@ -94,10 +94,19 @@ describe('versioned-sessions expire', () => {
   });
 
   it.each([
-    [['--idle', '30x', '--state', 'CANCELADA'], /Invalid --idle: expected a duration/],
-    [['--state', 'CANCELADA'], /Invalid --idle: is required/],
-    [['--idle', '30m'], /Invalid --state: is required/],
-    [['--idle', '30m', '--state', 'CANCELADA', '--limit', '0'], /Invalid --limit/],
+    [
+      ['--idle', '30x', '--state', 'CANCELADA'],
+      /Expected `--idle` to be a duration: .*, got a string of 3 characters\./,
+    ],
+    [
+      ['--state', 'CANCELADA'],
+      /Expected `--idle` to be how long a session must be idle \(e\.g\. '30m'\), got undefined\./,
+    ],
+    [['--idle', '30m'], /Expected `--state` to be the state an expired session gets/],
+    [
+      ['--idle', '30m', '--state', 'CANCELADA', '--limit', '0'],
+      /Expected `--limit` to be a whole number from 1 to 99999/,
+    ],
   ])('exits 2 on %j and writes nothing', async (args, message) => {
     const file = await seeded(`usage-${args.join('').replace(/\W/g, '')}`);
     const run = await cli(['expire', '--dialect', 'sqlite', '--url', file, ...args]);
@@ -169,9 +178,11 @@ describe('versioned-sessions inspect', () => {
     expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'no session with key +52*******9999.\n' });
     const noKey = await cli(['inspect', '--dialect', 'sqlite', '--url', file]);
     expect(noKey.code).toBe(2);
-    expect(noKey.stderr).toContain('Invalid <key>: is required');
+    expect(noKey.stderr).toContain('Expected `<key>` to be the session key to inspect, got undefined.');
     const badLimit = await cli(['inspect', PHONES[0]!, '--limit', '0', '--dialect', 'sqlite', '--url', file]);
     expect(badLimit.code).toBe(2);
-    expect(badLimit.stderr).toContain('Invalid --limit');
+    expect(badLimit.stderr).toContain(
+      'Expected `--limit` to be a whole number from 1 to 999, got a string of 1 character.',
+    );
   });
 });

@@ -232,7 +232,7 @@ export function defineLockingRolloutCases(target: DialectTarget): void {
           const error = await write().catch((e: unknown) => e);
           expect(error).toBeInstanceOf(InvalidArgumentError);
           expect(error).toMatchObject({ argument: 'lockingMode' });
-          expect((error as Error).message).toContain(`for ${MASKED};`);
+          expect((error as Error).message).toContain(`for ${MASKED}.`);
           expect((error as Error).message).not.toContain(PHONE);
         }
         expect(caught(() => repository.lockingModeFor(PHONE))).toBeInstanceOf(InvalidArgumentError);
@@ -264,7 +264,7 @@ export function defineLockingRolloutCases(target: DialectTarget): void {
       }
       expect(
         (caught(() => new SessionRepository({ store: fixture.store, lockingMode: { enforce: 2 } })) as Error).message,
-      ).toContain('expected a finite number from 0 to 1');
+      ).toContain('to be a finite number from 0 to 1');
     });
   });
 }

@@ -95,7 +95,11 @@ describe('maskKey', () => {
 
   it('a missing value is described as "got undefined", not "got a undefined"', async () => {
     const { validateKey } = await import('../../src/core/repository/input-validation.js');
-    expect(() => validateKey(undefined)).toThrow('Invalid key: expected a non-empty string, got undefined.');
-    expect(() => validateKey(5)).toThrow('Invalid key: expected a non-empty string, got a number.');
+    expect(() => validateKey(undefined)).toThrow(
+      'Expected `key` to be a non-empty string of at most 255 characters, got undefined.',
+    );
+    expect(() => validateKey(5)).toThrow(
+      'Expected `key` to be a non-empty string of at most 255 characters, got a number.',
+    );
   });
 });

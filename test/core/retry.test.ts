@@ -170,7 +170,20 @@ describe('withRetry', () => {
     const error = await withRetry(async () => ++calls, options as never).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as InvalidArgumentError).argument).toBe(argument);
+    expect((error as Error).message).toMatch(new RegExp(`^Expected \`${argument}\` to .*, got .*\\.$`));
     expect(calls).toBe(0);
+  });
+
+  it('words a refusal with the expected range and the value given', async () => {
+    await expect(withRetry(async () => 1, { maxAttempts: 0 })).rejects.toThrow(
+      'Expected `maxAttempts` to be an integer ≥ 1, got 0.',
+    );
+    await expect(withRetry(async () => 1, { baseDelayMs: 100, maxDelayMs: 10 })).rejects.toThrow(
+      'Expected `maxDelayMs` to be ≥ `baseDelayMs` (100), got 10.',
+    );
+    await expect(withRetry(async () => 1, null as never)).rejects.toThrow(
+      'Expected `options` to be an object, got null.',
+    );
   });
 });
 

@@ -77,10 +77,12 @@ describe('parameterType', () => {
     }
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error).toMatchObject({ argument: 'key' });
-    expect((error as Error).message).toContain('is 21 characters, longer than its column holds (VARCHAR(20))');
+    expect((error as Error).message).toContain(
+      'Expected `key` to be at most 20 characters, what its column holds (VARCHAR(20)), got a string of 21 characters.',
+    );
     expect((error as Error).message).not.toContain('5512345');
     expect(() => parameterType(id('x'.repeat(101)), { processedId: { type: 'VarChar', length: 100 } })).toThrow(
-      /^Invalid idempotencyKey: is 101 characters/,
+      /^Expected `idempotencyKey` to be at most 100 characters, .*, got a string of 101 characters\./,
     );
     expect(parameterType(key('+5215512345678901234'), VARCHAR_20)).toEqual({ type: 'VarChar', length: 20 });
   });

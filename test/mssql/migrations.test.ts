@@ -204,15 +204,15 @@ describe('SQL Server migrations refuse what SQL Server would refuse halfway', ()
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error).toMatchObject({ argument: 'table' });
     expect((error as Error).message).toContain(
-      'migration 0002_adopt_existing_table would name a constraint or index [IX_TTTT',
+      "Expected `table` to be short enough for migration 0002_adopt_existing_table to name its constraints and indexes in SQL Server's 128 characters, got a name that makes [IX_TTTT",
     );
-    expect((error as Error).message).toContain("of 129 characters, over SQL Server's 128");
+    expect((error as Error).message).toContain('of 129 characters.');
     const { pool, sent } = recordingMigrationPool();
     await expect(migrate({ dialect: 'mssql', pool, processedTable: 'P'.repeat(116) })).rejects.toMatchObject({
       argument: 'processedTable',
     });
     await expect(migrate({ dialect: 'mssql', pool, trackingTable: 'M'.repeat(116) })).rejects.toThrow(
-      /trackingTable: at most 115 characters/,
+      'Expected `trackingTable` to be at most 115 characters on SQL Server, got a string of 116 characters. Its constraint DF_<trackingTable>_AppliedAt must fit in 128.',
     );
     await expect(migrate({ dialect: 'mssql', pool, trackingTable: 'M'.repeat(115) })).resolves.toMatchObject({
       dialect: 'mssql',

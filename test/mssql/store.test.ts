@@ -373,7 +373,9 @@ describe('MssqlSessionStore and the pool it is given', () => {
     pool.close();
     const error = await store.read('+5215512345678').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidArgumentError);
-    expect((error as Error).message).toContain('the mssql.ConnectionPool was closed (pool.close())');
+    expect((error as Error).message).toContain(
+      'Expected `pool` to stay open while the store uses it, got a pool closed by pool.close().',
+    );
     expect(isTransientError(error)).toBe(false);
     expect(store.isTransientError(error)).toBe(false);
     expect(connects()).toBe(1);

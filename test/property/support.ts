@@ -24,7 +24,7 @@ export function expectRefused(result: Result, argument: RegExp): void {
   const error = (result as { error: unknown }).error;
   expect(error).toBeInstanceOf(InvalidArgumentError);
   expect((error as InvalidArgumentError).argument).toMatch(argument);
-  expect((error as Error).message).toMatch(/^Invalid /);
+  expect((error as Error).message).toMatch(/^Expected `[^`]+` to .*, got /);
 }
 
 export function unwrap(result: Result): unknown {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { expectFunction, expectObject, invalidArgument } from '../validate.js';
 import { type Dialect } from '../dialect.js';
 import type { LockingMode } from '../repository/locking-mode.js';
 import type { LevelLogger } from './logger.js';
@@ -153,17 +153,13 @@ type HookName = (typeof HOOK_NAMES)[number];
 
 /** Checks a `hooks` option up front, so a typo fails at construction rather than on the first conflict. */
 export function validateHooks(hooks: unknown, argument = 'hooks'): SessionHooks | undefined {
+  expectObject(argument, hooks, { optional: true });
   if (hooks === undefined) return undefined;
-  if (typeof hooks !== 'object' || hooks === null) {
-    throw new InvalidArgumentError(argument, `expected an object with ${HOOK_NAMES.join(', ')}.`);
-  }
   for (const [name, value] of Object.entries(hooks)) {
     if (!(HOOK_NAMES as readonly string[]).includes(name)) {
-      throw new InvalidArgumentError(`${argument}.${name}`, `unknown hook; the hooks are ${HOOK_NAMES.join(', ')}.`);
+      throw invalidArgument(`${argument}.${name}`, `name a hook (${HOOK_NAMES.join(', ')})`, 'an unknown name');
     }
-    if (value !== undefined && typeof value !== 'function') {
-      throw new InvalidArgumentError(`${argument}.${name}`, `expected a function, got ${typeof value}.`);
-    }
+    expectFunction(`${argument}.${name}`, value, { optional: true });
   }
   return hooks as SessionHooks;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { createHmac } from 'node:crypto';
-import { InvalidArgumentError } from '../errors.js';
+import { describeValue, expectInteger, invalidArgument } from '../validate.js';
 
 /**
  * A function that turns a session key into the text shown in messages and logs.
@@ -74,19 +74,18 @@ export function hmacKeyMasker(secret: string | Uint8Array, options: HmacKeyMaske
   const bytes =
     typeof secret === 'string' ? Buffer.byteLength(secret) : secret instanceof Uint8Array ? secret.byteLength : -1;
   if (bytes < 16) {
-    throw new InvalidArgumentError(
+    // The secret's size only, never its content.
+    throw invalidArgument(
       'secret',
-      'expected a string or bytes of at least 16 bytes, e.g. 32 random bytes from your secret store.',
+      'be a string or bytes of at least 16 bytes',
+      bytes < 0 ? describeValue(secret) : `${bytes} byte${bytes === 1 ? '' : 's'}`,
+      { hint: 'Use e.g. 32 random bytes from your secret store.' },
     );
   }
   const length = options.length ?? 12;
-  if (!Number.isInteger(length) || length < 8 || length > 43) {
-    throw new InvalidArgumentError('length', `expected an integer from 8 to 43, got ${String(length)}.`);
-  }
   const keepLast = options.keepLast ?? 4;
-  if (!Number.isInteger(keepLast) || keepLast < 0 || keepLast > 4) {
-    throw new InvalidArgumentError('keepLast', `expected an integer from 0 to 4, got ${String(keepLast)}.`);
-  }
+  expectInteger('length', length, { min: 8, max: 43 });
+  expectInteger('keepLast', keepLast, { min: 0, max: 4 });
   const key = typeof secret === 'string' ? secret : Buffer.from(secret);
   // base64url rather than hex: a hex digest often holds a run of eight or more decimal digits, which
   // log scanners (and our own test) would take for a phone number.

@@ -6,7 +6,7 @@
  * @module
  */
 import { createRequire } from 'node:module';
-import { InvalidArgumentError } from '../errors.js';
+import { describeValue, invalidArgument } from '../validate.js';
 
 /**
  * The attributes the library records: `operation`, `dialect` and, on conflicts, `locking_mode`.
@@ -224,7 +224,11 @@ export function resolveMetrics(option: unknown, argument = 'metrics'): SessionMe
     provider === null ||
     typeof (provider as MeterProviderLike).getMeter !== 'function'
   ) {
-    throw new InvalidArgumentError(argument, 'expected true, false, or { meterProvider } with a getMeter() method.');
+    throw invalidArgument(
+      argument,
+      'be true, false, or { meterProvider } with a getMeter() method',
+      describeValue(option),
+    );
   }
   const meterProvider = provider as MeterProviderLike;
   return recorder(() => meterProvider);

@@ -4,39 +4,26 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
-import { MAX_KEY_LENGTH, MAX_STATE_LENGTH, MAX_VERSION } from '../session-store.js';
+import type { SessionChanges } from '../session.js';
+import { MAX_KEY_LENGTH, MAX_STATE_LENGTH, MAX_VERSION, type StoredChanges } from '../session-store.js';
+import { describeValue, expectObject, expectString, expectThat, invalidArgument } from '../validate.js';
 
 // C0 controls and DEL: PostgreSQL cannot store NUL in text, and the others are never part of a chat id.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
-/**
- * Names what was passed. Only versions show their value: a key, a state or data passed with the
- * wrong type may still be a phone number or personal data, which must not reach a message or log.
- */
-function describe(value: unknown, showValue = false): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  return showValue ? `${typeof value} ${String(value).slice(0, 40)}` : `a ${typeof value}`;
-}
-
 /** Validates a session key or an operation id. */
 export function validateKey(key: unknown, argument = 'key'): string {
-  if (typeof key !== 'string') {
-    throw new InvalidArgumentError(argument, `expected a non-empty string, got ${describe(key)}.`);
-  }
-  if (key.length === 0) throw new InvalidArgumentError(argument, 'expected a non-empty string, got "".');
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new InvalidArgumentError(argument, `is ${key.length} characters long; the limit is ${MAX_KEY_LENGTH}.`);
-  }
+  expectString(argument, key, { maxLength: MAX_KEY_LENGTH });
   if (CONTROL_CHARACTERS.test(key)) {
-    throw new InvalidArgumentError(argument, 'contains a control character (U+0000–U+001F or U+007F); remove it.');
+    throw invalidArgument(argument, 'contain no control character (U+0000–U+001F or U+007F)', 'a string with one', {
+      hint: 'Remove it.',
+    });
   }
   if (!key.isWellFormed()) {
-    throw new InvalidArgumentError(argument, 'contains a lone UTF-16 surrogate, which no database stores faithfully.');
+    throw invalidArgument(argument, 'be well-formed UTF-16', 'a string with a lone surrogate', {
+      hint: 'No database stores one faithfully.',
+    });
   }
   return key;
 }
@@ -44,14 +31,16 @@ export function validateKey(key: unknown, argument = 'key'): string {
 /** Validates a flow state: a string, or `null` to clear it. */
 export function validateState(state: unknown, argument = 'changes.state'): string | null {
   if (state === null) return null;
-  if (typeof state !== 'string') {
-    throw new InvalidArgumentError(argument, `expected a string or null, got ${describe(state)}.`);
-  }
-  if (state.length > MAX_STATE_LENGTH) {
-    throw new InvalidArgumentError(argument, `is ${state.length} characters long; the limit is ${MAX_STATE_LENGTH}.`);
-  }
+  expectThat(
+    typeof state === 'string' && state.length <= MAX_STATE_LENGTH,
+    argument,
+    `be a string of at most ${MAX_STATE_LENGTH} characters, or null`,
+    state,
+  );
   if (state.includes('\u0000') || !state.isWellFormed()) {
-    throw new InvalidArgumentError(argument, 'contains NUL or a lone surrogate, which no database stores faithfully.');
+    throw invalidArgument(argument, 'contain no NUL and no lone surrogate', 'a string with one', {
+      hint: 'No database stores them faithfully.',
+    });
   }
   return state;
 }
@@ -59,12 +48,13 @@ export function validateState(state: unknown, argument = 'changes.state'): strin
 /** Validates an `expectedVersion`: `undefined` and `null` mean "unconditional". */
 export function validateExpectedVersion(version: unknown, argument = 'expectedVersion'): number | null {
   if (version === undefined || version === null) return null;
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > MAX_VERSION) {
-    throw new InvalidArgumentError(
-      argument,
-      `expected an integer from 0 to ${MAX_VERSION} (the version you read), or null for an unconditional write; got ${describe(version, true)}.`,
-    );
-  }
+  expectThat(
+    typeof version === 'number' && Number.isInteger(version) && version >= 0 && version <= MAX_VERSION,
+    argument,
+    `be an integer from 0 to ${MAX_VERSION} (the version you read), or null for an unconditional write`,
+    version,
+    { showNumber: true },
+  );
   return version;
 }
 
@@ -81,9 +71,12 @@ function isPlainObject(value: object): boolean {
  * rather than silently changed by `JSON.stringify`.
  */
 export function serializeData(data: unknown, maxLength: number, argument = 'changes.data'): string {
-  if (typeof data !== 'object' || data === null || Array.isArray(data) || !isPlainObject(data)) {
-    throw new InvalidArgumentError(argument, `expected a plain JSON object, got ${describe(data)}.`);
-  }
+  expectThat(
+    typeof data === 'object' && data !== null && !Array.isArray(data) && isPlainObject(data),
+    argument,
+    'be a plain JSON object',
+    data,
+  );
   // Iterative walk: deep data must give a typed error, not a stack overflow.
   const ancestors = new Set<object>();
   const stack: { value: unknown; path: string; leaving?: object }[] = [{ value: data, path: argument }];
@@ -96,35 +89,37 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
     switch (typeof value) {
       case 'string':
         if (value.includes('\u0000') || !value.isWellFormed()) {
-          throw new InvalidArgumentError(
-            path,
-            'contains NUL or a lone surrogate, which JSON columns do not store faithfully.',
-          );
+          throw invalidArgument(path, 'contain no NUL and no lone surrogate', 'a string with one', {
+            hint: 'JSON columns do not store them faithfully.',
+          });
         }
         continue;
       case 'number':
-        if (!Number.isFinite(value)) throw new InvalidArgumentError(path, `${value} is not representable in JSON.`);
+        if (!Number.isFinite(value)) {
+          throw invalidArgument(path, 'be a finite number', describeValue(value, { showNumber: true }), {
+            hint: 'JSON cannot represent it.',
+          });
+        }
         continue;
       case 'boolean':
         continue;
       case 'object': {
         if (value === null) continue;
-        if (ancestors.has(value))
-          throw new InvalidArgumentError(path, 'is a circular reference; JSON cannot represent cycles.');
+        if (ancestors.has(value)) {
+          throw invalidArgument(path, 'be free of cycles', 'a circular reference', {
+            hint: 'JSON cannot represent cycles.',
+          });
+        }
         if (!Array.isArray(value) && !isPlainObject(value)) {
-          throw new InvalidArgumentError(
-            path,
-            `is a ${value.constructor?.name ?? 'non-plain object'}; store plain JSON (convert Dates to ISO strings, Maps to objects).`,
-          );
+          throw invalidArgument(path, 'be plain JSON', describeValue(value), {
+            hint: 'Convert Dates to ISO strings and Maps to objects.',
+          });
         }
         ancestors.add(value);
         stack.push({ value: undefined, path, leaving: value });
         for (const name of Object.keys(value)) {
           if (name.includes('\u0000') || !name.isWellFormed()) {
-            throw new InvalidArgumentError(
-              `${path}[${JSON.stringify(name)}]`,
-              'has a key with NUL or a lone surrogate.',
-            );
+            throw invalidArgument(path, 'have property names without NUL or a lone surrogate', 'a name with one');
           }
           const property = (value as Record<string, unknown>)[name];
           // An undefined object property is dropped, as JSON.stringify drops it; in an array it would
@@ -135,22 +130,48 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
         continue;
       }
       default:
-        throw new InvalidArgumentError(path, `${typeof value} values are not JSON; remove it or convert it first.`);
+        throw invalidArgument(path, 'be a JSON value', describeValue(value), {
+          hint: 'Remove it or convert it first.',
+        });
     }
   }
   let json: string;
   try {
     json = JSON.stringify(data);
   } catch (cause) {
-    throw new InvalidArgumentError(argument, 'could not be serialised to JSON.', { cause });
+    throw invalidArgument(argument, 'serialise to JSON', 'an error from JSON.stringify', { cause });
   }
   if (json.length > maxLength) {
-    throw new InvalidArgumentError(
-      argument,
-      `serialises to ${json.length} characters; the limit is ${maxLength} (raise the repository's maxDataLength).`,
-    );
+    throw invalidArgument(argument, `serialise to at most ${maxLength} characters`, `${json.length} characters`, {
+      hint: "Raise the repository's `maxDataLength` to store more.",
+    });
   }
   return json;
+}
+
+/**
+ * Validates session changes (`state` and/or `data`, nothing else) and serialises the data: what a
+ * write, a create and the idle sweep send to the store.
+ */
+export function storedChanges(
+  changes: SessionChanges<unknown>,
+  maxDataLength: number,
+  argument: string,
+): StoredChanges {
+  expectObject(argument, changes);
+  for (const field of Object.keys(changes)) {
+    if (field !== 'state' && field !== 'data') {
+      throw invalidArgument(
+        `${argument}.${field}`,
+        'be left out (a session change has `state` and `data` only)',
+        describeValue((changes as Record<string, unknown>)[field]),
+      );
+    }
+  }
+  const stored: StoredChanges = {};
+  if (changes.state !== undefined) stored.state = validateState(changes.state, `${argument}.state`);
+  if (changes.data !== undefined) stored.dataJson = serializeData(changes.data, maxDataLength, `${argument}.data`);
+  return stored;
 }
 
 /** The longest `origin` accepted: the history table's origin column. */
@@ -160,15 +181,11 @@ export const MAX_REASON_LENGTH = 255;
 
 /** Validates an optional short text recorded in the history (`origin`, `reason`): refused, never truncated. */
 export function validateLabel(value: unknown, maxLength: number, argument: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new InvalidArgumentError(argument, `expected a non-empty string, got ${describe(value)}.`);
-  }
-  if (value.length > maxLength) {
-    throw new InvalidArgumentError(argument, `is ${value.length} characters long; the limit is ${maxLength}.`);
-  }
-  if (CONTROL_CHARACTERS.test(value) || !value.isWellFormed()) {
-    throw new InvalidArgumentError(argument, 'contains a control character or a lone surrogate; remove it.');
+  expectString(argument, value, { maxLength, optional: true });
+  if (value !== undefined && (CONTROL_CHARACTERS.test(value) || !value.isWellFormed())) {
+    throw invalidArgument(argument, 'contain no control character and no lone surrogate', 'a string with one', {
+      hint: 'Remove it.',
+    });
   }
   return value;
 }
@@ -180,11 +197,15 @@ export function validateLabel(value: unknown, maxLength: number, argument: strin
  */
 export function validateCutoff(value: unknown, argument = 'olderThan'): Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
-    throw new InvalidArgumentError(argument, 'expected a valid Date.');
+    throw invalidArgument(
+      argument,
+      'be a valid Date',
+      value instanceof Date ? 'an invalid Date' : describeValue(value),
+    );
   }
   const year = value.getUTCFullYear();
   if (year < 1 || year > 9999) {
-    throw new InvalidArgumentError(argument, `expected a Date from year 1 to 9999, got ${value.toISOString()}.`);
+    throw invalidArgument(argument, 'be a Date from year 1 to 9999', `a Date in year ${year}`);
   }
   return value;
 }

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { describeValue, expectInteger, expectObject, expectThat, invalidArgument } from '../validate.js';
 import type { LevelLogger } from '../observability/logger.js';
 import type { Session, SessionChanges } from '../session.js';
-import type { SessionRecord, SessionStore, StoredChanges } from '../session-store.js';
-import { validateState } from './input-validation.js';
+import type { SessionRecord, SessionStore, SessionTransition, StoredChanges } from '../session-store.js';
+import { validateCutoff, validateExpectedVersion, validateKey, validateState } from './input-validation.js';
 
 /**
  * A duration: milliseconds as a positive integer, or text such as `'45s'`, `'30m'`, `'12h'`, `'7d'`.
@@ -44,14 +44,16 @@ export function parseDuration(value: unknown, argument = 'idleFor'): number {
     if (match !== null) ms = Number(match[1]) * UNIT_MS[match[2]!]!;
   }
   if (ms === undefined) {
-    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 20)) : typeof value;
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       argument,
-      `expected a duration: milliseconds as a positive integer, or text such as '45s', '30m', '12h', '7d'; got ${shown}.`,
+      "be a duration: milliseconds as a positive integer, or text such as '45s', '30m', '12h', '7d'",
+      describeValue(value),
     );
   }
   if (ms > MAX_DURATION_MS) {
-    throw new InvalidArgumentError(argument, `is longer than ten years (${ms} ms); use a shorter duration.`);
+    throw invalidArgument(argument, 'be a duration of at most ten years', `${ms} ms`, {
+      hint: 'Use a shorter duration.',
+    });
   }
   return ms;
 }
@@ -105,11 +107,29 @@ export interface SessionHistoryOptions {
 export const MAX_HISTORY_PAGE = 1000;
 
 /** The store, checked to have the optional history method `method`. */
-export function requireHistory(store: SessionStore, method: 'readHistory' | 'pruneHistory'): SessionStore {
+function requireHistory(store: SessionStore, method: 'readHistory' | 'pruneHistory'): SessionStore {
   if (typeof store[method] !== 'function') {
-    throw new InvalidArgumentError('store', `needs ${method}(); the library's stores have it.`);
+    throw invalidArgument('store', `have ${method}()`, 'a store without it', { hint: "The library's stores have it." });
   }
   return store;
+}
+
+/** `SessionRepository.getSessionHistory`: a page of `key`'s transitions, newest first. */
+export function readSessionHistory(
+  store: SessionStore,
+  key: string,
+  options: SessionHistoryOptions,
+): Promise<SessionTransition[]> {
+  validateKey(key);
+  const limit = validateLimit(options.limit, 20, MAX_HISTORY_PAGE, 'options.limit');
+  const before = validateExpectedVersion(options.before, 'options.before');
+  return requireHistory(store, 'readHistory').readHistory!(key, limit, before);
+}
+
+/** `SessionRepository.pruneHistory`: deletes the transitions recorded before `options.olderThan`. */
+export function pruneSessionHistory(store: SessionStore, options: { olderThan: Date }): Promise<number> {
+  const olderThan = validateCutoff((options as { olderThan?: unknown } | undefined)?.olderThan);
+  return requireHistory(store, 'pruneHistory').pruneHistory!(olderThan);
 }
 
 /**
@@ -163,25 +183,22 @@ export interface SweepContext<TData> {
 /** Validates an optional list of states (non-empty strings, at most {@link MAX_STATES}). */
 export function validateStates(states: unknown, argument = 'states'): readonly string[] | null {
   if (states === undefined) return null;
-  if (!Array.isArray(states) || states.length === 0 || states.length > MAX_STATES) {
-    throw new InvalidArgumentError(argument, `expected an array of 1 to ${MAX_STATES} state strings.`);
-  }
-  return states.map((state, index) => {
-    const valid = validateState(state, `${argument}[${index}]`);
-    if (valid === null) throw new InvalidArgumentError(`${argument}[${index}]`, 'expected a string, got null.');
-    return valid;
+  expectThat(
+    Array.isArray(states) && states.length > 0 && states.length <= MAX_STATES,
+    argument,
+    `be an array of 1 to ${MAX_STATES} state strings`,
+    states,
+  );
+  return states.map((state: unknown, index) => {
+    expectThat(state !== null, `${argument}[${index}]`, 'be a string', state);
+    return validateState(state, `${argument}[${index}]`)!;
   });
 }
 
 /** Validates an optional limit: an integer from 1 to `max`. */
 export function validateLimit(value: unknown, fallback: number, max: number, argument = 'limit'): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(
-      argument,
-      `expected an integer from 1 to ${max}, got ${typeof value === 'number' ? value : typeof value}.`,
-    );
-  }
+  expectInteger(argument, value, { min: 1, max });
   return value;
 }
 
@@ -193,9 +210,7 @@ export async function expireIdleSessions<TData>(
   context: SweepContext<TData>,
   options: ExpireIdleSessionsOptions<TData>,
 ): Promise<ExpireIdleSessionsResult> {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', 'expected an object with `idleFor` and `changes`.');
-  }
+  expectObject('options', options);
   const idleMs = parseDuration(options.idleFor, 'idleFor');
   const states = validateStates(options.states);
   const limit = validateLimit(options.limit, 1000, MAX_SWEEP_LIMIT);
@@ -210,10 +225,9 @@ export async function expireIdleSessions<TData>(
   const fixed = typeof changes === 'function' ? null : label(context.toStoredChanges(changes, 'changes'));
   const { store } = context;
   if (typeof store.findIdle !== 'function') {
-    throw new InvalidArgumentError(
-      'store',
-      'expireIdleSessions needs a store with findIdle(); the library’s stores have it.',
-    );
+    throw invalidArgument('store', 'have findIdle() for expireIdleSessions', 'a store without it', {
+      hint: 'The library’s stores have it.',
+    });
   }
   const idleBefore = new Date(Date.now() - idleMs);
   const seen = new Set<string>();

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgumentError } from '../errors.js';
+import { describeValue, invalidArgument } from '../validate.js';
 import type { SessionRecord, SessionStore, StoredChanges, WriteOutcome } from '../session-store.js';
 
 /**
@@ -81,32 +81,32 @@ function canObserve(store: SessionStore): boolean {
   return typeof store.updateObserved === 'function' && typeof store.deleteObserved === 'function';
 }
 
-const OBSERVE_NEEDS =
-  "'observe' needs a store with updateObserved() and deleteObserved(); the library's stores have them.";
-
-function describeResult(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.slice(0, 20));
-  if (value === null) return 'null';
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function' ? 'a promise' : `a ${typeof value}`;
+function observeNeeded(): Error {
+  return invalidArgument(
+    'lockingMode',
+    "be 'observe' only with a store that has updateObserved() and deleteObserved()",
+    "'observe' (or a share below 1) with a store that lacks them",
+    { hint: "The library's stores have them." },
+  );
 }
 
 function checkedShare(value: object, store: SessionStore): LockingModeShare {
   for (const field of Object.keys(value)) {
     if (field !== 'enforce') {
-      throw new InvalidArgumentError(
-        `lockingMode.${field}`,
-        'unknown field; a share is { enforce: n }, the share of sessions enforced (the rest are observed).',
-      );
+      throw invalidArgument(`lockingMode.${field}`, 'be left out', 'a value', {
+        hint: 'A share is { enforce: n }: the share of sessions enforced (the rest are observed).',
+      });
     }
   }
   const share = (value as { enforce?: unknown }).enforce;
   if (typeof share !== 'number' || !Number.isFinite(share) || share < 0 || share > 1) {
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       'lockingMode.enforce',
-      `expected a finite number from 0 to 1 (0.1 enforces 10% of sessions), got ${typeof share === 'number' ? String(share) : describeResult(share)}.`,
+      'be a finite number from 0 to 1 (0.1 enforces 10% of sessions)',
+      describeValue(share, { showNumber: true }),
     );
   }
-  if (share < 1 && !canObserve(store)) throw new InvalidArgumentError('lockingMode', OBSERVE_NEEDS);
+  if (share < 1 && !canObserve(store)) throw observeNeeded();
   return Object.freeze({ enforce: share });
 }
 
@@ -123,12 +123,13 @@ export function resolveLockingMode(value: unknown, store: SessionStore): Locking
       modeFor: (key, maskedKey) => {
         const mode = modeOf(key);
         if (!LOCKING_MODES.includes(mode as LockingMode)) {
-          throw new InvalidArgumentError(
+          throw invalidArgument(
             'lockingMode',
-            `the function returned ${describeResult(mode)} for ${maskedKey()}; expected one of ${MODE_LIST}.`,
+            `return one of ${MODE_LIST} for every key`,
+            `${describeValue(mode)} for ${maskedKey()}`,
           );
         }
-        if (mode === 'observe' && !canObserve(store)) throw new InvalidArgumentError('lockingMode', OBSERVE_NEEDS);
+        if (mode === 'observe' && !canObserve(store)) throw observeNeeded();
         return mode as LockingMode;
       },
     };
@@ -138,12 +139,13 @@ export function resolveLockingMode(value: unknown, store: SessionStore): Locking
     return { option: share, modeFor: (key) => (rolloutFraction(key) < share.enforce ? 'enforce' : 'observe') };
   }
   if (!LOCKING_MODES.includes(value as LockingMode)) {
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       'lockingMode',
-      `expected one of ${MODE_LIST}, a share such as { enforce: 0.1 }, or a function from key to mode; got ${describeResult(value)}.`,
+      `be one of ${MODE_LIST}, a share such as { enforce: 0.1 }, or a function from key to mode`,
+      describeValue(value),
     );
   }
-  if (value === 'observe' && !canObserve(store)) throw new InvalidArgumentError('lockingMode', OBSERVE_NEEDS);
+  if (value === 'observe' && !canObserve(store)) throw observeNeeded();
   const mode = value as LockingMode;
   return { option: mode, modeFor: () => mode };
 }

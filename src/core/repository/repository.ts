@@ -1,31 +1,18 @@
 /**
  * `SessionRepository`: the API bots call. It validates input, masks keys, turns store outcomes into
- * typed errors, and leaves all SQL to the store.
+ * typed errors, and leaves all SQL to the store. The class holds the options and the public methods;
+ * the writes that can meet a conflict live in `session-writes.ts`, the history and the idle sweep in
+ * `lifecycle.ts`.
  *
  * @module
  */
-import { ConcurrencyError, InvalidArgumentError, SessionNotFoundError, type SessionOperation } from '../errors.js';
-import { DuplicateOperationError, duplicateOperation } from './duplicate-operation.js';
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { validateHooks } from '../observability/hooks.js';
-import {
-  deleteInMode,
-  resolveLockingMode,
-  updateInMode,
-  type LockingMode,
-  type LockingModeOption,
-  type LockingModeRule,
-} from './locking-mode.js';
+import { resolveLockingMode, type LockingMode, type LockingModeOption, type LockingModeRule } from './locking-mode.js';
 import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
 import { resolveMetrics } from '../observability/metrics.js';
-import {
-  registerReporter,
-  reportConflict,
-  reportDuplicate,
-  reportObservedConflict,
-  type Reporter,
-} from '../observability/reporter.js';
+import { registerReporter } from '../observability/reporter.js';
 import type {
   DeleteSessionOptions,
   InitialDataRequirement,
@@ -34,32 +21,23 @@ import type {
   UpdateSessionOptions,
   VerifySchemaOptions,
 } from './repository-options.js';
-import { handlerScopeFor } from './handler-scope.js';
 import { createDataReader, findUnreadableRows, type DataReader, type SchemaReport } from './session-data-reader.js';
+import { deleteSession, updateSession, type WriteContext } from './session-writes.js';
 import type { Session, SessionChanges } from '../session.js';
-import {
-  isSessionStore,
-  type SessionRecord,
-  type SessionStore,
-  type SessionTransition,
-  type StoredChanges,
-  type WriteOutcome,
-} from '../session-store.js';
+import { expectBoolean, expectFunction, expectInteger, expectObject, expectThat } from '../validate.js';
+import { isSessionStore, type SessionRecord, type SessionStore, type SessionTransition } from '../session-store.js';
 import {
   MAX_ORIGIN_LENGTH,
   MAX_REASON_LENGTH,
-  serializeData,
+  storedChanges,
   validateCutoff,
-  validateExpectedVersion,
   validateKey,
   validateLabel,
-  validateState,
 } from './input-validation.js';
 import {
-  MAX_HISTORY_PAGE,
   expireIdleSessions,
-  requireHistory,
-  validateLimit,
+  pruneSessionHistory,
+  readSessionHistory,
   type ExpireIdleSessionsOptions,
   type ExpireIdleSessionsResult,
   type SessionHistoryOptions,
@@ -74,17 +52,6 @@ export type {
   VerifySchemaOptions,
 } from './repository-options.js';
 export type { SchemaReport, UnreadableRow } from './session-data-reader.js';
-
-/** An `updateSession` call with every argument checked. */
-interface UpdateCall {
-  readonly key: string;
-  readonly changes: StoredChanges;
-  readonly expectedVersion: number | null;
-  readonly idempotencyKey: string | undefined;
-  readonly transaction: unknown;
-  /** The locking mode of this key's writes, decided before any statement. */
-  readonly lockingMode: LockingMode;
-}
 
 /**
  * Reads and writes chat sessions with optimistic locking.
@@ -115,8 +82,9 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   private readonly lockingRule: LockingModeRule;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
-  private readonly reporter: Reporter;
   private readonly data: DataReader<TData>;
+  /** What the writes (`updateSession`, `deleteSession`) need of this repository. */
+  private readonly writes: WriteContext<TData, TState>;
 
   /**
    * Checks the options; nothing is read or written until the first call.
@@ -124,23 +92,15 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * @throws InvalidArgumentError when `store` is not a session store or an option is out of range.
    */
   constructor(options: SessionRepositoryOptions<NoInfer<TData>> & InitialDataRequirement<NoInfer<TData>>) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options', 'expected an object with at least a `store`.');
-    }
+    expectObject('options', options);
     const store: unknown = options.store;
-    if (!isSessionStore(store)) {
-      throw new InvalidArgumentError('store', 'expected a session store, e.g. new SqliteSessionStore({ database }).');
-    }
-    if (options.maskKey !== undefined && typeof options.maskKey !== 'function') {
-      throw new InvalidArgumentError('maskKey', 'expected a function from key to masked text.');
-    }
+    expectThat(isSessionStore(store), 'store', 'be a session store', store, {
+      hint: 'Pass e.g. new SqliteSessionStore({ database }).',
+    });
+    expectFunction('maskKey', options.maskKey, { optional: true });
     const maxDataLength = options.maxDataLength ?? 1_000_000;
-    if (!Number.isSafeInteger(maxDataLength) || maxDataLength < 2) {
-      throw new InvalidArgumentError('maxDataLength', 'expected an integer of at least 2.');
-    }
-    if (options.perKeyQueue !== undefined && typeof options.perKeyQueue !== 'boolean') {
-      throw new InvalidArgumentError('perKeyQueue', `expected a boolean, got ${typeof options.perKeyQueue}.`);
-    }
+    expectInteger('maxDataLength', maxDataLength, { min: 2 });
+    expectBoolean('perKeyQueue', options.perKeyQueue, { optional: true });
     // On unless turned off: handlers of one key in one process then never conflict with each other.
     if (options.perKeyQueue !== false) attachKeyQueue(this);
     this.masker = options.maskKey ?? defaultMaskKey;
@@ -150,16 +110,26 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     this.maxDataLength = maxDataLength;
     this.lockingRule = resolveLockingMode(options.lockingMode, store);
     this.lockingMode = this.lockingRule.option;
+    const lockingModeFor = (key: string): LockingMode => this.lockingRule.modeFor(key, () => this.maskKey(key));
     const hooks = validateHooks(options.hooks);
-    this.reporter = {
+    const reporter = {
       logger: this.logger,
-      maskKey: (key) => this.maskKey(key),
+      maskKey: (key: string) => this.maskKey(key),
       dialect: store.dialect,
-      lockingModeFor: (key) => this.lockingRule.modeFor(key, () => this.maskKey(key)),
+      lockingModeFor,
       hooks: hooks === undefined ? [] : [hooks],
       metrics: resolveMetrics(options.metrics),
     };
-    registerReporter(this, this.reporter);
+    registerReporter(this, reporter);
+    this.writes = {
+      owner: this,
+      store,
+      lockingModeFor,
+      reporter,
+      maxDataLength,
+      maskKey: (key) => this.maskKey(key),
+      toSession: (record) => this.toSession(record),
+    };
   }
 
   /**
@@ -230,7 +200,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    */
   async getOrCreateSession(key: string, initial: SessionChanges<TData, TState> = {}): Promise<Session<TData, TState>> {
     validateKey(key);
-    const stored = this.toStoredChanges(initial, 'initial');
+    const stored = storedChanges(initial, this.maxDataLength, 'initial');
     const record = await this.store.createIfAbsent(
       key,
       stored.state ?? null,
@@ -261,102 +231,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     changes: SessionChanges<TData, TState>,
     options: UpdateSessionOptions = {},
   ): Promise<Session<TData, TState>> {
-    const call = this.validateUpdate(key, changes, options);
-    const startedAt = performance.now();
-    if (call.idempotencyKey !== undefined) return this.updateOnce(call, call.idempotencyKey, startedAt);
-    const { outcome, observed } = await updateInMode(
-      call.lockingMode,
-      this.store,
-      key,
-      call.changes,
-      call.expectedVersion,
-      call.transaction,
-    );
-    if (observed !== null) {
-      reportObservedConflict(this.reporter, { operation: 'updateSession', key, ...observed, startedAt });
-    }
-    return this.settleUpdate(call, outcome, startedAt);
-  }
-
-  /** Every check of an `updateSession` call, before anything is written. */
-  private validateUpdate(
-    key: string,
-    changes: SessionChanges<TData, TState>,
-    options: UpdateSessionOptions,
-  ): UpdateCall {
-    validateKey(key);
-    const stored = this.toStoredChanges(changes, 'changes');
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('options', 'expected an object (or nothing).');
-    }
-    const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
-    const origin = validateLabel(options.origin, MAX_ORIGIN_LENGTH, 'options.origin');
-    const reason = validateLabel(options.reason, MAX_REASON_LENGTH, 'options.reason');
-    if (origin !== undefined) stored.origin = origin;
-    if (reason !== undefined) stored.reason = reason;
-    const idempotencyKey = this.idempotencyKeyOf(key, options.idempotencyKey);
-    const lockingMode = this.lockingRule.modeFor(key, () => this.maskKey(key));
-    return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction, lockingMode };
-  }
-
-  /**
-   * An update with an idempotency key. It runs in the store's own transaction (or the caller's),
-   * which has no observed form: outside 'enforce' it is written unconditionally, without conflict
-   * detection. A key already recorded is a {@link DuplicateOperationError}. Once written, the key is
-   * recorded for the enclosing `withSessionRetry` call of this session, when there is one.
-   */
-  private async updateOnce(
-    call: UpdateCall,
-    idempotencyKey: string,
-    startedAt: number,
-  ): Promise<Session<TData, TState>> {
-    const outcome = await this.store.updateOnce({
-      key: call.key,
-      changes: call.changes,
-      expectedVersion: call.lockingMode === 'enforce' ? call.expectedVersion : null,
-      idempotencyKey,
-      ...(call.transaction === undefined ? {} : { transaction: call.transaction }),
-    });
-    if (outcome.status === 'done') {
-      const scope = handlerScopeFor(this, call.key);
-      if (scope !== undefined) scope.recorded = true;
-    }
-    if (outcome.status !== 'duplicate') return this.settleUpdate(call, outcome, startedAt);
-    keyQueueOf(this)?.forget(call.key);
-    const duplicate = duplicateOperation<TData, TState>(
-      this,
-      'updateSession',
-      call.key,
-      idempotencyKey,
-      outcome.processed,
-    );
-    reportDuplicate(this.reporter, duplicate, {
-      expectedVersion: call.expectedVersion,
-      startedAt,
-      lockingMode: call.lockingMode,
-    });
-    throw new DuplicateOperationError(duplicate);
-  }
-
-  /** The session a write stored, or the typed error of a refused one; keeps the per-key cache in step. */
-  private settleUpdate(
-    call: UpdateCall,
-    outcome: WriteOutcome<SessionRecord>,
-    startedAt: number,
-  ): Session<TData, TState> {
-    if (outcome.status === 'done') {
-      const session = this.toSession(outcome.value);
-      // A write inside the caller's transaction is not committed yet: it must not serve another read.
-      if (call.transaction === undefined) keyQueueOf(this)?.remember(call.key, session);
-      else keyQueueOf(this)?.forget(call.key);
-      return session;
-    }
-    keyQueueOf(this)?.forget(call.key);
-    // A write without an expected version is refused only when the row is missing.
-    if (outcome.status === 'missing' || call.expectedVersion === null) {
-      throw new SessionNotFoundError(call.key, this.maskKey(call.key));
-    }
-    throw this.conflict(call.key, call.expectedVersion, outcome.actualVersion, 'updateSession', startedAt);
+    return updateSession(this.writes, key, changes, options);
   }
 
   /**
@@ -370,24 +245,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * ```
    */
   async deleteSession(key: string, options: DeleteSessionOptions = {}): Promise<boolean> {
-    validateKey(key);
-    const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
-    const lockingMode = this.lockingRule.modeFor(key, () => this.maskKey(key));
-    const startedAt = performance.now();
-    const { outcome, observed } = await deleteInMode(lockingMode, this.store, key, expectedVersion);
-    keyQueueOf(this)?.forget(key);
-    if (observed !== null)
-      reportObservedConflict(this.reporter, { operation: 'deleteSession', key, ...observed, startedAt });
-    switch (outcome.status) {
-      case 'done':
-        return true;
-      case 'missing':
-        // Only an enforced conditional delete insists that the row exist; the others delete as unversioned code would.
-        if (expectedVersion === null || lockingMode !== 'enforce') return false;
-        throw new SessionNotFoundError(key, this.maskKey(key));
-      case 'conflict':
-        throw this.conflict(key, expectedVersion!, outcome.actualVersion, 'deleteSession', startedAt);
-    }
+    return deleteSession(this.writes, key, options);
   }
 
   /**
@@ -416,11 +274,8 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * ```
    */
   async verifySchema(options: VerifySchemaOptions = {}): Promise<SchemaReport> {
-    if (typeof options !== 'object' || options === null)
-      throw new InvalidArgumentError('options', 'expected an object.');
-    if (options.data !== undefined && typeof options.data !== 'boolean') {
-      throw new InvalidArgumentError('data', `expected a boolean, got ${typeof options.data}.`);
-    }
+    expectObject('options', options);
+    expectBoolean('data', options.data, { optional: true });
     await this.store.verifySchema();
     if (options.data !== true) return { rowsChecked: 0, unreadable: [] };
     return findUnreadableRows(this.store, (key) => this.maskKey(key));
@@ -477,10 +332,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * ```
    */
   async getSessionHistory(key: string, options: SessionHistoryOptions = {}): Promise<SessionTransition[]> {
-    validateKey(key);
-    const limit = validateLimit(options.limit, 20, MAX_HISTORY_PAGE, 'options.limit');
-    const before = validateExpectedVersion(options.before, 'options.before');
-    return requireHistory(this.store, 'readHistory').readHistory!(key, limit, before);
+    return readSessionHistory(this.store, key, options);
   }
 
   /**
@@ -492,8 +344,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    * ```
    */
   async pruneHistory(options: { olderThan: Date }): Promise<number> {
-    const olderThan = validateCutoff((options as { olderThan?: unknown } | undefined)?.olderThan);
-    return requireHistory(this.store, 'pruneHistory').pruneHistory!(olderThan);
+    return pruneSessionHistory(this.store, options);
   }
 
   /**
@@ -518,8 +369,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
         store: this.store,
         logger: this.logger,
         // The sweep's changes name any state: the states a sweep writes are the caller's to choose.
-        toStoredChanges: (changes, argument) =>
-          this.toStoredChanges(changes as SessionChanges<TData, TState>, argument),
+        toStoredChanges: (changes, argument) => storedChanges(changes, this.maxDataLength, argument),
         validateLabel: (value, argument) =>
           validateLabel(value, argument === 'origin' ? MAX_ORIGIN_LENGTH : MAX_REASON_LENGTH, argument),
         toSession: (record) => this.toSession(record),
@@ -527,69 +377,6 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
       },
       options,
     );
-  }
-
-  private conflict(
-    key: string,
-    expectedVersion: number,
-    actualVersion: number | null,
-    operation: SessionOperation,
-    startedAt: number,
-  ): ConcurrencyError {
-    const error = new ConcurrencyError({
-      key,
-      maskedKey: this.maskKey(key),
-      expectedVersion,
-      actualVersion,
-      operation,
-    });
-    reportConflict(this.reporter, {
-      operation,
-      key,
-      expectedVersion,
-      actualVersion,
-      startedAt,
-      enforced: true,
-      lockingMode: 'enforce',
-      message: error.message,
-    });
-    return error;
-  }
-
-  private toStoredChanges(changes: SessionChanges<TData, TState>, argument: string): StoredChanges {
-    if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
-      throw new InvalidArgumentError(argument, 'expected an object with `state` and/or `data`.');
-    }
-    for (const field of Object.keys(changes)) {
-      if (field !== 'state' && field !== 'data') {
-        throw new InvalidArgumentError(
-          `${argument}.${field}`,
-          'unknown field; a session change has `state` and `data` only.',
-        );
-      }
-    }
-    const stored: StoredChanges = {};
-    if (changes.state !== undefined) stored.state = validateState(changes.state, `${argument}.state`);
-    if (changes.data !== undefined)
-      stored.dataJson = serializeData(changes.data, this.maxDataLength, `${argument}.data`);
-    return stored;
-  }
-
-  /**
-   * The idempotency key an update writes with: the one given, or the enclosing `withSessionRetry`
-   * call's for that call's session (the first update records it; later ones are plain writes).
-   */
-  private idempotencyKeyOf(key: string, given: string | undefined): string | undefined {
-    const explicit = given === undefined ? undefined : validateKey(given, 'options.idempotencyKey');
-    const scope = handlerScopeFor(this, key);
-    if (scope === undefined) return explicit;
-    if (explicit !== undefined && explicit !== scope.idempotencyKey) {
-      throw new InvalidArgumentError(
-        'options.idempotencyKey',
-        'differs from the idempotencyKey given to withSessionRetry for this session; give the key once, to withSessionRetry, and leave it out here (its updates carry it).',
-      );
-    }
-    return scope.recorded ? undefined : scope.idempotencyKey;
   }
 
   private toSession(record: SessionRecord): Session<TData, TState> {

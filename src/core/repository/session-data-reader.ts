@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { expectFunction, invalidArgument } from '../validate.js';
 import { SessionDataError, UndecodedData, type DecodeDataContext, type SessionDataProblem } from '../session-data.js';
 import type { SessionStore } from '../session-store.js';
 import { serializeData } from './input-validation.js';
@@ -65,12 +65,7 @@ export function createDataReader<TData>(
   maxDataLength: number,
 ): DataReader<TData> {
   const { initialData, decodeData } = options;
-  if (decodeData !== undefined && typeof decodeData !== 'function') {
-    throw new InvalidArgumentError(
-      'decodeData',
-      `expected a function from the stored value to the session data, got ${typeof decodeData}.`,
-    );
-  }
+  expectFunction('decodeData', decodeData, { optional: true });
   const initialDataJson =
     initialData === undefined ? undefined : serializeData(initialData, maxDataLength, 'initialData');
   const decode = decodeData as ((raw: unknown, context: DecodeDataContext) => unknown) | undefined;
@@ -94,10 +89,7 @@ export function createDataReader<TData>(
 /** Reads every row's data in pages and lists the rows that cannot be read. */
 export async function findUnreadableRows(store: SessionStore, maskKey: (key: string) => string): Promise<SchemaReport> {
   if (store.readDataPage === undefined) {
-    throw new InvalidArgumentError(
-      'data',
-      'this store cannot list its rows (it has no readDataPage), so its data cannot be checked.',
-    );
+    throw invalidArgument('data', 'be false for a store that cannot list its rows (it has no readDataPage)', 'true');
   }
   const column = store.names.columns.data;
   const unreadable: UnreadableRow[] = [];

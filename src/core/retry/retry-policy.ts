@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { InvalidArgumentError, isConcurrencyError } from '../errors.js';
+import { isConcurrencyError } from '../errors.js';
+import { expectFunction, expectInteger, expectObject, expectOneOf, expectString, expectThat } from '../validate.js';
 import { validateHooks, type SessionHooks } from '../observability/hooks.js';
 import type { MetricsOption } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
@@ -96,49 +97,36 @@ export interface RetryPolicy {
   random: () => number;
 }
 
-/** `value` when it is an integer of at least `min`, `fallback` when it is left out. */
-function integerAtLeast(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidArgumentError(name, `expected an integer of at least ${min}, got ${String(value)}.`);
-  }
-  return value;
-}
-
-function optionalFunction(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new InvalidArgumentError(name, `expected a function, got ${typeof value}.`);
-  }
-}
-
 /** Checks every option up front, so a typo fails before the first attempt rather than on the first conflict. */
 export function resolvePolicy(
   options: RetryOptions,
   defaultOperation: string,
   defaultShouldRetry: (error: unknown) => boolean = isConcurrencyError,
 ): RetryPolicy {
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'expected an object.');
-  const maxAttempts = integerAtLeast('maxAttempts', options.maxAttempts, 10, 1);
-  const baseDelayMs = integerAtLeast('baseDelayMs', options.baseDelayMs, 50, 0);
-  const maxDelayMs = integerAtLeast('maxDelayMs', options.maxDelayMs, Math.max(1000, baseDelayMs), 0);
-  if (maxDelayMs < baseDelayMs) {
-    throw new InvalidArgumentError('maxDelayMs', `must be at least baseDelayMs (${baseDelayMs}), got ${maxDelayMs}.`);
-  }
+  expectObject('options', options);
+  expectInteger('maxAttempts', options.maxAttempts, { min: 1, optional: true });
+  expectInteger('baseDelayMs', options.baseDelayMs, { min: 0, optional: true });
+  expectInteger('maxDelayMs', options.maxDelayMs, { min: 0, optional: true });
+  const maxAttempts = options.maxAttempts ?? 10;
+  const baseDelayMs = options.baseDelayMs ?? 50;
+  const maxDelayMs = options.maxDelayMs ?? Math.max(1000, baseDelayMs);
+  expectThat(maxDelayMs >= baseDelayMs, 'maxDelayMs', `be ≥ \`baseDelayMs\` (${baseDelayMs})`, maxDelayMs, {
+    showNumber: true,
+  });
   const jitter = options.jitter ?? 'proportional';
-  if (!JITTER_STRATEGIES.includes(jitter)) {
-    throw new InvalidArgumentError('jitter', `expected one of ${JITTER_STRATEGIES.join(', ')}, got ${String(jitter)}.`);
-  }
+  expectOneOf('jitter', jitter, JITTER_STRATEGIES);
   const operationName = options.operationName ?? defaultOperation;
-  if (typeof operationName !== 'string' || operationName.length === 0) {
-    throw new InvalidArgumentError('operationName', 'expected a non-empty string.');
-  }
-  optionalFunction('onRetry', options.onRetry);
-  optionalFunction('shouldRetry', options.shouldRetry);
-  optionalFunction('random', options.random);
+  expectString('operationName', operationName);
+  expectFunction('onRetry', options.onRetry, { optional: true });
+  expectFunction('shouldRetry', options.shouldRetry, { optional: true });
+  expectFunction('random', options.random, { optional: true });
   validateHooks(options.hooks, 'hooks');
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('signal', 'expected an AbortSignal.');
-  }
+  expectThat(
+    options.signal === undefined || options.signal instanceof AbortSignal,
+    'signal',
+    'be an AbortSignal',
+    options.signal,
+  );
   return {
     maxAttempts,
     baseDelayMs,

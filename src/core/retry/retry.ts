@@ -7,7 +7,8 @@
  */
 import pRetry from 'p-retry';
 import type { IdempotentResult } from '../repository/duplicate-operation.js';
-import { InvalidArgumentError, SessionNotFoundError, isConcurrencyError } from '../errors.js';
+import { SessionNotFoundError, isConcurrencyError } from '../errors.js';
+import { expectBoolean, expectFunction, expectObject } from '../validate.js';
 import { idempotentAttempts } from './idempotent-attempts.js';
 import { keyQueueOf } from '../repository/key-queue.js';
 import {
@@ -153,7 +154,7 @@ async function retryLoop<T>(
  * ```
  */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  if (typeof fn !== 'function') throw new InvalidArgumentError('fn', 'expected a function returning a promise.');
+  expectFunction('fn', fn);
   const policy = resolvePolicy(options, 'operation');
   return retryLoop(fn, options, policy, reporterForRetry(options), undefined);
 }
@@ -201,17 +202,11 @@ export async function withSessionRetry<T, TData = Record<string, unknown>, TStat
   type Outcome = T | IdempotentResult<T, TData, TState>;
   // Every check first: nothing is read or written for a call with a bad argument.
   validateKey(key);
-  if (typeof fn !== 'function') {
-    throw new InvalidArgumentError('fn', 'expected a function (sync or returning a promise).');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', 'expected an object (or nothing).');
-  }
+  expectFunction('fn', fn);
+  expectObject('options', options);
   const idempotencyKey =
     options.idempotencyKey === undefined ? undefined : validateKey(options.idempotencyKey, 'idempotencyKey');
-  if (options.createIfMissing !== undefined && typeof options.createIfMissing !== 'boolean') {
-    throw new InvalidArgumentError('createIfMissing', 'expected a boolean.');
-  }
+  expectBoolean('createIfMissing', options.createIfMissing, { optional: true });
   const createIfMissing = options.createIfMissing ?? true;
   // A key present but undefined (an optional id) still makes the call resolve to a result.
   const resultShaped = Object.hasOwn(options, 'idempotencyKey');

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { describeValue, expectBoolean, expectObject, expectThat, invalidArgument } from '../validate.js';
 import { type Dialect } from '../dialect.js';
 
 /**
@@ -137,17 +137,14 @@ export const DEFAULT_NAMES: Readonly<Record<Dialect, ResolvedNames>> = Object.fr
  * @throws InvalidArgumentError naming `argument` when it is not.
  */
 export function validateIdentifier(dialect: Dialect, argument: string, value: unknown): string {
-  if (typeof value !== 'string') {
-    throw new InvalidArgumentError(argument, `expected a string identifier, got ${typeof value}.`);
-  }
   const max = MAX_IDENTIFIER_LENGTH[dialect];
-  if (!PLAIN_NAME.test(value) || value.length > max) {
-    throw new InvalidArgumentError(
-      argument,
-      `${JSON.stringify(value.slice(0, 80))} is not a plain ${dialect} identifier. Use letters, digits and ` +
-        `underscores, starting with a letter or underscore, at most ${max} characters.`,
-    );
-  }
+  expectThat(
+    typeof value === 'string' && PLAIN_NAME.test(value) && value.length <= max,
+    argument,
+    `be a plain ${dialect} identifier`,
+    value,
+    { hint: `Use letters, digits and underscores, starting with a letter or underscore, at most ${max} characters.` },
+  );
   return value;
 }
 
@@ -174,23 +171,20 @@ export const COLUMN_FLAGS: Readonly<Record<keyof ColumnMap, string>> = Object.fr
 export function resolveNames(dialect: Dialect, options: TableOptions = {}): ResolvedNames {
   const defaults = DEFAULT_NAMES[dialect];
   if (options.schema !== undefined && dialect === 'sqlite') {
-    throw new InvalidArgumentError('schema', 'SQLite stores take no schema; attach the database file instead.');
+    throw invalidArgument('schema', 'be left out: SQLite stores take no schema', describeValue(options.schema), {
+      hint: 'Attach the database file instead.',
+    });
   }
-  const columnsOption: Record<string, unknown> = (options.columns as Record<string, unknown> | undefined) ?? {};
-  if (typeof columnsOption !== 'object' || columnsOption === null) {
-    throw new InvalidArgumentError('columns', 'expected an object mapping column roles to names.');
-  }
+  const columnsOption: unknown = options.columns ?? {};
+  expectObject('columns', columnsOption);
   for (const role of Object.keys(columnsOption)) {
     if (!(COLUMN_ROLES as readonly string[]).includes(role)) {
-      throw new InvalidArgumentError(
-        `columns.${role}`,
-        `unknown column role; known roles are ${COLUMN_ROLES.join(', ')}.`,
-      );
+      throw invalidArgument(`columns.${role}`, `name a column role (${COLUMN_ROLES.join(', ')})`, 'an unknown role');
     }
   }
   const columns = {} as Record<keyof ColumnMap, string>;
   for (const role of COLUMN_ROLES) {
-    const configured = columnsOption[role];
+    const configured = (columnsOption as Record<string, unknown>)[role];
     columns[role] =
       configured === undefined ? defaults.columns[role] : validateIdentifier(dialect, `columns.${role}`, configured);
   }
@@ -199,7 +193,7 @@ export function resolveNames(dialect: Dialect, options: TableOptions = {}): Reso
     const lower = columns[role].toLowerCase();
     const other = seen.get(lower);
     if (other !== undefined) {
-      throw new InvalidArgumentError(`columns.${role}`, `"${columns[role]}" is already used for columns.${other}.`);
+      throw invalidArgument(`columns.${role}`, 'name a column of its own', `the name of \`columns.${other}\``);
     }
     seen.set(lower, role);
   }
@@ -210,24 +204,25 @@ export function resolveNames(dialect: Dialect, options: TableOptions = {}): Reso
       : validateIdentifier(dialect, 'processedTable', options.processedTable);
   // SQLite and SQL Server fold case, so two names equal but for case would be one table.
   if (processedTable.toLowerCase() === table.toLowerCase()) {
-    throw new InvalidArgumentError(
-      'processedTable',
-      `"${processedTable}" is also the sessions table; give the processed-operations table a name of its own.`,
-    );
+    throw invalidArgument('processedTable', 'name a table of its own', "the sessions table's name", {
+      hint: 'Give the processed-operations table a name of its own.',
+    });
   }
   const historyTable =
     options.historyTable === undefined
       ? defaults.historyTable
       : validateIdentifier(dialect, 'historyTable', options.historyTable);
   if ([table, processedTable].some((other) => other.toLowerCase() === historyTable.toLowerCase())) {
-    throw new InvalidArgumentError(
+    throw invalidArgument(
       'historyTable',
-      `"${historyTable}" is already used; give the history table a name of its own.`,
+      'name a table of its own',
+      "the name of the store's sessions or processed table",
+      {
+        hint: 'Give the history table a name of its own.',
+      },
     );
   }
-  if (options.history !== undefined && typeof options.history !== 'boolean') {
-    throw new InvalidArgumentError('history', `expected a boolean, got ${typeof options.history}.`);
-  }
+  expectBoolean('history', options.history, { optional: true });
   const history = options.history === true;
   const schema = options.schema === undefined ? defaults.schema : validateIdentifier(dialect, 'schema', options.schema);
   return Object.freeze({ schema, table, processedTable, historyTable, history, columns: Object.freeze(columns) });

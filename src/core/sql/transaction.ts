@@ -5,18 +5,20 @@
  *
  * @module
  */
-import { InvalidArgumentError } from '../errors.js';
+import { expectThat } from '../validate.js';
 
 /**
  * A caller's transaction (`options.transaction`) as the driver's handle when `isUsable` accepts it;
- * otherwise an `InvalidArgumentError` on `options.transaction` that says what to pass (`expected`).
+ * otherwise an `InvalidArgumentError` on `options.transaction` that says what to pass (`expectation`,
+ * a verb phrase: "be the pg client on which you ran BEGIN") and why (`hint`, a sentence).
  */
 export function adoptedTransaction<THandle>(
   transaction: unknown,
   isUsable: (value: unknown) => value is THandle,
-  expected: string,
+  expectation: string,
+  hint: string,
 ): THandle {
-  if (!isUsable(transaction)) throw new InvalidArgumentError('options.transaction', expected);
+  expectThat(isUsable(transaction), 'options.transaction', expectation, transaction, { hint });
   return transaction;
 }
 
