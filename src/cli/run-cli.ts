@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, isVersionedSessionError } from '../core/errors.js';
-import { isDialect, listDialects, type Dialect } from '../core/dialect.js';
+import { DIALECTS, type Dialect } from '../core/dialect.js';
+import { expectOneOf, expectThat } from '../core/validate.js';
 import { COLUMN_FLAGS, COLUMN_ROLES, type ColumnMap } from '../core/sql/table-names.js';
 import {
   isMigrationError,
@@ -42,8 +43,7 @@ function text(values: Values, name: string): string | undefined {
 
 function dialectOf(values: Values): Dialect {
   const dialect = text(values, 'dialect');
-  if (dialect === undefined) throw new UsageError(`--dialect is required: ${listDialects()}.`);
-  if (!isDialect(dialect)) throw new UsageError(`unknown dialect "${dialect}": use ${listDialects()}.`);
+  expectOneOf('--dialect', dialect, DIALECTS);
   return dialect;
 }
 
@@ -71,19 +71,20 @@ function renderOptions(values: Values): RenderOptions {
 
 function connectionOf(values: Values, io: CliIo): string {
   const connection = text(values, 'url') ?? io.env['VERSIONED_SESSIONS_DATABASE_URL'];
-  if (connection === undefined || connection === '') {
-    throw new UsageError(
-      '--url is required (or set VERSIONED_SESSIONS_DATABASE_URL): a database URL or, for sqlite, a file path.',
-    );
-  }
+  expectThat(
+    connection !== undefined && connection !== '',
+    '--url',
+    'be a database URL or, for sqlite, a file path',
+    connection,
+    { hint: 'Or set VERSIONED_SESSIONS_DATABASE_URL.' },
+  );
   return connection;
 }
 
 function count(values: Values, name: string): number | undefined {
   const value = text(values, name);
   if (value === undefined) return undefined;
-  if (!/^[1-9]\d{0,3}$/.test(value))
-    throw new UsageError(`--${name} expects a whole number from 1 to 9999, got "${value}".`);
+  expectThat(/^[1-9]\d{0,3}$/.test(value), `--${name}`, 'be a whole number from 1 to 9999', value);
   return Number.parseInt(value, 10);
 }
 

@@ -20,17 +20,3 @@ const EVERY_DIALECT: Readonly<Record<Dialect, true>> = { mssql: true, postgres: 
 
 /** Every dialect, in the order messages list them. */
 export const DIALECTS: readonly Dialect[] = Object.freeze(Object.keys(EVERY_DIALECT) as Dialect[]);
-
-/** Whether `value` names a dialect the library speaks. */
-export function isDialect(value: unknown): value is Dialect {
-  return typeof value === 'string' && (DIALECTS as readonly string[]).includes(value);
-}
-
-/**
- * The dialects as a sentence names them: `mssql, postgres, sqlite or mysql`, each wrapped in `quote`
- * when one is given (`'mssql', 'postgres', 'sqlite' or 'mysql'`).
- */
-export function listDialects(quote = ''): string {
-  const quoted = DIALECTS.map((dialect) => `${quote}${dialect}${quote}`);
-  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
-}

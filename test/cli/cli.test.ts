@@ -13,20 +13,19 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MigrationRequiredError } from '../../src/core/errors.js';
+import type { SessionStore } from '../../src/core/session-store.js';
 import { SessionRepository } from '../../src/core/repository/repository.js';
 import { renderMigrations } from '../../src/migrations/index.js';
 import { migrationsRoot } from '../../src/migrations/templates.js';
 import { MysqlSessionStore } from '../../src/mysql/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
-import { isRequired } from '../support/environment.js';
+import { describeUnavailable } from '../support/environment.js';
 import { uniqueName } from '../support/names.js';
 
 const CLI = fileURLToPath(new URL('../.tmp/lib/cli.mjs', import.meta.url));
-const PG_URL = process.env['VERSIONED_SESSIONS_PG_URL'];
 const MYSQL_URL = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
 const folder = mkdtempSync(join(tmpdir(), 'versioned-sessions-cli-'));
-const schemas: string[] = [];
 
 interface Run {
   code: number;
@@ -46,14 +45,8 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 
 const file = (name: string): string => join(folder, `${name}.db`);
 
-afterAll(async () => {
+afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
-  if (PG_URL !== undefined && schemas.length > 0) {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  }
 });
 
 describe('versioned-sessions CLI: help, version and usage errors', () => {
@@ -79,16 +72,25 @@ describe('versioned-sessions CLI: help, version and usage errors', () => {
   it.each([
     [[], /a command is required/],
     [['upgrade'], /unknown command "upgrade"/],
-    [['migrate', '--dialect', 'oracle', '--url', 'x.db'], /unknown dialect "oracle"/],
-    [['migrate', '--url', 'x.db'], /--dialect is required/],
-    [['migrate', '--dialect', 'sqlite'], /--url is required/],
+    [
+      ['migrate', '--dialect', 'oracle', '--url', 'x.db'],
+      /Expected `--dialect` to be one of 'mssql', 'postgres', 'sqlite', 'mysql', got a string of 6 characters\./,
+    ],
+    [['migrate', '--url', 'x.db'], /Expected `--dialect` to be one of .*, got undefined\./],
+    [
+      ['migrate', '--dialect', 'sqlite'],
+      /Expected `--url` to be a database URL or, for sqlite, a file path, got undefined\. Or set VERSIONED_SESSIONS_DATABASE_URL\./,
+    ],
     [['migrate', '--dialect', 'sqlite', '--url', 'x.db', '--colour'], /Unknown option '--colour'/],
     [
       ['print', '--dialect', 'postgres', '--table', 'sessions; DROP TABLE x'],
       /Expected `table` to be a plain postgres identifier, got a string of 22 characters\. Use letters/,
     ],
     [['print', '--dialect', 'sqlite', '--schema', 'main'], /SQLite stores take no schema/],
-    [['demo', '--instances', 'many'], /--instances expects a whole number/],
+    [
+      ['demo', '--instances', 'many'],
+      /Expected `--instances` to be a whole number from 1 to 9999, got a string of 4 characters\./,
+    ],
   ])('exits 2 on %j', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);
@@ -354,124 +356,129 @@ describe('versioned-sessions CLI: passwords are never echoed', () => {
   });
 });
 
-describe.skipIf(PG_URL === undefined && !isRequired('postgres'))('versioned-sessions CLI on PostgreSQL', () => {
-  it('the command in MigrationRequiredError migrates a configured schema, then status is clean', async () => {
-    if (PG_URL === undefined) throw new Error('postgres is required but VERSIONED_SESSIONS_PG_URL is not set');
-    const schema = uniqueName('vscli');
-    schemas.push(schema);
-    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
-    try {
-      const store = new PostgresSessionStore({
-        pool,
-        schema,
-        table: 'SesionesChat',
-        columns: { key: 'Telefono', version: 'Version' },
-        processedTable: 'procesados',
-      });
-      const repository = new SessionRepository({ store });
-      const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
-      expect(error.command).toBe(
-        `npx versioned-sessions migrate --dialect postgres --url <connection> --schema ${schema} --table SesionesChat --key-column Telefono --version-column Version --processed-table procesados`,
-      );
-      const run = await cli(error.command.replace('<connection>', PG_URL).split(' ').slice(2));
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain('4 applied, 0 already applied.');
-      await repository.verifySchema();
-      const status = await cli(
-        [
-          'status',
-          '--dialect',
-          'postgres',
-          '--schema',
-          schema,
-          '--table',
-          'SesionesChat',
-          '--key-column',
-          'Telefono',
-          '--version-column',
-          'Version',
-          '--processed-table',
-          'procesados',
-        ],
-        {
-          VERSIONED_SESSIONS_DATABASE_URL: PG_URL,
-        },
-      );
-      expect(status.code).toBe(0);
-      expect(status.stdout).toContain('4 applied, 0 pending.');
-    } finally {
-      await pool.end();
-    }
-  });
-  it('demo --url runs on PostgreSQL and leaves no schema behind', async () => {
-    if (PG_URL === undefined) throw new Error('postgres is required but VERSIONED_SESSIONS_PG_URL is not set');
-    const demoSchemas = async (): Promise<string[]> => {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      try {
-        const { rows } = await client.query<{ name: string }>(
-          "SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'versioned_sessions_demo_%'",
-        );
-        return rows.map((row) => row.name);
-      } finally {
-        await client.end();
-      }
-    };
-    const before = await demoSchemas();
-    const run = await cli(['demo', '--url', PG_URL, '--instances', '2', '--phones', '2', '--messages', '6']);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('on PostgreSQL');
-    expect(run.stdout).toMatch(/naive lost \d+ of 12 updates; versioned lost 0/);
-    expect(await demoSchemas()).toEqual(before);
-  });
-});
+/** A database server the CLI runs against: its URL variable and a schema of its own to migrate. */
+interface ServerCli {
+  readonly dialect: 'postgres' | 'mysql';
+  readonly title: string;
+  readonly variable: string;
+  /** What a `--schema` names on this server: a `schema` (PostgreSQL) or a `database` (MySQL). */
+  readonly schemaWord: string;
+  /** A store on a new, empty schema of its own, with the CLI test's names, and how to drop the schema. */
+  emptySchema(url: string): Promise<{ schema: string; store: SessionStore; drop(): Promise<void> }>;
+}
 
-describe.skipIf(MYSQL_URL === undefined && !isRequired('mysql'))('versioned-sessions CLI on MySQL / MariaDB', () => {
-  it('the command in MigrationRequiredError migrates a configured database, then status is clean', async () => {
-    if (MYSQL_URL === undefined) throw new Error('mysql is required but VERSIONED_SESSIONS_MYSQL_URL is not set');
-    const database = uniqueName('vscli');
-    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
-    await pool.query(`CREATE DATABASE \`${database}\``);
-    try {
-      const names = {
-        table: 'SesionesChat',
-        columns: { key: 'Telefono', version: 'Version' },
-        processedTable: 'procesados',
-      };
-      const repository = new SessionRepository({ store: new MysqlSessionStore({ pool, database, ...names }) });
-      const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
-      expect(error.command).toBe(
-        `npx versioned-sessions migrate --dialect mysql --url <connection> --schema ${database} --table SesionesChat --key-column Telefono --version-column Version --processed-table procesados`,
-      );
-      const run = await cli(error.command.replace('<connection>', MYSQL_URL).split(' ').slice(2));
-      expect(run.code).toBe(0);
-      expect(run.stdout).toContain('4 applied, 0 already applied.');
-      await repository.verifySchema();
-      const status = await cli(
-        [
-          'status',
-          '--dialect',
-          'mysql',
-          '--schema',
-          database,
-          '--table',
-          'SesionesChat',
-          '--key-column',
-          'Telefono',
-          '--version-column',
-          'Version',
-          '--processed-table',
-          'procesados',
-        ],
-        {
-          VERSIONED_SESSIONS_DATABASE_URL: MYSQL_URL,
-        },
-      );
-      expect(status.code).toBe(0);
-      expect(status.stdout).toContain('4 applied, 0 pending.');
-    } finally {
-      await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await pool.end();
-    }
+const CLI_NAMES = {
+  table: 'SesionesChat',
+  columns: { key: 'Telefono', version: 'Version' },
+  processedTable: 'procesados',
+};
+
+function defineServerCli(spec: ServerCli, more?: (url: string) => void): void {
+  const url = process.env[spec.variable];
+  if (url === undefined || url === '') {
+    describeUnavailable(spec.dialect, spec.title, `${spec.variable} is not set`);
+    return;
+  }
+  describe(spec.title, () => {
+    it(`the command in MigrationRequiredError migrates a configured ${spec.schemaWord}, then status is clean`, async () => {
+      const { schema, store, drop } = await spec.emptySchema(url);
+      try {
+        const repository = new SessionRepository({ store });
+        const error = (await repository.verifySchema().catch((caught: unknown) => caught)) as MigrationRequiredError;
+        expect(error.command).toBe(
+          `npx versioned-sessions migrate --dialect ${spec.dialect} --url <connection> --schema ${schema} --table SesionesChat --key-column Telefono --version-column Version --processed-table procesados`,
+        );
+        const run = await cli(error.command.replace('<connection>', url).split(' ').slice(2));
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain('4 applied, 0 already applied.');
+        await repository.verifySchema();
+        const status = await cli(
+          [
+            'status',
+            '--dialect',
+            spec.dialect,
+            '--schema',
+            schema,
+            '--table',
+            'SesionesChat',
+            '--key-column',
+            'Telefono',
+            '--version-column',
+            'Version',
+            '--processed-table',
+            'procesados',
+          ],
+          { VERSIONED_SESSIONS_DATABASE_URL: url },
+        );
+        expect(status.code).toBe(0);
+        expect(status.stdout).toContain('4 applied, 0 pending.');
+      } finally {
+        await drop();
+      }
+    });
+    more?.(url);
   });
+}
+
+defineServerCli(
+  {
+    dialect: 'postgres',
+    title: 'versioned-sessions CLI on PostgreSQL',
+    variable: 'VERSIONED_SESSIONS_PG_URL',
+    schemaWord: 'schema',
+    async emptySchema(url) {
+      const schema = uniqueName('vscli');
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      return {
+        schema,
+        store: new PostgresSessionStore({ pool, schema, ...CLI_NAMES }),
+        async drop() {
+          await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await pool.end();
+        },
+      };
+    },
+  },
+  (url) => {
+    it('demo --url runs on PostgreSQL and leaves no schema behind', async () => {
+      const demoSchemas = async (): Promise<string[]> => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ name: string }>(
+            "SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE 'versioned_sessions_demo_%'",
+          );
+          return rows.map((row) => row.name);
+        } finally {
+          await client.end();
+        }
+      };
+      const before = await demoSchemas();
+      const run = await cli(['demo', '--url', url, '--instances', '2', '--phones', '2', '--messages', '6']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('on PostgreSQL');
+      expect(run.stdout).toMatch(/naive lost \d+ of 12 updates; versioned lost 0/);
+      expect(await demoSchemas()).toEqual(before);
+    });
+  },
+);
+
+defineServerCli({
+  dialect: 'mysql',
+  title: 'versioned-sessions CLI on MySQL / MariaDB',
+  variable: 'VERSIONED_SESSIONS_MYSQL_URL',
+  schemaWord: 'database',
+  async emptySchema(url) {
+    const database = uniqueName('vscli');
+    const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+    await pool.query(`CREATE DATABASE \`${database}\``);
+    return {
+      schema: database,
+      store: new MysqlSessionStore({ pool, database, ...CLI_NAMES }),
+      async drop() {
+        await pool.query(`DROP DATABASE IF EXISTS \`${database}\``);
+        await pool.end();
+      },
+    };
+  },
 });

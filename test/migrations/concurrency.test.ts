@@ -12,8 +12,13 @@ import {
   type MysqlMigrationConnection,
   type PostgresMigrationClient,
 } from '../../src/migrations/index.js';
-import { isRequired } from '../support/environment.js';
-import { mysqlMigrationTarget, postgresMigrationTarget, sqliteMigrationTarget } from './migration-targets.js';
+import { describeUnavailable } from '../support/environment.js';
+import {
+  mysqlMigrationTarget,
+  postgresMigrationTarget,
+  sqliteMigrationTarget,
+  type MigrationTarget,
+} from './migration-targets.js';
 
 const IDS = ['0001_create_sessions', '0002_adopt_existing_table', '0003_processed_operations', '0005_session_history'];
 
@@ -42,31 +47,46 @@ function withoutLock(client: pg.Client): PostgresMigrationClient {
   };
 }
 
-const postgres = postgresMigrationTarget();
-const postgresAvailability = await postgres.availability();
-if (!postgresAvailability.available && !isRequired('postgres')) {
-  console.warn(
-    `[versioned-sessions tests] skipping the PostgreSQL concurrent migrators: ${postgresAvailability.reason}`,
-  );
+/** A real connection that skips GET_LOCK / RELEASE_LOCK: the runner's own workload without its lock. */
+function withoutNamedLock(connection: MysqlMigrationConnection): MysqlMigrationConnection {
+  return {
+    query: (sql, values) =>
+      /GET_LOCK|RELEASE_LOCK/.test(sql)
+        ? Promise.resolve([[{ acquired: 1 }], []] as [unknown, unknown])
+        : connection.query(sql, values),
+  };
 }
 
-describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))(
-  'PostgreSQL: 10 concurrent migrators',
-  () => {
-    afterAll(() => postgres.close());
+/** A database server's concurrent-migrator cases: the same ten-connection race for each dialect. */
+interface ServerMigrators {
+  readonly title: string;
+  readonly target: MigrationTarget;
+  /** The statement that serialises migrators, named in the case title. */
+  readonly lock: string;
+  /** A connection's `pool` option with the lock statements skipped: the negative control's migrator. */
+  withoutLock(pool: unknown): unknown;
+  /** What the unlocked race fails with. */
+  readonly raceFailure: RegExp;
+}
 
-    async function tenClients(
-      wrap: (client: pg.Client) => PostgresMigrationClient | pg.Client,
-    ): Promise<{ outcomes: Outcome[]; ids: string[] }> {
-      if (!postgresAvailability.available)
-        throw new Error(`postgres is required but unavailable: ${postgresAvailability.reason}`);
-      const place = await postgres.place();
+async function defineServerMigrators(spec: ServerMigrators): Promise<void> {
+  const { target } = spec;
+  const availability = await target.availability();
+  if (!availability.available) {
+    describeUnavailable(target.dialect, spec.title, availability.reason);
+    return;
+  }
+  describe(spec.title, () => {
+    afterAll(() => target.close());
+
+    async function tenMigrators(wrap: (pool: unknown) => unknown): Promise<{ outcomes: Outcome[]; ids: string[] }> {
+      const place = await target.place();
       const connections = await Promise.all(Array.from({ length: 10 }, () => place.connect()));
       try {
         // Every connection is open before any migrator starts, so they really race.
         const outcomes = await settle(
           connections.map((connection) =>
-            migrate({ ...connection.options, pool: wrap(connection.options.pool as pg.Client) } as MigrateOptions),
+            migrate({ ...connection.options, pool: wrap(connection.options.pool) } as MigrateOptions),
           ),
         );
         const tracked = await place
@@ -78,8 +98,8 @@ describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))(
       }
     }
 
-    it('applies each migration once and all ten calls succeed (pg_advisory_xact_lock)', async () => {
-      const { outcomes, ids } = await tenClients((client) => client);
+    it(`applies each migration once and all ten calls succeed (${spec.lock})`, async () => {
+      const { outcomes, ids } = await tenMigrators((pool) => pool);
       expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
       expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
       expect(ids).toEqual(IDS);
@@ -89,14 +109,30 @@ describe.skipIf(!postgresAvailability.available && !isRequired('postgres'))(
       // A race is not certain on any one round on a loaded machine; it must show within a few fresh rounds.
       let failures: Outcome[] = [];
       for (let round = 0; round < 5 && failures.length === 0; round++) {
-        const { outcomes } = await tenClients(withoutLock);
+        const { outcomes } = await tenMigrators((pool) => spec.withoutLock(pool));
         failures = outcomes.filter((outcome) => !outcome.ok);
       }
       expect(failures.length).toBeGreaterThan(0);
-      expect(failures[0]!.error).toMatch(/duplicate key|already exists|deadlock/);
+      expect(failures[0]!.error).toMatch(spec.raceFailure);
     });
-  },
-);
+  });
+}
+
+await defineServerMigrators({
+  title: 'PostgreSQL: 10 concurrent migrators',
+  target: postgresMigrationTarget(),
+  lock: 'pg_advisory_xact_lock',
+  withoutLock: (pool) => withoutLock(pool as pg.Client),
+  raceFailure: /duplicate key|already exists|deadlock/,
+});
+
+await defineServerMigrators({
+  title: 'MySQL / MariaDB: 10 concurrent migrators',
+  target: mysqlMigrationTarget(),
+  lock: 'GET_LOCK',
+  withoutLock: (pool) => withoutNamedLock(pool as MysqlMigrationConnection),
+  raceFailure: /Duplicate entry|Duplicate column|Duplicate key name|already exists|Deadlock/i,
+});
 
 function migrateInProcesses(file: string, processes: number, unlocked: boolean): Promise<Outcome[]> {
   const children = Array.from({ length: processes }, () =>
@@ -156,70 +192,3 @@ describe('SQLite: concurrent migrator processes on one file', () => {
     expect(failures[0]!.error).toMatch(/SQLITE_BUSY|database is locked|UNIQUE constraint/);
   });
 });
-
-/** A real connection that skips GET_LOCK / RELEASE_LOCK: the runner's own workload without its lock. */
-function withoutNamedLock(connection: MysqlMigrationConnection): MysqlMigrationConnection {
-  return {
-    query: (sql, values) =>
-      /GET_LOCK|RELEASE_LOCK/.test(sql)
-        ? Promise.resolve([[{ acquired: 1 }], []] as [unknown, unknown])
-        : connection.query(sql, values),
-  };
-}
-
-const mysqlMigrations = mysqlMigrationTarget();
-const mysqlAvailability = await mysqlMigrations.availability();
-if (!mysqlAvailability.available && !isRequired('mysql')) {
-  console.warn(`[versioned-sessions tests] skipping the MySQL concurrent migrators: ${mysqlAvailability.reason}`);
-}
-
-describe.skipIf(!mysqlAvailability.available && !isRequired('mysql'))(
-  'MySQL / MariaDB: 10 concurrent migrators',
-  () => {
-    afterAll(() => mysqlMigrations.close());
-
-    async function tenConnections(
-      wrap: (connection: MysqlMigrationConnection) => MysqlMigrationConnection,
-    ): Promise<{ outcomes: Outcome[]; ids: string[] }> {
-      if (!mysqlAvailability.available)
-        throw new Error(`mysql is required but unavailable: ${mysqlAvailability.reason}`);
-      const place = await mysqlMigrations.place();
-      const connections = await Promise.all(Array.from({ length: 10 }, () => place.connect()));
-      try {
-        const outcomes = await settle(
-          connections.map((connection) =>
-            migrate({
-              ...connection.options,
-              pool: wrap(connection.options.pool as unknown as MysqlMigrationConnection),
-            } as MigrateOptions),
-          ),
-        );
-        const tracked = await place
-          .exec(`SELECT id FROM ${place.qualified('versioned_sessions_migrations')} ORDER BY id`)
-          .catch(() => []);
-        return { outcomes, ids: tracked.map((row) => String(row['id'])) };
-      } finally {
-        await Promise.all(connections.map((connection) => connection.close()));
-      }
-    }
-
-    it('applies each migration once and all ten calls succeed (GET_LOCK)', async () => {
-      const { outcomes, ids } = await tenConnections((connection) => connection);
-      expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
-      expect(outcomes.flatMap((outcome) => outcome.applied).sort()).toEqual(IDS);
-      expect(ids).toEqual(IDS);
-    });
-
-    it('negative control: the same ten migrators without the lock fail', async () => {
-      let failures: Outcome[] = [];
-      for (let round = 0; round < 5 && failures.length === 0; round++) {
-        const { outcomes } = await tenConnections(withoutNamedLock);
-        failures = outcomes.filter((outcome) => !outcome.ok);
-      }
-      expect(failures.length).toBeGreaterThan(0);
-      expect(failures[0]!.error).toMatch(
-        /Duplicate entry|Duplicate column|Duplicate key name|already exists|Deadlock/i,
-      );
-    });
-  },
-);

@@ -11,7 +11,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Dialect } from '../../src/core/dialect.js';
 import type { MigrateOptions } from '../../src/migrations/index.js';
-import { redactUrl, type Availability } from '../support/environment.js';
+import { reachDatabase, startPostgresContainer, type Availability } from '../support/environment.js';
 import { uniqueName } from '../support/names.js';
 
 export interface MigrationPlace {
@@ -38,20 +38,20 @@ export interface MigrationTarget {
 }
 
 export function postgresMigrationTarget(): MigrationTarget {
-  const url = process.env['VERSIONED_SESSIONS_PG_URL'];
+  let url: string | undefined;
   let admin: pg.Pool | undefined;
+  let stopContainer: (() => Promise<unknown>) | undefined;
   const schemas: string[] = [];
   return {
     dialect: 'postgres',
     async availability() {
-      if (url === undefined || url === '') return { available: false, reason: 'VERSIONED_SESSIONS_PG_URL is not set' };
-      admin = new pg.Pool({ connectionString: url, max: 4 });
-      try {
+      const reached = await reachDatabase('VERSIONED_SESSIONS_PG_URL', startPostgresContainer, async (reachedUrl) => {
+        url = reachedUrl;
+        admin = new pg.Pool({ connectionString: reachedUrl, max: 4 });
         await admin.query('SELECT 1');
-        return { available: true, url: redactUrl(url) };
-      } catch (error) {
-        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
-      }
+      });
+      stopContainer = reached.stop;
+      return reached.availability;
     },
     async place() {
       const pool = admin!;
@@ -79,9 +79,11 @@ export function postgresMigrationTarget(): MigrationTarget {
       };
     },
     async close() {
-      if (admin === undefined) return;
-      for (const schema of schemas.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
+      if (admin !== undefined) {
+        for (const schema of schemas.splice(0)) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+      }
+      await stopContainer?.();
     },
   };
 }
@@ -163,28 +165,26 @@ function mysqlClient(url: string, script: string): Promise<void> {
 }
 
 export function mysqlMigrationTarget(): MigrationTarget {
-  const url = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
+  let url: string | undefined;
   let admin: mysql.Pool | undefined;
   let raw: mysql.Pool | undefined;
   const databases: string[] = [];
   return {
     dialect: 'mysql',
     async availability() {
-      if (url === undefined || url === '')
-        return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
-      admin = mysql.createPool({ uri: url, connectionLimit: 4 });
-      // The suite's raw SQL quotes identifiers with double quotes, as standard SQL does.
-      raw = mysql.createPool({ uri: url, connectionLimit: 2 });
-      raw.on(
-        'connection',
-        (connection) => void connection.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"),
-      );
-      try {
+      // No MySQL container: the server comes from VERSIONED_SESSIONS_MYSQL_URL only.
+      const reached = await reachDatabase('VERSIONED_SESSIONS_MYSQL_URL', undefined, async (reachedUrl) => {
+        url = reachedUrl;
+        admin = mysql.createPool({ uri: reachedUrl, connectionLimit: 4 });
+        // The suite's raw SQL quotes identifiers with double quotes, as standard SQL does.
+        raw = mysql.createPool({ uri: reachedUrl, connectionLimit: 2 });
+        raw.on(
+          'connection',
+          (connection) => void connection.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')"),
+        );
         await admin.query('SELECT 1');
-        return { available: true, url: redactUrl(url) };
-      } catch (error) {
-        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
-      }
+      });
+      return reached.availability;
     },
     async place() {
       const pool = admin!;

@@ -17,7 +17,7 @@ import { renderedMigrations } from '../../src/migrations/render.js';
 import { MysqlSessionStore } from '../../src/mysql/index.js';
 import { PostgresSessionStore } from '../../src/postgres/index.js';
 import { SqliteSessionStore } from '../../src/sqlite/index.js';
-import { isRequired } from '../support/environment.js';
+import { describeUnavailable } from '../support/environment.js';
 import {
   mysqlMigrationTarget,
   postgresMigrationTarget,
@@ -71,22 +71,8 @@ const targets = [sqliteMigrationTarget(), postgresMigrationTarget(), mysqlMigrat
 
 for (const target of targets) {
   const availability = await target.availability();
-  if (!availability.available) {
-    if (isRequired(target.dialect)) {
-      it(`${target.dialect} migrations: required by VERSIONED_SESSIONS_REQUIRE but unavailable`, () => {
-        throw new Error(`${target.dialect} is required but unavailable: ${availability.reason}`);
-      });
-    } else {
-      console.warn(
-        `[versioned-sessions tests] skipping the ${target.dialect} migration runner tests: ${availability.reason}`,
-      );
-      describe.skip(`${target.dialect} migration runner (skipped: ${availability.reason})`, () => {
-        it('needs a database', () => undefined);
-      });
-    }
-    continue;
-  }
-  defineRunnerSuite(target);
+  if (availability.available) defineRunnerSuite(target);
+  else describeUnavailable(target.dialect, `${target.dialect} migration runner`, availability.reason);
 }
 
 function defineRunnerSuite(target: MigrationTarget): void {

@@ -10,8 +10,9 @@ import { resolveNames } from '../../src/core/sql/table-names.js';
 import type { TableOptions } from '../../src/core/sql/table-names.js';
 import { renderMigrations } from '../../src/migrations/index.js';
 import { mysqlStatements, type MysqlQuery, type MysqlStatement } from '../../src/mysql/mysql-statements.js';
+import { REPRESENTATIVE_KEY, representativeStatements } from '../support/representative-statements.js';
 
-const KEY = '+5215512345678';
+const KEY = REPRESENTATIVE_KEY;
 const HOSTILE = "x'; DROP TABLE `sessions`; --";
 const ADOPTED: TableOptions = {
   table: 'sesiones_chat',
@@ -20,52 +21,7 @@ const ADOPTED: TableOptions = {
 
 /** Every statement the store can send, with representative values. */
 function everyStatement(options: TableOptions, key = KEY): [string, MysqlStatement][] {
-  const s = mysqlStatements(resolveNames('mysql', options));
-  return [
-    ['select', s.select(key)],
-    ['selectDataPage (first page)', s.selectDataPage(null, 500)],
-    ['selectDataPage (after a key)', s.selectDataPage(key, 500)],
-    ['selectVersion', s.selectVersion(key)],
-    ['insertIfAbsent', s.insertIfAbsent(key, 'INICIO', '{"paso":0}')],
-    [
-      'update (expectedVersion 3, state and data)',
-      s.update(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' }, 3),
-    ],
-    ['update (expectedVersion 0, no field changed)', s.update(key, {}, 0)],
-    ['update (unconditional, data only)', s.update(key, { dataJson: '{"paso":2}' }, null)],
-    ['delete (expectedVersion 4)', s.delete(key, 4)],
-    ['delete (unconditional)', s.delete(key, null)],
-    ['observedUpdate (state and data)', s.observedUpdate(key, { state: 'REFRI_ESPERA_SAP', dataJson: '{"paso":1}' })],
-    ['observedDelete', s.observedDelete(key)],
-    ['touch', s.touch(key)],
-    ['sessionColumns', s.sessionColumns()],
-    ['processedColumns', s.processedColumns()],
-    ['insertProcessed', s.insertProcessed('wamid.A')],
-    ['selectProcessed', s.selectProcessed('wamid.A')],
-    ['deleteProcessedBefore', s.deleteProcessedBefore(new Date('2026-01-01T00:00:00.000Z'))],
-    ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],
-    ['claimProcessed', s.claimProcessed('wamid.A', '+5215512345678', '00000000-0000-4000-8000-000000000000')],
-    ['recordProcessed', s.recordProcessed('wamid.A', '00000000-0000-4000-8000-000000000000', 4, '{"state":"PAGADO"}')],
-    ['releaseProcessed', s.releaseProcessed('wamid.A', '00000000-0000-4000-8000-000000000000')],
-    ['selectIdle (any state)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), null, 100)],
-    ['selectIdle (two states)', s.selectIdle(new Date('2026-01-01T00:00:00.000Z'), ['MENU', key], 100)],
-    ['lockRow', s.lockRow(key)],
-    [
-      'insertHistory',
-      s.insertHistory({
-        key,
-        version: 4,
-        previousState: 'MENU',
-        state: 'EQUIPO_CONFIRMADO',
-        origin: 'user',
-        reason: 'Equipo confirmado',
-      }),
-    ],
-    ['selectHistory (first page)', s.selectHistory(key, 20, null)],
-    ['selectHistory (before version 9)', s.selectHistory(key, 20, 9)],
-    ['deleteHistoryBefore', s.deleteHistoryBefore(new Date('2026-01-01T00:00:00.000Z'))],
-    ['historyColumns', s.historyColumns()],
-  ];
+  return representativeStatements(mysqlStatements(resolveNames('mysql', options)), key);
 }
 
 /** Each query of a statement, in the order the store runs them. */

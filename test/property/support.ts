@@ -24,7 +24,9 @@ export function expectRefused(result: Result, argument: RegExp): void {
   const error = (result as { error: unknown }).error;
   expect(error).toBeInstanceOf(InvalidArgumentError);
   expect((error as InvalidArgumentError).argument).toMatch(argument);
-  expect((error as Error).message).toMatch(/^Expected `[^`]+` to .*, got /);
+  const { argument: named, message } = error as InvalidArgumentError;
+  expect(message.startsWith(`Expected \`${named}\` to `), message).toBe(true);
+  expect(message).toMatch(/, got [^.]+\./);
 }
 
 export function unwrap(result: Result): unknown {

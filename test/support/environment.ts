@@ -70,19 +70,32 @@ export interface ReachedDatabase {
   readonly stop: (() => Promise<unknown>) | undefined;
 }
 
+/** A database container a target started, and how to stop it. */
+export type StartContainer = () => Promise<{ readonly url: string; stop(): Promise<unknown> }>;
+
+/** A PostgreSQL 15 container (testcontainers), for a target whose URL variable is not set. */
+export const startPostgresContainer: StartContainer = async () => {
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const container = await new PostgreSqlContainer('postgres:15-alpine').start();
+  return { url: container.getConnectionUri(), stop: () => container.stop() };
+};
+
 /**
  * The one way a dialect target finds its database: the URL in `variable` when it is set, else a
- * container started by `startContainer` when a container engine answers; then `probe` must succeed
- * on it. Unavailable results say why, with any password in the URL hidden.
+ * container started by `startContainer` when one is given and a container engine answers; then `probe`
+ * must succeed on it. Unavailable results say why, with any password in the URL hidden.
  */
 export async function reachDatabase(
   variable: string,
-  startContainer: () => Promise<{ readonly url: string; stop(): Promise<unknown> }>,
+  startContainer: StartContainer | undefined,
   probe: (url: string) => Promise<unknown>,
 ): Promise<ReachedDatabase> {
   let url = process.env[variable];
   let stop: (() => Promise<unknown>) | undefined;
   if (url === undefined || url === '') {
+    if (startContainer === undefined) {
+      return { availability: { available: false, reason: `${variable} is not set` }, url: undefined, stop: undefined };
+    }
     const runtime = await containerRuntimeAvailable();
     if (!runtime.ok) {
       return {

@@ -4,7 +4,7 @@ import { SessionRepository } from '../../../src/core/repository/repository.js';
 import type { TableOptions } from '../../../src/core/sql/table-names.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { MysqlSessionStore } from '../../../src/mysql/index.js';
-import { redactUrl, type Availability } from '../../support/environment.js';
+import { reachDatabase, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
@@ -61,16 +61,12 @@ export function mysqlTarget(): DialectTarget {
   return {
     dialect: 'mysql',
     async availability(): Promise<Availability> {
-      const configured = process.env['VERSIONED_SESSIONS_MYSQL_URL'];
-      if (configured === undefined || configured === '')
-        return { available: false, reason: 'VERSIONED_SESSIONS_MYSQL_URL is not set' };
-      url = configured;
-      try {
+      // No MySQL container: the server comes from VERSIONED_SESSIONS_MYSQL_URL only.
+      const reached = await reachDatabase('VERSIONED_SESSIONS_MYSQL_URL', undefined, async (reachedUrl) => {
+        url = reachedUrl;
         await connect().query('SELECT 1');
-      } catch (error) {
-        return { available: false, reason: `cannot connect to ${redactUrl(url)}: ${(error as Error).message}` };
-      }
-      return { available: true, url: redactUrl(url) };
+      });
+      return reached.availability;
     },
     async createFixture(options: FixtureOptions = {}): Promise<Fixture> {
       const client = connect();

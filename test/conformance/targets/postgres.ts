@@ -4,7 +4,7 @@ import { resolveNames } from '../../../src/core/sql/table-names.js';
 import { SessionRepository } from '../../../src/core/repository/repository.js';
 import { migrate } from '../../../src/migrations/index.js';
 import { PostgresSessionStore } from '../../../src/postgres/index.js';
-import { reachDatabase, type Availability } from '../../support/environment.js';
+import { reachDatabase, startPostgresContainer, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
@@ -79,23 +79,15 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
   return {
     dialect: 'postgres',
     async availability(): Promise<Availability> {
-      const reached = await reachDatabase(
-        'VERSIONED_SESSIONS_PG_URL',
-        async () => {
-          const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-          const container = await new PostgreSqlContainer('postgres:15-alpine').start();
-          return { url: container.getConnectionUri(), stop: () => container.stop() };
-        },
-        async (reachedUrl) => {
-          url = reachedUrl;
-          await (await connect()).query('SELECT 1');
-          if (options.leastPrivilege === true && logins === undefined) {
-            logins = await createLogins(pool!);
-            ownerPool = new pg.Pool({ connectionString: logins.owner.url, max: 5 });
-            appPool = new pg.Pool({ connectionString: logins.app.url, max: 10 });
-          }
-        },
-      );
+      const reached = await reachDatabase('VERSIONED_SESSIONS_PG_URL', startPostgresContainer, async (reachedUrl) => {
+        url = reachedUrl;
+        await (await connect()).query('SELECT 1');
+        if (options.leastPrivilege === true && logins === undefined) {
+          logins = await createLogins(pool!);
+          ownerPool = new pg.Pool({ connectionString: logins.owner.url, max: 5 });
+          appPool = new pg.Pool({ connectionString: logins.app.url, max: 10 });
+        }
+      });
       stopContainer = reached.stop;
       return reached.availability;
     },
