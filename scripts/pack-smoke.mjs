@@ -52,6 +52,15 @@ try {
     files.includes('dist/cli.js') && files.some((file) => file.startsWith('migrations/postgres/')),
   );
   check('the tarball ships the LICENSE', files.includes('LICENSE'), files.join('\n'));
+  // The optional legacy-writer guard lives outside the numbered files: it must still be packaged.
+  const optional = ['mssql', 'mysql', 'postgres', 'sqlite'].flatMap((dialect) =>
+    ['guard_legacy_writes', 'remove_legacy_guard'].map((name) => `migrations/${dialect}/optional/${name}.sql`),
+  );
+  check(
+    'the tarball ships the optional legacy-writer guard and its removal for the four dialects',
+    optional.every((file) => files.includes(file)),
+    optional.filter((file) => !files.includes(file)).join('\n'),
+  );
   // The registry page shows the README without the repository around it: every link must leave the package.
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const relative = [...readme.matchAll(/\]\(([^)]+)\)/g)]
@@ -247,6 +256,18 @@ try {
       const stale = await sessions.updateSession(session.key, { state: 'MENU' }, { expectedVersion: session.version }).catch((error) => error);
       console.log(JSON.stringify({ applied: report.applied.length, version: updated.version, conflict: isConcurrencyError(stale), actual: stale.actualVersion }));
     })();`;
+  const guarded = run('node', [
+    '-e',
+    `const Database = require('better-sqlite3');
+    const { migrate } = require('versioned-sessions/migrations');
+    migrate({ dialect: 'sqlite', database: new Database('guarded.db'), guardLegacyWrites: true }).then((report) =>
+      console.log(JSON.stringify(report.applied.map((migration) => migration.id).at(-1))));`,
+  ]);
+  check(
+    'migrate({ guardLegacyWrites: true }) applies the numbered packaged migrations and then the optional guard',
+    guarded.code === 0 && guarded.stdout.trim() === JSON.stringify('guard_legacy_writes'),
+    guarded.output,
+  );
   const update = run('node', ['-e', versioned]);
   check(
     'a versioned update on SQLite through require(), migrated by the CommonJS build',

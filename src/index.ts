@@ -38,7 +38,7 @@ export type {
   SessionEventContext,
   SessionHooks,
 } from './core/observability/hooks.js';
-export type { LockingMode } from './core/repository/locking-mode.js';
+export type { LockingMode, LockingModeOption, LockingModeShare } from './core/repository/locking-mode.js';
 export {
   parseDuration,
   type ChangesOf,

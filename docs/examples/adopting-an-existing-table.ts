@@ -47,3 +47,10 @@ const storeWithTypes = new MssqlSessionStore({
 });
 void storeWithTypes;
 }
+
+// The optional legacy-writer guard, installed and later removed
+import { migrate } from 'versioned-sessions/migrations';
+
+const names = { table: 'SesionesChat', columns: { key: 'Telefono', state: 'Estado', data: 'DatosTemp' } };
+await migrate({ dialect: 'mssql', pool, ...names, guardLegacyWrites: true });
+await migrate({ dialect: 'mssql', pool, ...names, removeLegacyGuard: true });

@@ -3,7 +3,7 @@
 /* eslint-disable @typescript-eslint/no-unused-vars -- the guide shows where the repository is made, not its use */
 import { app } from '@azure/functions';
 import type { Span } from '@opentelemetry/api';
-import type { ExhaustedContext, Session, SessionStore } from 'versioned-sessions';
+import type { ExhaustedContext, LockingModeOption, Session, SessionStore } from 'versioned-sessions';
 
 declare const store: SessionStore;
 declare const phone: string;
@@ -47,5 +47,29 @@ app.http('onMessage', {
 
 export function observeMode(): SessionRepository {
 const sessions = new SessionRepository({ store, lockingMode: 'observe' });
+return sessions;
+}
+
+export function rolloutBySession(): SessionRepository[] {
+// 10% of chats enforced, the other 90% observed:
+const pilot = new SessionRepository({ store, lockingMode: { enforce: 0.1 } });
+
+// Or decide per chat yourself (a synchronous function of the key, called before each write):
+const testers = new Set(['+5215512345678']);
+const byChat = new SessionRepository({
+  store,
+  lockingMode: (key) => (testers.has(key) ? 'enforce' : 'observe'),
+});
+byChat.lockingModeFor('+5215512345678'); // 'enforce'
+return [pilot, byChat];
+}
+
+export function rolloutFromConfig(): SessionRepository {
+function lockingModeFromConfig(setting: string | undefined): LockingModeOption {
+  if (setting === 'enforce' || setting === 'observe' || setting === 'off') return setting;
+  const share = Number(setting); // SESSION_LOCKING=0.1 enforces 10% of chats
+  return Number.isFinite(share) ? { enforce: share } : 'observe';
+}
+const sessions = new SessionRepository({ store, lockingMode: lockingModeFromConfig(process.env.SESSION_LOCKING) });
 return sessions;
 }

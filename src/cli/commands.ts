@@ -67,15 +67,29 @@ const CONNECTED_OPTIONS: Options = {
   'tracking-table': { type: 'string' },
 };
 
+/** The optional legacy-writer guard, for migrate and print. */
+const GUARD_OPTIONS: Options = {
+  'guard-legacy-writes': { type: 'boolean' },
+  'remove-legacy-guard': { type: 'boolean' },
+};
+
+const GUARD_HELP = `
+Legacy writers (optional, see docs/adopting-an-existing-table.md):
+  --guard-legacy-writes        also apply guard_legacy_writes: a trigger that bumps the version on any
+                               UPDATE that changed state or data without it, so versioned writers see
+                               code that writes the table without the library as a conflict
+  --remove-legacy-guard        remove that trigger (and its record) once no such code is left`;
+
 export const COMMANDS = {
   migrate: {
-    options: CONNECTED_OPTIONS,
+    options: { ...CONNECTED_OPTIONS, ...GUARD_OPTIONS },
     help: `Usage: versioned-sessions migrate --dialect <${DIALECT_CHOICES}> --url <connection> [names]
 
 Applies the pending packaged migrations, each in its own transaction under a migration lock, and
 records them in the tracking table. Running it again is a no-op.
 ${CONNECTION_HELP}
 ${NAMES_HELP}
+${GUARD_HELP}
 
 Exit codes: 0 applied or up to date; 1 the database failed (the message names the migration);
 2 usage error.
@@ -94,7 +108,7 @@ version; 2 usage error.
 `,
   },
   print: {
-    options: { ...HELP, ...NAME_OPTIONS, dialect: { type: 'string' } },
+    options: { ...HELP, ...NAME_OPTIONS, ...GUARD_OPTIONS, dialect: { type: 'string' } },
     help: `Usage: versioned-sessions print --dialect <${DIALECT_CHOICES}> [names]
 
 Writes the migrations rendered for these names to stdout, for a DBA to review and apply:
@@ -105,6 +119,8 @@ Every file is idempotent; a later "migrate" records them without changing anythi
 
   --dialect <${DIALECT_CHOICES}>   the database (required)
 ${NAMES_HELP}
+${GUARD_HELP}
+                               (print: only the removal script)
 
 Exit codes: 0 printed; 2 usage error.
 `,

@@ -64,6 +64,8 @@ function renderOptions(values: Values): RenderOptions {
     ...optional('processedTable', 'processed-table'),
     ...optional('historyTable', 'history-table'),
     ...(Object.keys(columns).length === 0 ? {} : { columns }),
+    ...(values['guard-legacy-writes'] === true ? { guardLegacyWrites: true } : {}),
+    ...(values['remove-legacy-guard'] === true ? { removeLegacyGuard: true } : {}),
   };
 }
 
@@ -211,6 +213,7 @@ async function runCommand(
       const report = await migrate(options);
       io.stdout(`${options.dialect} ${where}, tracking table ${report.trackingTable}\n`);
       for (const migration of report.applied) io.stdout(`applied  ${migration.id}\n`);
+      for (const id of report.removed ?? []) io.stdout(`removed  ${id}\n`);
       io.stdout(
         report.applied.length === 0
           ? `Up to date: ${report.alreadyApplied.length} migrations already applied.\n`

@@ -15,14 +15,15 @@
  * @module versioned-sessions/migrations
  */
 import { DIALECTS, type Dialect } from '../core/dialect.js';
-import { expectObject, expectOneOf, expectThat } from '../core/validate.js';
+import { expectBoolean, expectObject, expectOneOf, expectThat } from '../core/validate.js';
 import { DEFAULT_NAMES, MAX_IDENTIFIER_LENGTH, resolveNames, validateIdentifier } from '../core/sql/table-names.js';
 import type { TableOptions } from '../core/sql/table-names.js';
 import { mssqlMigrationAdapter, type MssqlMigrationPool } from './mssql-migrations.js';
 import { mysqlMigrationAdapter, type MysqlMigrationPool } from './mysql-migrations.js';
 import { postgresMigrationAdapter, type PostgresMigrationPool } from './postgres-migrations.js';
-import { migrationScript, renderedMigrations, sha256, type RenderedMigration } from './render.js';
-import { readRecorded, runMigrations, type MigrationAdapter, type MigrationInfo } from './runner.js';
+import { migrationScript, renderTemplates, renderedMigrations, sha256, type RenderedMigration } from './render.js';
+import { readRecorded, runMigrations, runRemoval, type MigrationAdapter, type MigrationInfo } from './runner.js';
+import { loadOptionalTemplate } from './templates.js';
 import { sqliteMigrationAdapter, type SqliteMigrationDatabase } from './sqlite-migrations.js';
 
 export { MigrationError, isMigrationError, type MigrationErrorReason } from './migration-error.js';
@@ -59,6 +60,30 @@ export const DEFAULT_TRACKING_TABLE: Readonly<Record<Dialect, string>> = Object.
 export interface RenderOptions extends TableOptions {
   /** The database the SQL is for. */
   readonly dialect: Dialect;
+  /**
+   * Also apply (or render) the optional migration `guard_legacy_writes`: a trigger that bumps the
+   * version on any UPDATE that changed the state or data without changing the version, so versioned
+   * writers see a write from code outside the library as a conflict instead of overwriting it. Costs a
+   * trigger call per UPDATE; see docs/adopting-an-existing-table.md. Recorded like the numbered
+   * migrations; later runs without the option leave it in place.
+   * @defaultValue false
+   * @example
+   * ```ts
+   * await migrate({ dialect: 'postgres', pool, guardLegacyWrites: true });
+   * ```
+   */
+  readonly guardLegacyWrites?: boolean;
+  /**
+   * Remove the `guard_legacy_writes` trigger and its record (after the numbered migrations), once no
+   * code writes the table without the library. Idempotent. `renderMigrations` then renders only the
+   * removal script.
+   * @defaultValue false
+   * @example
+   * ```ts
+   * await migrate({ dialect: 'postgres', pool, removeLegacyGuard: true });
+   * ```
+   */
+  readonly removeLegacyGuard?: boolean;
 }
 
 /**
@@ -107,6 +132,8 @@ export interface MigrationReport {
   readonly applied: readonly MigrationInfo[];
   /** Migrations that were already recorded. */
   readonly alreadyApplied: readonly MigrationInfo[];
+  /** With `removeLegacyGuard`: the optional migrations removed (`['guard_legacy_writes']`). */
+  readonly removed?: readonly string[];
 }
 
 /**
@@ -181,9 +208,45 @@ function hasMethods(value: unknown, ...methods: string[]): boolean {
   );
 }
 
-/** What {@link prepare} checked: the migrations, and the adapter of any tracking table. */
-interface Prepared {
+/** The optional legacy-writer guard asked for: install, remove, or neither. */
+function legacyGuardOption(options: RenderOptions): 'install' | 'remove' | undefined {
+  expectBoolean('guardLegacyWrites', options.guardLegacyWrites, { optional: true });
+  expectBoolean('removeLegacyGuard', options.removeLegacyGuard, { optional: true });
+  expectThat(
+    !(options.guardLegacyWrites === true && options.removeLegacyGuard === true),
+    'removeLegacyGuard',
+    'be left out when guardLegacyWrites is true',
+    true,
+    { hint: 'Install the guard or remove it, not both.' },
+  );
+  if (options.guardLegacyWrites === true) return 'install';
+  return options.removeLegacyGuard === true ? 'remove' : undefined;
+}
+
+/** What a run works with: the migrations to apply, every migration whose record it may meet, the removal. */
+interface Plan {
   readonly migrations: RenderedMigration[];
+  readonly known: RenderedMigration[];
+  readonly removal: RenderedMigration | undefined;
+}
+
+function plan(dialect: Dialect, names: ReturnType<typeof resolveNames>, guard: 'install' | 'remove' | undefined): Plan {
+  const numbered = renderedMigrations(dialect, names);
+  const [install, removal] = renderTemplates(
+    dialect,
+    [loadOptionalTemplate(dialect, 'guard_legacy_writes'), loadOptionalTemplate(dialect, 'remove_legacy_guard')],
+    names,
+  );
+  return {
+    migrations: guard === 'install' ? [...numbered, install!] : numbered,
+    known: [...numbered, install!],
+    removal: guard === 'remove' ? removal : undefined,
+  };
+}
+
+/** What {@link prepare} checked: the plan, and the adapter of any tracking table. */
+interface Prepared {
+  readonly plan: Plan;
   /** The tracking table to use, or `null` when it is to be chosen between the derived and the shared one. */
   readonly trackingTable: string | null;
   readonly derived: string;
@@ -195,11 +258,11 @@ interface Prepared {
 function prepare(options: MigrateOptions): Prepared {
   const dialect = validateDialect(options);
   const names = resolveNames(dialect, tableOptions(options));
+  const guard = legacyGuardOption(options);
   const trackingTable =
     options.trackingTable === undefined ? null : validateIdentifier(dialect, 'trackingTable', options.trackingTable);
-  const migrations = renderedMigrations(dialect, names);
   const common = {
-    migrations,
+    plan: plan(dialect, names, guard),
     trackingTable,
     derived: defaultTrackingTable(dialect, names.table),
     shared: DEFAULT_TRACKING_TABLE[dialect],
@@ -269,7 +332,7 @@ async function chooseAdapter(prepared: Prepared): Promise<MigrationAdapter> {
   if (prepared.derived === prepared.shared) return derived;
   if ((await readRecorded(derived)).length > 0) return derived;
   const shared = prepared.adapterFor(prepared.shared);
-  const first = prepared.migrations[0];
+  const first = prepared.plan.migrations[0];
   const recorded = await readRecorded(shared);
   const ours = recorded.some((row) => row.id === first?.id && row.checksum.trim() === first.checksum);
   return ours ? shared : derived;
@@ -297,10 +360,13 @@ async function chooseAdapter(prepared: Prepared): Promise<MigrationAdapter> {
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
   const prepared = prepare(options);
-  const { migrations } = prepared;
+  const { plan } = prepared;
   const adapter = await chooseAdapter(prepared);
-  const outcome = await runMigrations(adapter, migrations);
-  return { dialect: adapter.dialect, trackingTable: adapter.trackingLabel, ...outcome };
+  const outcome = await runMigrations(adapter, plan.migrations, plan.known);
+  const report = { dialect: adapter.dialect, trackingTable: adapter.trackingLabel, ...outcome };
+  if (plan.removal === undefined) return report;
+  await runRemoval(adapter, plan.removal, 'guard_legacy_writes', plan.known);
+  return { ...report, removed: ['guard_legacy_writes'] };
 }
 
 /**
@@ -317,11 +383,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
  */
 export async function migrationStatus(options: MigrateOptions): Promise<MigrationStatus> {
   const prepared = prepare(options);
-  const { migrations } = prepared;
+  const { plan } = prepared;
+  const migrations = plan.migrations;
   const adapter = await chooseAdapter(prepared);
   const recorded = await readRecorded(adapter);
   const recordedIds = new Set(recorded.map((row) => row.id));
-  const packaged = new Map(migrations.map((migration) => [migration.id, migration]));
+  const packaged = new Map(plan.known.map((migration) => [migration.id, migration]));
   const applied = recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
   return {
     dialect: adapter.dialect,
@@ -349,5 +416,7 @@ export async function migrationStatus(options: MigrateOptions): Promise<Migratio
 export function renderMigrations(options: RenderOptions): string {
   const dialect = validateDialect(options);
   const names = resolveNames(dialect, tableOptions(options));
-  return migrationScript(dialect, renderedMigrations(dialect, names), names);
+  const guard = legacyGuardOption(options);
+  const { migrations, removal } = plan(dialect, names, guard);
+  return migrationScript(dialect, removal === undefined ? migrations : [removal], names);
 }

@@ -195,6 +195,8 @@ IF OBJECT_ID(@table, N'U') IS NULL
               .input('id', migration.id)
               .input('checksum', migration.checksum)
               .query(`INSERT INTO ${table} (Id, Checksum) VALUES (@id, @checksum)`)),
+          forget: async (id) =>
+            void (await transaction.request().input('id', id).query(`DELETE FROM ${table} WHERE Id = @id;`)),
           async apply(migration) {
             // An existing table whose key column cannot be indexed or cannot hold a phone number is
             // refused before any of its batches runs, with the statement that fixes it.

@@ -151,6 +151,7 @@ export function mysqlMigrationAdapter(
             'applied_at DATETIME(3) NOT NULL DEFAULT (UTC_TIMESTAMP(3))) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
         );
         const recorded: { id: string; checksum: string }[] = [];
+        const forgotten: string[] = [];
         const guardHolds = async (guard: SqliteGuard): Promise<boolean> =>
           rowsOf(await client.query(GUARD_QUERIES[guard.kind], [guard.table, guard.column])).length > 0;
         const transaction: MigrationTransaction = {
@@ -158,6 +159,11 @@ export function mysqlMigrationAdapter(
           // Written once the migration's statements have succeeded (see below).
           record: (migration) => {
             recorded.push({ id: migration.id, checksum: migration.checksum });
+            return Promise.resolve();
+          },
+          // Deleted after the removal's statements succeeded, like a record is written after them.
+          forget: (id) => {
+            forgotten.push(id);
             return Promise.resolve();
           },
           async apply(migration) {
@@ -175,6 +181,7 @@ export function mysqlMigrationAdapter(
             [migration.id, migration.checksum],
           );
         }
+        for (const id of forgotten) await client.query(`DELETE FROM ${quote(trackingTable)} WHERE id = ?`, [id]);
         return result;
       } catch (error) {
         reusable = false;

@@ -124,6 +124,8 @@ export function postgresMigrationAdapter(
                 text: `INSERT INTO ${table} (id, checksum) VALUES ($1, $2)`,
                 values: [migration.id, migration.checksum],
               })),
+            forget: async (id) =>
+              void (await client.query({ text: `DELETE FROM ${table} WHERE id = $1`, values: [id] })),
             // PostgreSQL checks CREATE on the database before it sees that the schema exists: leave out the
             // migration's no-op CREATE SCHEMA IF NOT EXISTS, so the schema's owner can migrate without that right.
             apply: async (migration) =>

@@ -32,6 +32,8 @@ export interface MigrationTransaction {
   record(migration: RenderedMigration): Promise<void>;
   /** Runs the migration's SQL. */
   apply(migration: RenderedMigration): Promise<void>;
+  /** Deletes a migration's tracking row (an optional migration being removed). */
+  forget(id: string): Promise<void>;
 }
 
 /** What a dialect provides to the runner. */
@@ -203,6 +205,7 @@ export async function readRecorded(adapter: MigrationAdapter): Promise<AppliedMi
 export async function runMigrations(
   adapter: MigrationAdapter,
   migrations: readonly RenderedMigration[],
+  known: readonly RenderedMigration[] = migrations,
 ): Promise<RunOutcome> {
   const applied: MigrationInfo[] = [];
   let alreadyApplied: MigrationInfo[] | undefined;
@@ -210,7 +213,8 @@ export async function runMigrations(
     let current = '';
     const next = await inLockedTransaction(adapter, migrations, async (transaction) => {
       const recorded = await transaction.readApplied();
-      checkRecorded(adapter, recorded, migrations);
+      // `known` adds the optional migrations not asked for this time: their records are checked, not applied.
+      checkRecorded(adapter, recorded, known);
       alreadyApplied ??= recorded.map((row) => ({ id: row.id, checksum: row.checksum, appliedAt: row.appliedAt }));
       const done = new Set(recorded.map((row) => row.id));
       const pending = migrations.find((migration) => !done.has(migration.id));
@@ -242,4 +246,37 @@ export async function runMigrations(
     applied.push({ id: next.id, checksum: next.checksum, appliedAt: new Date() });
   }
   return { applied, alreadyApplied: alreadyApplied ?? [] };
+}
+
+/**
+ * Removes an optional migration: runs its removal script and deletes its tracking row, in one
+ * transaction holding the migration lock. Idempotent: the script drops only what exists, and a
+ * missing row deletes nothing.
+ */
+export async function runRemoval(
+  adapter: MigrationAdapter,
+  removal: RenderedMigration,
+  recordId: string,
+  known: readonly RenderedMigration[],
+): Promise<void> {
+  await inLockedTransaction(adapter, [removal], async (transaction) => {
+    checkRecorded(adapter, await transaction.readApplied(), known);
+    try {
+      await transaction.apply(removal);
+    } catch (error) {
+      throw (
+        privilegeError(adapter, error, 'migrate', removal.id) ??
+        new MigrationError({
+          dialect: adapter.dialect,
+          migrationId: removal.id,
+          reason: 'failed',
+          message: `Removing ${recordId} failed and was rolled back: ${describe(error)}. Fix the cause and run it again.`,
+          cause: error,
+        })
+      );
+    }
+    await transaction.forget(recordId);
+  }).catch((error: unknown) => {
+    throw error instanceof MigrationError ? error : (privilegeError(adapter, error, 'migrate', removal.id) ?? error);
+  });
 }

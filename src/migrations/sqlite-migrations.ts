@@ -111,6 +111,10 @@ export function sqliteMigrationAdapter(database: SqliteMigrationDatabase, tracki
                 .run({ id: migration.id, checksum: migration.checksum });
               return Promise.resolve();
             },
+            forget(id) {
+              database.prepare(`DELETE FROM ${table} WHERE id = @id`).run({ id });
+              return Promise.resolve();
+            },
             apply(migration) {
               for (const statement of splitSqliteScript(migration.sql)) {
                 if (!statement.guards.some(guardHolds)) database.exec(statement.sql);

@@ -37,8 +37,31 @@ export interface SqliteScriptStatement {
 const SQLITE_RULES: LexerRules = { nestedBlockComments: false, backtickIdentifiers: true };
 const GUARD_LINE = /^[ \t]*--[ \t]*versioned-sessions:([a-z-]+)[ \t]*(.*?)[ \t]*$/gm;
 const GUARD_KINDS = new Set(['skip-if-column-exists', 'skip-if-unique', 'skip-if-index-exists']);
-// A trigger body holds semicolons of its own; the packaged scripts have none, so refuse rather than mis-split.
+// A trigger body holds semicolons of its own: a `CREATE TRIGGER … BEGIN … END;` runs to the `;` after
+// the END that closes its BEGIN (CASE … END counted too). MySQL's single-statement bodies have no BEGIN.
 const CREATE_TRIGGER = /^\s*create\s+(?:temp\s+|temporary\s+)?trigger\b/i;
+
+/** The code of `text` without comments, strings and quoted identifiers, for counting keywords. */
+function bareCode(text: string): string {
+  const ranges = protectedRanges(text, SQLITE_RULES);
+  let code = '';
+  let offset = 0;
+  for (const range of ranges) {
+    code += `${text.slice(offset, range.start)} `;
+    offset = range.end;
+  }
+  return code + text.slice(offset);
+}
+
+/** Whether `statement` (up to a `;`) is a trigger whose BEGIN block is still open. */
+function insideTriggerBody(statement: string): boolean {
+  const code = bareCode(statement);
+  if (!CREATE_TRIGGER.test(code)) return false;
+  const words: string[] = code.toLowerCase().match(/\b(?:begin|case|end)\b/g) ?? [];
+  if (!words.includes('begin')) return false;
+  const opened = words.filter((word) => word !== 'end').length;
+  return opened > words.length - opened;
+}
 
 function leadingComments(statement: string, ranges: ReturnType<typeof protectedRanges>): string {
   // The comments before the statement's first code character.
@@ -83,7 +106,7 @@ function withoutComments(text: string, ranges: ReturnType<typeof protectedRanges
 /**
  * Splits a SQLite script at every `;` that is plain code, keeping each statement's guards.
  *
- * @throws Error for an unknown guard or a `CREATE TRIGGER` statement.
+ * @throws Error for an unknown guard.
  */
 export function splitSqliteScript(script: string): SqliteScriptStatement[] {
   const ranges = protectedRanges(script, SQLITE_RULES);
@@ -95,11 +118,10 @@ export function splitSqliteScript(script: string): SqliteScriptStatement[] {
     const localRanges = protectedRanges(sql, SQLITE_RULES);
     const code = withoutComments(sql, localRanges).replace(/;\s*$/, '').trim();
     if (code === '') return;
-    if (CREATE_TRIGGER.test(code)) throw new Error('CREATE TRIGGER is not supported in a packaged SQLite migration.');
     statements.push({ sql: sql.trim(), guards: parseGuards(leadingComments(sql, localRanges)) });
   };
   for (let index = script.indexOf(';'); index !== -1; index = script.indexOf(';', index + 1)) {
-    if (insideRange(ranges, index) === undefined) take(index + 1);
+    if (insideRange(ranges, index) === undefined && !insideTriggerBody(script.slice(start, index))) take(index + 1);
   }
   take(script.length);
   return statements;

@@ -62,6 +62,22 @@ export function loadMigrationTemplates(
     }));
 }
 
+/**
+ * The optional migrations, applied only when asked: `guard_legacy_writes` (a trigger that makes an
+ * update from code outside the library bump the version) and the script that removes it. They live in
+ * `migrations/<dialect>/optional/`, out of reach of {@link loadMigrationTemplates}.
+ */
+export type OptionalMigration = 'guard_legacy_writes' | 'remove_legacy_guard';
+
+/** One optional migration of the dialect; its id is its file name. */
+export function loadOptionalTemplate(
+  dialect: Dialect,
+  name: OptionalMigration,
+  folder = join(migrationsRoot(), dialect, 'optional'),
+): MigrationTemplate {
+  return { id: name, dialect, template: readFileSync(join(folder, `${name}.sql`), 'utf8') };
+}
+
 /** The value of every placeholder for a store's names. */
 export function templateVariables(names: ResolvedNames): Record<string, string> {
   const c = names.columns;

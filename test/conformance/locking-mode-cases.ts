@@ -16,6 +16,7 @@ import { inMemoryMetrics } from '../support/metrics.js';
 import { runParallelDetailed } from '../support/parallel.js';
 import { MASKED, PHONE, insertLegacyRow, rowCount } from './shared.js';
 import type { DialectTarget, Fixture } from './target.js';
+import { defineLockingRolloutCases } from './locking-rollout-cases.js';
 
 interface Observed {
   repository: SessionRepository;
@@ -227,5 +228,7 @@ export function defineLockingModeCases(target: DialectTarget): void {
       }
       expect(Math.min(...detected)).toBeLessThan(19);
     });
+
+    defineLockingRolloutCases(target);
   });
 }

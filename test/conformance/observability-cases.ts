@@ -218,12 +218,13 @@ export function defineObservabilityCases(target: DialectTarget): void {
         maskedKey: MASKED,
         idempotencyKey: 'wamid.PAGO1',
         dialect: target.dialect,
+        lockingMode: 'enforce',
       });
       expect(Object.isFrozen(recorded[0]!.context)).toBe(true);
       const points = await metrics.collect();
       expect(points.get('versioned_sessions.duplicates')).toEqual([
-        { attributes: { operation: 'updateSession', dialect: target.dialect }, value: 1 },
-        { attributes: { operation: 'withSessionRetry', dialect: target.dialect }, value: 1 },
+        { attributes: { operation: 'updateSession', dialect: target.dialect, locking_mode: 'enforce' }, value: 1 },
+        { attributes: { operation: 'withSessionRetry', dialect: target.dialect, locking_mode: 'enforce' }, value: 1 },
       ]);
       expect(await repository.getSession(PHONE)).toMatchObject({ state: 'PAGADO', version: 1 });
       await metrics.shutdown();

@@ -168,7 +168,7 @@ describe('hooks', () => {
     ]);
     return metrics.collect().then((points) => {
       expect(points.get('versioned_sessions.duplicates')).toEqual([
-        { attributes: { operation: 'updateSession', dialect: 'sqlite' }, value: 1 },
+        { attributes: { operation: 'updateSession', dialect: 'sqlite', locking_mode: 'enforce' }, value: 1 },
       ]);
     });
   });

@@ -13,7 +13,11 @@ import {
   type ExhaustedContext,
   type IdempotentResult,
   type PruneSessionsResult,
+  type LockingMode,
+  type LockingModeOption,
+  type LockingModeShare,
   type RetryContext,
+  type SessionRepositoryOptions,
   type Session,
   type SessionHooks,
   type SessionPage,
@@ -86,3 +90,22 @@ expectTypeOf(repository.pruneSessions({ olderThan: '90d' })).toEqualTypeOf<Promi
 expectTypeOf(repository.pruneSessions({ olderThan: new Date(0), batchSize: 500 })).toEqualTypeOf<
   Promise<PruneSessionsResult>
 >();
+// lockingMode: one mode, a share enforced by the key's hash, or a synchronous function of the key.
+type LockingOption = NonNullable<SessionRepositoryOptions['lockingMode']>;
+expectTypeOf<LockingOption>().toEqualTypeOf<LockingModeOption>();
+expectTypeOf<LockingModeShare>().toEqualTypeOf<{ readonly enforce: number }>();
+const everyone: LockingOption = 'observe';
+const tenPercent: LockingOption = { enforce: 0.1 };
+const byKey: LockingOption = (sessionKey) => (sessionKey.startsWith('+52') ? 'enforce' : 'observe');
+void [everyone, tenPercent, byKey];
+// @ts-expect-error a mode function returns one of the modes
+const unknownMode: LockingOption = () => 'shadow';
+// @ts-expect-error a share names the enforced part only
+const observeShare: LockingOption = { observe: 0.1 };
+// @ts-expect-error a mode function is synchronous: it runs before each write
+const asyncMode: LockingOption = async () => 'enforce';
+void [unknownMode, observeShare, asyncMode];
+expectTypeOf(repository.lockingMode).toEqualTypeOf<LockingModeOption>();
+expectTypeOf(repository.lockingModeFor(key)).toEqualTypeOf<LockingMode>();
+expectTypeOf<DuplicateContext['lockingMode']>().toEqualTypeOf<LockingMode | undefined>();
+expectTypeOf<ConflictContext['lockingMode']>().toEqualTypeOf<LockingMode>();

@@ -64,7 +64,10 @@ export interface SessionEventContext {
  */
 export interface ConflictContext extends SessionEventContext {
   readonly event: 'conflict';
-  /** The repository's locking mode when the conflict was seen. */
+  /**
+   * The locking mode the write used: the repository's mode, or this session's under a share or a
+   * function of the key (see {@link LockingModeOption}).
+   */
   readonly lockingMode: LockingMode;
   /** `true` when the write was refused (`enforce`), `false` when it went through (`observe`). */
   readonly enforced: boolean;
@@ -113,6 +116,11 @@ export interface DuplicateContext extends SessionEventContext {
   readonly idempotencyKey: string;
   /** The idempotency key as the repository's masker shows it. */
   readonly maskedIdempotencyKey: string;
+  /**
+   * The locking mode of this session's writes (see {@link ConflictContext.lockingMode}); `undefined`
+   * when unknown (a repository of another copy of the library, or a mode function that threw).
+   */
+  readonly lockingMode: LockingMode | undefined;
 }
 
 /**

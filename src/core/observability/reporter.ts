@@ -22,7 +22,11 @@ export interface Reporter {
   readonly logger: LevelLogger;
   readonly maskKey: KeyMasker;
   readonly dialect: Dialect | undefined;
-  readonly lockingMode: LockingMode;
+  /**
+   * The locking mode of a key's writes (per key under a share or a function of the key); `undefined`
+   * when not known.
+   */
+  readonly lockingModeFor: (key: string) => LockingMode | undefined;
   readonly hooks: readonly SessionHooks[];
   readonly metrics: SessionMetrics;
 }
@@ -57,7 +61,6 @@ export function reporterOf(repository: object): Reporter | undefined {
 /** The slice of a repository the retry combinators fall back on when it has no registered reporter. */
 interface RepositoryLike {
   readonly logger: LevelLogger;
-  readonly lockingMode?: LockingMode;
   readonly store: { readonly dialect: Dialect };
   maskKey(key: string): string;
 }
@@ -78,7 +81,7 @@ export function reporterForSession(repository: RepositoryLike, options: CallOpti
     logger: repository.logger,
     maskKey: (key) => repository.maskKey(key),
     dialect: repository.store.dialect,
-    lockingMode: repository.lockingMode ?? 'enforce',
+    lockingModeFor: () => undefined,
     hooks: [],
     metrics: resolveMetrics(false),
   };
@@ -95,7 +98,7 @@ export function reporterForRetry(options: CallOptions): Reporter {
     logger: toLevelLogger(options.logger),
     maskKey,
     dialect: undefined,
-    lockingMode: 'enforce',
+    lockingModeFor: () => undefined,
     hooks: options.hooks === undefined ? [] : [options.hooks],
     metrics: resolveMetrics(options.metrics),
   };
@@ -163,7 +166,8 @@ function conflictPosition(key: string, startedAt: number): Pick<EventDetails, 'a
 
 /**
  * A write named a stale version. `enforced` says whether it was refused (`enforce`) or went through
- * (`observe`); `message` is the `ConcurrencyError` message, which already carries the masked key.
+ * (`observe`); `message` is the `ConcurrencyError` message, which already carries the masked key;
+ * `lockingMode` is the mode the write used.
  */
 export function reportConflict(
   reporter: Reporter,
@@ -174,20 +178,22 @@ export function reportConflict(
     actualVersion: number | null;
     startedAt: number;
     enforced: boolean;
+    lockingMode: LockingMode;
     message: string;
   },
 ): void {
-  reporter.metrics.conflict({ ...attributes(reporter, conflict.operation), locking_mode: reporter.lockingMode });
+  const lockingMode = conflict.lockingMode;
+  reporter.metrics.conflict({ ...attributes(reporter, conflict.operation), locking_mode: lockingMode });
   if (conflict.enforced) {
-    reporter.logger.debug(`[ConcurrencyError] ${conflict.message}`);
+    reporter.logger.debug(`[ConcurrencyError] ${conflict.message} Refused: lockingMode is '${lockingMode}'.`);
   } else {
-    reporter.logger.warn(`[ConcurrencyError] ${conflict.message} Written anyway: lockingMode is 'observe'.`);
+    reporter.logger.warn(`[ConcurrencyError] ${conflict.message} Written anyway: lockingMode is '${lockingMode}'.`);
   }
   notify(
     reporter,
     'conflict',
     { ...conflict, ...conflictPosition(conflict.key, conflict.startedAt), delayMs: 0 },
-    { lockingMode: reporter.lockingMode, enforced: conflict.enforced },
+    { lockingMode, enforced: conflict.enforced },
   );
 }
 
@@ -200,7 +206,7 @@ export function reportObservedConflict(
   conflict: { operation: string; key: string; expectedVersion: number; actualVersion: number; startedAt: number },
 ): void {
   const message = `${describeConflict({ ...conflict, maskedKey: reporter.maskKey(conflict.key) })}.`;
-  reportConflict(reporter, { ...conflict, enforced: false, message });
+  reportConflict(reporter, { ...conflict, enforced: false, lockingMode: 'observe', message });
 }
 
 /** What the retry loop knows when it reports. */
@@ -244,6 +250,15 @@ export function reportExhausted(reporter: Reporter, retry: RetryDetails): void {
   notify(reporter, 'exhausted', { ...retry, ...versionsOf(retry.error), delayMs: 0 }, { error: retry.error });
 }
 
+/** The key's locking mode for a report; a mode function that throws leaves it unknown, never failing the report. */
+function modeOrUndefined(reporter: Reporter, key: string): LockingMode | undefined {
+  try {
+    return reporter.lockingModeFor(key);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A retry loop ended (either way) after `attempts` attempts. */
 export function recordAttempts(reporter: Reporter, operation: string, attempts: number): void {
   reporter.metrics.attempts(attempts, attributes(reporter, operation));
@@ -257,10 +272,12 @@ export function recordAttempts(reporter: Reporter, operation: string, attempts: 
 export function reportDuplicate(
   reporter: Reporter,
   duplicate: DuplicateOperation<unknown>,
-  call: { readonly expectedVersion: number | null; readonly startedAt: number },
+  call: { readonly expectedVersion: number | null; readonly startedAt: number; readonly lockingMode?: LockingMode },
 ): void {
+  const lockingMode = call.lockingMode ?? modeOrUndefined(reporter, duplicate.key);
   reporter.logger.info(`[DuplicateOperation] ${describeDuplicate(duplicate)}`);
-  reporter.metrics.duplicate(attributes(reporter, duplicate.operation));
+  const base = attributes(reporter, duplicate.operation);
+  reporter.metrics.duplicate(lockingMode === undefined ? base : { ...base, locking_mode: lockingMode });
   const details = {
     operation: duplicate.operation,
     key: duplicate.key,
@@ -272,6 +289,6 @@ export function reportDuplicate(
     reporter,
     'duplicate',
     { ...details, ...conflictPosition(duplicate.key, call.startedAt), delayMs: 0 },
-    { idempotencyKey: duplicate.idempotencyKey, maskedIdempotencyKey: duplicate.maskedIdempotencyKey },
+    { idempotencyKey: duplicate.idempotencyKey, maskedIdempotencyKey: duplicate.maskedIdempotencyKey, lockingMode },
   );
 }

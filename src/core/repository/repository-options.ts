@@ -4,7 +4,7 @@
  * @module
  */
 import type { SessionHooks } from '../observability/hooks.js';
-import type { LockingMode } from './locking-mode.js';
+import type { LockingModeOption } from './locking-mode.js';
 import type { KeyMasker } from '../observability/key-mask.js';
 import type { MetricsOption } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
@@ -38,10 +38,19 @@ export interface SessionRepositoryOptions<TData = Record<string, unknown>> {
   readonly hooks?: SessionHooks;
   /**
    * `enforce` refuses stale writes; `observe` writes as unversioned code would but reports each
-   * stale write (hooks, logs, metrics, diagnostics channel); `off` ignores `expectedVersion`.
+   * stale write (hooks, logs, metrics, diagnostics channel); `off` ignores `expectedVersion`. For a
+   * rollout by session: a share such as `{ enforce: 0.1 }` enforces the sessions a fixed hash of the
+   * key places in the first 10% and observes the rest (see {@link LockingModeShare}); a function
+   * `(key) => mode` decides per session. A share outside 0 to 1, or a function that returns no mode,
+   * is an `InvalidArgumentError` before any statement.
    * @defaultValue 'enforce'
+   * @example
+   * ```ts
+   * new SessionRepository({ store, lockingMode: { enforce: 0.1 } });
+   * new SessionRepository({ store, lockingMode: (key) => (key.startsWith('+52') ? 'enforce' : 'observe') });
+   * ```
    */
-  readonly lockingMode?: LockingMode;
+  readonly lockingMode?: LockingModeOption;
   /**
    * OpenTelemetry metrics: `true` records into the global provider of `@opentelemetry/api` when it
    * is installed, `false` records nothing, `{ meterProvider }` records into that provider.

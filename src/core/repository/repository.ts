@@ -8,7 +8,7 @@
  */
 import { attachKeyQueue, keyQueueOf } from './key-queue.js';
 import { validateHooks } from '../observability/hooks.js';
-import { resolveLockingMode, type LockingMode } from './locking-mode.js';
+import { resolveLockingMode, type LockingMode, type LockingModeOption, type LockingModeRule } from './locking-mode.js';
 import { toLevelLogger, type LevelLogger } from '../observability/logger.js';
 import { maskKey as defaultMaskKey, type KeyMasker } from '../observability/key-mask.js';
 import { resolveMetrics } from '../observability/metrics.js';
@@ -88,8 +88,12 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
   readonly store: SessionStore;
   /** The logger, with every level present. */
   readonly logger: LevelLogger;
-  /** How this repository treats `expectedVersion`. */
-  readonly lockingMode: LockingMode;
+  /**
+   * How this repository treats `expectedVersion`: the `lockingMode` option as given (a share copied
+   * and frozen). {@link SessionRepository.lockingModeFor} gives one session's mode.
+   */
+  readonly lockingMode: LockingModeOption;
+  private readonly lockingRule: LockingModeRule;
   private readonly masker: KeyMasker;
   private readonly maxDataLength: number;
   private readonly data: DataReader<TData>;
@@ -118,13 +122,15 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     this.store = store;
     this.logger = toLevelLogger(options.logger);
     this.maxDataLength = maxDataLength;
-    this.lockingMode = resolveLockingMode(options.lockingMode, store);
+    this.lockingRule = resolveLockingMode(options.lockingMode, store);
+    this.lockingMode = this.lockingRule.option;
+    const lockingModeFor = (key: string): LockingMode => this.lockingRule.modeFor(key, () => this.maskKey(key));
     const hooks = validateHooks(options.hooks);
     const reporter = {
       logger: this.logger,
       maskKey: (key: string) => this.maskKey(key),
       dialect: store.dialect,
-      lockingMode: this.lockingMode,
+      lockingModeFor,
       hooks: hooks === undefined ? [] : [hooks],
       metrics: resolveMetrics(options.metrics),
     };
@@ -132,7 +138,7 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     this.writes = {
       owner: this,
       store,
-      lockingMode: this.lockingMode,
+      lockingModeFor,
       reporter,
       maxDataLength,
       maskKey: (key) => this.maskKey(key),
@@ -150,6 +156,22 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
    */
   maskKey(key: string): string {
     return this.masker(key);
+  }
+
+  /**
+   * The locking mode of `key`'s writes: the repository's mode, or, with a share or a function as
+   * `lockingMode`, this session's (the same key always gets the same mode under one share).
+   *
+   * @throws InvalidArgumentError for a bad key, or when the `lockingMode` function returns no mode.
+   * @example
+   * ```ts
+   * const sessions = new SessionRepository({ store, lockingMode: { enforce: 0.1 } });
+   * sessions.lockingModeFor('+5215512345678'); // 'enforce' or 'observe', the same on every call and in every process
+   * ```
+   */
+  lockingModeFor(key: string): LockingMode {
+    validateKey(key);
+    return this.lockingRule.modeFor(key, () => this.maskKey(key));
   }
 
   /**

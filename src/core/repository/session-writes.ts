@@ -31,7 +31,8 @@ export interface WriteContext<TData, TState extends string> {
   /** The repository: what its per-key queue and its handler scopes are registered under. */
   readonly owner: object;
   readonly store: SessionStore;
-  readonly lockingMode: LockingMode;
+  /** The locking mode of a key's writes (per key under a share or a function of the key). */
+  lockingModeFor(key: string): LockingMode;
   readonly reporter: Reporter;
   readonly maxDataLength: number;
   maskKey(key: string): string;
@@ -45,6 +46,8 @@ interface UpdateCall {
   readonly expectedVersion: number | null;
   readonly idempotencyKey: string | undefined;
   readonly transaction: unknown;
+  /** The locking mode of this key's writes, decided before any statement. */
+  readonly lockingMode: LockingMode;
 }
 
 /** `SessionRepository.updateSession`: see its documentation. */
@@ -58,7 +61,7 @@ export async function updateSession<TData, TState extends string>(
   const startedAt = performance.now();
   if (call.idempotencyKey !== undefined) return updateOnce(context, call, call.idempotencyKey, startedAt);
   const { outcome, observed } = await updateInMode(
-    context.lockingMode,
+    call.lockingMode,
     context.store,
     key,
     call.changes,
@@ -87,7 +90,8 @@ function checkUpdate<TData, TState extends string>(
   if (origin !== undefined) stored.origin = origin;
   if (reason !== undefined) stored.reason = reason;
   const idempotencyKey = idempotencyKeyOf(context.owner, key, options.idempotencyKey);
-  return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction };
+  const lockingMode = context.lockingModeFor(key);
+  return { key, changes: stored, expectedVersion, idempotencyKey, transaction: options.transaction, lockingMode };
 }
 
 /**
@@ -124,7 +128,7 @@ async function updateOnce<TData, TState extends string>(
   const outcome = await context.store.updateOnce({
     key: call.key,
     changes: call.changes,
-    expectedVersion: context.lockingMode === 'enforce' ? call.expectedVersion : null,
+    expectedVersion: call.lockingMode === 'enforce' ? call.expectedVersion : null,
     idempotencyKey,
     ...(call.transaction === undefined ? {} : { transaction: call.transaction }),
   });
@@ -141,7 +145,11 @@ async function updateOnce<TData, TState extends string>(
     idempotencyKey,
     outcome.processed,
   );
-  reportDuplicate(context.reporter, duplicate, { expectedVersion: call.expectedVersion, startedAt });
+  reportDuplicate(context.reporter, duplicate, {
+    expectedVersion: call.expectedVersion,
+    startedAt,
+    lockingMode: call.lockingMode,
+  });
   throw new DuplicateOperationError(duplicate);
 }
 
@@ -176,8 +184,9 @@ export async function deleteSession<TData, TState extends string>(
 ): Promise<boolean> {
   validateKey(key);
   const expectedVersion = validateExpectedVersion(options.expectedVersion, 'options.expectedVersion');
+  const lockingMode = context.lockingModeFor(key);
   const startedAt = performance.now();
-  const { outcome, observed } = await deleteInMode(context.lockingMode, context.store, key, expectedVersion);
+  const { outcome, observed } = await deleteInMode(lockingMode, context.store, key, expectedVersion);
   keyQueueOf(context.owner)?.forget(key);
   if (observed !== null) {
     reportObservedConflict(context.reporter, { operation: 'deleteSession', key, ...observed, startedAt });
@@ -187,7 +196,7 @@ export async function deleteSession<TData, TState extends string>(
       return true;
     case 'missing':
       // Only an enforced conditional delete insists that the row exist; the others delete as unversioned code would.
-      if (expectedVersion === null || context.lockingMode !== 'enforce') return false;
+      if (expectedVersion === null || lockingMode !== 'enforce') return false;
       throw new SessionNotFoundError(key, context.maskKey(key));
     case 'conflict':
       throw conflict(context, key, expectedVersion!, outcome.actualVersion, 'deleteSession', startedAt);
@@ -217,6 +226,7 @@ function conflict<TData, TState extends string>(
     actualVersion,
     startedAt,
     enforced: true,
+    lockingMode: 'enforce',
     message: error.message,
   });
   return error;

@@ -6,7 +6,7 @@ import { DEFAULT_NAMES, resolveNames } from '../../../src/core/sql/table-names.j
 import type { TableOptions } from '../../../src/core/sql/table-names.js';
 import { migrate, migrationStatus, renderMigrations } from '../../../src/migrations/index.js';
 import type { MssqlMigrationPool, MssqlMigrationRequest } from '../../../src/migrations/mssql-migrations.js';
-import { loadMigrationTemplates } from '../../../src/migrations/templates.js';
+import { loadMigrationTemplates, loadOptionalTemplate } from '../../../src/migrations/templates.js';
 import { splitTsqlBatches } from '../../../src/migrations/tsql-batches.js';
 import { mssqlKeyColumnTypes, mssqlStatements, type MssqlStatement } from '../../../src/mssql/mssql-statements.js';
 import { REPRESENTATIVE_KEY, representativeStatements } from '../../support/representative-statements.js';
@@ -44,7 +44,11 @@ export function runAsSqlcmd(script: string): string {
 
 /** The `GO` batches of every packaged T-SQL migration as `sqlcmd -i` runs the file (its `:setvar` defaults). */
 export function sqlcmdBatches(): [string, string][] {
-  return loadMigrationTemplates('mssql').flatMap((template) =>
+  const optional = [
+    loadOptionalTemplate('mssql', 'guard_legacy_writes'),
+    loadOptionalTemplate('mssql', 'remove_legacy_guard'),
+  ];
+  return [...loadMigrationTemplates('mssql'), ...optional].flatMap((template) =>
     splitTsqlBatches(runAsSqlcmd(template.template)).map((batch): [string, string] => [
       `${template.id} line ${batch.line} (sqlcmd -i)`,
       batch.text,
@@ -54,10 +58,14 @@ export function sqlcmdBatches(): [string, string][] {
 
 /** The `GO` batches of `versioned-sessions print --dialect mssql` for the given names. */
 export function printedBatches(label: string, options: TableOptions): [string, string][] {
-  return splitTsqlBatches(renderMigrations({ dialect: 'mssql', ...options })).map((batch): [string, string] => [
-    `print ${label} line ${batch.line}`,
-    batch.text,
-  ]);
+  const variants: [string, string][] = [
+    ['', renderMigrations({ dialect: 'mssql', ...options })],
+    [' --guard-legacy-writes', renderMigrations({ dialect: 'mssql', ...options, guardLegacyWrites: true })],
+    [' --remove-legacy-guard', renderMigrations({ dialect: 'mssql', ...options, removeLegacyGuard: true })],
+  ];
+  return variants.flatMap(([flag, script]) =>
+    splitTsqlBatches(script).map((batch): [string, string] => [`print ${label}${flag} line ${batch.line}`, batch.text]),
+  );
 }
 
 /** What a {@link recordingMigrationPool} saw. */
@@ -137,6 +145,8 @@ export async function runnerTexts(label: string, options: TableOptions): Promise
   await migrate({ dialect: 'mssql', pool, ...options });
   await migrate({ dialect: 'mssql', pool, ...options });
   await migrationStatus({ dialect: 'mssql', pool, ...options });
+  await migrate({ dialect: 'mssql', pool, ...options, guardLegacyWrites: true });
+  await migrate({ dialect: 'mssql', pool, ...options, removeLegacyGuard: true });
   return sent.map((text, index): [string, string] => [`runner ${label} #${index + 1}`, text]);
 }
 
