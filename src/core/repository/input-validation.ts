@@ -73,6 +73,50 @@ function isPlainObject(value: object): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 
+/** A container being walked: its path is built from its parent's only when an error names it. */
+interface Visit {
+  readonly value: object;
+  readonly parent: Visit | undefined;
+  readonly name: string;
+  /** Set on the marker that takes `value` off the ancestors once its children are done. */
+  readonly leaving: boolean;
+}
+
+function pathOf(visit: Visit, argument: string): string {
+  const names: string[] = [];
+  for (let at: Visit | undefined = visit; at.parent !== undefined; at = at.parent) names.push(at.name);
+  return names.length === 0 ? argument : `${argument}.${names.reverse().join('.')}`;
+}
+
+function scalarPath(parent: Visit, name: string, argument: string): string {
+  return `${pathOf(parent, argument)}.${name}`;
+}
+
+/** The check of `parent`'s property `name`, a value that is not a container; its path is built only to refuse it. */
+function checkScalar(value: unknown, parent: Visit, name: string, argument: string): void {
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\u0000') || !value.isWellFormed()) {
+        throw new InvalidArgumentError(
+          scalarPath(parent, name, argument),
+          'contains NUL or a lone surrogate, which JSON columns do not store faithfully.',
+        );
+      }
+      return;
+    case 'number':
+      if (!Number.isFinite(value))
+        throw new InvalidArgumentError(scalarPath(parent, name, argument), `${value} is not representable in JSON.`);
+      return;
+    case 'boolean':
+      return;
+    default:
+      throw new InvalidArgumentError(
+        scalarPath(parent, name, argument),
+        `${typeof value} values are not JSON; remove it or convert it first.`,
+      );
+  }
+}
+
 /**
  * Serialises session data, which must be a plain JSON object that survives a round trip unchanged:
  * strings, finite numbers, booleans, null, arrays and plain objects, without cycles, NUL characters or
@@ -84,58 +128,45 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !isPlainObject(data)) {
     throw new InvalidArgumentError(argument, `expected a plain JSON object, got ${describe(data)}.`);
   }
-  // Iterative walk: deep data must give a typed error, not a stack overflow.
+  // Iterative walk: deep data must give a typed error, not a stack overflow. Paths are built only for
+  // an error: a walk that finds nothing wrong allocates one entry per object or array, none per value.
   const ancestors = new Set<object>();
-  const stack: { value: unknown; path: string; leaving?: object }[] = [{ value: data, path: argument }];
+  const stack: Visit[] = [{ value: data, parent: undefined, name: '', leaving: false }];
   while (stack.length > 0) {
-    const { value, path, leaving } = stack.pop()!;
-    if (leaving !== undefined) {
-      ancestors.delete(leaving);
+    const visit = stack.pop()!;
+    const container = visit.value;
+    if (visit.leaving) {
+      ancestors.delete(container);
       continue;
     }
-    switch (typeof value) {
-      case 'string':
-        if (value.includes('\u0000') || !value.isWellFormed()) {
-          throw new InvalidArgumentError(
-            path,
-            'contains NUL or a lone surrogate, which JSON columns do not store faithfully.',
-          );
-        }
-        continue;
-      case 'number':
-        if (!Number.isFinite(value)) throw new InvalidArgumentError(path, `${value} is not representable in JSON.`);
-        continue;
-      case 'boolean':
-        continue;
-      case 'object': {
-        if (value === null) continue;
-        if (ancestors.has(value))
-          throw new InvalidArgumentError(path, 'is a circular reference; JSON cannot represent cycles.');
-        if (!Array.isArray(value) && !isPlainObject(value)) {
-          throw new InvalidArgumentError(
-            path,
-            `is a ${value.constructor?.name ?? 'non-plain object'}; store plain JSON (convert Dates to ISO strings, Maps to objects).`,
-          );
-        }
-        ancestors.add(value);
-        stack.push({ value: undefined, path, leaving: value });
-        for (const name of Object.keys(value)) {
-          if (name.includes('\u0000') || !name.isWellFormed()) {
-            throw new InvalidArgumentError(
-              `${path}[${JSON.stringify(name)}]`,
-              'has a key with NUL or a lone surrogate.',
-            );
-          }
-          const property = (value as Record<string, unknown>)[name];
-          // An undefined object property is dropped, as JSON.stringify drops it; in an array it would
-          // become null, so it is refused there.
-          if (property === undefined && !Array.isArray(value)) continue;
-          stack.push({ value: property, path: `${path}.${name}` });
-        }
-        continue;
+    if (ancestors.has(container)) {
+      throw new InvalidArgumentError(pathOf(visit, argument), 'is a circular reference; JSON cannot represent cycles.');
+    }
+    if (!Array.isArray(container) && !isPlainObject(container)) {
+      throw new InvalidArgumentError(
+        pathOf(visit, argument),
+        `is a ${container.constructor?.name ?? 'non-plain object'}; store plain JSON (convert Dates to ISO strings, Maps to objects).`,
+      );
+    }
+    ancestors.add(container);
+    stack.push({ value: container, parent: visit.parent, name: visit.name, leaving: true });
+    const isArray = Array.isArray(container);
+    for (const name of Object.keys(container)) {
+      if (name.includes('\u0000') || !name.isWellFormed()) {
+        throw new InvalidArgumentError(
+          `${pathOf(visit, argument)}[${JSON.stringify(name)}]`,
+          'has a key with NUL or a lone surrogate.',
+        );
       }
-      default:
-        throw new InvalidArgumentError(path, `${typeof value} values are not JSON; remove it or convert it first.`);
+      const property = (container as Record<string, unknown>)[name];
+      // An undefined object property is dropped, as JSON.stringify drops it; in an array it would
+      // become null, so it is refused there.
+      if (property === undefined && !isArray) continue;
+      if (typeof property === 'object' && property !== null) {
+        stack.push({ value: property, parent: visit, name, leaving: false });
+      } else if (property !== null) {
+        checkScalar(property, visit, name, argument);
+      }
     }
   }
   let json: string;
