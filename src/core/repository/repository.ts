@@ -234,14 +234,14 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     const call = this.validateUpdate(key, changes, options);
     const startedAt = performance.now();
     if (call.idempotencyKey !== undefined) return this.updateOnce(call, call.idempotencyKey, startedAt);
-    const { outcome, observed } = await updateInMode(
-      this.lockingMode,
-      this.store,
-      key,
-      call.changes,
-      call.expectedVersion,
-      call.transaction,
-    );
+    // 'enforce' (the default) is the store's conditional write as it is: no wrapper around its promise.
+    const { outcome, observed } =
+      this.lockingMode === 'enforce'
+        ? {
+            outcome: await this.store.update(key, call.changes, call.expectedVersion, call.transaction),
+            observed: null,
+          }
+        : await updateInMode(this.lockingMode, this.store, key, call.changes, call.expectedVersion, call.transaction);
     if (observed !== null) {
       reportObservedConflict(this.reporter, { operation: 'updateSession', key, ...observed, startedAt });
     }
