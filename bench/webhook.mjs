@@ -137,7 +137,7 @@ const roundOf = (tally, landed) => ({
  * Uncontended: one handler, each message on the next of this variant's chats, nothing conflicts. The
  * variants' rounds alternate, so drift in a shared machine's load hits them alike.
  */
-async function uncontended(database, mode, print) {
+export async function uncontended(database, mode, print) {
   const variants = variantsOf(CALLS);
   const tableInfo = await database.newTable();
   const chats = Math.max(50, Math.floor(mode.keys / 5));
@@ -354,7 +354,7 @@ async function hotChat(database, mode, print) {
 }
 
 /** PostgreSQL reached through the latency proxy: tables made on the direct connection, stores connect through the proxy. */
-async function throughProxy(database, delayMs) {
+export async function throughProxy(database, delayMs) {
   const upstream = new URL(database.url);
   const proxy = await startLatencyProxy({
     host: upstream.hostname,
