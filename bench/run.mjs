@@ -135,7 +135,7 @@ if (named.length > 0 && !values['no-write'] && existsSync(jsonFile)) {
   }
 }
 print(`done in ${run.durationSeconds} s`);
-if (results.hotKey.length > 0)
+if (wanted.includes('hotKey'))
   console.table(
     results.hotKey.map((row) => ({
       db: row.dialect,
