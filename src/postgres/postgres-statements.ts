@@ -15,6 +15,7 @@ import {
   quoteNames,
   quoteWith,
   setList,
+  updateTexts,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
@@ -46,6 +47,8 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
     values: [names.schema, table],
   });
+  const interned = updateTexts();
+  const selectText = `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`;
   const updateStatement = (
     key: string,
     changes: StoredChanges,
@@ -56,10 +59,11 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
     const sets = setList(q, changes, bind, 'now()');
     const where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs(bind('expected', expectedVersion))}`;
-    return { text: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, values };
+    const text = `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`;
+    return { text: interned(changes, expectedVersion, extraReturning !== '', text), values };
   };
   return {
-    select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, values: [key] }),
+    select: (key) => ({ text: selectText, values: [key] }),
     selectDataPage: (afterKey, limit) => ({
       text:
         `SELECT ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +

@@ -16,6 +16,7 @@ import {
   quoteNames,
   quoteWith,
   setList,
+  updateTexts,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
@@ -48,6 +49,8 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     sql: 'SELECT name AS column_name FROM pragma_table_info(@table)',
     params: { table },
   });
+  const interned = updateTexts();
+  const selectText = `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`;
   const updateStatement = (
     key: string,
     changes: StoredChanges,
@@ -64,10 +67,11 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       expectedVersion === null
         ? byKey
         : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
-    return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, params };
+    const sql = `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`;
+    return { sql: interned(changes, expectedVersion, extraReturning !== '', sql), params };
   };
   return {
-    select: (key) => ({ sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, params: { key } }),
+    select: (key) => ({ sql: selectText, params: { key } }),
     selectDataPage: (afterKey, limit) => ({
       sql:
         `SELECT ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +

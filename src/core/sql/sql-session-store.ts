@@ -167,7 +167,8 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     return this.driver.classifyError(error) === 'transient';
   }
 
-  private async write(
+  // `write` and `recorded` hand back the promise of the work they start (no async wrapper of their own).
+  private write(
     key: string,
     changes: StoredChanges,
     expectedVersion: number | null,
@@ -181,7 +182,7 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
    * that first locks the row to read the state it replaces and, when the write is done, records the
    * transition, so the write and its record commit or roll back together.
    */
-  private async recorded<T extends { status: string; value?: SessionRecord | true }>(
+  private recorded<T extends { status: string; value?: SessionRecord | true }>(
     key: string,
     changes: StoredChanges,
     transaction: THandle | undefined,
