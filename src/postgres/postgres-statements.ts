@@ -19,6 +19,7 @@ import {
   refusedOnceOutcome,
   sessionWithProcessedFrom,
   setList,
+  updateTexts,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
@@ -51,6 +52,8 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     text: 'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
     values: [names.schema, table],
   });
+  const interned = updateTexts();
+  const selectText = `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`;
   const updateStatement = (
     key: string,
     changes: StoredChanges,
@@ -61,12 +64,13 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
     const sets = setList(q, changes, bind, 'now()');
     const where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs(bind('expected', expectedVersion))}`;
-    return { text: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, values };
+    const text = `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`;
+    return { text: interned(changes, expectedVersion, extraReturning !== '', text), values };
   };
   // The session and the key's record of the id: $1 the key, $2 the id.
   const sessionWithProcessed = `SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS} ${sessionWithProcessedFrom(q, '$1', '$2')}`;
   return {
-    select: (key) => ({ text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, values: [key] }),
+    select: (key) => ({ text: selectText, values: [key] }),
     readWithProcessed: (key, id) => ({ text: sessionWithProcessed, values: [key, id] }),
     // One statement, atomic on its own: the update (unless the id is recorded for the key), the record
     // built from the written row, and the outcome. Data-modifying CTEs all run, to completion, whether

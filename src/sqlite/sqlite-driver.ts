@@ -76,9 +76,16 @@ export class SqliteDriver implements SqlDriver<SqliteStatement, SqliteDatabase> 
     if (settings.wal && !database.memory) database.pragma('journal_mode = WAL');
   }
 
-  // With a handle the statement belongs to a transaction that already holds the connection.
+  // With a handle the statement belongs to a transaction that already holds the connection. Without
+  // one it waits for the operations queued before it; when there are none and no transaction is open
+  // it runs at once (a statement runs synchronously, so it is done before anything else can start).
+  // A transaction open without a handle is not ours to join: the statement waits a turn, as it always
+  // did, e.g. for a database.transaction() whose function returned this call's promise to roll back.
   execute(statement: SqliteStatement, transaction?: SqliteDatabase): Promise<ExecuteResult> {
-    return transaction === undefined ? this.queue.run(() => this.executeNow(statement)) : this.executeNow(statement);
+    if (transaction !== undefined || (this.queue.idle && !this.database.inTransaction)) {
+      return this.executeNow(statement);
+    }
+    return this.queue.run(() => this.executeNow(statement));
   }
 
   transaction<T>(work: (handle: SqliteDatabase) => Promise<T>): Promise<T> {

@@ -18,6 +18,7 @@ import {
   quoteWith,
   sessionWithProcessedFrom,
   setList,
+  updateTexts,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
 import type { StoredChanges } from '../core/session-store.js';
@@ -50,6 +51,8 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     sql: 'SELECT name AS column_name FROM pragma_table_info(@table)',
     params: { table },
   });
+  const interned = updateTexts();
+  const selectText = `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`;
   const updateStatement = (
     key: string,
     changes: StoredChanges,
@@ -70,11 +73,16 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     if (unlessProcessed !== undefined) {
       where += ` AND NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE session_key = @key AND id = ${bind('id', unlessProcessed)})`;
     }
-    return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`, params };
+    const sql = `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`;
+    // The guarded write (exactly-once) has a text of its own, outside the per-shape cache of plain updates.
+    return {
+      sql: unlessProcessed === undefined ? interned(changes, expectedVersion, extraReturning !== '', sql) : sql,
+      params,
+    };
   };
   const joined = quoteNames(names, quote, 's.');
   return {
-    select: (key) => ({ sql: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`, params: { key } }),
+    select: (key) => ({ sql: selectText, params: { key } }),
     selectDataPage: (afterKey, limit) => ({
       sql:
         `SELECT ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +

@@ -63,6 +63,59 @@ function isPlainObject(value: object): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 
+/** A container being walked: its path is built from its parent's only when an error names it. */
+interface Visit {
+  readonly value: object;
+  readonly parent: Visit | undefined;
+  readonly name: string;
+  /** Set on the marker that takes `value` off the ancestors once its children are done. */
+  readonly leaving: boolean;
+}
+
+function pathOf(visit: Visit, argument: string): string {
+  const names: string[] = [];
+  for (let at: Visit | undefined = visit; at.parent !== undefined; at = at.parent) names.push(at.name);
+  return names.length === 0 ? argument : `${argument}.${names.reverse().join('.')}`;
+}
+
+function scalarPath(parent: Visit, name: string, argument: string): string {
+  return `${pathOf(parent, argument)}.${name}`;
+}
+
+/** The check of `parent`'s property `name`, a value that is not a container; its path is built only to refuse it. */
+function checkScalar(value: unknown, parent: Visit, name: string, argument: string): void {
+  switch (typeof value) {
+    case 'string':
+      if (value.includes('\u0000') || !value.isWellFormed()) {
+        throw invalidArgument(
+          scalarPath(parent, name, argument),
+          'contain no NUL and no lone surrogate',
+          'a string with one',
+          {
+            hint: 'JSON columns do not store them faithfully.',
+          },
+        );
+      }
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw invalidArgument(
+          scalarPath(parent, name, argument),
+          'be a finite number',
+          describeValue(value, { showNumber: true }),
+          { hint: 'JSON cannot represent it.' },
+        );
+      }
+      return;
+    case 'boolean':
+      return;
+    default:
+      throw invalidArgument(scalarPath(parent, name, argument), 'be a JSON value', describeValue(value), {
+        hint: 'Remove it or convert it first.',
+      });
+  }
+}
+
 /**
  * Serialises session data, which must be a plain JSON object that survives a round trip unchanged:
  * strings, finite numbers, booleans, null, arrays and plain objects, without cycles, NUL characters or
@@ -77,62 +130,47 @@ export function serializeData(data: unknown, maxLength: number, argument = 'chan
     'be a plain JSON object',
     data,
   );
-  // Iterative walk: deep data must give a typed error, not a stack overflow.
+  // Iterative walk: deep data must give a typed error, not a stack overflow. Paths are built only for
+  // an error: a walk that finds nothing wrong allocates one entry per object or array, none per value.
   const ancestors = new Set<object>();
-  const stack: { value: unknown; path: string; leaving?: object }[] = [{ value: data, path: argument }];
+  const stack: Visit[] = [{ value: data, parent: undefined, name: '', leaving: false }];
   while (stack.length > 0) {
-    const { value, path, leaving } = stack.pop()!;
-    if (leaving !== undefined) {
-      ancestors.delete(leaving);
+    const visit = stack.pop()!;
+    const container = visit.value;
+    if (visit.leaving) {
+      ancestors.delete(container);
       continue;
     }
-    switch (typeof value) {
-      case 'string':
-        if (value.includes('\u0000') || !value.isWellFormed()) {
-          throw invalidArgument(path, 'contain no NUL and no lone surrogate', 'a string with one', {
-            hint: 'JSON columns do not store them faithfully.',
-          });
-        }
-        continue;
-      case 'number':
-        if (!Number.isFinite(value)) {
-          throw invalidArgument(path, 'be a finite number', describeValue(value, { showNumber: true }), {
-            hint: 'JSON cannot represent it.',
-          });
-        }
-        continue;
-      case 'boolean':
-        continue;
-      case 'object': {
-        if (value === null) continue;
-        if (ancestors.has(value)) {
-          throw invalidArgument(path, 'be free of cycles', 'a circular reference', {
-            hint: 'JSON cannot represent cycles.',
-          });
-        }
-        if (!Array.isArray(value) && !isPlainObject(value)) {
-          throw invalidArgument(path, 'be plain JSON', describeValue(value), {
-            hint: 'Convert Dates to ISO strings and Maps to objects.',
-          });
-        }
-        ancestors.add(value);
-        stack.push({ value: undefined, path, leaving: value });
-        for (const name of Object.keys(value)) {
-          if (name.includes('\u0000') || !name.isWellFormed()) {
-            throw invalidArgument(path, 'have property names without NUL or a lone surrogate', 'a name with one');
-          }
-          const property = (value as Record<string, unknown>)[name];
-          // An undefined object property is dropped, as JSON.stringify drops it; in an array it would
-          // become null, so it is refused there.
-          if (property === undefined && !Array.isArray(value)) continue;
-          stack.push({ value: property, path: `${path}.${name}` });
-        }
-        continue;
+    if (ancestors.has(container)) {
+      throw invalidArgument(pathOf(visit, argument), 'be free of cycles', 'a circular reference', {
+        hint: 'JSON cannot represent cycles.',
+      });
+    }
+    if (!Array.isArray(container) && !isPlainObject(container)) {
+      throw invalidArgument(pathOf(visit, argument), 'be plain JSON', describeValue(container), {
+        hint: 'Convert Dates to ISO strings and Maps to objects.',
+      });
+    }
+    ancestors.add(container);
+    stack.push({ value: container, parent: visit.parent, name: visit.name, leaving: true });
+    const isArray = Array.isArray(container);
+    for (const name of Object.keys(container)) {
+      if (name.includes('\u0000') || !name.isWellFormed()) {
+        throw invalidArgument(
+          pathOf(visit, argument),
+          'have property names without NUL or a lone surrogate',
+          'a name with one',
+        );
       }
-      default:
-        throw invalidArgument(path, 'be a JSON value', describeValue(value), {
-          hint: 'Remove it or convert it first.',
-        });
+      const property = (container as Record<string, unknown>)[name];
+      // An undefined object property is dropped, as JSON.stringify drops it; in an array it would
+      // become null, so it is refused there.
+      if (property === undefined && !isArray) continue;
+      if (typeof property === 'object' && property !== null) {
+        stack.push({ value: property, parent: visit, name, leaving: false });
+      } else if (property !== null) {
+        checkScalar(property, visit, name, argument);
+      }
     }
   }
   let json: string;

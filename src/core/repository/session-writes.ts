@@ -60,14 +60,14 @@ export async function updateSession<TData, TState extends string>(
   const call = checkUpdate(context, key, changes, options);
   const startedAt = performance.now();
   if (call.idempotencyKey !== undefined) return updateOnce(context, call, call.idempotencyKey, startedAt);
-  const { outcome, observed } = await updateInMode(
-    call.lockingMode,
-    context.store,
-    key,
-    call.changes,
-    call.expectedVersion,
-    call.transaction,
-  );
+  // 'enforce' (the default) is the store's conditional write as it is: no wrapper around its promise.
+  const { outcome, observed } =
+    call.lockingMode === 'enforce'
+      ? {
+          outcome: await context.store.update(key, call.changes, call.expectedVersion, call.transaction),
+          observed: null,
+        }
+      : await updateInMode(call.lockingMode, context.store, key, call.changes, call.expectedVersion, call.transaction);
   if (observed !== null) {
     reportObservedConflict(context.reporter, { operation: 'updateSession', key, ...observed, startedAt });
   }

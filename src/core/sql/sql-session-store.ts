@@ -155,7 +155,9 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
         case 'missing':
           return { status: 'missing' };
         case 'conflict':
-          return this.conflictFrom(write.key, toVersion(row.session_version), write.expectedVersion, inner);
+          // The statement may have waited for a concurrent delivery of the same id and then read from
+          // before its commit: a read of its own tells a duplicate from a conflict.
+          return this.classifyRefusedOnce(write.key, write.id, write.expectedVersion, inner);
         default:
           throw new VersionedSessionError(`The ${this.dialect} exactly-once write returned no outcome.`);
       }
@@ -274,7 +276,8 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     return this.driver.classifyError(error) === 'transient';
   }
 
-  private async write(
+  // `write` and `recorded` hand back the promise of the work they start (no async wrapper of their own).
+  private write(
     key: string,
     changes: StoredChanges,
     expectedVersion: number | null,
@@ -288,7 +291,7 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
    * that first locks the row to read the state it replaces and, when the write is done, records the
    * transition, so the write and its record commit or roll back together.
    */
-  private async recorded<T extends { status: string; value?: SessionRecord | true }>(
+  private recorded<T extends { status: string; value?: SessionRecord | true }>(
     key: string,
     changes: StoredChanges,
     transaction: THandle | undefined,

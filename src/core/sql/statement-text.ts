@@ -61,6 +61,28 @@ export function quoteNames(names: ResolvedNames, quote: (name: string) => string
 }
 
 /**
+ * One copy of each update text, by shape. An update's text depends only on which changes it writes,
+ * whether it expects a version and whether it is the observed form, never on the values; after the
+ * first call of a shape the builder hands back that first string, so a driver that finds its compiled
+ * statement by text (or writes it to the wire) meets a string it has already hashed and flattened.
+ */
+export function updateTexts(): (
+  changes: StoredChanges,
+  expectedVersion: number | null,
+  observed: boolean,
+  text: string,
+) => string {
+  const texts: string[] = [];
+  return (changes, expectedVersion, observed, text) =>
+    (texts[
+      (changes.state === undefined ? 0 : 1) |
+        (changes.dataJson === undefined ? 0 : 2) |
+        (expectedVersion === null ? 0 : 4) |
+        (observed ? 8 : 0)
+    ] ??= text);
+}
+
+/**
  * The SET list of an update: the changed columns, the version bump and the last-activity time.
  * `bind` registers a value and returns its placeholder.
  */

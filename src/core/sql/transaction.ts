@@ -74,11 +74,24 @@ export async function runTransaction<T>(control: TransactionControl, work: () =>
  */
 export class ConnectionQueue {
   private tail: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private readonly settled = (): void => {
+    this.pending--;
+  };
+
+  /**
+   * Whether nothing is queued or running: work that completes synchronously (a better-sqlite3
+   * statement outside a transaction) may then run at once, as it would have run next.
+   */
+  get idle(): boolean {
+    return this.pending === 0;
+  }
 
   /** Runs `work` once every operation queued before it has settled. */
   run<T>(work: () => Promise<T>): Promise<T> {
     const result = this.tail.then(work);
-    this.tail = result.catch(() => undefined);
+    this.pending++;
+    this.tail = result.then(this.settled, this.settled);
     return result;
   }
 }
