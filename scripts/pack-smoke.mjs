@@ -135,7 +135,7 @@ try {
   const sqlite = bin(['migrate', '--dialect', 'sqlite', '--url', join(app, 'smoke.db')]);
   check(
     'npx versioned-sessions migrate --dialect sqlite',
-    sqlite.code === 0 && sqlite.stdout.includes('5 applied'),
+    sqlite.code === 0 && sqlite.stdout.includes('6 applied'),
     sqlite.output,
   );
 
@@ -157,7 +157,7 @@ try {
     );
     check(
       'npx versioned-sessions migrate --dialect postgres (URL from VERSIONED_SESSIONS_DATABASE_URL)',
-      postgres.code === 0 && postgres.stdout.includes('5 applied'),
+      postgres.code === 0 && postgres.stdout.includes('6 applied'),
       postgres.output,
     );
     check(
@@ -182,7 +182,7 @@ try {
     const mysql = bin(['migrate', '--dialect', 'mysql', '--url', mysqlUrl, ...names]);
     check(
       'npx versioned-sessions migrate --dialect mysql',
-      mysql.code === 0 && mysql.stdout.includes('5 applied'),
+      mysql.code === 0 && mysql.stdout.includes('6 applied'),
       mysql.output,
     );
     const versionedMysql = `
@@ -271,7 +271,7 @@ try {
   const update = run('node', ['-e', versioned]);
   check(
     'a versioned update on SQLite through require(), migrated by the CommonJS build',
-    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 5, version: 1, conflict: true, actual: 1 }),
+    update.code === 0 && update.stdout.trim() === JSON.stringify({ applied: 6, version: 1, conflict: true, actual: 1 }),
     update.output,
   );
 

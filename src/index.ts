@@ -91,6 +91,7 @@ export type {
   PagePosition,
   ProcessedRecord,
   SessionPageQuery,
+  SessionWithProcessed,
   SessionRecord,
   SessionStore,
   SessionTransition,

@@ -90,6 +90,22 @@ export interface ProcessedRecord {
 }
 
 /**
+ * A session and the record of one operation id for its key, read together (`readWithProcessed`).
+ *
+ * @example
+ * ```ts
+ * const { session, processed }: SessionWithProcessed = await store.readWithProcessed!(phone, message.id);
+ * if (processed !== null) console.log('applied before, at version', processed.session?.version);
+ * ```
+ */
+export interface SessionWithProcessed {
+  /** The session, or `null` when the key has none. */
+  readonly session: SessionRecord | null;
+  /** The record of the operation id for this session key, or `null` when it is not recorded for it. */
+  readonly processed: ProcessedRecord | null;
+}
+
+/**
  * An update that is applied at most once per idempotency key.
  *
  * @example
@@ -298,6 +314,13 @@ export interface SessionStore {
   updateOnce(write: IdempotentWrite): Promise<IdempotentWriteOutcome>;
   /** The record of an operation id, or `null` when it was never recorded (or was pruned). */
   findProcessed(id: string, transaction?: unknown): Promise<ProcessedRecord | null>;
+  /**
+   * The session of `key` and the record of operation `id` for that key, read together (one statement
+   * in the library's stores): what an exactly-once `withSessionRetry` reads before running its
+   * handler. Optional for custom stores; without it the record is looked up with `findProcessed` and
+   * the session read with `read`.
+   */
+  readWithProcessed?(key: string, id: string): Promise<SessionWithProcessed>;
   /** Whether a driver error is a passing fault (a dropped connection, a deadlock) worth retrying. */
   isTransientError(error: unknown): boolean;
   /** Deletes the session, conditionally on `expectedVersion` unless it is `null`. */
@@ -324,8 +347,11 @@ export interface SessionStore {
    * `verifySchema({ data: true })` requires it.
    */
   readDataPage?(afterKey: string | null, limit: number): Promise<readonly StoredDataRow[]>;
-  /** Records `id`; `true` the first time, `false` when it was already recorded. */
-  markProcessed(id: string): Promise<boolean>;
+  /**
+   * Records `id`, for session `key` when given (so that `readWithProcessed` finds it); `true` the first
+   * time, `false` when it was already recorded.
+   */
+  markProcessed(id: string, key?: string): Promise<boolean>;
   /** Whether `id` was recorded. */
   isProcessed(id: string): Promise<boolean>;
   /** Forgets ids recorded before `olderThan`; returns how many. */

@@ -17,8 +17,12 @@ import {
   HISTORY_INSERT_COLUMNS,
   idleWhere,
   pageWhere,
+  NO_PROCESSED_COLUMNS,
+  PROCESSED_JOIN_COLUMNS,
   quoteNames,
   quoteWith,
+  refusedOnceOutcome,
+  sessionWithProcessedFrom,
   setList,
 } from '../core/sql/statement-text.js';
 import type { ResolvedNames } from '../core/sql/table-names.js';
@@ -174,11 +178,65 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     ],
   });
 
+  const joined = quoteNames(names, quote, 's.');
+  // The session and the key's record of the id, one row either way.
+  const sessionWithProcessed = `SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS} ${sessionWithProcessedFrom(q, '@key', '@id')}`;
   return {
     select: (key) => ({
       text: `SELECT ${q.selectList} FROM ${q.table} WHERE ${byKey}`,
       parameters: [keyParameter(key)],
     }),
+    readWithProcessed: (key, id) => ({
+      text: sessionWithProcessed,
+      parameters: [keyParameter(key), idParameter(id)],
+    }),
+    // One batch: the update unless the id is recorded for the key, the record of the written row (its
+    // snapshot built with FOR JSON, SQL Server 2016 and later), and one outcome row either way. On its
+    // own it begins and commits its transaction under XACT_ABORT, so any error (a concurrent record of
+    // the id fails the INSERT with 2627) rolls back all of it. Inside the caller's transaction it
+    // neither begins nor ends one: a savepoint undoes its own work on an error, which is rethrown,
+    // and leaves the caller's transaction as it was.
+    updateOnce: (write) => {
+      const parameters: MssqlParameter[] = [
+        keyParameter(write.key),
+        idParameter(write.id),
+        { name: 'token', type: TOKEN, value: write.commitToken },
+      ];
+      const version = write.expectedVersion === null ? '' : ` AND ${versionIs}`;
+      if (write.expectedVersion !== null) parameters.push(expectedParameter(write.expectedVersion));
+      const body = [
+        `UPDATE ${q.table} SET ${setList(q, write.changes, changeBinder(parameters), NOW)}`,
+        outputRow,
+        `WHERE ${byKey}${version}`,
+        `AND NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE session_key = @key AND id = @id);`,
+        'IF EXISTS (SELECT 1 FROM @row)',
+        'BEGIN',
+        `  INSERT INTO ${q.processedTable} (id, session_key, session_version, session_snapshot, commit_token, processed_at)`,
+        '  SELECT @id, @key, r.session_version,',
+        "    (SELECT r.session_state AS [state], r.session_data AS [dataJson], CONVERT(NVARCHAR(30), r.created_at, 126) + 'Z' AS [createdAt],",
+        "      CONVERT(NVARCHAR(30), r.updated_at, 126) + 'Z' AS [updatedAt] FOR JSON PATH, INCLUDE_NULL_VALUES, WITHOUT_ARRAY_WRAPPER),",
+        `    @token, ${NOW} FROM @row AS r;`,
+        `  SELECT ${ROW_COLUMNS}, ${NO_PROCESSED_COLUMNS}, 'done' AS outcome FROM @row;`,
+        'END',
+        'ELSE',
+        `  SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS}, ${refusedOnceOutcome(q)} AS outcome`,
+        `  ${sessionWithProcessedFrom(q, '@key', '@id')};`,
+      ];
+      const text = write.ownTransaction
+        ? batch('SET XACT_ABORT ON;', DECLARE_ROW, 'BEGIN TRANSACTION;', ...body, 'COMMIT TRANSACTION;')
+        : batch(
+            DECLARE_ROW,
+            'SAVE TRANSACTION update_once;',
+            'BEGIN TRY',
+            ...body,
+            'END TRY',
+            'BEGIN CATCH',
+            '  IF XACT_STATE() = 1 ROLLBACK TRANSACTION update_once;',
+            '  THROW;',
+            'END CATCH;',
+          );
+      return { text, parameters };
+    },
     selectDataPage: (afterKey, limit) => ({
       text:
         `SELECT TOP (@limit) ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
@@ -282,15 +340,15 @@ export function mssqlStatements(names: ResolvedNames): SessionStatements<MssqlSt
     }),
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
-    insertProcessed: (id) => ({
+    insertProcessed: (id, key) => ({
       text: batch(
         DECLARE_WRITTEN,
-        `INSERT INTO ${q.processedTable} (id, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
-        `SELECT @id, ${NOW}`,
+        `INSERT INTO ${q.processedTable} (id, session_key, processed_at) OUTPUT inserted.id INTO @written (written_key)`,
+        `SELECT @id, @key, ${NOW}`,
         `WHERE NOT EXISTS (SELECT 1 FROM ${q.processedTable} WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);`,
         COUNT_WRITTEN,
       ),
-      parameters: [idParameter(id)],
+      parameters: [idParameter(id), { name: 'key', type: KEY, value: key }],
     }),
     selectProcessed: (id) => ({
       text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`,

@@ -24,6 +24,7 @@ import {
   pageWhere,
   quoteNames,
   quoteWith,
+  sessionWithProcessedFrom,
   setList,
   type QuotedNames,
 } from '../core/sql/statement-text.js';
@@ -76,14 +77,14 @@ function asText(column: string): string {
 }
 
 /** The select list of every session-returning statement, aliased to the core's row names. */
-function mysqlSelectList(q: QuotedNames): string {
+function mysqlSelectList(q: QuotedNames, prefix = ''): string {
   return [
-    `${asText(q.key)} AS session_key`,
-    `${q.state} AS session_state`,
-    `${q.data} AS session_data`,
-    `COALESCE(${q.version}, 0) AS session_version`,
-    `${isoTime(q.createdAt)} AS created_at`,
-    `${isoTime(q.updatedAt)} AS updated_at`,
+    `${asText(prefix + q.key)} AS session_key`,
+    `${prefix}${q.state} AS session_state`,
+    `${prefix}${q.data} AS session_data`,
+    `COALESCE(${prefix}${q.version}, 0) AS session_version`,
+    `${isoTime(prefix + q.createdAt)} AS created_at`,
+    `${isoTime(prefix + q.updatedAt)} AS updated_at`,
   ].join(', ');
 }
 
@@ -120,6 +121,7 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     changes: StoredChanges,
     expectedVersion: number | null,
     extra: string,
+    unlessProcessed?: string,
   ): MysqlStatement => {
     const values: unknown[] = [];
     const bind = (_name: string, value: unknown): string => {
@@ -129,7 +131,11 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     const sets = setList(q, changes, bind, NOW);
     values.push(key);
     if (expectedVersion !== null) values.push(expectedVersion);
-    const where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs}`;
+    let where = expectedVersion === null ? byKey : `${byKey} AND ${versionIs}`;
+    if (unlessProcessed !== undefined) {
+      where += ` AND NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE session_key = ? AND id = ?)`;
+      values.push(key, unlessProcessed);
+    }
     return { sql: `UPDATE ${q.table} SET ${sets} WHERE ${where}`, values, after: selectRow(key, extra) };
   };
   const historyList =
@@ -138,8 +144,21 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
   const processedRecordList =
     `${asText('id')} AS id, ${asText('session_key')} AS session_key, session_version, session_snapshot, ` +
     `commit_token, ${isoTime('processed_at')} AS processed_at`;
+  const sessionWithProcessed =
+    `SELECT ${mysqlSelectList(q, 's.')}, ${asText('p.id')} AS processed_id, p.session_version AS processed_version, ` +
+    `p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, ${isoTime('p.processed_at')} AS processed_at ` +
+    sessionWithProcessedFrom(q, '?', '?');
   return {
     select: (key) => selectRow(key),
+    readWithProcessed: (key, id) => ({ sql: sessionWithProcessed, values: [key, key, id] }),
+    updateUnlessProcessed: (key, changes, expectedVersion, id) =>
+      updateStatement(key, changes, expectedVersion, '', id),
+    insertProcessedRecord: (id, key, commitToken, version, snapshotJson) => ({
+      sql:
+        `INSERT INTO ${q.processedTable} (id, session_key, session_version, session_snapshot, commit_token, processed_at) ` +
+        `VALUES (?, ?, ?, ?, ?, ${NOW})`,
+      values: [id, key, version, snapshotJson, commitToken],
+    }),
     // The limit travels as text: MySQL 8 refuses the DOUBLE that mysql2 sends a number as for LIMIT ?,
     // and both servers take a string there.
     selectDataPage: (afterKey, limit) => ({
@@ -183,9 +202,9 @@ export function mysqlStatements(names: ResolvedNames): SessionStatements<MysqlSt
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
     // Plain INSERTs: a recorded id fails with 1062, which the core reads as "already recorded".
-    insertProcessed: (id) => ({
-      sql: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES (?, ${NOW})`,
-      values: [id],
+    insertProcessed: (id, key) => ({
+      sql: `INSERT INTO ${q.processedTable} (id, session_key, processed_at) VALUES (?, ?, ${NOW})`,
+      values: [id, key],
     }),
     selectProcessed: (id) => ({ sql: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = ?`, values: [id] }),
     selectProcessedRecord: (id) => ({

@@ -11,9 +11,13 @@ import {
   HISTORY_INSERT_COLUMNS,
   idleWhere,
   pageWhere,
+  NO_PROCESSED_COLUMNS,
   previousVersionAfterBump,
+  PROCESSED_JOIN_COLUMNS,
   quoteNames,
   quoteWith,
+  refusedOnceOutcome,
+  sessionWithProcessedFrom,
   setList,
   updateTexts,
 } from '../core/sql/statement-text.js';
@@ -41,6 +45,7 @@ const quote = quoteWith('"', '"');
 /** Builds the PostgreSQL statements for one store's names. */
 export function postgresStatements(names: ResolvedNames): SessionStatements<PostgresStatement> {
   const q = quoteNames(names, quote);
+  const joined = quoteNames(names, quote, 's.');
   const byKey = `${q.key} = $1`;
   const versionIs = (placeholder: string): string => `COALESCE(${q.version}, 0) = ${placeholder}`;
   const columnsOf = (table: string): PostgresStatement => ({
@@ -62,8 +67,36 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     const text = `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`;
     return { text: interned(changes, expectedVersion, extraReturning !== '', text), values };
   };
+  // The session and the key's record of the id: $1 the key, $2 the id.
+  const sessionWithProcessed = `SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS} ${sessionWithProcessedFrom(q, '$1', '$2')}`;
   return {
     select: (key) => ({ text: selectText, values: [key] }),
+    readWithProcessed: (key, id) => ({ text: sessionWithProcessed, values: [key, id] }),
+    // One statement, atomic on its own: the update (unless the id is recorded for the key), the record
+    // built from the written row, and the outcome. Data-modifying CTEs all run, to completion, whether
+    // or not the query reads them; a concurrent record of the same id makes the INSERT a unique
+    // violation, which undoes the update too.
+    updateOnce: (write) => {
+      const values: unknown[] = [write.key, write.id, write.commitToken];
+      const bind = (_name: string, value: unknown): string => `$${values.push(value)}`;
+      const sets = setList(q, write.changes, bind, 'now()');
+      const version =
+        write.expectedVersion === null ? '' : ` AND ${versionIs(bind('expected', write.expectedVersion))}`;
+      return {
+        text:
+          `WITH written AS (UPDATE ${q.table} SET ${sets} WHERE ${byKey}${version} ` +
+          `AND NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE session_key = $1 AND id = $2) ` +
+          `RETURNING ${q.selectList}), ` +
+          `recorded AS (INSERT INTO ${q.processedTable} (id, session_key, session_version, session_snapshot, commit_token, processed_at) ` +
+          "SELECT $2, $1, w.session_version, json_build_object('state', w.session_state, 'dataJson', w.session_data::text, " +
+          "'createdAt', w.created_at, 'updatedAt', w.updated_at)::text, $3::text, now() FROM written AS w) " +
+          'SELECT w.session_key, w.session_state, w.session_data, w.session_version, w.created_at, w.updated_at, ' +
+          `${NO_PROCESSED_COLUMNS}, 'done' AS outcome FROM written AS w ` +
+          `UNION ALL SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS}, ${refusedOnceOutcome(q)} AS outcome ` +
+          `${sessionWithProcessedFrom(q, '$1', '$2')} WHERE NOT EXISTS (SELECT 1 FROM written)`,
+        values,
+      };
+    },
     selectDataPage: (afterKey, limit) => ({
       text:
         `SELECT ${q.key} AS session_key, ${q.data} AS session_data FROM ${q.table} ` +
@@ -93,9 +126,9 @@ export function postgresStatements(names: ResolvedNames): SessionStatements<Post
     touch: (key) => ({ text: `UPDATE ${q.table} SET ${q.updatedAt} = now() WHERE ${byKey}`, values: [key] }),
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
-    insertProcessed: (id) => ({
-      text: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES ($1, now()) ON CONFLICT (id) DO NOTHING`,
-      values: [id],
+    insertProcessed: (id, key) => ({
+      text: `INSERT INTO ${q.processedTable} (id, session_key, processed_at) VALUES ($1, $2, now()) ON CONFLICT (id) DO NOTHING`,
+      values: [id, key],
     }),
     selectProcessed: (id) => ({ text: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = $1`, values: [id] }),
     selectProcessedRecord: (id) => ({

@@ -13,8 +13,10 @@ import {
   idleWhere,
   pageWhere,
   previousVersionAfterBump,
+  PROCESSED_JOIN_COLUMNS,
   quoteNames,
   quoteWith,
+  sessionWithProcessedFrom,
   setList,
   updateTexts,
 } from '../core/sql/statement-text.js';
@@ -56,6 +58,7 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     changes: StoredChanges,
     expectedVersion: number | null,
     extraReturning: string,
+    unlessProcessed?: string,
   ): SqliteStatement => {
     const params: Record<string, unknown> = { key };
     const bind = (name: string, value: unknown): string => {
@@ -63,13 +66,21 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       return `@${name}`;
     };
     const sets = setList(q, changes, bind, NOW);
-    const where =
+    let where =
       expectedVersion === null
         ? byKey
         : `${byKey} AND COALESCE(${q.version}, 0) = ${bind('expected', expectedVersion)}`;
+    if (unlessProcessed !== undefined) {
+      where += ` AND NOT EXISTS (SELECT 1 FROM ${q.processedTable} WHERE session_key = @key AND id = ${bind('id', unlessProcessed)})`;
+    }
     const sql = `UPDATE ${q.table} SET ${sets} WHERE ${where} RETURNING ${q.selectList}${extraReturning}`;
-    return { sql: interned(changes, expectedVersion, extraReturning !== '', sql), params };
+    // The guarded write (exactly-once) has a text of its own, outside the per-shape cache of plain updates.
+    return {
+      sql: unlessProcessed === undefined ? interned(changes, expectedVersion, extraReturning !== '', sql) : sql,
+      params,
+    };
   };
+  const joined = quoteNames(names, quote, 's.');
   return {
     select: (key) => ({ sql: selectText, params: { key } }),
     selectDataPage: (afterKey, limit) => ({
@@ -89,6 +100,18 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
       params: { key, state, data: dataJson },
     }),
     update: (key, changes, expectedVersion) => updateStatement(key, changes, expectedVersion, ''),
+    readWithProcessed: (key, id) => ({
+      sql: `SELECT ${joined.selectList}, ${PROCESSED_JOIN_COLUMNS} ${sessionWithProcessedFrom(q, '@key', '@id')}`,
+      params: { key, id },
+    }),
+    updateUnlessProcessed: (key, changes, expectedVersion, id) =>
+      updateStatement(key, changes, expectedVersion, '', id),
+    insertProcessedRecord: (id, key, commitToken, version, snapshotJson) => ({
+      sql:
+        `INSERT INTO ${q.processedTable} (id, session_key, session_version, session_snapshot, commit_token, processed_at) ` +
+        `VALUES (@id, @key, @version, @snapshot, @token, ${NOW})`,
+      params: { id, key, version, snapshot: snapshotJson, token: commitToken },
+    }),
     observedUpdate: (key, changes) => updateStatement(key, changes, null, `, ${previousVersionAfterBump(q)}`),
     observedDelete: (key) => ({
       sql: `DELETE FROM ${q.table} WHERE ${byKey} RETURNING COALESCE(${q.version}, 0) AS previous_version`,
@@ -101,9 +124,9 @@ export function sqliteStatements(names: ResolvedNames): SessionStatements<Sqlite
     touch: (key) => ({ sql: `UPDATE ${q.table} SET ${q.updatedAt} = ${NOW} WHERE ${byKey}`, params: { key } }),
     sessionColumns: () => columnsOf(names.table),
     processedColumns: () => columnsOf(names.processedTable),
-    insertProcessed: (id) => ({
-      sql: `INSERT INTO ${q.processedTable} (id, processed_at) VALUES (@id, ${NOW}) ON CONFLICT (id) DO NOTHING`,
-      params: { id },
+    insertProcessed: (id, key) => ({
+      sql: `INSERT INTO ${q.processedTable} (id, session_key, processed_at) VALUES (@id, @key, ${NOW}) ON CONFLICT (id) DO NOTHING`,
+      params: { id, key },
     }),
     selectProcessed: (id) => ({ sql: `SELECT 1 AS found FROM ${q.processedTable} WHERE id = @id`, params: { id } }),
     selectProcessedRecord: (id) => ({

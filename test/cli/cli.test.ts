@@ -111,16 +111,16 @@ describe('versioned-sessions CLI on SQLite', () => {
     const first = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\napplied  0006_session_listing_index\n5 applied, 0 already applied.',
+      'applied  0001_create_sessions\napplied  0002_adopt_existing_table\napplied  0003_processed_operations\napplied  0005_session_history\napplied  0006_session_listing_index\napplied  0007_processed_by_session_key\n6 applied, 0 already applied.',
     );
     const again = await cli(['migrate', '--dialect', 'sqlite', '--url', target]);
-    expect(again.stdout).toContain('Up to date: 5 migrations already applied.');
+    expect(again.stdout).toContain('Up to date: 6 migrations already applied.');
     const status = await cli(['status', '--dialect', 'sqlite', '--url', target]);
     expect(status.code).toBe(0);
     expect(
       status.stdout.match(/^applied {2}\d{4}_\w+ {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}sha256 [0-9a-f]{12}$/gm),
-    ).toHaveLength(5);
-    expect(status.stdout).toContain('5 applied, 0 pending.');
+    ).toHaveLength(6);
+    expect(status.stdout).toContain('6 applied, 0 pending.');
   });
 
   it('takes the connection from VERSIONED_SESSIONS_DATABASE_URL', async () => {
@@ -128,7 +128,7 @@ describe('versioned-sessions CLI on SQLite', () => {
     const run = await cli(['migrate', '--dialect', 'sqlite'], { VERSIONED_SESSIONS_DATABASE_URL: target });
     expect(run.code).toBe(0);
     const database = new Database(target);
-    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 5 });
+    expect(database.prepare('SELECT COUNT(*) AS n FROM versioned_sessions_migrations').get()).toEqual({ n: 6 });
     database.close();
   });
 
@@ -259,7 +259,7 @@ describe('versioned-sessions CLI: the forms --url takes', () => {
     const target = file(uniqueName('form'));
     const run = await cli(['migrate', '--dialect', 'sqlite', '--url', url(target)]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('5 applied');
+    expect(run.stdout).toContain('6 applied');
     expect(existsSync(target)).toBe(true);
     expect(readdirSync(process.cwd()).filter((name) => name.startsWith('file:') || name.startsWith('sqlite:'))).toEqual(
       [],
@@ -315,8 +315,12 @@ describe('versioned-sessions CLI: print --dialect mssql', () => {
     expect(run.stdout).not.toMatch(/^:setvar/m);
     expect(run.stdout).not.toContain('$(');
     // 0001–0003 as before (their part of the script still hashes to fe07d75e…), then 0004 and 0005
-    // (up to there 5f754f3a…, as before 0006 was added), then 0006.
+    // (up to there 5f754f3a…, as before 0006 was added), then 0006 (up to there 3919b917…), then 0007.
     expect(createHash('sha256').update(run.stdout).digest('hex')).toBe(
+      '6f22a747aedfb8c4bf4f168481df4150c7a9204a63373f3603955592b601927c',
+    );
+    const before0007 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0007'));
+    expect(createHash('sha256').update(before0007).digest('hex')).toBe(
       '3919b9172a0705a807b110ddbc62bdc3ff1e5b08ab199f47d188666000b78e9e',
     );
     const before0006 = run.stdout.slice(0, run.stdout.indexOf('\n-- ==== versioned-sessions migration 0006'));
@@ -395,7 +399,7 @@ function defineServerCli(spec: ServerCli, more?: (url: string) => void): void {
         );
         const run = await cli(error.command.replace('<connection>', url).split(' ').slice(2));
         expect(run.code).toBe(0);
-        expect(run.stdout).toContain('5 applied, 0 already applied.');
+        expect(run.stdout).toContain('6 applied, 0 already applied.');
         await repository.verifySchema();
         const status = await cli(
           [
@@ -416,7 +420,7 @@ function defineServerCli(spec: ServerCli, more?: (url: string) => void): void {
           { VERSIONED_SESSIONS_DATABASE_URL: url },
         );
         expect(status.code).toBe(0);
-        expect(status.stdout).toContain('5 applied, 0 pending.');
+        expect(status.stdout).toContain('6 applied, 0 pending.');
       } finally {
         await drop();
       }
@@ -525,9 +529,9 @@ defineServerCli(
         expect(second.stdout).toContain(
           `tracking table \`${database}\`.\`versioned_sessions_migrations_sesiones_chat\``,
         );
-        expect(second.stdout).toContain('5 applied, 0 already applied.');
+        expect(second.stdout).toContain('6 applied, 0 already applied.');
         const again = await cli([...base, '--history-table', 'chat_history']);
-        expect(again.stdout).toContain('Up to date: 5 migrations already applied.');
+        expect(again.stdout).toContain('Up to date: 6 migrations already applied.');
         expect(await tables()).toEqual([
           'chat_history',
           'processed_operations',

@@ -15,6 +15,7 @@ import { defineLifecycleCases } from './lifecycle-cases.js';
 import { defineListingCases } from './listing-cases.js';
 import { defineExactlyOnceCases } from './exactly-once-cases.js';
 import { defineKeyQueueCases } from './key-queue-cases.js';
+import { defineRoundTripCases } from './round-trip-cases.js';
 import type { DialectTarget } from './target.js';
 import { defineTransactionCases } from './transaction-cases.js';
 import { defineWebhookCases } from './webhook-cases.js';
@@ -36,6 +37,7 @@ export async function defineConformanceSuite(
   describe(title, () => {
     afterAll(() => target.close());
     defineKeyQueueCases(target);
+    defineRoundTripCases(target);
     defineExactlyOnceCases(target);
     defineTransactionCases(target);
     defineWebhookCases(target);

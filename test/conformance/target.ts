@@ -31,6 +31,12 @@ export interface Fixture {
   readonly table: string;
   /** Constructs another store on the fixture's connection with `options` (for option validation). */
   newStore(options: Record<string, unknown>): SessionStore;
+  /**
+   * A store on the fixture's table whose connection logs every statement it sends to the server
+   * (`test/support/statement-counter.ts`), for the round-trip counts. Absent on a dialect whose driver
+   * has no such wrapper here (SQL Server: its texts are pinned instead).
+   */
+  countingStore?(): { readonly store: SessionStore; readonly statements: string[] };
   /** Positional placeholder number `n` (1-based) in this dialect. */
   placeholder(n: number): string;
 }

@@ -12,10 +12,15 @@ import { resolveNames } from '../../src/core/sql/table-names.js';
 
 type Statement = string;
 
-/** Every statement is its method's name; the driver answers each with no row and no change. */
-const statements = new Proxy({} as SessionStatements<Statement>, {
-  get: (_target, method: string) => () => method,
-});
+/**
+ * Every statement is its method's name; the driver answers each with no row and no change. Without
+ * `updateOnce` (`oneStatement: false`) the store writes once the way SQLite and MySQL do.
+ */
+function scriptedStatements(oneStatement: boolean): SessionStatements<Statement> {
+  return new Proxy({} as SessionStatements<Statement>, {
+    get: (_target, method: string) => (method === 'updateOnce' && !oneStatement ? undefined : () => method),
+  });
+}
 
 class NothingThereDriver implements SqlDriver<Statement, 'handle'> {
   readonly dialect = 'sqlite';
@@ -36,8 +41,11 @@ class NothingThereDriver implements SqlDriver<Statement, 'handle'> {
 }
 
 class ScriptedStore extends SqlSessionStore<Statement, 'handle'> {
-  constructor(readonly driverUsed = new NothingThereDriver()) {
-    super(resolveNames('sqlite'), statements, driverUsed);
+  constructor(
+    readonly driverUsed = new NothingThereDriver(),
+    oneStatement = false,
+  ) {
+    super(resolveNames('sqlite'), scriptedStatements(oneStatement), driverUsed);
   }
 }
 
@@ -52,11 +60,28 @@ describe('give-up paths of the shared SQL store', () => {
 
   it('an idempotency key that is neither claimable nor readable three times raises a VersionedSessionError', async () => {
     const store = new ScriptedStore();
+    // Inside a caller's transaction a store without a one-statement write claims the key first.
     const error = await store
-      .updateOnce({ key: '+5215512345678', changes: { state: 'A' }, expectedVersion: 0, idempotencyKey: 'wamid.1' })
+      .updateOnce({
+        key: '+5215512345678',
+        changes: { state: 'A' },
+        expectedVersion: 0,
+        idempotencyKey: 'wamid.1',
+        transaction: 'handle',
+      })
       .catch((e: unknown) => e);
     expect(isVersionedSessionError(error)).toBe(true);
     expect((error as Error).message).toMatch(/recorded and removed 3 times/);
     expect(store.driverUsed.executed.filter((statement) => statement === 'claimProcessed')).toHaveLength(3);
+  });
+
+  it('a one-statement exactly-once write that returns no outcome row raises a VersionedSessionError', async () => {
+    const store = new ScriptedStore(new NothingThereDriver(), true);
+    const error = await store
+      .updateOnce({ key: '+5215512345678', changes: { state: 'A' }, expectedVersion: 0, idempotencyKey: 'wamid.1' })
+      .catch((e: unknown) => e);
+    expect(isVersionedSessionError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/exactly-once write returned no outcome/);
+    expect(store.driverUsed.executed).toEqual(['updateOnce']);
   });
 });

@@ -26,6 +26,7 @@ const IDS = [
   '0003_processed_operations',
   '0005_session_history',
   '0006_session_listing_index',
+  '0007_processed_by_session_key',
 ];
 
 interface Outcome {

@@ -106,6 +106,7 @@ describe('renderMigrations', () => {
       '0003_processed_operations',
       '0005_session_history',
       '0006_session_listing_index',
+      '0007_processed_by_session_key',
     ]);
     expect(ids('sqlite')).toEqual(ids('postgres'));
     expect(ids('mysql')).toEqual(ids('postgres'));
@@ -116,6 +117,7 @@ describe('renderMigrations', () => {
         '0004_key_index_and_binary_ids',
         '0005_session_history',
         '0006_session_listing_index',
+        '0007_processed_by_session_key',
       ]);
     }
   });

@@ -92,6 +92,7 @@ describe('SQL Server migrations under a login without DDL rights', () => {
       '0004_key_index_and_binary_ids',
       '0005_session_history',
       '0006_session_listing_index',
+      '0007_processed_by_session_key',
     ]);
     const error = await migrateWith((text) =>
       text.includes('ALTER TABLE') ? serverError(102, "Incorrect syntax near 'x'.") : undefined,

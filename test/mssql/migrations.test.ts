@@ -28,6 +28,7 @@ describe('SQL Server migrations', () => {
       '0004_key_index_and_binary_ids',
       '0005_session_history',
       '0006_session_listing_index',
+      '0007_processed_by_session_key',
     ]);
   });
 

@@ -170,7 +170,7 @@ describe('SQL Server statements', () => {
     expect(s.insertIfAbsent(KEY, null, '{}').text).toContain(
       'WHERE NOT EXISTS (SELECT 1 FROM [dbo].[Sessions] WITH (UPDLOCK, HOLDLOCK) WHERE [SessionKey] = @key);',
     );
-    expect(s.insertProcessed('m').text).toContain(
+    expect(s.insertProcessed('m', null).text).toContain(
       'WHERE NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);',
     );
   });
@@ -184,6 +184,42 @@ describe('SQL Server statements', () => {
       );
     }
     expect(s.delete(KEY, 1).text).toContain('SELECT 0 AS affected_rows, @current AS session_version');
+  });
+
+  it('writes once in one batch: its own transaction under XACT_ABORT, or a savepoint inside the caller’s; one outcome row per branch; the key’s rows only', () => {
+    const s = mssqlStatements(resolveNames('mssql', {}));
+    const write = {
+      key: KEY,
+      changes: { state: 'PAGADO' },
+      expectedVersion: 3,
+      id: 'wamid.A',
+      commitToken: '00000000-0000-4000-8000-000000000000',
+    };
+    const own = s.updateOnce!({ ...write, ownTransaction: true }).text.split('\n');
+    expect(own.slice(0, 3)).toEqual([
+      'SET XACT_ABORT ON;',
+      expect.stringMatching(/^DECLARE @row TABLE/),
+      'BEGIN TRANSACTION;',
+    ]);
+    expect(own.at(-1)).toBe('COMMIT TRANSACTION;');
+    const inCaller = s.updateOnce!({ ...write, ownTransaction: false }).text;
+    expect(inCaller).not.toMatch(/BEGIN TRAN|COMMIT|XACT_ABORT/);
+    expect(inCaller).toContain('SAVE TRANSACTION update_once;');
+    expect(inCaller).toContain('IF XACT_STATE() = 1 ROLLBACK TRANSACTION update_once;');
+    for (const text of [own.join('\n'), inCaller]) {
+      // The write is guarded by the key's record, and both branches end in exactly one SELECT row set.
+      expect(text).toContain(
+        'AND NOT EXISTS (SELECT 1 FROM [dbo].[ProcessedOperations] WHERE session_key = @key AND id = @id);',
+      );
+      expect(text).toContain("'done' AS outcome FROM @row;");
+      expect(text).toContain(
+        "CASE WHEN p.id IS NOT NULL THEN 'duplicate' WHEN s.[SessionKey] IS NULL THEN 'missing' ELSE 'conflict' END AS outcome",
+      );
+      expect(text).toContain('LEFT JOIN [dbo].[ProcessedOperations] AS p ON p.session_key = @key AND p.id = @id;');
+      // The snapshot is the written row as JSON, times as UTC ISO-8601 text.
+      expect(text).toContain('FOR JSON PATH, INCLUDE_NULL_VALUES, WITHOUT_ARRAY_WRAPPER');
+      expect(text).toContain("CONVERT(NVARCHAR(30), r.created_at, 126) + 'Z' AS [createdAt]");
+    }
   });
 
   it('claims an idempotency id without a range lock: no HOLDLOCK / UPDLOCK / SERIALIZABLE in the claim', () => {

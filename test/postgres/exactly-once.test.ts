@@ -16,7 +16,8 @@ import { startDroppingProxy, type DroppingProxy } from '../support/tcp-proxy.js'
 
 const PHONE = '+5215512345678';
 const MESSAGE_ID = 'wamid.HBgN5215512345678FQIAERgSQzI4';
-const COMMIT = 'COMMIT\u0000';
+// The keyed write is one statement, committed on its own: its reply is the commit's.
+const ONCE_WRITE = 'WITH written AS (UPDATE ';
 type Counter = { counter?: number };
 
 const target = postgresTarget();
@@ -74,7 +75,7 @@ if (!availability.available) {
         const repository = throughProxy(fixture);
         await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
         const drops = proxy.drops;
-        proxy.dropAfterReplyTo(COMMIT);
+        proxy.dropAfterReplyTo(ONCE_WRITE);
         const updated = await repository.updateSession(
           PHONE,
           { state: 'PAGADO', data: { counter: 1 } },
@@ -91,7 +92,7 @@ if (!availability.available) {
         const repository = throughProxy(fixture);
         await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
         const drops = proxy.drops;
-        proxy.dropAfterReplyTo(COMMIT);
+        proxy.dropAfterReplyTo(ONCE_WRITE);
         let handlerRuns = 0;
         const result = await withSessionRetry(
           repository,
@@ -149,7 +150,7 @@ if (!availability.available) {
     });
 
     describe('transient connection errors', () => {
-      it('withSessionRetry with a key retries a connection lost before COMMIT; without one it throws', async () => {
+      it('withSessionRetry with a key retries a connection lost before its write reached the server; without one it throws', async () => {
         const fixture = await target.createFixture();
         const repository = throughProxy(fixture);
         await repository.getOrCreateSession(PHONE, { data: { counter: 0 } });
@@ -165,11 +166,13 @@ if (!availability.available) {
             },
           );
         };
-        proxy.dropAfterReplyTo('BEGIN\u0000');
+        const dropsBefore = proxy.dropsBefore;
+        proxy.dropBefore(ONCE_WRITE);
         const result = await withSessionRetry(repository, PHONE, increment(MESSAGE_ID), {
           idempotencyKey: MESSAGE_ID,
           baseDelayMs: 1,
         });
+        expect(proxy.dropsBefore).toBe(dropsBefore + 1);
         expect(handlerRuns).toBe(2);
         expect(result).toMatchObject({ status: 'applied', value: { version: 1 } });
         expect(await stored(fixture)).toEqual({ counter: 1, version: 1 });

@@ -235,6 +235,7 @@ if (!availability.available) {
         '0003_processed_operations',
         '0005_session_history',
         '0006_session_listing_index',
+        '0007_processed_by_session_key',
       ]);
       expect(
         (await migrationStatus({ dialect: 'postgres', pool: ownerPool, ...fixture.tableOptions })).pending,

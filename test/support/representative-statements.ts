@@ -10,6 +10,41 @@ export const REPRESENTATIVE_KEY = '+5215512345678';
 const CUTOFF = new Date('2026-01-01T00:00:00.000Z');
 const CLAIM = '00000000-0000-4000-8000-000000000000';
 
+/**
+ * The dialect's exactly-once write: its one statement (`updateOnce`, each variant) or the guarded
+ * update and the record the core runs in one transaction.
+ */
+function exactlyOnceWrites<TStatement>(s: SessionStatements<TStatement>, key: string): [string, TStatement][] {
+  const once = { key, changes: { state: 'PAGADO', dataJson: '{"paso":1}' }, id: 'wamid.A', commitToken: CLAIM };
+  const written: [string, TStatement][] = [];
+  if (s.updateOnce !== undefined) {
+    written.push(
+      [
+        'updateOnce (expectedVersion 3, state and data, a transaction of its own)',
+        s.updateOnce({ ...once, expectedVersion: 3, ownTransaction: true }),
+      ],
+      [
+        'updateOnce (unconditional, data only, a transaction of its own)',
+        s.updateOnce({ ...once, changes: { dataJson: '{"paso":2}' }, expectedVersion: null, ownTransaction: true }),
+      ],
+      [
+        "updateOnce (expectedVersion 3, inside the caller's transaction)",
+        s.updateOnce({ ...once, expectedVersion: 3, ownTransaction: false }),
+      ],
+    );
+  }
+  if (s.updateUnlessProcessed !== undefined) {
+    written.push([
+      'updateUnlessProcessed (expectedVersion 3)',
+      s.updateUnlessProcessed(key, { state: 'PAGADO', dataJson: '{"paso":1}' }, 3, 'wamid.A'),
+    ]);
+  }
+  if (s.insertProcessedRecord !== undefined) {
+    written.push(['insertProcessedRecord', s.insertProcessedRecord('wamid.A', key, CLAIM, 4, '{"state":"PAGADO"}')]);
+  }
+  return written;
+}
+
 /** `[label, statement]` for every statement `s` builds, with representative values. */
 export function representativeStatements<TStatement>(
   s: SessionStatements<TStatement>,
@@ -34,7 +69,10 @@ export function representativeStatements<TStatement>(
     ['touch', s.touch(key)],
     ['sessionColumns', s.sessionColumns()],
     ['processedColumns', s.processedColumns()],
-    ['insertProcessed', s.insertProcessed('wamid.A')],
+    ['insertProcessed', s.insertProcessed('wamid.A', null)],
+    ['insertProcessed (for a session key)', s.insertProcessed('wamid.A', key)],
+    ['readWithProcessed', s.readWithProcessed(key, 'wamid.A')],
+    ...exactlyOnceWrites(s, key),
     ['selectProcessed', s.selectProcessed('wamid.A')],
     ['deleteProcessedBefore', s.deleteProcessedBefore(CUTOFF)],
     ['selectProcessedRecord', s.selectProcessedRecord('wamid.A')],

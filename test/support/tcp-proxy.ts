@@ -14,8 +14,15 @@ export interface DroppingProxy {
    * arrives, and that answer is thrown away.
    */
   dropAfterReplyTo(pattern: string): void;
-  /** How many connections the proxy has cut. */
+  /**
+   * Arms the proxy: the next connection whose client sends bytes containing `pattern` is cut before
+   * they reach the server, which never sees that statement.
+   */
+  dropBefore(pattern: string): void;
+  /** How many connections the proxy has cut after the server's answer. */
   readonly drops: number;
+  /** How many connections the proxy has cut before the statement reached the server. */
+  readonly dropsBefore: number;
   close(): Promise<void>;
 }
 
@@ -27,8 +34,15 @@ export async function startDroppingProxy(upstreamHost: string, upstreamPort: num
       const bytes = Buffer.from(pattern, 'utf8');
       proxy.armCut('after-statement', (chunk) => chunk.includes(bytes));
     },
+    dropBefore(pattern) {
+      const bytes = Buffer.from(pattern, 'utf8');
+      proxy.armCut('before-statement', (chunk) => chunk.includes(bytes));
+    },
     get drops() {
       return proxy.cuts['after-statement'];
+    },
+    get dropsBefore() {
+      return proxy.cuts['before-statement'];
     },
     close: () => proxy.close(),
   };

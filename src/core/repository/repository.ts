@@ -25,7 +25,13 @@ import { createDataReader, findUnreadableRows, type DataReader, type SchemaRepor
 import { deleteSession, updateSession, type WriteContext } from './session-writes.js';
 import type { Session, SessionChanges } from '../session.js';
 import { expectBoolean, expectFunction, expectInteger, expectObject, expectThat } from '../validate.js';
-import { isSessionStore, type SessionRecord, type SessionStore, type SessionTransition } from '../session-store.js';
+import {
+  isSessionStore,
+  type ProcessedRecord,
+  type SessionRecord,
+  type SessionStore,
+  type SessionTransition,
+} from '../session-store.js';
 import {
   MAX_ORIGIN_LENGTH,
   MAX_REASON_LENGTH,
@@ -195,6 +201,31 @@ export class SessionRepository<TData = Record<string, unknown>, TState extends s
     validateKey(key);
     const record = await this.store.read(key, options.transaction);
     return record === null ? null : this.toSession(record);
+  }
+
+  /**
+   * The session of `key` and the record of operation `id` for that key, read together (one statement
+   * when the store has `readWithProcessed`): what an exactly-once `withSessionRetry` reads before its
+   * handler. Without that method, the record is looked up first and the session read only when there
+   * is none.
+   *
+   * @example
+   * ```ts
+   * const { session, processed } = await repository.readWithProcessed(phone, message.id);
+   * ```
+   * @internal
+   */
+  async readWithProcessed(
+    key: string,
+    id: string,
+  ): Promise<{ session: Session<TData, TState> | null; processed: ProcessedRecord | null }> {
+    if (this.store.readWithProcessed === undefined) {
+      const processed = await this.store.findProcessed(id);
+      if (processed !== null) return { session: null, processed };
+      return { session: await this.getSessionWithVersion(key), processed: null };
+    }
+    const read = await this.store.readWithProcessed(key, id);
+    return { session: read.session === null ? null : this.toSession(read.session), processed: read.processed };
   }
 
   /**

@@ -226,11 +226,8 @@ export async function withSessionRetry<T, TData = Record<string, unknown>, TStat
     return resultShaped ? { status: 'applied', value } : value;
   };
   const attempt = async (): Promise<Outcome> => {
-    const duplicate = await once?.findDuplicate();
-    if (duplicate?.status === 'duplicate') {
-      reportDuplicate(reporter, duplicate, { expectedVersion: null, startedAt });
-    }
-    if (duplicate !== undefined) return duplicate;
+    // The session this process wrote last for the key, first: the conditional write (which, with a
+    // key, also finds the key recorded) decides, so an uncontended message costs the write alone.
     const cached = queue?.cached<TData>(key) as Session<TData, TState> | undefined;
     if (cached !== undefined) {
       try {
@@ -243,8 +240,19 @@ export async function withSessionRetry<T, TData = Record<string, unknown>, TStat
         if (!isConcurrencyError(error) && !(error instanceof SessionNotFoundError)) throw error;
       }
     }
-    // Read first: an existing session (the usual case) then costs one statement, not an insert and a read.
-    let session = await repository.getSessionWithVersion(key);
+    // Read first: an existing session (the usual case) then costs one statement, not an insert and a
+    // read. With a key, the same statement says whether the key is recorded for the session.
+    let session: Session<TData, TState> | null;
+    if (once === undefined) {
+      session = await repository.getSessionWithVersion(key);
+    } else {
+      const read = await once.read();
+      if (read.duplicate?.status === 'duplicate') {
+        reportDuplicate(reporter, read.duplicate, { expectedVersion: null, startedAt });
+      }
+      if (read.duplicate !== undefined) return read.duplicate;
+      session = read.session;
+    }
     if (session === null && createIfMissing) session = await repository.getOrCreateSession(key, options.initial);
     if (session === null) throw new SessionNotFoundError(key, repository.maskKey(key));
     return run(session);

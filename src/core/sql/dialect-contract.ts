@@ -23,6 +23,39 @@ export interface SessionRow {
   outcome?: 'done' | 'conflict' | 'missing';
 }
 
+/**
+ * The row `readWithProcessed` returns, and `updateOnce` when it did not write: the session's columns
+ * ({@link SessionRow}, all `null` when the key has no session) and the key's record of the operation
+ * id under these names (all `null` when the id is not recorded for the key). `updateOnce` adds
+ * `outcome`: `'done'` (the written session), `'conflict'` (`session_version` is the stored version),
+ * `'missing'`, or `'duplicate'` (the `processed_*` columns are the record).
+ */
+export interface SessionWithProcessedRow extends Omit<SessionRow, 'outcome'> {
+  processed_id: string | null;
+  processed_version: number | string | null;
+  processed_snapshot: string | null;
+  processed_token: string | null;
+  processed_at: Date | string | null;
+  outcome?: 'done' | 'conflict' | 'missing' | 'duplicate';
+}
+
+/** What `updateOnce` writes: the versioned update and the record of its operation id. */
+export interface OnceWrite {
+  readonly key: string;
+  readonly changes: StoredChanges;
+  /** The version predicate; `null` writes unconditionally. */
+  readonly expectedVersion: number | null;
+  /** The operation id, recorded for `key`. */
+  readonly id: string;
+  /** This call's commit token, recorded with the id. */
+  readonly commitToken: string;
+  /**
+   * Whether the statement runs outside any transaction and so must be atomic on its own (`true`), or
+   * inside the caller's transaction, which it must neither begin nor end (`false`).
+   */
+  readonly ownTransaction: boolean;
+}
+
 /** The result of executing one statement. */
 export interface ExecuteResult {
   readonly rows: readonly Record<string, unknown>[];
@@ -77,8 +110,41 @@ export interface SessionStatements<TStatement> {
   sessionColumns(): TStatement;
   /** The names of the processed-operations table's columns (`column_name`). */
   processedColumns(): TStatement;
-  /** Records an operation id unless present; `rowCount` 1 when it was new. */
-  insertProcessed(id: string): TStatement;
+  /**
+   * Records an operation id unless present, for session `key` when it is not `null`; `rowCount` 1 when
+   * it was new.
+   */
+  insertProcessed(id: string, key: string | null): TStatement;
+  /**
+   * The session of `key` and the record of operation `id` for that key, in one statement that touches
+   * that key's rows only: always exactly one {@link SessionWithProcessedRow}.
+   */
+  readWithProcessed(key: string, id: string): TStatement;
+  /**
+   * The exactly-once write in one statement (one batch): the versioned update, unless `id` is recorded
+   * for the key, and, when it wrote, the record of `id` with the committed version, a snapshot of the
+   * written session (JSON with `state`, `dataJson`, `createdAt`, `updatedAt`) and the commit token,
+   * atomic together. Returns one {@link SessionWithProcessedRow} with `outcome`. A concurrent record of
+   * the same id may end it as a unique violation, having written nothing. Touches `key`'s rows only.
+   * Without it, the core runs `updateUnlessProcessed` and `insertProcessedRecord` in a transaction.
+   */
+  updateOnce?(write: OnceWrite): TStatement;
+  /**
+   * `update`, but writing nothing when `id` is recorded for `key` (checked in the same statement).
+   * For dialects without `updateOnce`.
+   */
+  updateUnlessProcessed?(key: string, changes: StoredChanges, expectedVersion: number | null, id: string): TStatement;
+  /**
+   * Inserts the record of `id` for `key` with its commit token, version and snapshot: a plain insert,
+   * a recorded id is a unique violation. For dialects without `updateOnce`.
+   */
+  insertProcessedRecord?(
+    id: string,
+    key: string,
+    commitToken: string,
+    version: number,
+    snapshotJson: string,
+  ): TStatement;
   /** One row when the operation id is recorded. */
   selectProcessed(id: string): TStatement;
   /**

@@ -19,13 +19,27 @@ import type {
   SessionRecord,
   SessionStore,
   SessionTransition,
+  SessionWithProcessed,
   StoredChanges,
   StoredDataRow,
   WriteOutcome,
 } from '../session-store.js';
-import type { ExecuteResult, SessionRow, SessionStatements, SqlDriver } from './dialect-contract.js';
+import type {
+  ExecuteResult,
+  OnceWrite,
+  SessionRow,
+  SessionStatements,
+  SessionWithProcessedRow,
+  SqlDriver,
+} from './dialect-contract.js';
 import { COLUMN_ROLES, migrateCommand, type ResolvedNames } from './table-names.js';
-import { processedRecord, sessionSnapshot, updateOnce, type IdempotencySteps } from './update-once.js';
+import {
+  joinedProcessedRecord,
+  processedRecord,
+  sessionSnapshot,
+  updateOnce,
+  type IdempotencySteps,
+} from './update-once.js';
 
 function toDate(value: Date | string | number): Date {
   return value instanceof Date ? value : new Date(value);
@@ -72,9 +86,27 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     private readonly driver: SqlDriver<TStatement, THandle>,
   ) {
     this.dialect = driver.dialect;
+    const once = statements.updateOnce?.bind(statements);
     this.idempotency = {
       transaction: (work) => driver.transaction(work),
       adoptTransaction: (transaction) => driver.adoptTransaction(transaction),
+      ...(once === undefined
+        ? {}
+        : { once: (write: OnceWrite, handle: THandle | undefined) => this.writeOnce(once, write, handle) }),
+      guardedWrite: (key, changes, expectedVersion, id, handle) =>
+        this.recorded(key, changes, handle, async (inner) => {
+          const guarded = statements.updateUnlessProcessed;
+          if (guarded === undefined)
+            throw new VersionedSessionError(`The ${this.dialect} statements cannot write once.`);
+          const { rows } = await this.run(guarded(key, changes, expectedVersion, id), inner);
+          if (rows[0] !== undefined) return { status: 'done', value: toRecord(rows[0]) } as const;
+          return this.classifyRefusedOnce(key, id, expectedVersion, inner);
+        }),
+      insertRecord: async (id, key, token, session, handle) => {
+        const insert = statements.insertProcessedRecord;
+        if (insert === undefined) throw new VersionedSessionError(`The ${this.dialect} statements cannot write once.`);
+        await this.run(insert(id, key, token, session.version, sessionSnapshot(session)), handle);
+      },
       claim: async (id, key, token, handle) => {
         try {
           return (await this.run(statements.claimProcessed(id, key, token), handle)).rowCount > 0;
@@ -91,11 +123,87 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
       release: async (id, token, handle) => {
         await this.run(statements.releaseProcessed(id, token), handle);
       },
-      find: async (id, handle) => {
+      find: async (id, key, handle) => {
+        const { processed } = await this.readJoined(key, id, handle);
+        if (processed !== null) return processed;
+        // Recorded without a key (markProcessed) or for another key: the primary key is still the id.
         const { rows } = await this.run(statements.selectProcessedRecord(id), handle);
         return rows[0] === undefined ? null : processedRecord(rows[0], toVersion);
       },
+      isUniqueViolation: (error) => driver.classifyError(error) === 'unique-violation',
     };
+  }
+
+  /**
+   * Runs a one-statement exactly-once write and reads its outcome from the row it returns. With
+   * history on it runs inside the transaction that locks the row and records the transition.
+   */
+  private writeOnce(
+    statement: (write: OnceWrite) => TStatement,
+    write: OnceWrite,
+    handle: THandle | undefined,
+  ): Promise<IdempotentWriteOutcome> {
+    const work = async (inner: THandle | undefined): Promise<IdempotentWriteOutcome> => {
+      // Inside a transaction (the caller's, or the history's) the statement must not end it.
+      const { rows } = await this.run(statement({ ...write, ownTransaction: inner === undefined }), inner);
+      const row = rows[0] as SessionWithProcessedRow | undefined;
+      switch (row?.outcome) {
+        case 'done':
+          return { status: 'done', value: toRecord(rows[0]!) };
+        case 'duplicate':
+          return { status: 'duplicate', processed: joinedProcessedRecord(rows[0]!, write.key, toVersion)! };
+        case 'missing':
+          return { status: 'missing' };
+        case 'conflict':
+          // The statement may have waited for a concurrent delivery of the same id and then read from
+          // before its commit: a read of its own tells a duplicate from a conflict.
+          return this.classifyRefusedOnce(write.key, write.id, write.expectedVersion, inner);
+        default:
+          throw new VersionedSessionError(`The ${this.dialect} exactly-once write returned no outcome.`);
+      }
+    };
+    return this.names.history ? this.recorded(write.key, write.changes, handle, work) : work(handle);
+  }
+
+  /**
+   * A conflict whose version was read by the refused statement itself. A statement that waited for a
+   * concurrent writer's row lock may have read the version from before that writer committed, which
+   * then equals the expected one: the stored version is read again.
+   */
+  private async conflictFrom(
+    key: string,
+    actualVersion: number,
+    expectedVersion: number | null,
+    handle: THandle | undefined,
+  ): Promise<WriteOutcome<never>> {
+    if (actualVersion !== expectedVersion) return { status: 'conflict', actualVersion };
+    return this.classifyRefusedWrite(key, undefined, expectedVersion, handle);
+  }
+
+  /** A guarded write that wrote nothing: the id recorded for the key (duplicate), else missing or conflict. */
+  private async classifyRefusedOnce(
+    key: string,
+    id: string,
+    expectedVersion: number | null,
+    handle: THandle | undefined,
+  ): Promise<IdempotentWriteOutcome> {
+    const { session, processed } = await this.readJoined(key, id, handle);
+    if (processed !== null) return { status: 'duplicate', processed };
+    if (session === null) return { status: 'missing' };
+    return this.conflictFrom(key, session.version, expectedVersion, handle);
+  }
+
+  /** The session of `key` and the record of `id` for it, from one statement. */
+  private async readJoined(key: string, id: string, handle: THandle | undefined): Promise<SessionWithProcessed> {
+    const { rows } = await this.run(this.statements.readWithProcessed(key, id), handle);
+    const row = rows[0];
+    if (row === undefined) return { session: null, processed: null };
+    const hasSession = row['session_key'] !== null && row['session_key'] !== undefined;
+    return { session: hasSession ? toRecord(row) : null, processed: joinedProcessedRecord(row, key, toVersion) };
+  }
+
+  async readWithProcessed(key: string, id: string): Promise<SessionWithProcessed> {
+    return this.readJoined(key, id, undefined);
   }
 
   /** The handle of a caller's transaction, checked by the driver; `undefined` when there is none. */
@@ -160,7 +268,8 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
   }
 
   async findProcessed(id: string, transaction?: unknown): Promise<ProcessedRecord | null> {
-    return this.idempotency.find(id, this.adopt(transaction));
+    const { rows } = await this.run(this.statements.selectProcessedRecord(id), this.adopt(transaction));
+    return rows[0] === undefined ? null : processedRecord(rows[0], toVersion);
   }
 
   isTransientError(error: unknown): boolean {
@@ -305,9 +414,9 @@ export abstract class SqlSessionStore<TStatement, THandle> implements SessionSto
     return new Set(rows.map((row) => String(row['column_name']).toLowerCase()));
   }
 
-  async markProcessed(id: string): Promise<boolean> {
+  async markProcessed(id: string, key?: string): Promise<boolean> {
     try {
-      const { rowCount } = await this.run(this.statements.insertProcessed(id));
+      const { rowCount } = await this.run(this.statements.insertProcessed(id, key ?? null));
       return rowCount > 0;
     } catch (error) {
       if (this.driver.classifyError(error) === 'unique-violation') return false;

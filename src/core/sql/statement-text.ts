@@ -156,3 +156,32 @@ export function pageWhere(
 export const HISTORY_COLUMNS = 'session_key, session_version, previous_state, state, origin, reason, changed_at';
 /** The columns `insertHistory` writes, in the order of its values (then the time). */
 export const HISTORY_INSERT_COLUMNS = 'session_key, session_version, previous_state, state, origin, reason';
+
+/**
+ * The processed-operations columns of a row read together with its session, as
+ * `SessionWithProcessedRow` names them; `p` is the alias of the processed-operations table.
+ */
+export const PROCESSED_JOIN_COLUMNS =
+  'p.id AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, ' +
+  'p.commit_token AS processed_token, p.processed_at AS processed_at';
+
+/** The same columns, all `NULL`, for a row that has no record. */
+export const NO_PROCESSED_COLUMNS =
+  'NULL AS processed_id, NULL AS processed_version, NULL AS processed_snapshot, NULL AS processed_token, NULL AS processed_at';
+
+/**
+ * The FROM clause of a session read together with the key's record of one operation id: always one
+ * row (from the one-row `base`), the session as `s` and the record as `p`, matched on the session key
+ * as well as the id so that the statement touches that key's rows only.
+ */
+export function sessionWithProcessedFrom(q: QuotedNames, key: string, id: string): string {
+  return (
+    `FROM (SELECT 1 AS one) AS base LEFT JOIN ${q.table} AS s ON s.${q.key} = ${key} ` +
+    `LEFT JOIN ${q.processedTable} AS p ON p.session_key = ${key} AND p.id = ${id}`
+  );
+}
+
+/** The outcome of a write that wrote nothing, from the row of `sessionWithProcessedFrom`. */
+export function refusedOnceOutcome(q: QuotedNames): string {
+  return `CASE WHEN p.id IS NOT NULL THEN 'duplicate' WHEN s.${q.key} IS NULL THEN 'missing' ELSE 'conflict' END`;
+}

@@ -7,6 +7,7 @@ import { MysqlSessionStore } from '../../../src/mysql/index.js';
 import { reachDatabase, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
+import { countingMysql } from '../../support/statement-counter.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
 const quote = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
@@ -89,6 +90,11 @@ export function mysqlTarget(): DialectTarget {
         quote,
         newStore: (storeOptions) =>
           new MysqlSessionStore({ pool: client, ...mysqlStoreOptions(storeOptions) } as never),
+        countingStore: () => {
+          const { connection, log } = countingMysql(client);
+          const store = new MysqlSessionStore({ pool: connection, ...mysqlStoreOptions({ ...tableOptions }) } as never);
+          return { store, statements: log.texts };
+        },
         table: `${quote(names.schema!)}.${quote(names.table)}`,
         placeholder: () => '?',
       };

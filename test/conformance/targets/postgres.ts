@@ -7,6 +7,7 @@ import { PostgresSessionStore } from '../../../src/postgres/index.js';
 import { reachDatabase, startPostgresContainer, type Availability } from '../../support/environment.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
+import { countingPostgres } from '../../support/statement-counter.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -134,6 +135,10 @@ export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTar
         },
         quote,
         newStore: (storeOptions) => new PostgresSessionStore({ pool: client, ...storeOptions } as never),
+        countingStore: () => {
+          const { connection, log } = countingPostgres(client);
+          return { store: new PostgresSessionStore({ pool: connection, ...tableOptions }), statements: log.texts };
+        },
         table: `${quote(names.schema!)}.${quote(names.table)}`,
         placeholder: (n) => `$${n}`,
       };

@@ -8,6 +8,7 @@ import { migrate } from '../../../src/migrations/index.js';
 import { SqliteSessionStore } from '../../../src/sqlite/index.js';
 import { suiteLog } from '../../support/log-sink.js';
 import { uniqueName } from '../../support/names.js';
+import { countingSqlite } from '../../support/statement-counter.js';
 import type { DialectTarget, Fixture, FixtureOptions } from '../target.js';
 
 const quote = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -47,6 +48,10 @@ export function sqliteTarget(): DialectTarget {
         },
         quote,
         newStore: (storeOptions) => new SqliteSessionStore({ database, ...storeOptions } as never),
+        countingStore: () => {
+          const { connection, log } = countingSqlite(database);
+          return { store: new SqliteSessionStore({ database: connection, ...tableOptions }), statements: log.texts };
+        },
         table: quote(names.table),
         placeholder: () => '?',
       };

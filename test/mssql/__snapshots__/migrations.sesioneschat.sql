@@ -203,3 +203,20 @@ IF NOT EXISTS (
     CREATE INDEX [IX_VersionedSessions_UpdatedAt_Key]
         ON [dbo].[SesionesChat] ([UpdatedAt], [Telefono]);
 GO
+
+-- ==== 0007_processed_by_session_key
+-- versioned-sessions 0007 (SQL Server / Azure SQL): processed operations keyed by (session key, id).
+-- Every statement of the exactly-once message path finds an operation id together with its session
+-- key, so it touches that key's rows only; this unique index is that key, and the one a database
+-- sharded by session key range (Elastic Database tools) keeps. Existing rows stay valid: ids are unique
+-- already, so (session_key, id) is. The packaged file starts with :setvar lines for the default names,
+-- so `sqlcmd -i` runs it as-is; for configured names, render it or let the runner apply it.
+-- Idempotent: the catalog is checked first, so it is safe to run again.
+
+IF NOT EXISTS (
+    SELECT 1 FROM sys.indexes
+     WHERE object_id = OBJECT_ID(N'[dbo].[ProcessedOperations]')
+       AND name = N'UX_ProcessedOperations_session_key_id'
+)
+    CREATE UNIQUE INDEX [UX_ProcessedOperations_session_key_id] ON [dbo].[ProcessedOperations] (session_key, id);
+GO

@@ -120,11 +120,112 @@ SELECT COLUMN_NAME AS column_name FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SC
 
 -- insertProcessed
 -- @id NVarChar(255), as the processed id column
+-- @key NVarChar(255)
 DECLARE @written TABLE (written_key NVARCHAR(MAX));
-INSERT INTO [bot].[ProcessedOperations] (id, processed_at) OUTPUT inserted.id INTO @written (written_key)
-SELECT @id, SYSUTCDATETIME()
+INSERT INTO [bot].[ProcessedOperations] (id, session_key, processed_at) OUTPUT inserted.id INTO @written (written_key)
+SELECT @id, @key, SYSUTCDATETIME()
 WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
 SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- insertProcessed (for a session key)
+-- @id NVarChar(255), as the processed id column
+-- @key NVarChar(255)
+DECLARE @written TABLE (written_key NVARCHAR(MAX));
+INSERT INTO [bot].[ProcessedOperations] (id, session_key, processed_at) OUTPUT inserted.id INTO @written (written_key)
+SELECT @id, @key, SYSUTCDATETIME()
+WHERE NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WITH (UPDLOCK, HOLDLOCK) WHERE id = @id);
+SELECT COUNT(*) AS affected_rows FROM @written;
+
+-- readWithProcessed
+-- @key VarChar(20), as the key column
+-- @id NVarChar(255), as the processed id column
+SELECT s.[Telefono] AS session_key, s.[Estado] AS session_state, s.[DatosTemp] AS session_data, COALESCE(s.[Version], 0) AS session_version, s.[CreatedAt] AS created_at, s.[UpdatedAt] AS updated_at, p.id AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, p.processed_at AS processed_at FROM (SELECT 1 AS one) AS base LEFT JOIN [bot].[SesionesChat] AS s ON s.[Telefono] = @key LEFT JOIN [bot].[ProcessedOperations] AS p ON p.session_key = @key AND p.id = @id
+
+-- updateOnce (expectedVersion 3, state and data, a transaction of its own)
+-- @key VarChar(20), as the key column
+-- @id NVarChar(255), as the processed id column
+-- @token NVarChar(36)
+-- @expected Int
+-- @state NVarChar(255)
+-- @data NVarChar(MAX)
+SET XACT_ABORT ON;
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+BEGIN TRANSACTION;
+UPDATE [bot].[SesionesChat] SET [Estado] = @state, [DatosTemp] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+WHERE [Telefono] = @key AND COALESCE([Version], 0) = @expected
+AND NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WHERE session_key = @key AND id = @id);
+IF EXISTS (SELECT 1 FROM @row)
+BEGIN
+  INSERT INTO [bot].[ProcessedOperations] (id, session_key, session_version, session_snapshot, commit_token, processed_at)
+  SELECT @id, @key, r.session_version,
+    (SELECT r.session_state AS [state], r.session_data AS [dataJson], CONVERT(NVARCHAR(30), r.created_at, 126) + 'Z' AS [createdAt],
+      CONVERT(NVARCHAR(30), r.updated_at, 126) + 'Z' AS [updatedAt] FOR JSON PATH, INCLUDE_NULL_VALUES, WITHOUT_ARRAY_WRAPPER),
+    @token, SYSUTCDATETIME() FROM @row AS r;
+  SELECT session_key, session_state, session_data, session_version, created_at, updated_at, NULL AS processed_id, NULL AS processed_version, NULL AS processed_snapshot, NULL AS processed_token, NULL AS processed_at, 'done' AS outcome FROM @row;
+END
+ELSE
+  SELECT s.[Telefono] AS session_key, s.[Estado] AS session_state, s.[DatosTemp] AS session_data, COALESCE(s.[Version], 0) AS session_version, s.[CreatedAt] AS created_at, s.[UpdatedAt] AS updated_at, p.id AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, p.processed_at AS processed_at, CASE WHEN p.id IS NOT NULL THEN 'duplicate' WHEN s.[Telefono] IS NULL THEN 'missing' ELSE 'conflict' END AS outcome
+  FROM (SELECT 1 AS one) AS base LEFT JOIN [bot].[SesionesChat] AS s ON s.[Telefono] = @key LEFT JOIN [bot].[ProcessedOperations] AS p ON p.session_key = @key AND p.id = @id;
+COMMIT TRANSACTION;
+
+-- updateOnce (unconditional, data only, a transaction of its own)
+-- @key VarChar(20), as the key column
+-- @id NVarChar(255), as the processed id column
+-- @token NVarChar(36)
+-- @data NVarChar(MAX)
+SET XACT_ABORT ON;
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+BEGIN TRANSACTION;
+UPDATE [bot].[SesionesChat] SET [DatosTemp] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+WHERE [Telefono] = @key
+AND NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WHERE session_key = @key AND id = @id);
+IF EXISTS (SELECT 1 FROM @row)
+BEGIN
+  INSERT INTO [bot].[ProcessedOperations] (id, session_key, session_version, session_snapshot, commit_token, processed_at)
+  SELECT @id, @key, r.session_version,
+    (SELECT r.session_state AS [state], r.session_data AS [dataJson], CONVERT(NVARCHAR(30), r.created_at, 126) + 'Z' AS [createdAt],
+      CONVERT(NVARCHAR(30), r.updated_at, 126) + 'Z' AS [updatedAt] FOR JSON PATH, INCLUDE_NULL_VALUES, WITHOUT_ARRAY_WRAPPER),
+    @token, SYSUTCDATETIME() FROM @row AS r;
+  SELECT session_key, session_state, session_data, session_version, created_at, updated_at, NULL AS processed_id, NULL AS processed_version, NULL AS processed_snapshot, NULL AS processed_token, NULL AS processed_at, 'done' AS outcome FROM @row;
+END
+ELSE
+  SELECT s.[Telefono] AS session_key, s.[Estado] AS session_state, s.[DatosTemp] AS session_data, COALESCE(s.[Version], 0) AS session_version, s.[CreatedAt] AS created_at, s.[UpdatedAt] AS updated_at, p.id AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, p.processed_at AS processed_at, CASE WHEN p.id IS NOT NULL THEN 'duplicate' WHEN s.[Telefono] IS NULL THEN 'missing' ELSE 'conflict' END AS outcome
+  FROM (SELECT 1 AS one) AS base LEFT JOIN [bot].[SesionesChat] AS s ON s.[Telefono] = @key LEFT JOIN [bot].[ProcessedOperations] AS p ON p.session_key = @key AND p.id = @id;
+COMMIT TRANSACTION;
+
+-- updateOnce (expectedVersion 3, inside the caller's transaction)
+-- @key VarChar(20), as the key column
+-- @id NVarChar(255), as the processed id column
+-- @token NVarChar(36)
+-- @expected Int
+-- @state NVarChar(255)
+-- @data NVarChar(MAX)
+DECLARE @row TABLE (session_key NVARCHAR(MAX), session_state NVARCHAR(MAX), session_data NVARCHAR(MAX), session_version INT, created_at DATETIME2, updated_at DATETIME2);
+SAVE TRANSACTION update_once;
+BEGIN TRY
+UPDATE [bot].[SesionesChat] SET [Estado] = @state, [DatosTemp] = @data, [Version] = COALESCE([Version], 0) + 1, [UpdatedAt] = SYSUTCDATETIME()
+OUTPUT inserted.[Telefono], inserted.[Estado], inserted.[DatosTemp], inserted.[Version], inserted.[CreatedAt], inserted.[UpdatedAt] INTO @row (session_key, session_state, session_data, session_version, created_at, updated_at)
+WHERE [Telefono] = @key AND COALESCE([Version], 0) = @expected
+AND NOT EXISTS (SELECT 1 FROM [bot].[ProcessedOperations] WHERE session_key = @key AND id = @id);
+IF EXISTS (SELECT 1 FROM @row)
+BEGIN
+  INSERT INTO [bot].[ProcessedOperations] (id, session_key, session_version, session_snapshot, commit_token, processed_at)
+  SELECT @id, @key, r.session_version,
+    (SELECT r.session_state AS [state], r.session_data AS [dataJson], CONVERT(NVARCHAR(30), r.created_at, 126) + 'Z' AS [createdAt],
+      CONVERT(NVARCHAR(30), r.updated_at, 126) + 'Z' AS [updatedAt] FOR JSON PATH, INCLUDE_NULL_VALUES, WITHOUT_ARRAY_WRAPPER),
+    @token, SYSUTCDATETIME() FROM @row AS r;
+  SELECT session_key, session_state, session_data, session_version, created_at, updated_at, NULL AS processed_id, NULL AS processed_version, NULL AS processed_snapshot, NULL AS processed_token, NULL AS processed_at, 'done' AS outcome FROM @row;
+END
+ELSE
+  SELECT s.[Telefono] AS session_key, s.[Estado] AS session_state, s.[DatosTemp] AS session_data, COALESCE(s.[Version], 0) AS session_version, s.[CreatedAt] AS created_at, s.[UpdatedAt] AS updated_at, p.id AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, p.processed_at AS processed_at, CASE WHEN p.id IS NOT NULL THEN 'duplicate' WHEN s.[Telefono] IS NULL THEN 'missing' ELSE 'conflict' END AS outcome
+  FROM (SELECT 1 AS one) AS base LEFT JOIN [bot].[SesionesChat] AS s ON s.[Telefono] = @key LEFT JOIN [bot].[ProcessedOperations] AS p ON p.session_key = @key AND p.id = @id;
+END TRY
+BEGIN CATCH
+  IF XACT_STATE() = 1 ROLLBACK TRANSACTION update_once;
+  THROW;
+END CATCH;
 
 -- selectProcessed
 -- @id NVarChar(255), as the processed id column

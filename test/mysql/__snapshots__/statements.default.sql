@@ -56,7 +56,21 @@ SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SC
 SELECT COLUMN_NAME AS column_name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ?;
 
 -- insertProcessed
-INSERT INTO `processed_operations` (id, processed_at) VALUES (?, UTC_TIMESTAMP(3));
+INSERT INTO `processed_operations` (id, session_key, processed_at) VALUES (?, ?, UTC_TIMESTAMP(3));
+
+-- insertProcessed (for a session key)
+INSERT INTO `processed_operations` (id, session_key, processed_at) VALUES (?, ?, UTC_TIMESTAMP(3));
+
+-- readWithProcessed
+SELECT CONVERT(s.`key` USING utf8mb4) AS session_key, s.`state` AS session_state, s.`data` AS session_data, COALESCE(s.`version`, 0) AS session_version, DATE_FORMAT(s.`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(s.`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at, CONVERT(p.id USING utf8mb4) AS processed_id, p.session_version AS processed_version, p.session_snapshot AS processed_snapshot, p.commit_token AS processed_token, DATE_FORMAT(p.processed_at, '%Y-%m-%dT%H:%i:%s.%fZ') AS processed_at FROM (SELECT 1 AS one) AS base LEFT JOIN `sessions` AS s ON s.`key` = ? LEFT JOIN `processed_operations` AS p ON p.session_key = ? AND p.id = ?;
+
+-- updateUnlessProcessed (expectedVersion 3)
+UPDATE `sessions` SET `state` = ?, `data` = ?, `version` = COALESCE(`version`, 0) + 1, `updated_at` = UTC_TIMESTAMP(3) WHERE `key` = ? AND COALESCE(`version`, 0) = ? AND NOT EXISTS (SELECT 1 FROM `processed_operations` WHERE session_key = ? AND id = ?);
+-- then, in the same transaction (after):
+SELECT CONVERT(`key` USING utf8mb4) AS session_key, `state` AS session_state, `data` AS session_data, COALESCE(`version`, 0) AS session_version, DATE_FORMAT(`created_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS created_at, DATE_FORMAT(`updated_at`, '%Y-%m-%dT%H:%i:%s.%fZ') AS updated_at FROM `sessions` WHERE `key` = ?;
+
+-- insertProcessedRecord
+INSERT INTO `processed_operations` (id, session_key, session_version, session_snapshot, commit_token, processed_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3));
 
 -- selectProcessed
 SELECT 1 AS found FROM `processed_operations` WHERE id = ?;
