@@ -81,7 +81,7 @@ if (URL_ === undefined || URL_ === '') {
       await admin.query(`REVOKE CREATE ON SCHEMA "${schema}" FROM "${app.role}"`);
       const ownerPool = poolAs(owner);
       const report = await migrate({ dialect: 'postgres', pool: ownerPool, ...names });
-      expect(report.applied).toHaveLength(5);
+      expect(report.applied).toHaveLength(6);
       expect(report.trackingTable).toBe(`"${schema}"."versioned_sessions_migrations_sesiones_chat"`);
       const { rows: columns } = await admin.query(
         'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position',
@@ -137,7 +137,7 @@ if (URL_ === undefined || URL_ === '') {
 
       // Step 7: a second sessions table in the same schema, with its own flags only.
       const web = { schema, table: 'sesiones_web', processedTable: 'web_procesadas', historyTable: 'web_historial' };
-      expect((await migrate({ dialect: 'postgres', pool: ownerPool, ...web })).applied).toHaveLength(5);
+      expect((await migrate({ dialect: 'postgres', pool: ownerPool, ...web })).applied).toHaveLength(6);
       for (const options of [names, web]) {
         const status = await migrationStatus({ dialect: 'postgres', pool: ownerPool, ...options });
         expect([status.pending, status.changed, status.unknown]).toEqual([[], [], []]);
