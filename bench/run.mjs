@@ -17,7 +17,6 @@ import { hotKeyFamily } from './hot-key.mjs';
 import { MODES, machineInfo } from './lib/harness.mjs';
 import { openDatabases } from './lib/databases.mjs';
 import { processesFamily } from './processes.mjs';
-import { writeCharts } from './charts.mjs';
 import { renderMarkdown } from './report.mjs';
 import { uncontendedFamily } from './uncontended.mjs';
 import { webhookFamily } from './webhook.mjs';
@@ -77,6 +76,8 @@ if (!benchInstalled) {
   if (installed.status !== 0) throw new Error('npm ci --prefix bench failed');
 }
 FAMILIES.peers = (await import('./peers.mjs')).peersFamily;
+// The charts import vega, a bench peer: loaded once the peers are installed.
+const { writeCharts } = await import('./charts.mjs');
 
 const notes = [];
 if (values['pg-options']) {
